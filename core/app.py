@@ -1,0 +1,96 @@
+"""The app factory: ``create_app(settings)`` builds one Frontdesk web application.
+
+Everything an app needs (plugins, templates, translations, database) hangs off
+``app.state``; nothing is global, so tests can run several apps side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import AsyncIterator, Iterable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+
+from core import i18n
+from core.database import open_database, pending_migrations
+from core.errors import StartupError
+from core.plugin_host import PluginHost, load_plugins
+from core.settings import Settings, load_settings
+from core.web.middleware import DatabaseContextMiddleware, LanguageMiddleware, SecurityHeadersMiddleware
+from core.web.problems import Problem, handle_http_exception, handle_problem, handle_unexpected
+from core.web.templating import ThemeStaticFiles, build_templates
+
+log = logging.getLogger("frontdesk")
+
+
+def static_mounts(settings: Settings, host: PluginHost) -> list[Mount]:
+    from starlette.staticfiles import StaticFiles
+
+    mounts = [Mount("/static/theme", app=ThemeStaticFiles(settings.theme), name="static-theme")]
+    for plugin in host.plugins:
+        if plugin.name != "core" and (static := plugin.resource_dir("static")):
+            mounts.append(Mount(f"/static/{plugin.name}", app=StaticFiles(directory=str(static)), name=f"static-{plugin.name}"))
+    return mounts
+
+
+def locale_dirs(host: PluginHost):
+    return [directory for plugin in host.plugins if (directory := plugin.resource_dir("locale"))]
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    state = app.state
+    async with open_database(state.settings, state.host) as context:
+        pending = await pending_migrations(state.host)
+        if pending and not state.allow_pending_migrations:
+            raise StartupError(
+                f"database: {len(pending)} migration(s) not applied ({', '.join(pending[:5])}); "
+                "run `frontdesk migrate` (make run does it for you)"
+            )
+        state.db_context = context
+        state.pending_migrations = pending
+        await state.host.notify("on_app_started", app=app)
+        try:
+            yield
+        finally:
+            state.db_context = None
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    extra_plugins: Iterable[ModuleType] = (),
+    only_plugins: Iterable[str] | None = None,
+    allow_pending_migrations: bool = False,
+) -> Starlette:
+    settings = settings or load_settings()
+    host = load_plugins(settings.disabled_plugins, extra_plugins, only_plugins)
+    routes = [*host.collect("register_api_routes"), *host.collect("register_routes"), *static_mounts(settings, host)]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(DatabaseContextMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(LanguageMiddleware),
+        ],
+        exception_handlers={
+            Problem: handle_problem,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.host = host
+    app.state.templates = build_templates(settings.theme, host)
+    app.state.catalogs = i18n.load_catalogs(locale_dirs(host))
+    app.state.menu_items = sorted(host.collect("register_menu_items"), key=lambda item: item.order)
+    app.state.allow_pending_migrations = allow_pending_migrations
+    app.state.db_context = None
+    app.state.pending_migrations = []
+    return app

@@ -1,0 +1,29 @@
+"""Core's own contributions, registered through the same plugin manager as any plugin.
+
+Core proves the plugin contract by using it: its models, routes and menu come in through
+the hooks below, exactly as a third-party plugin's would.
+"""
+
+from core import __version__, hookimpl
+from core.plugin_host import PluginMeta
+
+meta = PluginMeta(name="core", version=__version__, description="Sites, users, tasks and the platform itself")
+
+
+@hookimpl
+def register_models():
+    return ["core.entities.models", "core.identity.models", "core.audit.models"]
+
+
+@hookimpl
+def register_api_routes():
+    from core import api
+
+    return api.routes()
+
+
+@hookimpl
+def register_routes():
+    from core import pages
+
+    return pages.routes()

@@ -1,0 +1,212 @@
+"""The ``frontdesk`` command line.
+
+Every failure a person can cause (bad config, database down, port taken) ends in one
+line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import sys
+from functools import wraps
+
+import click
+
+from core.errors import StartupError
+
+
+def _fail(message: str, status: int = 2) -> None:
+    click.echo(f"frontdesk: {message}", err=True)
+    sys.exit(status)
+
+
+def friendly(function):
+    """Turn StartupError into one line and its exit status."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except StartupError as error:
+            _fail(str(error), error.exit_status)
+
+    return wrapper
+
+
+def _settings(**overrides):
+    from core.settings import load_settings
+
+    return load_settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+def _host(settings):
+    from core.plugin_host import load_plugins
+
+    return load_plugins(settings.disabled_plugins)
+
+
+async def _with_database(settings, host, work):
+    from core.database import open_database
+
+    async with open_database(settings, host):
+        return await work()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="frontdesk", prog_name="frontdesk")
+def cli() -> None:
+    """Frontdesk: service desks for residents, hotel guests, cashiers and callers."""
+
+
+def _port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise StartupError(f"server: port {port} on {host} is already in use (set FRONTDESK_PORT or --port)")
+            raise StartupError(f"server: cannot listen on {host}:{port}: {error.strerror}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (setting: host).")
+@click.option("--port", type=int, default=None, help="Port to listen on (setting: port).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+@friendly
+def serve(host, port, workers) -> None:
+    """Serve the web application (refuses to start with pending migrations)."""
+    import uvicorn
+
+    from core.database import pending_migrations
+
+    settings = _settings(host=host, port=port)
+    plugin_host = _host(settings)
+    _port_free(settings.host, settings.port)
+    pending = asyncio.run(_with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
+    if pending:
+        raise StartupError(
+            f"database: {len(pending)} migration(s) not applied ({', '.join(pending[:5])}); "
+            "run `frontdesk migrate` (make run does it for you)"
+        )
+    overrides = {"FRONTDESK_HOST": settings.host, "FRONTDESK_PORT": str(settings.port)}
+    import os
+
+    os.environ.update(overrides)
+    click.echo(f"Frontdesk on http://{settings.host}:{settings.port}  (stop with Ctrl+C)")
+    uvicorn.run("core.app:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=workers, log_level=settings.log_level, proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=",".join(settings.trusted_proxies) or None)
+
+
+@cli.command()
+@friendly
+def migrate() -> None:
+    """Apply every pending migration of core and the plugins."""
+    from core.database import apply_migrations
+
+    settings = _settings()
+    plugin_host = _host(settings)
+
+    def progress(event, app_label, name):
+        if event == "apply_done":
+            click.echo(f"  applied {app_label}.{name}")
+
+    applied = asyncio.run(_with_database(settings, plugin_host, lambda: apply_migrations(plugin_host, progress)))
+    click.echo(f"{len(applied)} migration(s) applied." if applied else "No migrations to apply.")
+
+
+@cli.command()
+@click.argument("apps", nargs=-1)
+@click.option("--name", default=None, help="Name for the new migration (after its number).")
+@friendly
+def makemigrations(apps, name) -> None:
+    """Write migrations for model changes (for plugin and core developers)."""
+    from core.migrations_tool import make_migrations
+
+    settings = _settings()
+    plugin_host = _host(settings)
+    try:
+        written = asyncio.run(make_migrations(settings, plugin_host, list(apps) or None, name))
+    except ValueError as error:
+        raise StartupError(f"makemigrations: {error}") from None
+    for path in written:
+        click.echo(f"  wrote {path}")
+    click.echo(f"{len(written)} migration(s) written." if written else "No changes detected.")
+
+
+@cli.command()
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no sites yet.")
+@friendly
+def demo(if_empty) -> None:
+    """Load the demo sites, users and records (password: frontdesk-demo)."""
+    from core.demo import DEMO_PASSWORD, load_demo
+
+    settings = _settings()
+    plugin_host = _host(settings)
+    loaded = asyncio.run(_with_database(settings, plugin_host, lambda: load_demo(plugin_host, only_if_empty=if_empty)))
+    if loaded:
+        click.echo(f"Demo data loaded. Sign in as any of: {', '.join(loaded)} (password: {DEMO_PASSWORD})")
+    else:
+        click.echo("The database already has data; demo not loaded.")
+
+
+@cli.command()
+@friendly
+def plugins() -> None:
+    """List the loaded plugins, their versions and the hooks they implement."""
+    settings = _settings()
+    plugin_host = _host(settings)
+    for plugin in plugin_host.plugins:
+        origin = "built-in" if plugin.builtin else "installed"
+        click.echo(f"{plugin.name} {plugin.meta.version} ({origin}): {', '.join(plugin.hooks) or 'no hooks'}")
+
+
+@cli.command()
+@friendly
+def check() -> None:
+    """Check config, database, migrations and plugins; one line each."""
+    from core.database import check_reachable, pending_migrations
+
+    problems = 0
+    settings = _settings()
+    click.echo("config: ok")
+    plugin_host = _host(settings)
+    click.echo(f"plugins: ok ({', '.join(plugin_host.names)})")
+    try:
+        check_reachable(settings)
+        pending = asyncio.run(_with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
+        click.echo("database: ok")
+    except StartupError as error:
+        click.echo(str(error))
+        sys.exit(1)
+    if pending:
+        problems += 1
+        click.echo(f"migrations: {len(pending)} pending ({', '.join(pending[:5])}); run `frontdesk migrate`")
+    else:
+        click.echo("migrations: ok (none pending)")
+    sys.exit(1 if problems else 0)
+
+
+def build_cli() -> click.Group:
+    """The command group with the plugins' commands added (``register_cli_commands``)."""
+    try:
+        settings = _settings()
+        plugin_host = _host(settings)
+    except StartupError:
+        return cli  # the command itself will report the problem in one line
+    plugin_host.call_each("register_cli_commands", cli=cli)
+    return cli
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        build_cli()(prog_name="frontdesk")
+    except StartupError as error:
+        _fail(str(error), error.exit_status)
+    except KeyboardInterrupt:
+        sys.exit(130)

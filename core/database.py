@@ -1,0 +1,143 @@
+"""The database: one Tortoise app per plugin (and core), migrations, readiness.
+
+The Tortoise configuration is built from the loaded plugins, so a plugin installed with
+pip brings its tables with it. Each app's migrations are committed inside its package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import warnings
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise.connection import get_connection
+from tortoise.context import TortoiseContext
+from tortoise.migrations.executor import MigrationExecutor
+
+from core.errors import StartupError
+
+# A plugin may start with an empty models module (its migrations only mark its place).
+warnings.filterwarnings("ignore", message=r"Module .* has no models", category=RuntimeWarning)
+from core.plugin_host import PluginHost
+from core.settings import Settings
+
+# SQLite holds money here: every commit must reach the disk before it is acknowledged
+# (synchronous=FULL with WAL), and writers from several workers wait instead of failing.
+SQLITE_DEFAULTS = {"journal_mode": "WAL", "synchronous": "FULL", "busy_timeout": "5000", "foreign_keys": "ON"}
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL with the driver defaults Frontdesk relies on."""
+    url = settings.database_url
+    if url.startswith("sqlite://"):
+        path, _, query = url[len("sqlite://") :].partition("?")
+        params = dict(SQLITE_DEFAULTS)
+        params.update(dict(parse_qsl(query)))
+        return f"sqlite://{path}?{urlencode(params)}"
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://") :]
+    return url
+
+
+def sqlite_path(settings: Settings) -> Path | None:
+    if not settings.is_sqlite:
+        return None
+    return Path(settings.database_url[len("sqlite://") :].partition("?")[0])
+
+
+def apps_config(host: PluginHost) -> dict[str, dict[str, Any]]:
+    """Tortoise apps in load order: core first, then each plugin after its dependencies."""
+    apps: dict[str, dict[str, Any]] = {}
+    for plugin, modules in host.call_each("register_models"):
+        apps[plugin.name] = {
+            "models": list(modules),
+            "migrations": f"{plugin.package}.migrations",
+            "default_connection": "default",
+        }
+    return apps
+
+
+def tortoise_config(settings: Settings, host: PluginHost) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url(settings)},
+        "apps": apps_config(host),
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _describe_target(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return f"SQLite file {sqlite_path(settings)}"
+    parts = urlsplit(database_url(settings))
+    return f"PostgreSQL at {parts.hostname or 'localhost'}:{parts.port or 5432} (database {parts.path.lstrip('/') or '?'})"
+
+
+def check_reachable(settings: Settings, timeout: float = 3.0) -> None:
+    """Fail early, in one line, when the database server does not answer."""
+    if settings.is_sqlite:
+        path = sqlite_path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    parts = urlsplit(database_url(settings))
+    host, port = parts.hostname or "localhost", parts.port or 5432
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as error:
+        raise StartupError(
+            f"database: cannot reach PostgreSQL at {host}:{port} ({error.strerror or error})"
+        ) from None
+
+
+@asynccontextmanager
+async def open_database(settings: Settings, host: PluginHost) -> AsyncIterator[TortoiseContext]:
+    """An initialised Tortoise context for this app's database, closed on exit."""
+    check_reachable(settings)
+    context = TortoiseContext()
+    async with context:
+        try:
+            await context.init(config=tortoise_config(settings, host))
+        except (OSError, asyncio.TimeoutError) as error:
+            raise StartupError(f"database: cannot connect to {_describe_target(settings)}: {error}") from None
+        except Exception as error:
+            if type(error).__module__.startswith(("asyncpg", "tortoise")):
+                raise StartupError(f"database: {_describe_target(settings)}: {error}") from None
+            raise
+        yield context
+
+
+def _executor(host: PluginHost, apps: dict[str, dict[str, Any]] | None = None) -> MigrationExecutor:
+    return MigrationExecutor(get_connection("default"), apps if apps is not None else apps_config(host))
+
+
+async def pending_migrations(host: PluginHost) -> list[str]:
+    """``app.migration`` names not yet applied (in the current Tortoise context)."""
+    steps = await _executor(host).plan()
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
+
+
+async def apply_migrations(host: PluginHost, progress=None, apps: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Apply every pending migration of every app; returns what was applied."""
+    applied: list[str] = []
+
+    def record(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+        if progress:
+            progress(event, app_label, name)
+
+    await _executor(host, apps).migrate(progress=record)
+    return applied
+
+
+async def database_answers() -> bool:
+    try:
+        await get_connection("default").execute_query("SELECT 1")
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,1 @@
+"""Sites, units and parties: the places and people every desk deals with."""

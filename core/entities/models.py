@@ -1,0 +1,73 @@
+"""Site, Unit and Party.
+
+A ``Site`` is the boundary between customers of the platform (a residential estate, a
+hotel, a call centre); everything else belongs to exactly one site.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+SITE_KINDS = ("residential", "hotel", "call_centre", "office", "retail", "other")
+UNIT_KINDS = ("apartment", "room", "shop", "parking", "office", "storage", "common_area", "other")
+PARTY_KINDS = ("person", "organisation")
+
+
+class Site(Model):
+    id = fields.IntField(primary_key=True)
+    #: Short, URL-safe, unique: ``/api/v1/sites/{code}/``.
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=20)
+    #: IANA time zone in which times are shown and business hours counted.
+    timezone = fields.CharField(max_length=64, default="Asia/Taipei")
+    #: ISO 4217 code. Money at this site is kept in this currency's decimals.
+    currency = fields.CharField(max_length=3, default="TWD")
+    default_language = fields.CharField(max_length=10, default="zh_Hant")
+    #: Per-site settings that plugins read (business hours, holidays, targets).
+    settings = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "core_site"
+        ordering = ["code"]
+
+
+class Unit(Model):
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="units", on_delete=fields.RESTRICT)
+    code = fields.CharField(max_length=40)
+    kind = fields.CharField(max_length=20)
+    building = fields.CharField(max_length=60, default="")
+    floor = fields.CharField(max_length=10, default="")
+    name = fields.CharField(max_length=200, default="")
+    notes = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "core_unit"
+        unique_together = (("site", "code"),)
+        ordering = ["building", "code"]
+
+
+class Party(Model):
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="parties", on_delete=fields.RESTRICT)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=20, default="person")
+    #: Phone numbers as entered, normalised to digits (with a leading + kept).
+    phones = fields.JSONField(default=list)
+    #: The normalised numbers joined by spaces, so ``?q=`` finds a party by any of them.
+    phone_index = fields.CharField(max_length=400, default="", db_index=True)
+    email = fields.CharField(max_length=254, default="")
+    notes = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "core_party"
+        ordering = ["name", "id"]

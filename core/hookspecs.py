@@ -1,0 +1,113 @@
+"""The plugin contract: every hook a Frontdesk plugin can implement.
+
+A plugin is a Python module (usually a package's ``__init__.py``) with a ``meta``
+attribute and functions decorated with ``core.hookimpl``::
+
+    from core import PluginMeta, hookimpl
+
+    meta = PluginMeta(name="parking", version="1.0.0", core_requires=">=0.1,<1")
+
+    @hookimpl
+    def register_menu_items():
+        return [MenuItem(label=_l("Parking"), url="/parking/", permission="parking.view")]
+
+It is found through the ``frontdesk`` entry-point group of its distribution, exactly like
+the built-in plugins (see ``pyproject.toml``). An implementation may take fewer arguments
+than the spec lists; the host passes only the ones it names.
+
+Hooks come in three families, named after when they run:
+
+- ``register_*``: called once per app at start-up, in plugin load order (core first,
+  then each plugin after the plugins it depends on). They return what the plugin
+  contributes; results are collected per plugin.
+- ``on_*``: notifications after something happened. Each implementation runs on its own:
+  one that raises is logged and the others still run, so a plugin cannot break the
+  request that fired the event. They may be ``async``.
+
+Conventions the host applies without a hook, because every plugin wants the same:
+``<package>/templates/`` joins the template search path, ``<package>/static/`` is served
+at ``/static/<plugin name>/``, ``<package>/locale/`` joins the translations and
+``<package>/migrations/`` holds the plugin's committed migrations.
+
+The reference with an example per hook is ``docs/plugins.md``; a meta-test fails when a
+hook here has no entry there or no test in ``tests/core/test_hooks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from starlette.routing import BaseRoute
+
+    from core.menu import MenuItem
+    from core.permissions import Permission
+
+hookspec = pluggy.HookspecMarker("frontdesk")
+
+
+# --- Start-up: what a plugin contributes -------------------------------------------
+
+
+@hookspec
+def register_models() -> list[str]:
+    """Model modules of this plugin's Tortoise app (its label is the plugin's name).
+
+    Return dotted module names, e.g. ``["plugins.hotel.models"]``. The app's migrations
+    live in ``<package>.migrations`` and are applied by ``frontdesk migrate``.
+    """
+
+
+@hookspec
+def register_routes() -> list[BaseRoute]:
+    """HTML page routes (``core.web.routing.page_route``), under ``/<plugin>/`` or
+    ``/sites/{site}/<plugin>/``. Each route declares the permission it needs."""
+
+
+@hookspec
+def register_api_routes() -> list[BaseRoute]:
+    """JSON routes (``core.web.api.api_route``) with full paths under ``/api/v1``.
+
+    Their request and response schemas appear in ``/api/openapi.json``.
+    """
+
+
+@hookspec
+def register_menu_items() -> list[MenuItem]:
+    """Entries for the main navigation; each names the permission that shows it."""
+
+
+@hookspec
+def register_permissions() -> list[Permission]:
+    """Permissions this plugin checks, with the built-in roles granted each by default.
+
+    Names are namespaced by the plugin: ``hotel.room.inspect``.
+    """
+
+
+@hookspec
+def register_cli_commands(cli: click.Group) -> None:
+    """Add ``click`` commands or groups to the ``frontdesk`` command line."""
+
+
+@hookspec
+def register_demo_data() -> Any:
+    """Return an ``async`` callable ``load(demo)`` that adds this plugin's demo records.
+
+    ``demo`` is a ``core.demo.DemoContext`` with the demo sites and users by name. Called
+    by ``frontdesk demo`` (and ``make run`` on an empty database) in load order.
+    """
+
+
+# --- Notifications -----------------------------------------------------------------
+
+
+@hookspec
+def on_app_started(app: Any) -> Any:
+    """The app finished starting (database ready). May be ``async``.
+
+    For work a plugin keeps running beside the server, e.g. a periodic job.
+    """

@@ -1,0 +1,1 @@
+"""Users, roles, memberships, sign-in sessions and API tokens."""

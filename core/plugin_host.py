@@ -1,0 +1,263 @@
+"""The plugin host: finds plugins through entry points, checks them, calls their hooks.
+
+Every app gets its own ``PluginHost`` (a fresh ``pluggy.PluginManager``), so two apps in
+one process, as the tests build them, never share registrations.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterable
+
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from core.errors import StartupError
+
+log = logging.getLogger("frontdesk.plugins")
+
+ENTRY_POINT_GROUP = "frontdesk"
+CORE_NAME = "core"
+
+
+@dataclass(frozen=True)
+class PluginMeta:
+    """What a plugin says about itself (its module's ``meta``)."""
+
+    name: str
+    version: str
+    #: Core versions this plugin works with, as a PEP 440 specifier ("">=0.1,<1").
+    core_requires: str = ""
+    #: Names of plugins that must be loaded (and migrated) before this one.
+    depends: tuple[str, ...] = ()
+    #: A short description shown by ``frontdesk plugins``.
+    description: str = ""
+
+
+@dataclass
+class LoadedPlugin:
+    meta: PluginMeta
+    module: ModuleType
+    builtin: bool = False
+    hooks: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def package_dir(self) -> Path:
+        return Path(self.module.__file__).resolve().parent
+
+    @property
+    def package(self) -> str:
+        """The package holding the plugin (``core`` for ``core.builtin_plugin``)."""
+        return self.module.__package__ or self.module.__name__
+
+    def resource_dir(self, name: str) -> Path | None:
+        """``templates``, ``static``, ``locale`` or ``migrations`` beside the module."""
+        path = self.package_dir / name
+        return path if path.is_dir() else None
+
+
+async def await_me_maybe(value: Any) -> Any:
+    """Hooks may be sync or async, or return a callable: resolve all three (as Datasette)."""
+    if callable(value):
+        value = value()
+    if inspect.isawaitable(value):
+        value = await value
+    return value
+
+
+class PluginHost:
+    """The loaded plugins in load order, and helpers to call their hooks."""
+
+    def __init__(self, plugins: list[LoadedPlugin], manager: pluggy.PluginManager):
+        self.plugins = plugins
+        self.manager = manager
+        self.by_name = {plugin.name: plugin for plugin in plugins}
+
+    @property
+    def names(self) -> list[str]:
+        return [plugin.name for plugin in self.plugins]
+
+    def _ordered_impls(self, hook_name: str):
+        impls = {impl.plugin_name: impl for impl in getattr(self.manager.hook, hook_name).get_hookimpls()}
+        for plugin in self.plugins:
+            if plugin.name in impls:
+                yield plugin, impls[plugin.name]
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:
+        """Call a hook on every plugin in load order; ``(plugin, result)`` for non-None results.
+
+        pluggy itself calls implementations last-registered-first and stops at the first
+        exception; start-up hooks need load order and to know which plugin answered.
+        """
+        results = []
+        for plugin, impl in self._ordered_impls(hook_name):
+            arguments = {name: kwargs[name] for name in impl.argnames}
+            try:
+                result = impl.function(**arguments)
+            except StartupError:
+                raise
+            except Exception as error:
+                raise StartupError(f"plugin {plugin.name}: hook {hook_name} failed: {error!r}") from error
+            if result is not None:
+                results.append((plugin, result))
+        return results
+
+    def collect(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Flatten list results of a ``register_*`` hook, in load order."""
+        items: list[Any] = []
+        for _plugin, result in self.call_each(hook_name, **kwargs):
+            items.extend(result)
+        return items
+
+    async def notify(self, hook_name: str, **kwargs: Any) -> None:
+        """Run an ``on_*`` hook: each implementation isolated, failures logged, never raised."""
+        for plugin, impl in self._ordered_impls(hook_name):
+            arguments = {name: kwargs[name] for name in impl.argnames}
+            try:
+                result = impl.function(**arguments)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("plugin %s: hook %s failed; other plugins still notified", plugin.name, hook_name)
+
+
+def _new_manager() -> pluggy.PluginManager:
+    from core import hookspecs
+
+    manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def discover_entry_points() -> dict[str, Any]:
+    """Installed plugins by entry-point name (not imported yet)."""
+    return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _import_plugin(name: str, point: Any) -> ModuleType:
+    try:
+        module = point.load()
+    except Exception as error:  # any import-time failure is the plugin's, name it
+        raise StartupError(f"plugin {name}: failed to import {point.value}: {error!r}") from error
+    return module
+
+
+def _meta_of(name: str, module: ModuleType) -> PluginMeta:
+    meta = getattr(module, "meta", None)
+    if not isinstance(meta, PluginMeta):
+        raise StartupError(f"plugin {name}: module {module.__name__} has no `meta = PluginMeta(...)`")
+    if meta.name != name:
+        raise StartupError(f"plugin {name}: entry point name and meta.name ({meta.name!r}) differ")
+    if not meta.name.isidentifier():
+        raise StartupError(f"plugin {name}: name must be a Python identifier")
+    return meta
+
+
+def check_core_compatible(meta: PluginMeta, core_version: str) -> None:
+    if not meta.core_requires:
+        return
+    try:
+        specifier = SpecifierSet(meta.core_requires)
+    except InvalidSpecifier:
+        raise StartupError(
+            f"plugin {meta.name}: core_requires {meta.core_requires!r} is not a version specifier"
+        ) from None
+    if Version(core_version) not in specifier:
+        raise StartupError(
+            f"plugin {meta.name} {meta.version} requires Frontdesk core {meta.core_requires}, "
+            f"but this is core {core_version}"
+        )
+
+
+def order_by_dependencies(plugins: list[LoadedPlugin]) -> list[LoadedPlugin]:
+    """Dependencies before dependants; otherwise keep the given (name) order."""
+    by_name = {plugin.name: plugin for plugin in plugins}
+    ordered: list[LoadedPlugin] = []
+    visiting: set[str] = set()
+
+    def visit(plugin: LoadedPlugin) -> None:
+        if plugin in ordered:
+            return
+        if plugin.name in visiting:
+            raise StartupError(f"plugin {plugin.name}: dependency cycle through {sorted(visiting)}")
+        visiting.add(plugin.name)
+        for dependency in plugin.meta.depends:
+            if dependency not in by_name:
+                raise StartupError(
+                    f"plugin {plugin.name} depends on plugin {dependency!r}, which is not installed or is disabled"
+                )
+            visit(by_name[dependency])
+        visiting.discard(plugin.name)
+        ordered.append(plugin)
+
+    for plugin in plugins:
+        visit(plugin)
+    return ordered
+
+
+def load_plugins(
+    disabled: Iterable[str] = (),
+    extra_modules: Iterable[ModuleType] = (),
+    only: Iterable[str] | None = None,
+) -> PluginHost:
+    """Find, import, check and register plugins for one app.
+
+    ``extra_modules`` registers plugin modules that are not installed (the test kit uses
+    it to add a plugin for one test); ``only`` restricts the installed ones by name.
+    """
+    from core import __version__ as core_version
+
+    installed = discover_entry_points()
+    disabled = set(disabled)
+    for name in sorted(disabled - set(installed)):
+        raise StartupError(f"config: disabled_plugins: no installed plugin is named {name!r} "
+                           f"(installed: {', '.join(sorted(installed)) or 'none'})")
+    wanted = sorted(set(installed) if only is None else set(only))
+    for name in wanted:
+        if name not in installed:
+            raise StartupError(f"plugin {name}: not installed")
+
+    candidates: list[LoadedPlugin] = []
+    for name in wanted:
+        if name in disabled:
+            continue
+        point = installed[name]
+        module = _import_plugin(name, point)
+        builtin = module.__name__.startswith("plugins.")
+        candidates.append(LoadedPlugin(meta=_meta_of(name, module), module=module, builtin=builtin))
+    for module in extra_modules:
+        meta = _meta_of(getattr(getattr(module, "meta", None), "name", module.__name__), module)
+        candidates.append(LoadedPlugin(meta=meta, module=module))
+
+    for plugin in candidates:
+        check_core_compatible(plugin.meta, core_version)
+    ordered = order_by_dependencies(candidates)
+
+    manager = _new_manager()
+    core_module = importlib.import_module("core.builtin_plugin")
+    core_plugin = LoadedPlugin(meta=core_module.meta, module=core_module, builtin=True)
+    for plugin in [core_plugin, *ordered]:
+        try:
+            manager.register(plugin.module, name=plugin.name)
+        except Exception as error:  # pluggy raises ValueError/PluginValidationError
+            raise StartupError(f"plugin {plugin.name}: cannot be registered: {error}") from error
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise StartupError(f"plugin {error.plugin_name if hasattr(error, 'plugin_name') else '?'}: {error}") from error
+    for plugin in [core_plugin, *ordered]:
+        plugin.hooks = sorted(
+            caller.name for caller in manager.get_hookcallers(plugin.module) or []
+        )
+    return PluginHost([core_plugin, *ordered], manager)

@@ -1,0 +1,167 @@
+"""Settings: defaults, then config/default.toml, then FRONTDESK_CONFIG, then FRONTDESK_<KEY>.
+
+The ``Settings`` model is the single list of keys. ``config/default.toml`` repeats it with
+a comment per key for people; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.errors import StartupError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "default.toml"
+ENV_PREFIX = "FRONTDESK_"
+# Environment names that are not settings keys.
+ENV_NOT_SETTINGS = {"FRONTDESK_CONFIG"}
+ENV_NOT_SETTINGS_PREFIXES = ("FRONTDESK_TEST_", "FRONTDESK_BENCH_")
+
+LANGUAGES = ("zh_Hant", "zh_Hans", "en")
+
+
+class Settings(BaseModel):
+    """Every setting Frontdesk reads. Defaults match config/default.toml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str = "sqlite://var/frontdesk.sqlite3"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    secret_key: str = ""
+    theme: str = "default"
+    default_language: Literal["zh_Hant", "zh_Hans", "en"] = "zh_Hant"
+    disabled_plugins: list[str] = []
+    session_idle_minutes: int = Field(30, ge=1)
+    session_absolute_hours: int = Field(12, ge=1)
+    api_token_hours: int = Field(24, ge=1)
+    login_max_failures: int = Field(5, ge=1)
+    login_failure_window_minutes: int = Field(15, ge=1)
+    trusted_proxies: list[str] = []
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+            raise ValueError("must start with sqlite:// or postgres://")
+        if scheme == "sqlite" and not value[len("sqlite://") :]:
+            raise ValueError("names no SQLite file")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (or empty to generate one)")
+        return value
+
+    @field_validator("theme")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not value.replace("_", "").replace("-", "").isalnum():
+            raise ValueError("must be a folder name under themes/")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    def with_changes(self, **changes: Any) -> "Settings":
+        """A copy with some keys changed, validated like any other source."""
+        return build_settings({**self.model_dump(), **changes}, source="overrides")
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise StartupError(f"config: {source} file {path} does not exist") from None
+    except PermissionError:
+        raise StartupError(f"config: {source} file {path} cannot be read (permission denied)") from None
+    except IsADirectoryError:
+        raise StartupError(f"config: {source} file {path} is a folder, not a file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise StartupError(f"config: {source} file {path} is not valid TOML: {error}") from None
+
+
+def _parse_env_value(key: str, raw: str) -> Any:
+    """Turn an environment string into what the field expects.
+
+    Pydantic already converts "8000" and "true"; lists are written comma-separated.
+    """
+    annotation = Settings.model_fields[key].annotation
+    if get_origin(annotation) is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS:
+            continue
+        if name.startswith(ENV_NOT_SETTINGS_PREFIXES):
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key not in Settings.model_fields:
+            raise StartupError(f"config: {name}: unknown setting {key!r}")
+        overrides[key] = _parse_env_value(key, raw)
+    return overrides
+
+
+def build_settings(values: dict[str, Any], source: str) -> Settings:
+    """Validate ``values``; the first problem becomes one line naming the key."""
+    for key in values:
+        if key not in Settings.model_fields:
+            raise StartupError(f"config: {key}: unknown setting (in {source})")
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "?"
+        message = first["msg"]
+        if first["type"] == "literal_error":
+            allowed = ", ".join(str(option) for option in get_args(Settings.model_fields[key].annotation))
+            message = f"must be one of {allowed}"
+        raise StartupError(f"config: {key}: {message} (got {first.get('input')!r}, from {source})") from None
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from every source, most specific last; keyword overrides win over all."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    sources = []
+    if DEFAULT_CONFIG_FILE.exists():
+        values.update(_read_toml(DEFAULT_CONFIG_FILE, "default config"))
+        sources.append(str(DEFAULT_CONFIG_FILE))
+    if config_path := environ.get("FRONTDESK_CONFIG"):
+        values.update(_read_toml(Path(config_path), "FRONTDESK_CONFIG"))
+        sources.append(config_path)
+    values.update(_env_overrides(environ))
+    values.update(overrides)
+    return build_settings(values, source=" + ".join(sources + ["environment"]))
+
+
+def resolve_secret_key(settings: Settings, var_dir: Path) -> str:
+    """The configured key, or one generated once and kept beside the data."""
+    if settings.secret_key:
+        return settings.secret_key
+    key_file = var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created readable by the owner only: it signs every session.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,1 @@
+"""The web layer: app factory pieces, routing, templates, API schemas, errors."""

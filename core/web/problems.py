@@ -1,0 +1,127 @@
+"""Errors as ``application/problem+json`` (RFC 9457) for the API, pages for people.
+
+Services raise ``Problem`` (or a subclass); the app turns it into the response the
+caller expects. Nothing here ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.i18n import gettext as _
+
+log = logging.getLogger("frontdesk.web")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "Malformed request",
+    401: "Not authenticated",
+    403: "Not permitted",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid field",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """A failure the caller can understand: status, title, detail and extra members.
+
+    ``errors`` lists ``{"field", "message"}`` for validation problems; ``extra`` adds
+    members such as ``allowed`` (legal transitions) or ``current`` (a record's state).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str = "",
+        *,
+        title: str | None = None,
+        type_: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
+        super().__init__(detail or title or TITLES.get(status, ""))
+        self.status = status
+        self.title = title or _(TITLES.get(status, "Error"))
+        self.detail = detail or self.title
+        self.type = type_ or "about:blank"
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+def invalid(field: str, message: str) -> Problem:
+    """A 422 naming one field."""
+    return Problem(422, _("%(field)s: %(message)s", field=field, message=message),
+                   errors=[{"field": field, "message": message}])
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    return JSONResponse(problem.body(), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE,
+                        headers=problem.headers)
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+async def render_error_page(request: Request, status: int, detail: str, headers: dict | None = None) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "title": _(TITLES.get(status, "Error")), "detail": detail},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def handle_problem(request: Request, problem: Problem) -> Response:
+    if wants_json(request):
+        return problem_response(problem)
+    return await render_error_page(request, problem.status, problem.detail, problem.headers)
+
+
+async def handle_http_exception(request: Request, error: HTTPException) -> Response:
+    problem = Problem(error.status_code, _(TITLES.get(error.status_code, "Error")) if error.detail in (None, "") or error.detail == _default_phrase(error.status_code) else str(error.detail),
+                      headers=dict(error.headers or {}))
+    return await handle_problem(request, problem)
+
+
+def _default_phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+async def handle_unexpected(request: Request, error: Exception) -> Response:
+    # Logged with its traceback for the operator; the user sees a plain message.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    problem = Problem(500, _("Something went wrong on our side. The error was logged."))
+    return await handle_problem(request, problem)

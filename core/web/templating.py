@@ -1,0 +1,84 @@
+"""Templates and static files: selected theme, then plugins, then core.
+
+Lookup order for ``"hotel/board.html"``: the selected theme, the default theme, each
+plugin's ``templates/`` in load order, core's ``templates/``. Every source is also
+reachable by a prefix (``"default:base.html"``, ``"core:core/home.html"``,
+``"hotel:hotel/board.html"``, ``"theme:base.html"``), so an override can extend the
+template it replaces and call ``super()`` (the pattern Datasette uses).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from core import i18n
+from core.errors import StartupError
+from core.plugin_host import PluginHost
+from core.settings import PROJECT_ROOT
+
+THEMES_DIR = PROJECT_ROOT / "themes"
+DEFAULT_THEME = "default"
+CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def theme_chain(theme: str) -> list[Path]:
+    """The selected theme's folder, then the default theme's (its fallback)."""
+    selected = THEMES_DIR / theme
+    if not selected.is_dir():
+        available = ", ".join(sorted(p.name for p in THEMES_DIR.iterdir() if p.is_dir())) if THEMES_DIR.is_dir() else "none"
+        raise StartupError(f"config: theme: no theme named {theme!r} in {THEMES_DIR} (available: {available})")
+    chain = [selected]
+    if theme != DEFAULT_THEME:
+        chain.append(THEMES_DIR / DEFAULT_THEME)
+    return chain
+
+
+def build_loader(theme: str, host: PluginHost) -> jinja2.BaseLoader:
+    themes = theme_chain(theme)
+    theme_loaders = [jinja2.FileSystemLoader(str(path / "templates")) for path in themes]
+    plugin_loaders = {
+        plugin.name: jinja2.FileSystemLoader(str(templates))
+        for plugin in host.plugins
+        if plugin.name != "core" and (templates := plugin.resource_dir("templates"))
+    }
+    core_loader = jinja2.FileSystemLoader(str(CORE_TEMPLATES))
+    prefixed = jinja2.PrefixLoader(
+        {
+            "theme": theme_loaders[0],
+            DEFAULT_THEME: theme_loaders[-1],
+            "core": core_loader,
+            **plugin_loaders,
+        },
+        delimiter=":",
+    )
+    return jinja2.ChoiceLoader([*theme_loaders, *plugin_loaders.values(), core_loader, prefixed])
+
+
+def build_templates(theme: str, host: PluginHost) -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=build_loader(theme, host),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # gettext resolves the language of the current request through a context variable.
+    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    environment.globals["LANGUAGES"] = i18n.LANGUAGE_NAMES
+    from core.web.context import template_context
+
+    return Jinja2Templates(env=environment, context_processors=[template_context])
+
+
+class ThemeStaticFiles(StaticFiles):
+    """Static files of the selected theme, falling back to the default theme's."""
+
+    def __init__(self, theme: str):
+        directories = [path / "static" for path in theme_chain(theme) if (path / "static").is_dir()]
+        super().__init__(directory=directories[0] if directories else None, check_dir=False)
+        self.all_directories = directories

@@ -1,0 +1,1 @@
+"""Frontdesk's built-in plugins. Each is found through its entry point, like any other."""

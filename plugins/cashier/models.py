@@ -1,0 +1,1 @@
+"""Models of the `cashier` plugin (Tortoise app `cashier`, tables prefixed `cashier_`)."""

@@ -1,0 +1,11 @@
+"""Marks the `hotel` app's place in the migration graph; its tables come next."""
+
+from tortoise import migrations
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    dependencies = [("core", "0001_initial")]
+
+    operations = []

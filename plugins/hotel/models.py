@@ -1,0 +1,1 @@
+"""Models of the `hotel` plugin (Tortoise app `hotel`, tables prefixed `hotel_`)."""

@@ -1,0 +1,15 @@
+"""Insurance phone desk: call logging, caller history, callbacks, complaints, KPIs."""
+
+from core import PluginMeta, hookimpl
+
+meta = PluginMeta(
+    name="insurance_calls",
+    version="0.1.0",
+    core_requires=">=0.1,<1",
+    description="Insurance phone desk: call logging, caller history, callbacks, complaints, KPIs",
+)
+
+
+@hookimpl
+def register_models():
+    return ["plugins.insurance_calls.models"]

@@ -1,0 +1,1 @@
+"""Models of the `resident` plugin (Tortoise app `resident`, tables prefixed `resident_`)."""
