@@ -73,6 +73,11 @@ def lazy_gettext(message: str, **variables: object) -> LazyProxy:
     return LazyProxy(gettext, message, enable_cache=False, **variables)
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction only; it is translated where it is shown."""
+    return message
+
+
 _ = gettext
 _l = lazy_gettext
 

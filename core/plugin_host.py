@@ -255,7 +255,9 @@ def load_plugins(
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as error:
-        raise StartupError(f"plugin {error.plugin_name if hasattr(error, 'plugin_name') else '?'}: {error}") from error
+        # pluggy names the module; say the plugin's name, as every other start-up error does.
+        name = manager.get_name(error.plugin) if error.plugin is not None else "?"
+        raise StartupError(f"plugin {name}: {error}") from error
     for plugin in [core_plugin, *ordered]:
         plugin.hooks = sorted(
             caller.name for caller in manager.get_hookcallers(plugin.module) or []

@@ -13,25 +13,27 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.i18n import N_
 from core.i18n import gettext as _
 
 log = logging.getLogger("frontdesk.web")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+JSON_PATHS_OUTSIDE_API = ("/healthz", "/readyz")
 
 TITLES = {
-    400: "Malformed request",
-    401: "Not authenticated",
-    403: "Not permitted",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Invalid field",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Service unavailable",
+    400: N_("Malformed request"),
+    401: N_("Not authenticated"),
+    403: N_("Not permitted"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Request too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid field"),
+    429: N_("Too many requests"),
+    500: N_("Internal error"),
+    503: N_("Service unavailable"),
 }
 
 
@@ -82,7 +84,7 @@ def problem_response(problem: Problem) -> JSONResponse:
 
 
 def wants_json(request: Request) -> bool:
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith("/api/") or request.url.path in JSON_PATHS_OUTSIDE_API:
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept

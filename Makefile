@@ -1,0 +1,86 @@
+# Frontdesk: `make run` serves the demo, `make test` runs the whole suite.
+# Needs only Python 3.11+ and make; everything else is installed into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+PACKAGES := core $(wildcard plugins/*/)
+LANGUAGES := zh_Hant zh_Hans en
+
+.PHONY: help install install-dev run test test-sqlite test-postgres fuzz bench messages compile-messages check clean
+
+help:
+	@echo "make run       install, migrate, load the demo on an empty database, serve on 127.0.0.1:8000"
+	@echo "make test      the whole test suite on SQLite and (when it answers) PostgreSQL"
+	@echo "make messages  extract, update and compile the translation catalogs"
+	@echo "make bench     the benchmarks (writes docs/performance.md)"
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdesk needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
+	$(BIN)/frontdesk migrate
+	$(BIN)/frontdesk demo --if-empty
+	$(BIN)/frontdesk serve
+
+# The whole suite on SQLite, then every database test again on PostgreSQL (skipped when
+# no server answers, unless FRONTDESK_TEST_REQUIRE_POSTGRES=1). One backend per process:
+# Tortoise caches dialect-specific queries on the model classes.
+test: $(DEV_STAMP)
+	FRONTDESK_TEST_BACKEND=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	FRONTDESK_TEST_BACKEND=postgres FRONTDESK_TEST_DATABASE_ONLY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-sqlite: $(DEV_STAMP)
+	FRONTDESK_TEST_BACKEND=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(DEV_STAMP)
+	FRONTDESK_TEST_BACKEND=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(RUN_STAMP)
+	$(BIN)/frontdesk check
+
+# Translations: one catalog per package (core also holds the themes' strings).
+messages: $(DEV_STAMP)
+	@for package in $(PACKAGES); do \
+	  package=$${package%/}; sources=$$package; \
+	  if [ "$$package" = core ]; then sources="core themes"; fi; \
+	  mkdir -p $$package/locale; \
+	  $(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	    --project=frontdesk -o $$package/locale/messages.pot $$sources || exit 1; \
+	  for language in $(LANGUAGES); do \
+	    if [ -f $$package/locale/$$language/LC_MESSAGES/messages.po ]; then \
+	      $(BIN)/pybabel update --quiet --no-fuzzy-matching -i $$package/locale/messages.pot -d $$package/locale -l $$language || exit 1; \
+	    else \
+	      $(BIN)/pybabel init --quiet -i $$package/locale/messages.pot -d $$package/locale -l $$language || exit 1; \
+	    fi; \
+	  done; \
+	done
+	$(MAKE) compile-messages
+
+compile-messages: $(DEV_STAMP)
+	@for package in $(PACKAGES); do \
+	  package=$${package%/}; \
+	  [ -d $$package/locale ] && $(BIN)/pybabel compile --quiet --statistics -d $$package/locale || true; \
+	done
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache

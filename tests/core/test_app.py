@@ -1,0 +1,58 @@
+"""The app factory's public endpoints, errors and headers."""
+
+
+def test_healthz_answers_while_the_process_runs(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_200_when_database_answers_and_nothing_is_pending(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["pending_migrations"] == []
+
+
+def test_unknown_api_path_is_problem_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["title"] and body["detail"] and body["type"]
+
+
+def test_wrong_method_is_problem_json_405(client):
+    response = client.post("/api/openapi.json")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 405
+
+
+def test_unknown_page_is_an_html_page_without_traceback(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Traceback" not in response.text
+    assert "Not found" in response.text
+
+
+def test_every_response_carries_security_headers(client):
+    for path in ("/", "/healthz", "/static/theme/css/frontdesk.css", "/missing"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "'unsafe-inline'" not in headers["content-security-policy"].split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"]
+
+
+def test_pages_are_not_cached_but_static_files_may_be(client):
+    assert client.get("/").headers["cache-control"] == "no-store"
+    assert "no-store" not in client.get("/static/theme/css/frontdesk.css").headers.get("cache-control", "")
+
+
+def test_start_page_renders_in_the_base_layout(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert '<link rel="stylesheet" href="/static/theme/css/frontdesk.css">' in response.text
+    assert 'action="/language"' in response.text

@@ -1,0 +1,120 @@
+"""The plugin host: discovery, disabling, failures, compatibility, dependencies."""
+
+import subprocess
+import sys
+import types
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from core import PluginMeta, hookimpl
+from core.errors import StartupError
+from core.plugin_host import load_plugins
+
+BUILTIN = ["cashier", "hotel", "insurance_calls", "resident"]
+
+
+def make_plugin(name, core_requires=">=0.1,<1", depends=(), **hooks):
+    module = types.ModuleType(f"test_plugin_{name}")
+    module.meta = PluginMeta(name=name, version="1.0", core_requires=core_requires, depends=tuple(depends))
+    for hook_name, function in hooks.items():
+        function.__name__ = hook_name
+        setattr(module, hook_name, hookimpl(function))
+    return module
+
+
+def test_builtin_plugins_are_discovered_through_entry_points():
+    host = load_plugins()
+    assert host.names == ["core", *BUILTIN]
+    assert all(plugin.builtin for plugin in host.plugins)
+
+
+def test_each_app_gets_its_own_plugin_manager():
+    first, second = load_plugins(), load_plugins(extra_modules=[make_plugin("extra")])
+    assert first.manager is not second.manager
+    assert "extra" not in first.names and "extra" in second.names
+
+
+def test_a_setting_disables_a_plugin_by_name():
+    assert "hotel" not in load_plugins(disabled=["hotel"]).names
+
+
+def test_disabling_an_unknown_plugin_is_a_startup_error():
+    with pytest.raises(StartupError, match="no installed plugin is named 'hotle'"):
+        load_plugins(disabled=["hotle"])
+
+
+def test_a_plugin_that_fails_to_import_stops_startup_naming_it(monkeypatch):
+    from core import plugin_host
+
+    broken = EntryPoint(name="broken", value="tests.core.no_such_module_here", group="frontdesk")
+    real = plugin_host.discover_entry_points
+    monkeypatch.setattr(plugin_host, "discover_entry_points", lambda: {**real(), "broken": broken})
+    with pytest.raises(StartupError, match="plugin broken: failed to import"):
+        load_plugins()
+
+
+def test_a_plugin_whose_hook_raises_stops_startup_naming_it():
+    def register_menu_items():
+        raise RuntimeError("boom")
+
+    host = load_plugins(extra_modules=[make_plugin("faulty", register_menu_items=register_menu_items)])
+    with pytest.raises(StartupError, match="plugin faulty: hook register_menu_items failed"):
+        host.collect("register_menu_items")
+
+
+def test_a_misspelt_hook_is_refused_at_registration():
+    def register_menu_itemz():
+        return []
+
+    with pytest.raises(StartupError, match="plugin typo"):
+        load_plugins(extra_modules=[make_plugin("typo", register_menu_itemz=register_menu_itemz)])
+
+
+def test_an_incompatible_plugin_is_refused_naming_both_versions():
+    with pytest.raises(StartupError) as error:
+        load_plugins(extra_modules=[make_plugin("future", core_requires=">=2.0")])
+    assert "requires Frontdesk core >=2.0" in str(error.value)
+    assert "this is core 0.1.0" in str(error.value)
+
+
+def test_dependencies_load_first_and_missing_ones_are_named():
+    first = make_plugin("zeta_base")
+    second = make_plugin("alpha_addon", depends=["zeta_base"])
+    host = load_plugins(extra_modules=[second, first])
+    assert host.names.index("zeta_base") < host.names.index("alpha_addon")
+    with pytest.raises(StartupError, match="depends on plugin 'zeta_base'"):
+        load_plugins(extra_modules=[second])
+
+
+def test_dependency_cycles_are_refused():
+    with pytest.raises(StartupError, match="dependency cycle"):
+        load_plugins(extra_modules=[make_plugin("one", depends=["two"]), make_plugin("two", depends=["one"])])
+
+
+def test_notify_isolates_a_failing_plugin(caplog):
+    seen = []
+
+    def on_app_started(app):
+        raise RuntimeError("plugin bug")
+
+    async def on_app_started_ok(app):
+        seen.append(app)
+
+    broken = make_plugin("broken_listener", on_app_started=on_app_started)
+    healthy = make_plugin("healthy_listener", on_app_started=on_app_started_ok)
+    host = load_plugins(extra_modules=[broken, healthy])
+    import asyncio
+
+    asyncio.run(host.notify("on_app_started", app="the app"))
+    assert seen == ["the app"]
+    assert "plugin broken_listener: hook on_app_started failed" in caplog.text
+
+
+def test_frontdesk_plugins_lists_the_four_builtin_plugins_with_versions_and_hooks():
+    result = subprocess.run([sys.executable, "-m", "core", "plugins"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in BUILTIN:
+        line = next(line for line in lines if line.startswith(f"{name} "))
+        assert "0.1.0" in line and "register_models" in line

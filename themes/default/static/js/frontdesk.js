@@ -1,0 +1,135 @@
+/*
+ * Frontdesk – small progressive enhancements for every page.
+ *
+ * Every page works without this file; it only adds comfort:
+ *   (a) <select data-autosubmit> submits its form on change;
+ *   (b) <form data-confirm="Question?"> asks for confirmation before submitting;
+ *   (c) [data-local-time="ISO 8601"] shows the time in the browser's time zone,
+ *       formatted for the page language (skipped when the element has data-keep);
+ *   (d) submit buttons are disabled after a submit to prevent double submits,
+ *       and enabled again when the page comes back from the back/forward cache.
+ *       Opt out per form with data-allow-resubmit (e.g. forms that start a download).
+ *
+ * Loaded with <script defer>; no inline script is allowed by the CSP.
+ */
+(function () {
+  "use strict";
+
+  var DISABLED_MARK = "frontdeskDisabled"; // data-frontdesk-disabled on buttons we disabled
+
+  /* ---------- (a) auto-submitting selects ---------- */
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-autosubmit") || !select.form) {
+      return;
+    }
+    // requestSubmit() fires the submit event (so (b) and (d) apply) and runs validation.
+    if (typeof select.form.requestSubmit === "function") {
+      select.form.requestSubmit();
+    } else {
+      select.form.submit();
+    }
+  });
+
+  /* ---------- (b) confirmation and (d) double-submit protection ---------- */
+
+  function submitControls(form) {
+    // form.elements also covers buttons outside the form that use the form="" attribute.
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el instanceof HTMLButtonElement ||
+        (el instanceof HTMLInputElement && /^(submit|image|button|reset)$/.test(el.type));
+    });
+  }
+
+  function disableControls(form) {
+    submitControls(form).forEach(function (el) {
+      if (!el.disabled) {
+        el.disabled = true;
+        el.dataset[DISABLED_MARK] = "";
+      }
+    });
+    form.setAttribute("aria-busy", "true");
+  }
+
+  function enableControls() {
+    document.querySelectorAll("[data-frontdesk-disabled]").forEach(function (el) {
+      el.disabled = false;
+      delete el.dataset[DISABLED_MARK];
+    });
+    document.querySelectorAll("form[aria-busy]").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+
+    if (form.hasAttribute("data-allow-resubmit") || (form.target && form.target !== "_self") ||
+        (form.getAttribute("method") || "").toLowerCase() === "dialog") {
+      return;
+    }
+
+    // Wait one tick: the browser builds the form data after this event, and a disabled
+    // submitter would lose its name=value. Also respects other handlers that cancel.
+    window.setTimeout(function () {
+      if (!event.defaultPrevented) {
+        disableControls(form);
+      }
+    }, 0);
+  });
+
+  // Back/forward cache restores the page as it was left, i.e. with disabled buttons.
+  window.addEventListener("pageshow", enableControls);
+
+  /* ---------- (c) local times ---------- */
+
+  function pageLocale() {
+    var lang = document.documentElement.lang;
+    try {
+      return Intl.DateTimeFormat.supportedLocalesOf(lang).length ? lang : undefined;
+    } catch (error) {
+      return undefined; // empty or malformed lang attribute: use the browser default
+    }
+  }
+
+  var STYLES = {
+    date: { dateStyle: "medium" },
+    time: { timeStyle: "short" },
+    datetime: { dateStyle: "medium", timeStyle: "short" }
+  };
+
+  /** Rewrite [data-local-time] elements under root (default: the whole document). */
+  function formatLocalTimes(root) {
+    var locale = pageLocale();
+    var formatters = {};
+    (root || document).querySelectorAll("[data-local-time]:not([data-keep])").forEach(function (el) {
+      var date = new Date(el.getAttribute("data-local-time"));
+      if (isNaN(date.getTime())) {
+        return; // keep the server-rendered text
+      }
+      // Optional data-local-time-style="date|time|datetime" (default: datetime).
+      var style = STYLES[el.getAttribute("data-local-time-style")] ? el.getAttribute("data-local-time-style") : "datetime";
+      formatters[style] = formatters[style] || new Intl.DateTimeFormat(locale, STYLES[style]);
+      el.textContent = formatters[style].format(date);
+      if (el instanceof HTMLTimeElement && !el.hasAttribute("datetime")) {
+        el.setAttribute("datetime", date.toISOString());
+      }
+    });
+  }
+
+  formatLocalTimes();
+
+  // For content inserted later by page-specific scripts.
+  window.Frontdesk = window.Frontdesk || {};
+  window.Frontdesk.formatLocalTimes = formatLocalTimes;
+})();
