@@ -61,13 +61,13 @@ messages: $(DEV_STAMP)
 	  package=$${package%/}; sources=$$package; \
 	  if [ "$$package" = core ]; then sources="core themes"; fi; \
 	  mkdir -p $$package/locale; \
-	  $(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	    --project=frontdesk -o $$package/locale/messages.pot $$sources || exit 1; \
 	  for language in $(LANGUAGES); do \
 	    if [ -f $$package/locale/$$language/LC_MESSAGES/messages.po ]; then \
-	      $(BIN)/pybabel update --quiet --no-fuzzy-matching -i $$package/locale/messages.pot -d $$package/locale -l $$language || exit 1; \
+	      $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i $$package/locale/messages.pot -d $$package/locale -l $$language || exit 1; \
 	    else \
-	      $(BIN)/pybabel init --quiet -i $$package/locale/messages.pot -d $$package/locale -l $$language || exit 1; \
+	      $(BIN)/pybabel -q init -i $$package/locale/messages.pot -d $$package/locale -l $$language || exit 1; \
 	    fi; \
 	  done; \
 	done
@@ -76,7 +76,7 @@ messages: $(DEV_STAMP)
 compile-messages: $(DEV_STAMP)
 	@for package in $(PACKAGES); do \
 	  package=$${package%/}; \
-	  [ -d $$package/locale ] && $(BIN)/pybabel compile --quiet --statistics -d $$package/locale || true; \
+	  [ -d $$package/locale ] && $(BIN)/pybabel -q compile -d $$package/locale || true; \
 	done
 
 bench: $(DEV_STAMP)

@@ -274,17 +274,20 @@ def make_app(database_url) -> Iterator[Callable[..., LiveServer]]:
     """Build and serve an app on this test's database; stopped after the test.
 
     ``make_app(extra_plugins=[module], **settings)``: the extra plugins are registered for
-    this app only and their migrations applied to this test's database first.
+    this app only and their migrations applied to this test's database first (unless
+    ``migrate=False``, to test what happens with pending migrations).
     """
     servers: list[LiveServer] = []
 
-    def build(extra_plugins: Iterable[ModuleType] = (), **settings: Any) -> LiveServer:
+    def build(extra_plugins: Iterable[ModuleType] = (), migrate: bool = True,
+              allow_pending_migrations: bool = False, **settings: Any) -> LiveServer:
         from core.app import create_app
 
         extra_plugins = list(extra_plugins)
-        if extra_plugins:
+        if extra_plugins and migrate:
             _run(migrate_database(database_url, extra_plugins))
-        app = create_app(_settings_for(database_url, **settings), extra_plugins=extra_plugins)
+        app = create_app(_settings_for(database_url, **settings), extra_plugins=extra_plugins,
+                         allow_pending_migrations=allow_pending_migrations)
         server = LiveServer(app).start()
         servers.append(server)
         return server
