@@ -7,6 +7,7 @@ Everything an app needs (plugins, templates, translations, database) hangs off
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import AsyncIterator, Iterable
@@ -21,6 +22,9 @@ from core.database import open_database, pending_migrations
 from core.errors import StartupError
 from core.plugin_host import PluginHost, load_plugins
 from core.settings import Settings, load_settings
+from core.identity.services import sync_roles_and_permissions
+from core.settings import resolve_secret_key
+from core.web.authentication import AuthenticationMiddleware, parse_trusted_proxies
 from core.web.middleware import DatabaseContextMiddleware, LanguageMiddleware, SecurityHeadersMiddleware
 from core.web.problems import Problem, handle_http_exception, handle_problem, handle_unexpected
 from core.web.templating import ThemeStaticFiles, build_templates
@@ -54,6 +58,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             )
         state.db_context = context
         state.pending_migrations = pending
+        if not pending:
+            await sync_roles_and_permissions(state.host)
         await state.host.notify("on_app_started", app=app)
         try:
             yield
@@ -76,6 +82,7 @@ def create_app(
         middleware=[
             Middleware(DatabaseContextMiddleware),
             Middleware(SecurityHeadersMiddleware),
+            Middleware(AuthenticationMiddleware),
             Middleware(LanguageMiddleware),
         ],
         exception_handlers={
@@ -86,6 +93,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.secret_key = resolve_secret_key(settings, Path("var"))
+    app.state.trusted_proxy_networks = parse_trusted_proxies(settings.trusted_proxies)
     app.state.host = host
     app.state.templates = build_templates(settings.theme, host)
     app.state.catalogs = i18n.load_catalogs(locale_dirs(host))

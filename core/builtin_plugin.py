@@ -25,5 +25,13 @@ def register_api_routes():
 @hookimpl
 def register_routes():
     from core import pages
+    from core.identity import pages as identity_pages
 
-    return pages.routes()
+    return [*pages.routes(), *identity_pages.routes()]
+
+
+@hookimpl
+def register_permissions():
+    from core.core_permissions import PERMISSIONS
+
+    return PERMISSIONS

@@ -98,8 +98,10 @@ def serve(host, port, workers) -> None:
     os.environ.update(overrides)
     click.echo(f"Frontdesk on http://{settings.host}:{settings.port}  (stop with Ctrl+C)")
     uvicorn.run("core.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=workers, log_level=settings.log_level, proxy_headers=bool(settings.trusted_proxies),
-                forwarded_allow_ips=",".join(settings.trusted_proxies) or None)
+                workers=workers, log_level=settings.log_level,
+                # X-Forwarded-For is read by core.web.authentication, and only from the
+                # configured trusted proxies; uvicorn must not rewrite the peer first.
+                proxy_headers=False)
 
 
 @cli.command()

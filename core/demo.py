@@ -1,9 +1,97 @@
-"""Demo data: sites, users and each plugin's records (``register_demo_data``)."""
+"""Demo data: the sites and users of API.md, then each plugin's records.
+
+Every demo user's password is ``frontdesk-demo``; while any still has it, every page
+shows a warning banner.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from core.entities import services as entities
+from core.entities.models import Party, Site, Unit
+from core.identity import services as identity
+from core.identity.models import Role, User
+from core.plugin_host import await_me_maybe
+
 DEMO_PASSWORD = "frontdesk-demo"
+
+SITES = [
+    {"code": "harbour", "name": "Harbour View Residences", "kind": "residential", "timezone": "Asia/Taipei",
+     "currency": "TWD", "default_language": "zh_Hant"},
+    {"code": "lotus", "name": "Lotus Garden Hotel", "kind": "hotel", "timezone": "Asia/Taipei",
+     "currency": "TWD", "default_language": "zh_Hant"},
+    {"code": "sunrise", "name": "Sunrise Insurance Service Line", "kind": "call_centre", "timezone": "Asia/Shanghai",
+     "currency": "CNY", "default_language": "zh_Hans"},
+]
+
+ALL_SITES = ("harbour", "lotus", "sunrise")
+
+# username: (display name, department, {site: [roles]})
+USERS = {
+    "admin": ("系統管理員 Admin", "", {site: ["admin"] for site in ALL_SITES}),
+    "manager": ("陳經理 Manager Chen", "", {site: ["manager"] for site in ALL_SITES}),
+    "supervisor": ("林主管 Supervisor Lin", "service", {"harbour": ["supervisor"]}),
+    "agent": ("王專員 Agent Wang", "service", {"harbour": ["agent"]}),
+    "agent2": ("李專員 Agent Li", "service", {"harbour": ["agent"]}),
+    "hotelsup": ("張領班 Supervisor Zhang", "front_desk", {"lotus": ["supervisor"]}),
+    "frontdesk": ("黃總台 Front desk Huang", "front_desk", {"lotus": ["front_desk"]}),
+    "housekeeper": ("吳服務員 Attendant Wu", "housekeeping", {"lotus": ["housekeeper"]}),
+    "housekeeper2": ("周服務員 Attendant Zhou", "housekeeping", {"lotus": ["housekeeper"]}),
+    "cashier": ("鄭收銀 Cashier Zheng", "cashier", {"lotus": ["cashier"]}),
+    "cashier2": ("許收銀 Cashier Xu", "cashier", {"lotus": ["cashier"]}),
+    "callsup": ("趙主管 Supervisor Zhao", "calls", {"sunrise": ["supervisor"]}),
+    "caller": ("孫話務員 Agent Sun", "calls", {"sunrise": ["call_agent"]}),
+    "caller2": ("錢話務員 Agent Qian", "calls", {"sunrise": ["call_agent"]}),
+}
+
+RESIDENTS = ["陳大文", "林美玲", "王志明", "李淑芬", "張家豪", "黃雅婷", "吳建宏", "劉怡君", "蔡宗翰", "楊佩珊",
+             "許文華", "鄭惠如", "謝明輝", "郭淑惠", "洪國強", "曾雅琪"]
+
+
+@dataclass
+class DemoContext:
+    """What plugins get in ``register_demo_data``: demo sites and users by name."""
+
+    sites: dict[str, Site] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+async def _harbour_places(site: Site) -> None:
+    for building in ("A", "B"):
+        for floor in range(1, 11):
+            for door in range(1, 5):
+                code = f"{building}-{floor:02d}{door:02d}"
+                await Unit.create(site=site, code=code, kind="apartment", building=f"Tower {building}",
+                                  floor=str(floor), name="")
+    for number, name in enumerate(RESIDENTS):
+        phone = f"09{(12345678 + number * 1111111) % 100000000:08d}"
+        await entities.create_party(site, {"name": name, "kind": "person", "phones": [phone], "email": "",
+                                           "notes": ""})
 
 
 async def load_demo(host, only_if_empty: bool = False) -> list[str]:
-    return []
+    """Load the demo; returns the usernames created (empty when skipped)."""
+    if only_if_empty and await Site.exists():
+        return []
+    await identity.sync_roles_and_permissions(host)
+    demo = DemoContext()
+    for data in SITES:
+        demo.sites[data["code"]] = await entities.create_site(data)
+    roles = {role.name: role for role in await Role.all()}
+    for username, (display_name, department, memberships) in USERS.items():
+        user = await identity.create_user(username, DEMO_PASSWORD, display_name=display_name, department=department)
+        user.has_demo_password = True
+        await user.save(update_fields=["has_demo_password"])
+        for site_code, role_names in memberships.items():
+            for role_name in role_names:
+                await identity.grant_membership(user, demo.sites[site_code], roles[role_name])
+        demo.users[username] = user
+    await _harbour_places(demo.sites["harbour"])
+    for _plugin, loader in host.call_each("register_demo_data"):
+        await await_me_maybe(lambda: loader(demo))
+    return list(USERS)
+
+
+async def demo_password_in_use() -> bool:
+    return await User.filter(has_demo_password=True, is_active=True).exists()

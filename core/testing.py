@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import shutil
 import socket
 import threading
@@ -95,15 +96,23 @@ def _settings_for(database_url: str, **overrides: Any):
     return Settings(**values)
 
 
-async def migrate_database(database_url: str, extra_plugins: Iterable[ModuleType] = ()) -> list[str]:
-    """Apply every migration of core, the installed plugins and ``extra_plugins``."""
+async def migrate_database(database_url: str, extra_plugins: Iterable[ModuleType] = (),
+                           with_demo: bool = False) -> list[str]:
+    """Apply every migration of core, the installed plugins and ``extra_plugins``; with
+    ``with_demo``, load the demo data as well."""
     from core.database import apply_migrations, open_database
+    from core.demo import load_demo
+    from core.identity.services import sync_roles_and_permissions
     from core.plugin_host import load_plugins
 
     settings = _settings_for(database_url)
     host = load_plugins(settings.disabled_plugins, extra_plugins)
     async with open_database(settings, host):
-        return await apply_migrations(host)
+        applied = await apply_migrations(host)
+        await sync_roles_and_permissions(host)
+        if with_demo:
+            await load_demo(host)
+        return applied
 
 
 class TemplateDatabase:
@@ -111,21 +120,22 @@ class TemplateDatabase:
 
     _counter = itertools.count(1)
 
-    def __init__(self, backend: str, workdir: Path):
+    def __init__(self, backend: str, workdir: Path, with_demo: bool = False):
         self.backend = backend
         self.workdir = workdir
         self.created: list[str] = []
+        flavour = "demo" if with_demo else "empty"
         if backend == "sqlite":
-            self.template_path = workdir / "template.sqlite3"
-            _run(migrate_database(f"sqlite://{self.template_path}"))
+            self.template_path = workdir / f"template-{flavour}.sqlite3"
+            _run(migrate_database(f"sqlite://{self.template_path}", with_demo=with_demo))
         else:
-            self.template_name = f"fdt_tpl_{os.getpid()}"
+            self.template_name = f"fdt_tpl_{flavour}_{os.getpid()}"
             _run(_admin_execute(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)',
                                 f'CREATE DATABASE "{self.template_name}"'))
-            _run(migrate_database(_postgres_url_for(self.template_name)))
+            _run(migrate_database(_postgres_url_for(self.template_name), with_demo=with_demo))
 
     def fresh(self) -> str:
-        number = next(self._counter)
+        number = next(TemplateDatabase._counter)
         if self.backend == "sqlite":
             path = self.workdir / f"test_{number}.sqlite3"
             shutil.copyfile(self.template_path, path)
@@ -181,19 +191,30 @@ def database_backend(_templates, tmp_path_factory) -> str:
             if REQUIRE_POSTGRES:
                 pytest.fail(f"FRONTDESK_TEST_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
             pytest.skip(reason)
-    if backend not in _templates:
-        _templates[backend] = TemplateDatabase(backend, tmp_path_factory.mktemp(f"db-{backend}"))
     return backend
 
 
-@pytest.fixture
-def database_url(database_backend, _templates) -> Iterator[str]:
-    """A fresh, fully migrated database for this test (dropped afterwards)."""
-    _backend_runs[database_backend] = _backend_runs.get(database_backend, 0) + 1
-    template = _templates[database_backend]
-    url = template.fresh()
+def _fresh_database(templates, backend: str, tmp_path_factory, with_demo: bool) -> Iterator[str]:
+    key = f"{backend}-demo" if with_demo else backend
+    if key not in templates:
+        templates[key] = TemplateDatabase(backend, tmp_path_factory.mktemp(f"db-{key}"), with_demo=with_demo)
+    _backend_runs[backend] = _backend_runs.get(backend, 0) + 1
+    url = templates[key].fresh()
     yield url
-    template.discard(url)
+    templates[key].discard(url)
+
+
+@pytest.fixture
+def database_url(database_backend, _templates, tmp_path_factory) -> Iterator[str]:
+    """A fresh, fully migrated, empty database for this test (dropped afterwards)."""
+    yield from _fresh_database(_templates, database_backend, tmp_path_factory, with_demo=False)
+
+
+@pytest.fixture
+def demo_database_url(database_backend, _templates, tmp_path_factory) -> Iterator[str]:
+    """A fresh database holding the demo sites, users and records (password
+    ``frontdesk-demo``), copied from a template loaded once per session."""
+    yield from _fresh_database(_templates, database_backend, tmp_path_factory, with_demo=True)
 
 
 # --- A real server on loopback --------------------------------------------------------
@@ -212,7 +233,7 @@ class LiveServer:
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, lifespan="on", log_level="warning", loop="asyncio", http="h11",
-                                timeout_graceful_shutdown=2)
+                                timeout_graceful_shutdown=2, proxy_headers=False)
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
         self.error: BaseException | None = None
@@ -252,6 +273,30 @@ class LiveServer:
         self.clients.append(client)
         return client
 
+    def sign_in(self, username: str, password: str = "frontdesk-demo", **kwargs: Any) -> httpx.Client:
+        """A browser-like client signed in through the sign-in form. Its ``csrf`` attribute
+        holds the session's CSRF token; ``client.form_post(url, data)`` adds it."""
+        client = self.client(**kwargs)
+        form = client.get("/login")
+        anonymous_token = _hidden_csrf(form.text)
+        response = client.post("/login", data={"username": username, "password": password,
+                                               "csrf_token": anonymous_token, "next": "/"})
+        if response.status_code != 303:
+            raise AssertionError(f"sign-in as {username} failed: {response.status_code}")
+        client.csrf = _hidden_csrf(client.get("/").text)  # type: ignore[attr-defined]
+        client.form_post = lambda url, data=None, **kw: client.post(  # type: ignore[attr-defined]
+            url, data={"csrf_token": client.csrf, **(data or {})}, **kw)
+        return client
+
+    def api_client(self, username: str, password: str = "frontdesk-demo", **kwargs: Any) -> httpx.Client:
+        """A client holding a bearer token for ``username`` (as scripts and apps use)."""
+        response = self.client().post("/api/v1/auth/token", json={"username": username, "password": password})
+        if response.status_code != 201:
+            raise AssertionError(f"token for {username} refused: {response.status_code} {response.text}")
+        client = self.client(headers={"Authorization": f"Bearer {response.json()['token']}"}, **kwargs)
+        client.token = response.json()["token"]  # type: ignore[attr-defined]
+        return client
+
     def call(self, function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         """Run ``await function(*args, **kwargs)`` in the server's loop and database context."""
         from tortoise.context import _current_context
@@ -269,14 +314,7 @@ class LiveServer:
         return asyncio.run_coroutine_threadsafe(in_context(), self.loop).result(timeout=60)
 
 
-@pytest.fixture
-def make_app(database_url) -> Iterator[Callable[..., LiveServer]]:
-    """Build and serve an app on this test's database; stopped after the test.
-
-    ``make_app(extra_plugins=[module], **settings)``: the extra plugins are registered for
-    this app only and their migrations applied to this test's database first (unless
-    ``migrate=False``, to test what happens with pending migrations).
-    """
+def _app_builder(database_url: str):
     servers: list[LiveServer] = []
 
     def build(extra_plugins: Iterable[ModuleType] = (), migrate: bool = True,
@@ -292,9 +330,36 @@ def make_app(database_url) -> Iterator[Callable[..., LiveServer]]:
         servers.append(server)
         return server
 
+    return build, servers
+
+
+@pytest.fixture
+def make_app(database_url) -> Iterator[Callable[..., LiveServer]]:
+    """Build and serve an app on this test's database; stopped after the test.
+
+    ``make_app(extra_plugins=[module], **settings)``: the extra plugins are registered for
+    this app only and their migrations applied to this test's database first (unless
+    ``migrate=False``, to test what happens with pending migrations).
+    """
+    build, servers = _app_builder(database_url)
     yield build
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def make_demo_app(demo_database_url) -> Iterator[Callable[..., LiveServer]]:
+    """Like ``make_app``, on a copy of the demo database."""
+    build, servers = _app_builder(demo_database_url)
+    yield build
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def demo_server(make_demo_app) -> LiveServer:
+    """The standard app on the demo data: sign in with ``demo_server.sign_in("agent")``."""
+    return make_demo_app()
 
 
 @pytest.fixture
@@ -306,6 +371,13 @@ def server(make_app) -> LiveServer:
 @pytest.fixture
 def client(server) -> httpx.Client:
     return server.client()
+
+
+def _hidden_csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]*)"', html)
+    if not match:
+        raise AssertionError("no CSRF token in the page")
+    return match.group(1)
 
 
 # --- Browsers ------------------------------------------------------------------------

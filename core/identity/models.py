@@ -22,6 +22,8 @@ class User(Model):
     #: Skills used by balanced assignment (e.g. ["complaints", "english"]).
     skills = fields.JSONField(default=list)
     is_active = fields.BooleanField(default=True)
+    #: Still signs in with the published demo password: every page warns while any does.
+    has_demo_password = fields.BooleanField(default=False)
     #: Bumped to end every session and token of the user at once.
     session_version = fields.IntField(default=1)
     password_changed_at = fields.DatetimeField(null=True)
@@ -116,3 +118,18 @@ class LoginFailure(Model):
 
     class Meta:
         table = "core_login_failure"
+
+
+class KnownPermission(Model):
+    """Permissions already seen by this installation.
+
+    A plugin's default grants are applied once, when its permission first appears, so an
+    admin who later removes a grant is not overruled at the next start.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=80, unique=True)
+    first_seen_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "core_known_permission"

@@ -1,26 +1,129 @@
-"""Access control for every route: sign-in, site membership, permission.
+"""Access control for every route, by one mechanism: sign-in, CSRF, site, permission.
 
-Filled in by the identity layer; until a user is resolved, only public routes answer.
+``api_route`` and ``page_route`` call ``authorize`` before their endpoint runs. For a
+path with ``{site}``, the site is resolved here once, against the caller's memberships;
+a site the caller does not belong to is a 404, exactly like one that does not exist.
+Endpoints then reach site data only through ``site_query``/``get_in_site``, which filter
+by the resolved site, so no route has to remember to.
 """
 
 from __future__ import annotations
 
-from starlette.requests import Request
+import hmac
+from typing import Any, TypeVar
 
+from starlette.requests import Request
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from core.audit import services as audit
+from core.entities.models import Site
+from core.i18n import N_
 from core.i18n import gettext as _
-from core.permissions import PUBLIC
+from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.problems import Problem
 
+M = TypeVar("M", bound=Model)
 
-async def authorize(request: Request, permission: str) -> None:
-    if permission == PUBLIC:
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+AUTH_ERRORS = {
+    "malformed": N_("The Authorization header must be 'Bearer <token>'."),
+    "token": N_("The token is unknown, expired or revoked."),
+    "session": N_("Your session has ended. Sign in again."),
+}
+
+
+class SignInRequired(Problem):
+    """401 that pages answer with a redirect to the sign-in page."""
+
+
+async def check_csrf(request: Request, from_form: bool) -> None:
+    expected = getattr(request.state, "csrf_token", "") or ""
+    presented = request.headers.get("x-csrf-token", "")
+    if not presented and from_form:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            presented = str((await request.form()).get("csrf_token", ""))
+    # An empty expected token must never match: compare_digest("", "") is True.
+    if not expected or not presented or not hmac.compare_digest(expected.encode(), presented.encode()):
+        await audit.record("access.csrf_refused", actor=request.state.user,
+                           client_address=request.state.client_address,
+                           note=f"{request.method} {request.url.path}"[:500])
+        raise Problem(403, _("The form or request is missing its security token. Reload the page and try again."))
+
+
+async def authorize(request: Request, permission: str, *, is_page: bool = False) -> None:
+    state = request.state
+    user = getattr(state, "user", None)
+    if request.method in UNSAFE_METHODS and (state.auth_method == "session" or is_page):
+        await check_csrf(request, from_form=is_page)
+    if permission == PUBLIC and "site" not in request.path_params:
         return
-    if getattr(request.state, "user", None) is None:
-        raise Problem(401, _("Sign in first."))
+    if user is None:
+        detail = _(AUTH_ERRORS.get(state.auth_error or "", "Sign in first."))
+        raise SignInRequired(401, detail, headers={"WWW-Authenticate": "Bearer"})
+    site_code = request.path_params.get("site")
+    if site_code is not None:
+        site = await resolve_site(request, str(site_code))
+        granted = state.permissions_by_site.get(site.id, set())
+    else:
+        granted = set().union(*state.permissions_by_site.values()) if state.permissions_by_site else set()
+    state.permissions = granted
+    if permission in (PUBLIC, AUTHENTICATED) or permission in granted:
+        return
+    await audit.record("access.denied", actor=user, site_id=getattr(getattr(state, "site", None), "id", None),
+                       client_address=state.client_address, note=f"{request.method} {request.url.path} needs {permission}"[:500])
+    raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
+
+
+async def resolve_site(request: Request, code: str) -> Site:
+    """The site named in the path, if the caller is a member; else 404."""
+    member_of = request.state.permissions_by_site
+    site = await Site.get_or_none(code=code)
+    if site is None or site.id not in member_of:
+        raise Problem(404, _("No site %(code)s.", code=code))
+    request.state.site = site
+    return site
 
 
 def can(request: Request, permission: str) -> bool:
-    """Whether the current request may use ``permission`` (for showing links and buttons)."""
+    """Whether the current request may use ``permission`` (to show links and buttons).
+
+    At a site (``/sites/{site}/...``) it asks about that site, elsewhere about any site.
+    """
     if permission == PUBLIC:
         return True
-    return getattr(request.state, "user", None) is not None
+    state = request.state
+    if getattr(state, "user", None) is None:
+        return False
+    if permission == AUTHENTICATED:
+        return True
+    site = getattr(state, "site", None)
+    if site is not None:
+        return permission in state.permissions_by_site.get(site.id, set())
+    return any(permission in granted for granted in state.permissions_by_site.values())
+
+
+def current_site(request: Request) -> Site:
+    site = getattr(request.state, "site", None)
+    if site is None:
+        raise RuntimeError("current_site() on a route without {site} in its path")
+    return site
+
+
+def site_query(request: Request, model: type[M]) -> QuerySet[M]:
+    """``model``'s rows at the request's site: the only way site data should be read."""
+    return model.filter(site_id=current_site(request).id)
+
+
+async def get_in_site(request: Request, model: type[M], object_id: Any, what: str = "") -> M:
+    """One row of the request's site by id; another site's id is a 404 like a missing one."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        raise Problem(404, _("Not found")) from None
+    instance = await site_query(request, model).get_or_none(id=object_id)
+    if instance is None:
+        raise Problem(404, _("No %(what)s with id %(id)s here.", what=what or model.__name__.lower(), id=object_id))
+    return instance

@@ -52,6 +52,13 @@ class ApiOperation:
     #: Media type of a non-JSON success response (e.g. text/event-stream).
     media_type: str = "application/json"
 
+    @property
+    def response_adapter(self) -> TypeAdapter:
+        adapter = self.__dict__.get("_response_adapter")
+        if adapter is None:
+            adapter = self.__dict__["_response_adapter"] = TypeAdapter(self.response)
+        return adapter
+
 
 def validation_errors(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     """Pydantic's errors as ``[{"field", "message"}]`` with dotted field paths."""
@@ -117,7 +124,10 @@ def render_json(result: Any, operation: ApiOperation) -> Response:
     if isinstance(result, BaseModel):
         content = result.model_dump(mode="json")
     elif operation.response is not None:
-        content = TypeAdapter(operation.response).dump_python(result, mode="json")
+        # Plain dicts are validated against the declared response: what the OpenAPI
+        # document promises is what goes out.
+        adapter = operation.response_adapter
+        content = adapter.dump_python(adapter.validate_python(result), mode="json")
     else:
         content = result
     return JSONResponse(content, status_code=operation.status_code)

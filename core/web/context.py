@@ -26,4 +26,5 @@ def template_context(request: Request) -> dict:
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user": getattr(request.state, "user", None),
         "frontdesk_version": __version__,
+        "demo_password_in_use": getattr(request.state, "demo_password_in_use", False),
     }

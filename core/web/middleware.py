@@ -62,8 +62,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class LanguageMiddleware:
-    """Pick the language once per request: the user's choice (set later by the session
-    layer when a user is signed in), the language cookie, Accept-Language, the default."""
+    """Pick the language once per request: the signed-in user's choice, else the language
+    cookie, else Accept-Language, else the default. Runs after authentication."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -73,9 +73,9 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
-        language = i18n.negotiate_language(
-            _cookie(scope, LANGUAGE_COOKIE), _header(scope, b"accept-language"), state.settings.default_language
-        )
+        user = scope.get("state", {}).get("user")
+        choice = (user.locale if user is not None else "") or _cookie(scope, LANGUAGE_COOKIE)
+        language = i18n.negotiate_language(choice, _header(scope, b"accept-language"), state.settings.default_language)
         i18n.activate(state.catalogs, language)
 
         async def send_with_language(message: Message) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -104,6 +104,11 @@ async def render_error_page(request: Request, status: int, detail: str, headers:
 async def handle_problem(request: Request, problem: Problem) -> Response:
     if wants_json(request):
         return problem_response(problem)
+    if problem.status == 401 and request.method == "GET":
+        # A page that needs sign-in sends the browser to the sign-in form and back.
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     return await render_error_page(request, problem.status, problem.detail, problem.headers)
 
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from typing import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+
+DEMO_CHECK_SECONDS = 30
+
+
+async def demo_warning(app) -> bool:
+    """Whether demo accounts still have the published password (re-checked every 30 s)."""
+    from core.demo import demo_password_in_use
+
+    checked_at, value = getattr(app.state, "demo_warning", (0.0, False))
+    if time.monotonic() - checked_at > DEMO_CHECK_SECONDS:
+        value = await demo_password_in_use()
+        app.state.demo_warning = (time.monotonic(), value)
+    return value
 
 
 def page_route(
@@ -26,7 +41,8 @@ def page_route(
     async def handle(request: Request) -> Response:
         from core.web.access import authorize
 
-        await authorize(request, permission)
+        await authorize(request, permission, is_page=True)
+        request.state.demo_password_in_use = await demo_warning(request.app)
         return await endpoint(request)
 
     route = Route(path, handle, methods=methods or ["GET"], name=name or f"{endpoint.__module__}.{endpoint.__name__}")

@@ -1,0 +1,139 @@
+"""JSON routes for sites, units and parties."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from core.entities import services
+from core.entities.models import Party, Site, Unit
+from core.entities.privacy import mask_email, mask_phone
+from core.entities.schemas import (PartyChange, PartyIn, PartyOut, PartyPage, PartyQuery, SiteChange, SiteIn,
+                                   SiteOut, UnitChange, UnitIn, UnitOut, UnitPage, UnitQuery)
+from core.permissions import AUTHENTICATED
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.api import api_route
+from core.web.pagination import paginate
+
+
+def site_out(site: Site) -> dict:
+    return SiteOut.model_validate(site, from_attributes=True).model_dump()
+
+
+def unit_out(unit: Unit) -> dict:
+    return UnitOut.model_validate(unit, from_attributes=True).model_dump()
+
+
+def party_out(party: Party, unmasked: bool) -> dict:
+    data = PartyOut.model_validate(party, from_attributes=True).model_dump()
+    if not unmasked:
+        data["phones"] = [mask_phone(phone) for phone in data["phones"]]
+        data["email"] = mask_email(data["email"]) if data["email"] else ""
+    return data
+
+
+def _who(request: Request) -> dict:
+    return {"actor": request.state.user, "client_address": request.state.client_address}
+
+
+async def list_sites(request: Request) -> list[SiteOut]:
+    """The caller's sites."""
+    site_ids = list(request.state.permissions_by_site)
+    return [site_out(site) for site in await Site.filter(id__in=site_ids).order_by("code")]
+
+
+async def create_site(request: Request, body: SiteIn) -> SiteOut:
+    """Create a site (its creator is not made a member: add memberships next)."""
+    return site_out(await services.create_site(body.model_dump(), **_who(request)))
+
+
+async def update_site(request: Request, body: SiteChange) -> SiteOut:
+    site = current_site(request)
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    site = await services.update_site(site, changes, body.version, site_out, **_who(request))
+    return site_out(site)
+
+
+async def list_units(request: Request, query: UnitQuery) -> UnitPage:
+    """Units of the site; ``q`` searches code, name and building."""
+    units = site_query(request, Unit)
+    if query.q:
+        units = services.unit_search(units, query.q)
+    if query.kind:
+        units = units.filter(kind=query.kind)
+    if query.building:
+        units = units.filter(building=query.building)
+    return await paginate(units, query, unit_out)
+
+
+async def create_unit(request: Request, body: UnitIn) -> UnitOut:
+    return unit_out(await services.create_unit(current_site(request), body.model_dump(), **_who(request)))
+
+
+async def get_unit(request: Request) -> UnitOut:
+    return unit_out(await get_in_site(request, Unit, request.path_params["id"], "unit"))
+
+
+async def update_unit(request: Request, body: UnitChange) -> UnitOut:
+    unit = await get_in_site(request, Unit, request.path_params["id"], "unit")
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    return unit_out(await services.update_unit(unit, changes, body.version, unit_out, **_who(request)))
+
+
+def _party_serializer(request: Request):
+    unmasked = can(request, "core.party.personal_data")
+    return lambda party: party_out(party, unmasked)
+
+
+async def list_parties(request: Request, query: PartyQuery) -> PartyPage:
+    """Parties of the site; ``q`` searches names and phone numbers."""
+    parties = site_query(request, Party)
+    if query.q:
+        parties = services.party_search(parties, query.q)
+    if query.kind:
+        parties = parties.filter(kind=query.kind)
+    return await paginate(parties, query, _party_serializer(request))
+
+
+async def create_party(request: Request, body: PartyIn) -> PartyOut:
+    party = await services.create_party(current_site(request), body.model_dump(), **_who(request))
+    return _party_serializer(request)(party)
+
+
+async def get_party(request: Request) -> PartyOut:
+    party = await get_in_site(request, Party, request.path_params["id"], "party")
+    return _party_serializer(request)(party)
+
+
+async def update_party(request: Request, body: PartyChange) -> PartyOut:
+    party = await get_in_site(request, Party, request.path_params["id"], "party")
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    serialize = _party_serializer(request)
+    return serialize(await services.update_party(party, changes, body.version, serialize, **_who(request)))
+
+
+STALE = {409: "Stale version: the body's `current` is the record now"}
+
+
+def routes():
+    base = "/api/v1/sites/{site}"
+    tags = ["entities"]
+    return [
+        api_route("/api/v1/sites", list_sites, permission=AUTHENTICATED, response=list[SiteOut], tags=tags),
+        api_route("/api/v1/sites", create_site, method="POST", permission="core.site.manage", body=SiteIn,
+                  response=SiteOut, status_code=201, tags=tags, responses={409: "Code taken"}),
+        api_route(base, update_site, method="PATCH", permission="core.site.manage", body=SiteChange,
+                  response=SiteOut, tags=tags, responses=STALE),
+        api_route(f"{base}/units", list_units, permission="core.unit.read", query=UnitQuery, response=UnitPage, tags=tags),
+        api_route(f"{base}/units", create_unit, method="POST", permission="core.unit.edit", body=UnitIn,
+                  response=UnitOut, status_code=201, tags=tags, responses={409: "Code taken"}),
+        api_route(f"{base}/units/{{id:int}}", get_unit, permission="core.unit.read", response=UnitOut, tags=tags),
+        api_route(f"{base}/units/{{id:int}}", update_unit, method="PATCH", permission="core.unit.edit",
+                  body=UnitChange, response=UnitOut, tags=tags, responses=STALE),
+        api_route(f"{base}/parties", list_parties, permission="core.party.read", query=PartyQuery,
+                  response=PartyPage, tags=tags),
+        api_route(f"{base}/parties", create_party, method="POST", permission="core.party.edit", body=PartyIn,
+                  response=PartyOut, status_code=201, tags=tags),
+        api_route(f"{base}/parties/{{id:int}}", get_party, permission="core.party.read", response=PartyOut, tags=tags),
+        api_route(f"{base}/parties/{{id:int}}", update_party, method="PATCH", permission="core.party.edit",
+                  body=PartyChange, response=PartyOut, tags=tags, responses=STALE),
+    ]

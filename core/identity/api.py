@@ -1,0 +1,175 @@
+"""JSON routes: API tokens, the caller, users and memberships (admin)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.audit.models import AuditEntry
+from core.entities.models import Site
+from core.i18n import gettext as _
+from core.identity import services, sessions
+from core.identity.models import Membership, Role, User
+from core.identity.schemas import (AuditOut, AuditPage, AuditQuery, Credentials, MeOut, MembershipIn, PasswordIn,
+                                   TokenOut, UserChange, UserDetail, UserIn, UserOut, UserPage, UserQuery)
+from core.permissions import AUTHENTICATED, PUBLIC
+from core.web.api import api_route
+from core.web.pagination import paginate
+from core.web.problems import Problem
+
+
+def user_out(user: User) -> dict:
+    return UserOut.model_validate(user, from_attributes=True).model_dump()
+
+
+async def user_detail(user: User) -> dict:
+    rows = await Membership.filter(user_id=user.id).values("site__code", "role__name")
+    return {
+        **user_out(user), "email": user.email, "department": user.department, "skills": user.skills,
+        "is_active": user.is_active, "version": user.version,
+        "memberships": [{"site": row["site__code"], "role": row["role__name"]} for row in rows],
+    }
+
+
+def _who(request: Request) -> dict:
+    return {"actor": request.state.user, "client_address": request.state.client_address}
+
+
+async def create_token(request: Request, body: Credentials) -> TokenOut:
+    """Exchange a username and password for a bearer token."""
+    settings = request.app.state.settings
+    user = await sessions.check_credentials(settings, body.username, body.password, request.state.client_address)
+    secret, token = await sessions.issue_token(settings, user)
+    return TokenOut(token=secret, expires_at=token.expires_at, user=UserOut(**user_out(user)))
+
+
+async def delete_token(request: Request) -> Response:
+    """Revoke the presented bearer token; it stops working at once."""
+    token = request.state.token
+    if token is None:
+        raise Problem(400, _("Present the token to revoke in the Authorization header."))
+    await sessions.revoke_token(token, request.state.client_address)
+    return Response(status_code=204)
+
+
+async def me(request: Request) -> MeOut:
+    """The caller, with their sites, roles and permissions there."""
+    user = request.state.user
+    roles = await services.roles_by_site(user)
+    sites = await Site.filter(id__in=list(roles)).order_by("code")
+    return MeOut(
+        id=user.id, username=user.username, display_name=user.display_name, locale=user.locale,
+        sites=[{"code": site.code, "name": site.name, "roles": roles[site.id],
+                "permissions": sorted(request.state.permissions_by_site.get(site.id, set()))} for site in sites],
+    )
+
+
+async def list_users(request: Request, query: UserQuery) -> UserPage:
+    users = User.all()
+    if query.q:
+        users = users.filter(username__icontains=query.q.strip().lower())
+    page = await paginate(users, query, lambda user: user)
+    page["items"] = [await user_detail(user) for user in page["items"]]
+    return page
+
+
+async def create_user(request: Request, body: UserIn) -> UserDetail:
+    data = body.model_dump()
+    username, password = data.pop("username"), data.pop("password")
+    user = await services.create_user(username, password, **data, **_who(request))
+    return await user_detail(user)
+
+
+async def _user(request: Request) -> User:
+    user = await User.get_or_none(id=request.path_params["id"])
+    if user is None:
+        raise Problem(404, _("No user with id %(id)s.", id=request.path_params["id"]))
+    return user
+
+
+async def get_user(request: Request) -> UserDetail:
+    return await user_detail(await _user(request))
+
+
+async def update_user(request: Request, body: UserChange) -> UserDetail:
+    user = await _user(request)
+    changes = body.model_dump(exclude_unset=True)
+    active = changes.pop("is_active", None)
+    if changes:
+        await services.update_user(user, changes, **_who(request))
+    if active is not None:
+        await services.set_active(user, active, **_who(request))
+    return await user_detail(user)
+
+
+async def set_user_password(request: Request, body: PasswordIn) -> Response:
+    await services.set_password(await _user(request), body.password, **_who(request))
+    return Response(status_code=204)
+
+
+async def _membership_parts(body: MembershipIn) -> tuple[Site, Role]:
+    site = await Site.get_or_none(code=body.site)
+    role = await Role.get_or_none(name=body.role)
+    if site is None:
+        raise Problem(422, _("No site %(code)s.", code=body.site), errors=[{"field": "site", "message": _("unknown")}])
+    if role is None:
+        raise Problem(422, _("No role %(name)s.", name=body.role), errors=[{"field": "role", "message": _("unknown")}])
+    return site, role
+
+
+async def grant(request: Request, body: MembershipIn) -> UserDetail:
+    user = await _user(request)
+    site, role = await _membership_parts(body)
+    await services.grant_membership(user, site, role, **_who(request))
+    return await user_detail(user)
+
+
+async def revoke(request: Request, body: MembershipIn) -> UserDetail:
+    user = await _user(request)
+    site, role = await _membership_parts(body)
+    await services.revoke_membership(user, site, role, **_who(request))
+    return await user_detail(user)
+
+
+async def list_audit(request: Request, query: AuditQuery) -> AuditPage:
+    """The audit log, newest first, with filters."""
+    entries = AuditEntry.all()
+    if query.action:
+        entries = entries.filter(action__startswith=query.action)
+    if query.actor:
+        entries = entries.filter(actor_name=query.actor)
+    if query.site:
+        site = await Site.get_or_none(code=query.site)
+        entries = entries.filter(site_id=site.id if site else -1)
+    if query.since:
+        entries = entries.filter(at__gte=query.since)
+    if query.until:
+        entries = entries.filter(at__lt=query.until)
+    return await paginate(entries, query, lambda e: AuditOut.model_validate(e, from_attributes=True), descending=True)
+
+
+def routes():
+    tags = ["identity"]
+    user_path = "/api/v1/users/{id:int}"
+    return [
+        api_route("/api/v1/auth/token", create_token, method="POST", permission=PUBLIC, body=Credentials,
+                  response=TokenOut, status_code=201, tags=tags,
+                  responses={401: "Wrong credentials", 429: "Too many failed sign-ins"}),
+        api_route("/api/v1/auth/token", delete_token, method="DELETE", permission=AUTHENTICATED, status_code=204,
+                  tags=tags, responses={400: "No bearer token presented"}),
+        api_route("/api/v1/me", me, permission=AUTHENTICATED, response=MeOut, tags=tags),
+        api_route("/api/v1/users", list_users, permission="core.user.manage", query=UserQuery, response=UserPage, tags=tags),
+        api_route("/api/v1/users", create_user, method="POST", permission="core.user.manage", body=UserIn,
+                  response=UserDetail, status_code=201, tags=tags, responses={409: "Username taken"}),
+        api_route(user_path, get_user, permission="core.user.manage", response=UserDetail, tags=tags),
+        api_route(user_path, update_user, method="PATCH", permission="core.user.manage", body=UserChange,
+                  response=UserDetail, tags=tags, responses={409: "You cannot disable yourself"}),
+        api_route(f"{user_path}/password", set_user_password, method="POST", permission="core.user.manage",
+                  body=PasswordIn, status_code=204, tags=tags),
+        api_route(f"{user_path}/memberships", grant, method="POST", permission="core.user.manage",
+                  body=MembershipIn, response=UserDetail, tags=tags),
+        api_route(f"{user_path}/memberships/revoke", revoke, method="POST", permission="core.user.manage",
+                  body=MembershipIn, response=UserDetail, tags=tags),
+        api_route("/api/v1/audit", list_audit, permission="core.audit.read", query=AuditQuery,
+                  response=AuditPage, tags=["audit"]),
+    ]

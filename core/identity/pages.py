@@ -1,0 +1,95 @@
+"""Sign-in, sign-out and changing one's own password."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.i18n import gettext as _
+from core.identity import services, sessions
+from core.identity.passwords import verify_password
+from core.pages import render, safe_next
+from core.permissions import AUTHENTICATED, PUBLIC
+from core.web.authentication import SESSION_COOKIE
+from core.web.problems import Problem
+from core.web.routing import page_route
+
+
+def _set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    settings = request.app.state.settings
+    response.set_cookie(SESSION_COOKIE, secret, max_age=settings.session_absolute_hours * 3600, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https", path="/")
+
+
+async def login_form(request: Request) -> Response:
+    if request.state.user is not None:
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    return render(request, "core/auth/login.html", {"next": safe_next(request.query_params.get("next")),
+                                                    "username": "", "error": None})
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username", ""))[:64]
+    password = str(form.get("password", ""))[:1024]
+    next_url = safe_next(str(form.get("next", "/")))
+    try:
+        user = await sessions.check_credentials(request.app.state.settings, username, password,
+                                                request.state.client_address)
+    except Problem as problem:
+        status = problem.status if problem.status in (401, 429) else 400
+        return render(request, "core/auth/login.html", {"next": next_url, "username": username,
+                                                        "error": problem.detail}, status_code=status)
+    if request.state.session is not None:  # signing in over another session ends it
+        await sessions.end_session(request.state.session, request.state.client_address)
+    signin = await sessions.start_session(request.app.state.settings, user, request.state.client_address,
+                                          request.headers.get("user-agent", ""))
+    response = RedirectResponse(next_url, status_code=303)
+    _set_session_cookie(request, response, signin.secret)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    if request.state.session is not None:
+        await sessions.end_session(request.state.session, request.state.client_address)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def password_form(request: Request) -> Response:
+    return render(request, "core/auth/password.html", {"errors": [], "done": False})
+
+
+async def change_password(request: Request) -> Response:
+    form = await request.form()
+    user = request.state.user
+    current, new, repeat = (str(form.get(key, ""))[:1024] for key in ("current", "new", "repeat"))
+    errors = []
+    if not verify_password(user.password_hash, current):
+        errors.append(_("The current password is wrong."))
+    if new != repeat:
+        errors.append(_("The two new passwords differ."))
+    if not errors:
+        try:
+            await services.set_password(user, new, actor=user, client_address=request.state.client_address)
+        except Problem as problem:
+            errors = [error["message"] for error in problem.errors or []] or [problem.detail]
+    if errors:
+        return render(request, "core/auth/password.html", {"errors": errors, "done": False}, status_code=422)
+    # Every session of the user ended with the change; this browser gets a fresh one.
+    signin = await sessions.start_session(request.app.state.settings, user, request.state.client_address,
+                                          request.headers.get("user-agent", ""))
+    response = render(request, "core/auth/password.html", {"errors": [], "done": True})
+    _set_session_cookie(request, response, signin.secret)
+    return response
+
+
+def routes():
+    return [
+        page_route("/login", login_form, permission=PUBLIC),
+        page_route("/login", login, permission=PUBLIC, methods=["POST"]),
+        page_route("/logout", logout, permission=PUBLIC, methods=["POST"]),
+        page_route("/account/password", password_form, permission=AUTHENTICATED),
+        page_route("/account/password", change_password, permission=AUTHENTICATED, methods=["POST"]),
+    ]

@@ -1,0 +1,118 @@
+"""Request and response schemas for sign-in, tokens, users and roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from core.entities.schemas import Strict
+from core.web.pagination import PageQuery
+
+
+class Credentials(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    locale: str
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserOut
+
+
+class SiteRoles(BaseModel):
+    code: str
+    name: str
+    roles: list[str]
+    permissions: list[str]
+
+
+class MeOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    locale: str
+    sites: list[SiteRoles]
+
+
+class UserDetail(UserOut):
+    email: str
+    department: str
+    skills: list[str]
+    is_active: bool
+    memberships: list[dict[str, str]]
+    version: int
+
+
+class UserIn(Strict):
+    username: str = Field(min_length=2, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    display_name: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+    department: str = Field("", max_length=40)
+    locale: Literal["", "zh_Hant", "zh_Hans", "en"] = ""
+    skills: list[str] = Field(default_factory=list, max_length=20)
+
+
+class UserChange(Strict):
+    display_name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    department: str | None = Field(None, max_length=40)
+    locale: Literal["", "zh_Hant", "zh_Hans", "en"] | None = None
+    skills: list[str] | None = Field(None, max_length=20)
+    is_active: bool | None = None
+
+
+class PasswordIn(Strict):
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class MembershipIn(Strict):
+    site: str = Field(min_length=1, max_length=32)
+    role: str = Field(min_length=1, max_length=40)
+
+
+class UserQuery(PageQuery):
+    q: str | None = Field(None, max_length=64)
+
+
+class UserPage(BaseModel):
+    items: list[UserDetail]
+    next_cursor: str | None
+
+
+class AuditQuery(PageQuery):
+    action: str | None = Field(None, max_length=80)
+    actor: str | None = Field(None, max_length=64)
+    site: str | None = Field(None, max_length=32)
+    since: datetime | None = Field(None, alias="from")
+    until: datetime | None = Field(None, alias="to")
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    site_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    before: dict | None
+    after: dict | None
+    client_address: str
+    note: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditOut]
+    next_cursor: str | None

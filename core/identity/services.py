@@ -1,0 +1,215 @@
+"""Users, roles, permissions and memberships: the rules, apart from HTTP.
+
+Every change is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import utcnow
+from core.entities.models import Site
+from core.i18n import gettext as _
+from core.identity.models import KnownPermission, Membership, Role, RolePermission, User
+from core.identity.passwords import hash_password, password_problems
+from core.permissions import Permission
+from core.web.problems import Problem, invalid
+
+BUILTIN_ROLES = (
+    "admin", "manager", "supervisor", "agent", "back_office", "front_desk", "housekeeper", "cashier", "call_agent",
+)
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+USER_FIELDS = ["username", "display_name", "email", "locale", "department", "skills", "is_active"]
+
+
+# --- Roles and permissions -------------------------------------------------------------
+
+
+def declared_permissions(host) -> dict[str, Permission]:
+    return {permission.name: permission for permission in host.collect("register_permissions")}
+
+
+async def sync_roles_and_permissions(host) -> list[str]:
+    """Create the built-in roles and apply default grants of permissions seen for the
+    first time. Safe to run from several workers at once. Returns new permissions."""
+    for name in BUILTIN_ROLES:
+        try:
+            await Role.get_or_create(name=name, defaults={"builtin": True})
+        except IntegrityError:
+            pass  # another worker created it a moment ago
+    roles = {role.name: role for role in await Role.all()}
+    known = set(await KnownPermission.all().values_list("name", flat=True))
+    added = []
+    for permission in declared_permissions(host).values():
+        if permission.name in known:
+            continue
+        try:
+            async with in_transaction():
+                await KnownPermission.create(name=permission.name)
+                for role_name in permission.default_roles:
+                    if role_name in roles:
+                        await RolePermission.get_or_create(role=roles[role_name], permission=permission.name)
+            added.append(permission.name)
+        except IntegrityError:
+            continue
+    return added
+
+
+async def set_role_permissions(role: Role, permissions: Iterable[str], declared: set[str], actor=None,
+                               client_address: str = "") -> None:
+    wanted = set(permissions)
+    unknown = wanted - declared
+    if unknown:
+        raise invalid("permissions", _("Unknown permission: %(name)s", name=", ".join(sorted(unknown))))
+    async with in_transaction():
+        current = set(await RolePermission.filter(role=role).values_list("permission", flat=True))
+        if current == wanted:
+            return
+        await RolePermission.filter(role=role, permission__in=list(current - wanted)).delete()
+        for name in sorted(wanted - current):
+            await RolePermission.create(role=role, permission=name)
+        await audit.record("role.permissions_changed", actor=actor, object_type="role", object_id=role.id,
+                           before={"permissions": sorted(current)}, after={"permissions": sorted(wanted)},
+                           client_address=client_address)
+
+
+async def create_role(name: str, actor=None, client_address: str = "") -> Role:
+    if not USERNAME.match(name):
+        raise invalid("name", _("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."))
+    async with in_transaction():
+        if await Role.filter(name=name).exists():
+            raise Problem(409, _("A role named %(name)s exists already.", name=name))
+        role = await Role.create(name=name)
+        await audit.record("role.create", actor=actor, object_type="role", object_id=role.id,
+                           after={"name": name}, client_address=client_address)
+    return role
+
+
+# --- Who may do what, where -------------------------------------------------------------
+
+
+async def permissions_by_site(user: User) -> dict[int, set[str]]:
+    """For each site the user belongs to, the permissions its roles there grant."""
+    memberships = await Membership.filter(user_id=user.id).values("site_id", "role_id")
+    role_ids = {m["role_id"] for m in memberships}
+    grants: dict[int, set[str]] = {}
+    for row in await RolePermission.filter(role_id__in=list(role_ids)).values("role_id", "permission"):
+        grants.setdefault(row["role_id"], set()).add(row["permission"])
+    result: dict[int, set[str]] = {}
+    for membership in memberships:
+        result.setdefault(membership["site_id"], set()).update(grants.get(membership["role_id"], set()))
+    return result
+
+
+async def roles_by_site(user: User) -> dict[int, list[str]]:
+    rows = await Membership.filter(user_id=user.id).values("site_id", "role__name")
+    result: dict[int, list[str]] = {}
+    for row in rows:
+        result.setdefault(row["site_id"], []).append(row["role__name"])
+    return {site: sorted(names) for site, names in result.items()}
+
+
+# --- Users ----------------------------------------------------------------------------------
+
+
+def _check_password(password: str, username: str) -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise Problem(422, " ".join(problems), errors=[{"field": "password", "message": p} for p in problems])
+
+
+async def create_user(username: str, password: str, *, display_name: str = "", email: str = "",
+                      department: str = "", locale: str = "", skills: list[str] | None = None,
+                      actor=None, client_address: str = "") -> User:
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise invalid("username", _("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."))
+    _check_password(password, username)
+    try:
+        async with in_transaction():
+            user = await User.create(
+                username=username, password_hash=hash_password(password), display_name=display_name or username,
+                email=email, department=department, locale=locale, skills=skills or [],
+                password_changed_at=utcnow(),
+            )
+            await audit.record("user.create", actor=actor, object_type="user", object_id=user.id,
+                               after=audit.snapshot(user, USER_FIELDS), client_address=client_address)
+    except IntegrityError:
+        raise Problem(409, _("The username %(name)s is taken.", name=username),
+                      errors=[{"field": "username", "message": _("taken")}]) from None
+    return user
+
+
+async def update_user(user: User, changes: dict, *, actor=None, client_address: str = "") -> User:
+    """Change profile fields (not the password, not activity: those have their own rules)."""
+    allowed = {"display_name", "email", "locale", "department", "skills"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    async with in_transaction():
+        before = audit.snapshot(user, USER_FIELDS)
+        for key, value in changes.items():
+            setattr(user, key, value)
+        user.version += 1
+        await user.save()
+        old, new = audit.changed_fields(before, audit.snapshot(user, USER_FIELDS))
+        if new:
+            await audit.record("user.update", actor=actor, object_type="user", object_id=user.id,
+                               before=old, after=new, client_address=client_address)
+    return user
+
+
+async def set_password(user: User, password: str, *, actor=None, client_address: str = "") -> None:
+    """Set a new password; every session and token of the user ends at once."""
+    _check_password(password, user.username)
+    async with in_transaction():
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        user.has_demo_password = False
+        user.session_version += 1
+        user.version += 1
+        await user.save(update_fields=["password_hash", "password_changed_at", "has_demo_password",
+                                       "session_version", "version"])
+        await audit.record("user.password_changed", actor=actor, object_type="user", object_id=user.id,
+                           client_address=client_address)
+
+
+async def set_active(user: User, active: bool, *, actor=None, client_address: str = "") -> None:
+    """Disable (ending every session and token) or enable a user."""
+    if actor is not None and actor.id == user.id and not active:
+        raise Problem(409, _("You cannot disable your own account."))
+    if user.is_active == active:
+        return
+    async with in_transaction():
+        user.is_active = active
+        if not active:
+            user.session_version += 1
+        user.version += 1
+        await user.save(update_fields=["is_active", "session_version", "version"])
+        await audit.record("user.enabled" if active else "user.disabled", actor=actor, object_type="user",
+                           object_id=user.id, before={"is_active": not active}, after={"is_active": active},
+                           client_address=client_address)
+
+
+async def grant_membership(user: User, site: Site, role: Role, *, actor=None, client_address: str = "") -> Membership:
+    async with in_transaction():
+        membership, created = await Membership.get_or_create(user=user, site=site, role=role)
+        if created:
+            await audit.record("membership.grant", actor=actor, site_id=site.id, object_type="user",
+                               object_id=user.id, after={"site": site.code, "role": role.name},
+                               client_address=client_address)
+    return membership
+
+
+async def revoke_membership(user: User, site: Site, role: Role, *, actor=None, client_address: str = "") -> None:
+    async with in_transaction():
+        deleted = await Membership.filter(user=user, site=site, role=role).delete()
+        if deleted:
+            await audit.record("membership.revoke", actor=actor, site_id=site.id, object_type="user",
+                               object_id=user.id, before={"site": site.code, "role": role.name},
+                               client_address=client_address)

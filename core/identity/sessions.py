@@ -1,0 +1,165 @@
+"""Sign-in: server-side browser sessions, API tokens and the failed-login throttle.
+
+The browser keeps only a random session id; the server keeps its SHA-256 with the user's
+``session_version``. Logout ends the row; a password change or disabling the user bumps
+``session_version``, which ends every session and token of that user at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import utcnow
+from core.i18n import gettext as _
+from core.identity.models import ApiToken, LoginFailure, User, UserSession
+from core.identity.passwords import hash_password, needs_rehash, verify_password
+from core.settings import Settings
+from core.web.problems import Problem
+
+TOKEN_PREFIX = "fdt_"
+# last_seen_at is written at most this often, so reading pages does not mean writing rows.
+LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
+
+
+def secret_hash(secret: str) -> str:
+    # A fast hash is right here: the secret is 256 random bits, not a guessable password.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- The throttle -------------------------------------------------------------------------
+
+
+def _scopes(username: str, client_address: str) -> list[str]:
+    return [f"user:{username.strip().lower()[:100]}", f"address:{client_address}"]
+
+
+async def seconds_until_allowed(settings: Settings, username: str, client_address: str) -> int:
+    """0 when a sign-in may be tried; else how long until the oldest counted failure
+    leaves the window. Counted in the database, so every worker sees the same."""
+    window = dt.timedelta(minutes=settings.login_failure_window_minutes)
+    since = utcnow() - window
+    wait = 0
+    for scope in _scopes(username, client_address):
+        failures = await LoginFailure.filter(scope=scope, at__gte=since).order_by("-at").limit(
+            settings.login_max_failures).values_list("at", flat=True)
+        if len(failures) >= settings.login_max_failures:
+            oldest_counted = failures[-1]
+            wait = max(wait, math.ceil((oldest_counted + window - utcnow()).total_seconds()))
+    return max(wait, 0)
+
+
+async def _record_failure(username: str, client_address: str) -> None:
+    now = utcnow()
+    for scope in _scopes(username, client_address):
+        await LoginFailure.create(scope=scope, at=now)
+
+
+@dataclass
+class SignIn:
+    user: User
+    secret: str  # the session id or token to hand to the client; never stored
+
+
+async def check_credentials(settings: Settings, username: str, password: str, client_address: str) -> User:
+    """The user, or 401/429. Every outcome is audited; failures are counted."""
+    wait = await seconds_until_allowed(settings, username, client_address)
+    if wait:
+        await audit.record("auth.throttled", client_address=client_address, note=username[:100])
+        raise Problem(429, _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=wait),
+                      headers={"Retry-After": str(wait)})
+    user = await User.get_or_none(username=username.strip().lower())
+    valid = verify_password(user.password_hash if user else None, password)
+    if not valid or not user.is_active:
+        await _record_failure(username, client_address)
+        reason = "disabled" if (valid and user and not user.is_active) else "bad credentials"
+        await audit.record("auth.login_failed", actor=user, client_address=client_address,
+                           note=f"{username[:100]}: {reason}")
+        # One message for every failure: the response must not reveal which usernames exist.
+        raise Problem(401, _("Wrong username or password, or the account is disabled."))
+    async with in_transaction():
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
+        await user.save(update_fields=["password_hash", "last_login_at"])
+        await LoginFailure.filter(scope=_scopes(username, client_address)[0]).delete()
+        await audit.record("auth.login", actor=user, client_address=client_address)
+    return user
+
+
+# --- Browser sessions -----------------------------------------------------------------------
+
+
+async def start_session(settings: Settings, user: User, client_address: str = "", user_agent: str = "") -> SignIn:
+    """A new session with a new id (never a reused one: no session fixation)."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    await UserSession.create(
+        key_hash=secret_hash(secret), user=user, user_session_version=user.session_version,
+        csrf_token=secrets.token_urlsafe(32), last_seen_at=now,
+        expires_at=now + dt.timedelta(hours=settings.session_absolute_hours),
+        client_address=client_address[:64], user_agent=user_agent[:300],
+    )
+    return SignIn(user=user, secret=secret)
+
+
+async def load_session(settings: Settings, secret: str) -> UserSession | None:
+    """The live session for a cookie value, or None (ended, expired, idle, or the user's
+    password changed or the user was disabled since)."""
+    if not secret or len(secret) > 100:
+        return None
+    session = await UserSession.get_or_none(key_hash=secret_hash(secret)).select_related("user")
+    if session is None or session.ended_at is not None:
+        return None
+    now = utcnow()
+    idle_limit = dt.timedelta(minutes=settings.session_idle_minutes)
+    user = session.user
+    if (session.expires_at <= now or session.last_seen_at + idle_limit <= now or not user.is_active
+            or user.session_version != session.user_session_version):
+        return None
+    if now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
+        session.last_seen_at = now
+        await UserSession.filter(id=session.id).update(last_seen_at=now)
+    return session
+
+
+async def end_session(session: UserSession, client_address: str = "") -> None:
+    async with in_transaction():
+        await UserSession.filter(id=session.id, ended_at=None).update(ended_at=utcnow())
+        await audit.record("auth.logout", actor=session.user, client_address=client_address)
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+async def issue_token(settings: Settings, user: User) -> tuple[str, ApiToken]:
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = await ApiToken.create(
+        token_hash=secret_hash(secret), user=user, user_session_version=user.session_version,
+        expires_at=utcnow() + dt.timedelta(hours=settings.api_token_hours),
+    )
+    return secret, token
+
+
+async def load_token(secret: str) -> ApiToken | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = await ApiToken.get_or_none(token_hash=secret_hash(secret)).select_related("user")
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        return None
+    if not token.user.is_active or token.user.session_version != token.user_session_version:
+        return None
+    return token
+
+
+async def revoke_token(token: ApiToken, client_address: str = "") -> None:
+    async with in_transaction():
+        await ApiToken.filter(id=token.id, revoked_at=None).update(revoked_at=utcnow())
+        await audit.record("auth.token_revoked", actor=token.user, object_type="api_token", object_id=token.id,
+                           client_address=client_address)

@@ -1,0 +1,91 @@
+"""Sign-in for browsers: sessions on the server, timeouts, and what ends them."""
+
+import datetime as dt
+
+from core.identity.models import User, UserSession
+from core.web.authentication import SESSION_COOKIE
+
+
+def test_sign_in_sets_a_new_http_only_lax_session_cookie(demo_server):
+    client = demo_server.client()
+    client.cookies.set(SESSION_COOKIE, "attacker-chosen-id")
+    form = client.get("/login")
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/login", data={"username": "agent", "password": "frontdesk-demo", "csrf_token": token})
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=") and "attacker-chosen-id" not in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+
+
+def test_wrong_password_reshows_the_form_with_a_message(demo_server):
+    client = demo_server.client()
+    token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/login", data={"username": "agent", "password": "nope", "csrf_token": token})
+    assert response.status_code == 401
+    assert "Wrong username or password" in response.text
+    assert 'value="agent"' in response.text
+
+
+def test_sign_in_form_without_csrf_token_is_refused(demo_server):
+    response = demo_server.client().post("/login", data={"username": "agent", "password": "frontdesk-demo"})
+    assert response.status_code == 403
+
+
+def test_logout_ends_the_session_on_the_server(demo_server):
+    client = demo_server.sign_in("agent")
+    stolen = client.cookies.get(SESSION_COOKIE)
+    assert client.form_post("/logout").status_code == 303
+    replay = demo_server.client(cookies={SESSION_COOKIE: stolen})
+    assert replay.get("/api/v1/me").status_code == 401
+
+
+def test_password_change_ends_every_other_session(demo_server):
+    first = demo_server.sign_in("agent")
+    second = demo_server.sign_in("agent")
+    response = first.form_post("/account/password", {"current": "frontdesk-demo", "new": "a-new-long-password",
+                                                      "repeat": "a-new-long-password"})
+    assert response.status_code == 200
+    assert second.get("/api/v1/me").status_code == 401
+    assert first.get("/api/v1/me").status_code == 200  # the changing browser got a fresh session
+
+
+def test_disabling_a_user_ends_their_sessions_and_tokens(demo_server):
+    browser = demo_server.sign_in("agent")
+    api = demo_server.api_client("agent")
+    admin = demo_server.api_client("admin")
+    user_id = browser.get("/api/v1/me").json()["id"]
+    assert admin.patch(f"/api/v1/users/{user_id}", json={"is_active": False}).status_code == 200
+    assert browser.get("/api/v1/me").status_code == 401
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_idle_and_absolute_timeouts(demo_server):
+    client = demo_server.sign_in("agent")
+
+    async def age_sessions(**delta):
+        past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(**delta)
+        await UserSession.all().update(**{"last_seen_at": past} if "minutes" in delta else {"expires_at": past})
+
+    demo_server.call(age_sessions, minutes=31)
+    assert client.get("/api/v1/me").status_code == 401
+    client = demo_server.sign_in("agent")
+    demo_server.call(age_sessions, hours=1)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_password_rules(demo_server):
+    client = demo_server.sign_in("agent")
+    for new, message in (("short", "at least 10"), ("agent", "at least 10"), ("AGENT     ", "must not be the username")):
+        response = client.form_post("/account/password", {"current": "frontdesk-demo", "new": new, "repeat": new})
+        assert response.status_code == 422 and message in response.text
+
+
+def test_hash_is_argon2id_and_rehashed_when_parameters_change(demo_server):
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192).hash("frontdesk-demo")
+    demo_server.call(lambda: User.filter(username="agent").update(password_hash=weak))
+    demo_server.sign_in("agent")
+    stored = demo_server.call(lambda: User.get(username="agent")).password_hash
+    assert stored.startswith("$argon2id$") and stored != weak
