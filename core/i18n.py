@@ -51,14 +51,14 @@ def current_language() -> str:
     return _language.get()
 
 
-def gettext(message: str, **variables: object) -> str:
+def gettext(message: str, /, **variables: object) -> str:
     """Translate ``message`` into the current language; ``%(name)s`` filled from keywords."""
     catalogs = _catalogs.get()
     translated = catalogs[_language.get()].gettext(message) if catalogs else message
     return translated % variables if variables else translated
 
 
-def ngettext(singular: str, plural: str, count: int, **variables: object) -> str:
+def ngettext(singular: str, plural: str, count: int, /, **variables: object) -> str:
     catalogs = _catalogs.get()
     if catalogs:
         translated = catalogs[_language.get()].ngettext(singular, plural, count)
@@ -67,7 +67,7 @@ def ngettext(singular: str, plural: str, count: int, **variables: object) -> str
     return translated % {"num": count, **variables}
 
 
-def lazy_gettext(message: str, **variables: object) -> LazyProxy:
+def lazy_gettext(message: str, /, **variables: object) -> LazyProxy:
     """For strings defined at import time (menu labels, permission names): translated
     when shown, in the language of that moment."""
     return LazyProxy(gettext, message, enable_cache=False, **variables)
