@@ -53,8 +53,10 @@ class LoadedPlugin:
         return self.meta.name
 
     @property
-    def package_dir(self) -> Path:
-        return Path(self.module.__file__).resolve().parent
+    def package_dir(self) -> Path | None:
+        """The folder holding the plugin's module (None for a module built in memory)."""
+        module_file = getattr(self.module, "__file__", None)
+        return Path(module_file).resolve().parent if module_file else None
 
     @property
     def package(self) -> str:
@@ -63,6 +65,8 @@ class LoadedPlugin:
 
     def resource_dir(self, name: str) -> Path | None:
         """``templates``, ``static``, ``locale`` or ``migrations`` beside the module."""
+        if self.package_dir is None:
+            return None
         path = self.package_dir / name
         return path if path.is_dir() else None
 

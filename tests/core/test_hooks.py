@@ -1,0 +1,132 @@
+"""One test per hook in core/hookspecs.py (a meta-test below keeps it so), each through
+a plugin registered for that test only."""
+
+import ast
+import inspect
+import re
+import subprocess
+import sys
+import types
+
+from core import PluginMeta, hookimpl, hookspecs
+from core.menu import MenuItem
+from core.permissions import PUBLIC, Permission
+from core.settings import PROJECT_ROOT
+from core.web.api import api_route
+from core.web.routing import page_route
+
+
+def plugin(name, **hooks):
+    module = types.ModuleType(f"hook_test_{name}")
+    module.meta = PluginMeta(name=name, version="1.0", core_requires=">=0.1")
+    for hook_name, function in hooks.items():
+        function.__name__ = hook_name
+        setattr(module, hook_name, hookimpl(function))
+    return module
+
+
+def test_hook_register_models(make_app):
+    import tests.core.parking_plugin as parking
+
+    server = make_app(extra_plugins=[parking])
+    assert "parking" in server.app.state.db_context.apps
+    assert server.client().post("/api/v1/parking/permits", json={"plate": "X-1"}).status_code == 201
+
+
+def test_hook_register_routes(make_app):
+    from starlette.responses import PlainTextResponse
+
+    async def hello(request):
+        return PlainTextResponse("hello from a plugin page")
+
+    server = make_app(extra_plugins=[plugin("pages", register_routes=lambda: [page_route("/pages/hi", hello, permission=PUBLIC)])])
+    assert server.client().get("/pages/hi").text == "hello from a plugin page"
+
+
+def test_hook_register_api_routes(make_app):
+    async def ping(request):
+        return {"pong": True}
+
+    routes = [api_route("/api/v1/pinger/ping", ping, permission=PUBLIC, response=dict)]
+    server = make_app(extra_plugins=[plugin("pinger", register_api_routes=lambda: routes)])
+    client = server.client()
+    assert client.get("/api/v1/pinger/ping").json() == {"pong": True}
+    assert "/api/v1/pinger/ping" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_hook_register_menu_items(make_app):
+    items = [MenuItem(label="Laundry", url="/laundry/", permission=PUBLIC), MenuItem(label="Secret", url="/s/", permission="x.y")]
+    server = make_app(extra_plugins=[plugin("laundry", register_menu_items=lambda: items)])
+    page = server.client().get("/").text
+    assert '<a href="/laundry/">Laundry</a>' in page and "Secret" not in page
+
+
+def test_hook_register_permissions(make_demo_app):
+    permissions = [Permission("gym.visit.log", "Log gym visits", default_roles=("front_desk",))]
+    server = make_demo_app(extra_plugins=[plugin("gym", register_permissions=lambda: permissions)])
+    me = server.api_client("frontdesk").get("/api/v1/me").json()
+    assert "gym.visit.log" in me["sites"][0]["permissions"]
+    assert "gym.visit.log" not in server.api_client("cashier").get("/api/v1/me").json()["sites"][0]["permissions"]
+
+
+def test_hook_register_cli_commands():
+    source = (
+        "import sys, types, click\n"
+        "from core import PluginMeta, hookimpl\n"
+        "from core import plugin_host\n"
+        "module = types.ModuleType('cli_plugin')\n"
+        "module.meta = PluginMeta(name='cliplug', version='1')\n"
+        "@hookimpl\n"
+        "def register_cli_commands(cli):\n"
+        "    @cli.command('wave')\n"
+        "    def wave():\n"
+        "        click.echo('waving from a plugin')\n"
+        "module.register_cli_commands = register_cli_commands\n"
+        "real = plugin_host.load_plugins\n"
+        "plugin_host.load_plugins = lambda disabled=(), extra_modules=(), only=None: real(disabled, [module])\n"
+        "import core.cli\n"
+        "core.cli._host = lambda settings: plugin_host.load_plugins()\n"
+        "sys.argv = ['frontdesk', 'wave']\n"
+        "core.cli.main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "waving from a plugin", result.stderr
+
+
+def test_hook_register_demo_data(database_url, make_app):
+    from core.demo import load_demo
+    from core.entities.models import Unit
+
+    async def load(demo):
+        await Unit.create(site=demo.sites["lotus"], code="DEMO-1", kind="room")
+
+    server = make_app(extra_plugins=[plugin("demo_adder", register_demo_data=lambda: load)])
+    server.call(load_demo, server.app.state.host)
+    assert server.call(lambda: Unit.filter(code="DEMO-1").exists())
+
+
+def test_hook_on_app_started(make_app):
+    started = []
+    server = make_app(extra_plugins=[plugin("starter", on_app_started=lambda app: started.append(app))])
+    assert started == [server.app]
+
+
+# --- Meta-tests: the hook reference stays true -------------------------------------------
+
+
+def hook_names():
+    return sorted(name for name, value in inspect.getmembers(hookspecs, inspect.isfunction)
+                  if hasattr(value, "frontdesk_spec"))
+
+
+def test_every_hook_has_a_test_here():
+    tree = ast.parse(inspect.getsource(sys.modules[__name__]))
+    tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert [name for name in hook_names() if f"test_hook_{name}" not in tests] == []
+
+
+def test_every_hook_is_documented_in_docs_plugins_md():
+    reference = (PROJECT_ROOT / "docs" / "plugins.md").read_text()
+    documented = set(re.findall(r"^### `(\w+)`", reference, flags=re.M))
+    assert [name for name in hook_names() if name not in documented] == []
+    assert documented <= set(hook_names()), "docs/plugins.md documents hooks that no longer exist"
