@@ -6,6 +6,7 @@ Everything an app needs (plugins, templates, translations, database) hangs off
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from contextlib import asynccontextmanager
@@ -18,7 +19,10 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from core import i18n
-from core.database import open_database, pending_migrations
+from core.database import open_database, pending_migrations, postgres_dsn
+from core.events import EventBus
+from core.tasks.jobs import run_overdue_loop
+from core.tasks.services import TaskKernel
 from core.errors import StartupError
 from core.plugin_host import PluginHost, load_plugins
 from core.settings import Settings, load_settings
@@ -60,10 +64,20 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state.pending_migrations = pending
         if not pending:
             await sync_roles_and_permissions(state.host)
+        settings = state.settings
+        await state.events.start(None if settings.is_sqlite else postgres_dsn(settings))
+        background = []
+        if settings.overdue_check_seconds and not pending:
+            background.append(asyncio.create_task(
+                run_overdue_loop(state.tasks, not settings.is_sqlite, settings.overdue_check_seconds)))
         await state.host.notify("on_app_started", app=app)
         try:
             yield
         finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await state.events.stop()
             state.db_context = None
 
 
@@ -99,6 +113,8 @@ def create_app(
     app.state.templates = build_templates(settings.theme, host)
     app.state.catalogs = i18n.load_catalogs(locale_dirs(host))
     app.state.menu_items = sorted(host.collect("register_menu_items"), key=lambda item: item.order)
+    app.state.events = EventBus()
+    app.state.tasks = TaskKernel(host, app.state.events)
     app.state.allow_pending_migrations = allow_pending_migrations
     app.state.db_context = None
     app.state.pending_migrations = []

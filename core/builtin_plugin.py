@@ -12,7 +12,7 @@ meta = PluginMeta(name="core", version=__version__, description="Sites, users, t
 
 @hookimpl
 def register_models():
-    return ["core.entities.models", "core.identity.models", "core.audit.models"]
+    return ["core.entities.models", "core.identity.models", "core.audit.models", "core.tasks.models"]
 
 
 @hookimpl

@@ -17,4 +17,12 @@ PERMISSIONS = [
     Permission("core.user.manage", _l("Manage users and memberships"), ("admin",)),
     Permission("core.role.manage", _l("Manage roles and their permissions"), ("admin",)),
     Permission("core.audit.read", _l("Read the audit log"), ("admin", "manager")),
+    Permission("core.task.read", _l("See tasks"), EVERY_DESK + ("housekeeper",)),
+    Permission("core.task.create", _l("Create tasks"), EVERY_DESK + ("housekeeper",)),
+    Permission("core.task.work", _l("Work on tasks: change their state, comment"), EVERY_DESK + ("housekeeper",)),
+    Permission("core.task.assign", _l("Assign and reassign tasks, work on anyone's task"),
+               ("admin", "manager", "supervisor")),
+    Permission("core.task.stats", _l("See task statistics"), ("admin", "manager", "supervisor", "back_office")),
+    Permission("core.handover.read", _l("Read shift handovers"), EVERY_DESK + ("housekeeper",)),
+    Permission("core.handover.write", _l("Write shift handovers"), EVERY_DESK + ("housekeeper",)),
 ]

@@ -43,6 +43,11 @@ def database_url(settings: Settings) -> str:
     return url
 
 
+def postgres_dsn(settings: Settings) -> str:
+    """The URL in the form asyncpg accepts, for connections outside Tortoise."""
+    return "postgresql://" + database_url(settings).split("://", 1)[1].split("?")[0]
+
+
 def sqlite_path(settings: Settings) -> Path | None:
     if not settings.is_sqlite:
         return None

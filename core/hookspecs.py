@@ -102,7 +102,32 @@ def register_demo_data() -> Any:
     """
 
 
+@hookspec
+def register_task_types() -> list[Any]:
+    """Task types this plugin contributes (``core.tasks.types.TaskType``): name, label,
+    default SLA, workflow, roles and skill for balanced assignment, required follow-up."""
+
+
+# --- Per request: rules a plugin adds to core's decisions ----------------------------
+
+
+@hookspec
+def task_transition_guard(task: Any, to_status: str, actor: Any) -> Any:
+    """Refuse a task transition with a reason (a string), or return None to allow it.
+
+    May be ``async``. Called for every transition; look at ``task.type`` and ignore other
+    plugins' tasks. The first reason given refuses the change with 409. A guard that
+    raises is logged and ignored.
+    """
+
+
 # --- Notifications -----------------------------------------------------------------
+
+
+@hookspec
+def on_task_event(task: Any, event: Any) -> Any:
+    """A task's history gained ``event`` (created, assigned, transitioned, reopened,
+    commented, overdue, ...), after the change committed. May be ``async``."""
 
 
 @hookspec

@@ -124,6 +124,23 @@ class PluginHost:
             items.extend(result)
         return items
 
+    async def ask(self, hook_name: str, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:
+        """Call a per-request hook on every plugin (awaiting async ones); a failing plugin
+        is logged and skipped, so it cannot break the request or the other plugins."""
+        answers = []
+        for plugin, impl in self._ordered_impls(hook_name):
+            arguments = {name: kwargs[name] for name in impl.argnames}
+            try:
+                result = impl.function(**arguments)
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception:
+                log.exception("plugin %s: hook %s failed; ignored", plugin.name, hook_name)
+                continue
+            if result is not None:
+                answers.append((plugin, result))
+        return answers
+
     async def notify(self, hook_name: str, **kwargs: Any) -> None:
         """Run an ``on_*`` hook: each implementation isolated, failures logged, never raised."""
         for plugin, impl in self._ordered_impls(hook_name):

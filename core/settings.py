@@ -45,6 +45,7 @@ class Settings(BaseModel):
     login_failure_window_minutes: int = Field(15, ge=1)
     trusted_proxies: list[str] = []
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    overdue_check_seconds: int = Field(60, ge=0)
 
     @field_validator("database_url")
     @classmethod

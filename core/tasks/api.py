@@ -1,0 +1,186 @@
+"""JSON routes of the task kernel, the live event stream and handovers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+
+from core.events import format_sse
+from core.permissions import AUTHENTICATED
+from core.tasks import handovers, stats
+from core.tasks.models import Handover, Task, TaskEvent
+from core.tasks.schemas import (AssignIn, CommentIn, EventOut, HandoverIn, HandoverOut, HandoverPage, HandoverQuery,
+                                StatsOut, StatsQuery, TaskIn, TaskOut, TaskPage, TaskQuery, TaskTypeOut, TransitionIn)
+from core.tasks.services import event_out, task_out
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.api import api_route
+from core.web.pagination import paginate
+
+KEEPALIVE_SECONDS = 15
+
+
+def kernel(request: Request):
+    return request.app.state.tasks
+
+
+async def list_task_types(request: Request) -> list[TaskTypeOut]:
+    """Every task type the loaded plugins declare, with its workflow."""
+    return [
+        TaskTypeOut(name=t.name, label=str(t.label), plugin=t.plugin or "core", states=t.workflow.states,
+                    transitions={state: list(targets) for state, targets in t.workflow.transitions.items()},
+                    default_sla_minutes=t.default_sla_minutes)
+        for t in kernel(request).types.values()
+    ]
+
+
+async def create_task(request: Request, body: TaskIn) -> TaskOut:
+    """Create a task; its SLA sets the due time unless one is given."""
+    task = await kernel(request).create(current_site(request), request.state.user,
+                                        client_address=request.state.client_address, **body.model_dump())
+    return task_out(task)
+
+
+async def list_tasks(request: Request, query: TaskQuery) -> TaskPage:
+    """Tasks of the site, newest first, with filters."""
+    tasks = site_query(request, Task)
+    if query.status:
+        tasks = tasks.filter(status=query.status)
+    if query.type:
+        tasks = tasks.filter(type=query.type)
+    if query.assignee_id is not None:
+        tasks = tasks.filter(assignee_id=query.assignee_id)
+    if query.overdue is not None:
+        tasks = tasks.filter(overdue=query.overdue)
+    if query.open is not None:
+        tasks = tasks.filter(is_open=query.open)
+    return await paginate(tasks, query, task_out, descending=True)
+
+
+async def _task(request: Request) -> Task:
+    return await get_in_site(request, Task, request.path_params["id"], "task")
+
+
+async def get_task(request: Request) -> TaskOut:
+    return task_out(await _task(request))
+
+
+async def transition_task(request: Request, body: TransitionIn) -> TaskOut:
+    """Move a task along its workflow (409 lists the allowed states)."""
+    task = await kernel(request).transition(
+        await _task(request), body.to, body.version, request.state.user, note=body.note,
+        may_work_any=can(request, "core.task.assign"), client_address=request.state.client_address)
+    return task_out(task)
+
+
+async def assign_task(request: Request, body: AssignIn) -> TaskOut:
+    """Give the task to someone, or to the least-loaded eligible person ("balanced")."""
+    balanced = body.assignee_id == "balanced"
+    task = await kernel(request).assign(await _task(request), None if balanced else body.assignee_id, balanced,
+                                        body.version, request.state.user, request.state.client_address)
+    return task_out(task)
+
+
+async def comment_task(request: Request, body: CommentIn) -> EventOut:
+    event = await kernel(request).comment(await _task(request), body.body, request.state.user,
+                                          client_address=request.state.client_address)
+    return event_out(event)
+
+
+async def task_events(request: Request) -> list[EventOut]:
+    """The task's history, oldest first. Append-only."""
+    task = await _task(request)
+    return [event_out(event) for event in await TaskEvent.filter(task_id=task.id).order_by("id")]
+
+
+async def task_stats(request: Request, query: StatsQuery) -> StatsOut:
+    """Counts by status, on-time first response and resolution rates, average times."""
+    return await stats.task_stats(current_site(request).id, kernel(request).types, type_name=query.type,
+                                  since=query.since, until=query.until)
+
+
+async def live_events(request: Request) -> StreamingResponse:
+    """Server-sent events of the site: task.created, task.transitioned, hotel.room.changed, ...
+
+    Only events the caller may see at this site; shared by every worker on PostgreSQL.
+    """
+    site = current_site(request)
+    bus = request.app.state.events
+    subscription = bus.subscribe(site.id, request.state.permissions_by_site.get(site.id, set()))
+
+    async def stream():
+        try:
+            yield b"retry: 3000\n: connected\n\n"
+            while True:
+                try:
+                    event = await asyncio.wait_for(subscription.queue.get(), timeout=KEEPALIVE_SECONDS)
+                except asyncio.TimeoutError:
+                    yield b": keepalive\n\n"
+                    continue
+                if event is None:  # the app is shutting down
+                    return
+                yield format_sse(event)
+        finally:
+            bus.unsubscribe(subscription)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def list_handovers(request: Request, query: HandoverQuery) -> HandoverPage:
+    """Handovers of the site, newest first; ``unread=true``: the caller's department's unread ones."""
+    user, site = request.state.user, current_site(request)
+    records = handovers.unread_for(user, site.id) if query.unread else site_query(request, Handover)
+    if query.department:
+        records = records.filter(department=query.department)
+    page = await paginate(records, query, lambda handover: handover, descending=True)
+    read_ids = set(await handovers.HandoverRead.filter(
+        user_id=user.id, handover_id__in=[h.id for h in page["items"]]).values_list("handover_id", flat=True))
+    page["items"] = [handovers.handover_out(h, h.id in read_ids) for h in page["items"]]
+    return page
+
+
+async def write_handover(request: Request, body: HandoverIn) -> HandoverOut:
+    handover = await handovers.write_handover(
+        request.app.state.events, current_site(request).id, request.state.user, body.department, body.body,
+        [item.model_dump() for item in body.items], request.state.client_address)
+    return handovers.handover_out(handover, True)
+
+
+async def acknowledge_handover(request: Request) -> HandoverOut:
+    handover = await get_in_site(request, Handover, request.path_params["id"], "handover")
+    await handovers.acknowledge(handover, request.state.user)
+    return handovers.handover_out(handover, True)
+
+
+def routes():
+    base = "/api/v1/sites/{site}"
+    task = f"{base}/tasks/{{id:int}}"
+    tags = ["tasks"]
+    stale = {409: "Stale version (body has `current`), illegal transition (body has `allowed`) or a rule refused it"}
+    return [
+        api_route("/api/v1/task-types", list_task_types, permission=AUTHENTICATED, response=list[TaskTypeOut], tags=tags),
+        api_route(f"{base}/tasks", list_tasks, permission="core.task.read", query=TaskQuery, response=TaskPage, tags=tags),
+        api_route(f"{base}/tasks", create_task, method="POST", permission="core.task.create", body=TaskIn,
+                  response=TaskOut, status_code=201, tags=tags, headers={"Idempotency-Key": False},
+                  responses={409: "Nobody can be assigned"}),
+        api_route(f"{base}/tasks/stats", task_stats, permission="core.task.stats", query=StatsQuery,
+                  response=StatsOut, tags=tags),
+        api_route(task, get_task, permission="core.task.read", response=TaskOut, tags=tags),
+        api_route(f"{task}/transition", transition_task, method="POST", permission="core.task.work",
+                  body=TransitionIn, response=TaskOut, tags=tags, responses=stale),
+        api_route(f"{task}/assign", assign_task, method="POST", permission="core.task.assign", body=AssignIn,
+                  response=TaskOut, tags=tags, responses=stale),
+        api_route(f"{task}/comments", comment_task, method="POST", permission="core.task.work", body=CommentIn,
+                  response=EventOut, status_code=201, tags=tags),
+        api_route(f"{task}/events", task_events, permission="core.task.read", response=list[EventOut], tags=tags),
+        api_route(f"{base}/events", live_events, permission=AUTHENTICATED, tags=["live"],
+                  media_type="text/event-stream", response=str),
+        api_route(f"{base}/handovers", list_handovers, permission="core.handover.read", query=HandoverQuery,
+                  response=HandoverPage, tags=["handovers"]),
+        api_route(f"{base}/handovers", write_handover, method="POST", permission="core.handover.write",
+                  body=HandoverIn, response=HandoverOut, status_code=201, tags=["handovers"]),
+        api_route(f"{base}/handovers/{{id:int}}/ack", acknowledge_handover, method="POST",
+                  permission="core.handover.read", response=HandoverOut, tags=["handovers"]),
+    ]

@@ -1,0 +1,303 @@
+"""The task kernel's rules: create, assign, transition, comment, follow-ups, overdue.
+
+``TaskKernel`` is built once per app (``app.state.tasks``) from the task types the
+plugins declare. A change to a task, its history event and its audit entry commit in one
+transaction; the live event is published after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Iterable
+
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import rfc3339, utcnow
+from core.entities.models import Party, Site, Unit
+from core.events import EventBus, LiveEvent
+from core.i18n import gettext as _
+from core.identity.models import Membership, User
+from core.plugin_host import PluginHost
+from core.tasks import sla
+from core.tasks.models import PRIORITIES, Task, TaskEvent
+from core.tasks.types import FOLLOW_UP, GENERAL, TaskType
+from core.web.problems import Problem, invalid
+
+log = logging.getLogger("frontdesk.tasks")
+
+MAX_COMMENT = 10_000
+RESPONSE_KINDS = ("commented", "replied")
+
+
+def task_out(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id, "type": task.type, "title": task.title, "description": task.description,
+        "status": task.status, "priority": task.priority, "assignee_id": task.assignee_id,
+        "unit_id": task.unit_id, "party_id": task.party_id, "parent_id": task.parent_id,
+        "due_at": rfc3339(task.due_at), "overdue": task.overdue, "created_at": rfc3339(task.created_at),
+        "updated_at": rfc3339(task.updated_at), "version": task.version,
+    }
+
+
+def event_out(event: TaskEvent) -> dict[str, Any]:
+    return {"id": event.id, "at": rfc3339(event.at), "actor_id": event.actor_id, "kind": event.kind,
+            "from_status": event.from_status, "to_status": event.to_status, "note": event.note}
+
+
+class TaskKernel:
+    def __init__(self, host: PluginHost, bus: EventBus):
+        self.host = host
+        self.bus = bus
+        self.types: dict[str, TaskType] = {}
+        for task_type in (GENERAL, FOLLOW_UP):
+            self.types[task_type.name] = task_type
+        for plugin, declared in host.call_each("register_task_types"):
+            for task_type in declared:
+                if task_type.name in self.types:
+                    raise ValueError(f"task type {task_type.name} declared twice")
+                self.types[task_type.name] = TaskType(**{**task_type.__dict__, "plugin": plugin.name})
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def type_of(self, name: str) -> TaskType:
+        task_type = self.types.get(name)
+        if task_type is None:
+            raise invalid("type", _("Unknown task type %(name)s.", name=name))
+        return task_type
+
+    def calendar(self, task_type: TaskType, site: Site) -> sla.Calendar | None:
+        return sla.Calendar.for_site(site) if task_type.business_hours else None
+
+    async def _event(self, task: Task, kind: str, actor: User | None, *, from_status=None, to_status=None,
+                     note: str = "", data: dict | None = None, at: dt.datetime | None = None) -> TaskEvent:
+        return await TaskEvent.create(task_id=task.id, site_id=task.site_id, at=at or utcnow(),
+                                      actor_id=getattr(actor, "id", None), kind=kind, from_status=from_status,
+                                      to_status=to_status, note=note, data=data)
+
+    async def _publish(self, task: Task, name: str, event: TaskEvent | None = None) -> None:
+        await self.bus.publish(LiveEvent(site_id=task.site_id, name=name, data=task_out(task),
+                                         permission="core.task.read"))
+        if event is not None:
+            await self.host.notify("on_task_event", task=task, event=event)
+
+    async def _check_member(self, site: Site, user_id: int, field: str = "assignee_id") -> User:
+        user = await User.get_or_none(id=user_id, is_active=True)
+        if user is None:
+            raise invalid(field, _("No active user with id %(id)s.", id=user_id))
+        if not await Membership.filter(user_id=user_id, site_id=site.id).exists():
+            raise invalid(field, _("%(user)s is not a member of this site.", user=user.username))
+        return user
+
+    async def _stale(self, task: Task) -> Problem:
+        await task.refresh_from_db()
+        return Problem(409, _("Someone changed this task since you read it. Reload and try again."),
+                       current=task_out(task))
+
+    # --- balanced assignment ------------------------------------------------------------
+
+    async def balanced_assignee(self, site: Site, task_type: TaskType) -> User:
+        """Among active members holding one of the type's roles (and its skill, when some
+        have it), the one with the fewest open tasks; ties go to the one who has been given
+        the fewest tasks at this site so far, then the lowest id."""
+        candidate_ids = set(await Membership.filter(site_id=site.id, role__name__in=list(task_type.assign_roles),
+                                                    user__is_active=True).values_list("user_id", flat=True))
+        if not candidate_ids:
+            raise Problem(409, _("Nobody at this site holds a role this task type is assigned to (%(roles)s).",
+                                 roles=", ".join(task_type.assign_roles)))
+        users = {user.id: user for user in await User.filter(id__in=list(candidate_ids))}
+        if task_type.assign_skill:
+            skilled = {uid for uid, user in users.items() if task_type.assign_skill in (user.skills or [])}
+            if skilled:
+                users = {uid: users[uid] for uid in skilled}
+        open_loads = await self._counts(site, users, is_open=True)
+        lifetime = await self._counts(site, users)
+        chosen = min(users, key=lambda uid: (open_loads.get(uid, 0), lifetime.get(uid, 0), uid))
+        return users[chosen]
+
+    @staticmethod
+    async def _counts(site: Site, users: dict[int, User], **filters) -> dict[int, int]:
+        rows = await (Task.filter(site_id=site.id, assignee_id__in=list(users), **filters)
+                      .annotate(n=Count("id")).group_by("assignee_id").values("assignee_id", "n"))
+        return {row["assignee_id"]: row["n"] for row in rows}
+
+    # --- create -----------------------------------------------------------------------------
+
+    async def create(self, site: Site, actor: User | None, *, type: str, title: str, description: str = "",
+                     priority: str = "normal", unit_id: int | None = None, party_id: int | None = None,
+                     assignee_id: int | None = None, assign: str | None = None, due_at: dt.datetime | None = None,
+                     parent_id: int | None = None, client_address: str = "", extra_events: Iterable = ()) -> Task:
+        task_type = self.type_of(type)
+        if priority not in PRIORITIES:
+            raise invalid("priority", _("Use one of: %(values)s.", values=", ".join(PRIORITIES)))
+        now = utcnow()
+        if due_at is not None and due_at <= now:
+            raise invalid("due_at", _("The due time is in the past."))
+        if unit_id is not None and not await Unit.filter(id=unit_id, site_id=site.id).exists():
+            raise invalid("unit_id", _("No unit %(id)s at this site.", id=unit_id))
+        if party_id is not None and not await Party.filter(id=party_id, site_id=site.id).exists():
+            raise invalid("party_id", _("No party %(id)s at this site.", id=party_id))
+        if parent_id is not None and not await Task.filter(id=parent_id, site_id=site.id).exists():
+            raise invalid("parent_id", _("No task %(id)s at this site.", id=parent_id))
+        if assign == "balanced":
+            assignee = await self.balanced_assignee(site, task_type)
+        elif assignee_id is not None:
+            assignee = await self._check_member(site, assignee_id)
+        else:
+            assignee = None
+        if due_at is None:
+            due_at = sla.due_after(now, task_type.default_sla_minutes * 60, self.calendar(task_type, site))
+        async with in_transaction():
+            task = await Task.create(site_id=site.id, type=task_type.name, title=title, description=description,
+                                     status=task_type.workflow.initial, priority=priority, unit_id=unit_id,
+                                     party_id=party_id, parent_id=parent_id, created_by=actor, due_at=due_at,
+                                     assignee=assignee)
+            created = await self._event(task, "created", actor, to_status=task.status, at=now)
+            if assignee is not None:
+                await self._event(task, "assigned", actor, note=assignee.username,
+                                  data={"assignee_id": assignee.id, "balanced": assign == "balanced"}, at=now)
+            await audit.record("task.create", actor=actor, site_id=site.id, object_type="task", object_id=task.id,
+                               after=task_out(task), client_address=client_address)
+        await self._publish(task, "task.created", created)
+        return task
+
+    # --- transition ---------------------------------------------------------------------
+
+    async def transition(self, task: Task, to: str, version: int, actor: User, *, note: str = "",
+                         may_work_any: bool = False, client_address: str = "") -> Task:
+        task_type = self.type_of(task.type)
+        workflow = task_type.workflow
+        if to not in workflow.states:
+            raise invalid("to", _("Unknown state %(state)s.", state=to))
+        if version != task.version:
+            raise await self._stale(task)
+        if not may_work_any and task.assignee_id not in (None, actor.id):
+            raise Problem(403, _("This task is assigned to someone else; ask a supervisor to reassign it."))
+        allowed = workflow.allowed(task.status)
+        if to not in allowed:
+            raise Problem(409, _("A task that is %(status)s cannot become %(to)s.", status=task.status, to=to),
+                          allowed=allowed)
+        reason = await self._guard(task, to, actor)
+        if reason:
+            raise Problem(409, reason, allowed=allowed)
+        if to in workflow.terminal and to not in ("cancelled",) and task_type.requires_follow_up:
+            await self._require_follow_up(task, task_type)
+
+        now = utcnow()
+        changes: dict[str, Any] = {"status": to, "version": task.version + 1, "updated_at": now,
+                                   "is_open": to not in workflow.terminal}
+        site = await Site.get(id=task.site_id)
+        calendar = self.calendar(task_type, site)
+        if to in workflow.paused and task.status not in workflow.paused and task.due_at is not None:
+            changes["sla_remaining_seconds"] = int(sla.seconds_left(now, task.due_at, calendar))
+        elif task.status in workflow.paused and to not in workflow.paused and task.sla_remaining_seconds is not None:
+            changes["due_at"] = sla.due_after(now, task.sla_remaining_seconds, calendar)
+            changes["sla_remaining_seconds"] = None
+            changes["overdue"] = task.sla_remaining_seconds < 0
+        if task.first_response_at is None and task.status == workflow.initial:
+            changes["first_response_at"] = now
+        if to in workflow.resolved and task.resolved_at is None:
+            changes["resolved_at"] = now
+        reopening = (task.status, to) in workflow.reopens
+        if reopening:
+            changes["resolved_at"] = None
+        if task.assignee_id is None and to not in workflow.terminal and task.status == workflow.initial:
+            changes["assignee_id"] = actor.id  # taking an unassigned task makes it yours
+        async with in_transaction():
+            updated = await Task.filter(id=task.id, version=task.version).update(**changes)
+            if not updated:
+                raise await self._stale(task)
+            before = task.status
+            await task.refresh_from_db()
+            event = await self._event(task, "reopened" if reopening else "transitioned", actor,
+                                      from_status=before, to_status=to, note=note, at=now)
+            if "assignee_id" in changes:
+                await self._event(task, "assigned", actor, note=actor.username, data={"assignee_id": actor.id}, at=now)
+            await audit.record("task.transition", actor=actor, site_id=task.site_id, object_type="task",
+                               object_id=task.id, before={"status": before}, after={"status": to},
+                               client_address=client_address, note=note[:500])
+        await self._publish(task, "task.transitioned", event)
+        return task
+
+    async def _guard(self, task: Task, to: str, actor: User) -> str | None:
+        """Plugins' ``task_transition_guard``: the first reason given refuses the change."""
+        for _plugin, reason in await self.host.ask("task_transition_guard", task=task, to_status=to, actor=actor):
+            if reason:
+                return str(reason)
+        return None
+
+    async def _require_follow_up(self, task: Task, task_type: TaskType) -> None:
+        follow_up_type = self.type_of(task_type.requires_follow_up)
+        done = await Task.filter(parent_id=task.id, type=follow_up_type.name,
+                                 status__in=list(follow_up_type.workflow.resolved)).exists()
+        if not done:
+            raise Problem(409, _("This task closes only after its follow-up (%(type)s) is done.",
+                                 type=str(follow_up_type.label)), allowed=task_type.workflow.allowed(task.status))
+
+    # --- assign and comment ---------------------------------------------------------------
+
+    async def assign(self, task: Task, assignee_id: int | None, balanced: bool, version: int, actor: User,
+                     client_address: str = "") -> Task:
+        if version != task.version:
+            raise await self._stale(task)
+        task_type = self.type_of(task.type)
+        if task.status in task_type.workflow.terminal:
+            raise Problem(409, _("A %(status)s task cannot be reassigned.", status=task.status))
+        site = await Site.get(id=task.site_id)
+        assignee = await self.balanced_assignee(site, task_type) if balanced else await self._check_member(site, assignee_id)
+        async with in_transaction():
+            updated = await Task.filter(id=task.id, version=task.version).update(
+                assignee_id=assignee.id, version=task.version + 1, updated_at=utcnow())
+            if not updated:
+                raise await self._stale(task)
+            before = task.assignee_id
+            await task.refresh_from_db()
+            event = await self._event(task, "assigned", actor, note=assignee.username,
+                                      data={"assignee_id": assignee.id, "previous": before, "balanced": balanced})
+            await audit.record("task.assign", actor=actor, site_id=task.site_id, object_type="task", object_id=task.id,
+                               before={"assignee_id": before}, after={"assignee_id": assignee.id},
+                               client_address=client_address)
+        await self._publish(task, "task.assigned", event)
+        return task
+
+    async def comment(self, task: Task, body: str, actor: User, kind: str = "commented",
+                      client_address: str = "") -> TaskEvent:
+        body = body.strip()
+        if not body:
+            raise invalid("body", _("Write something."))
+        if len(body) > MAX_COMMENT:
+            raise invalid("body", _("At most %(count)s characters.", count=MAX_COMMENT))
+        now = utcnow()
+        async with in_transaction():
+            event = await self._event(task, kind, actor, note=body, at=now)
+            if task.first_response_at is None and kind in RESPONSE_KINDS and actor.id != task.created_by_id:
+                await Task.filter(id=task.id, first_response_at=None).update(first_response_at=now)
+            await audit.record(f"task.{kind}", actor=actor, site_id=task.site_id, object_type="task",
+                               object_id=task.id, client_address=client_address)
+        await self._publish(task, f"task.{kind}", event)
+        return event
+
+    # --- the overdue job --------------------------------------------------------------------
+
+    async def mark_overdue(self, now: dt.datetime | None = None, batch: int = 500) -> int:
+        """Mark open, running tasks past their due time; one ``overdue`` event each.
+
+        The conditional update (``overdue = false``) makes each mark happen once even when
+        several workers run this at the same moment.
+        """
+        now = now or utcnow()
+        marked = 0
+        paused_states = {state for task_type in self.types.values() for state in task_type.workflow.paused}
+        candidates = await (Task.filter(is_open=True, overdue=False, due_at__lt=now)
+                            .exclude(status__in=list(paused_states)).order_by("due_at").limit(batch))
+        for task in candidates:
+            async with in_transaction():
+                if not await Task.filter(id=task.id, overdue=False).update(overdue=True):
+                    continue
+                task.overdue = True
+                event = await self._event(task, "overdue", None, note=rfc3339(task.due_at) or "", at=now)
+            marked += 1
+            await self._publish(task, "task.overdue", event)
+        return marked

@@ -1,0 +1,81 @@
+"""Task types and workflows, as plugins declare them (``register_task_types``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.i18n import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """States and the transitions allowed between them."""
+
+    transitions: dict[str, tuple[str, ...]]
+    initial: str = "open"
+    #: The SLA clock stops in these states.
+    paused: tuple[str, ...] = ("waiting",)
+    #: Nothing happens after these (they count as done for loads and overdue checks).
+    terminal: tuple[str, ...] = ("closed", "cancelled")
+    #: Reaching one of these states resolves the task (for the resolution KPI).
+    resolved: tuple[str, ...] = ("resolved", "closed")
+    #: Transitions that count as reopening (recorded as a "reopened" event).
+    reopens: tuple[tuple[str, str], ...] = (("resolved", "in_progress"),)
+
+    @property
+    def states(self) -> list[str]:
+        seen: list[str] = [self.initial]
+        for source, targets in self.transitions.items():
+            for state in (source, *targets):
+                if state not in seen:
+                    seen.append(state)
+        return seen
+
+    def allowed(self, status: str) -> list[str]:
+        return list(self.transitions.get(status, ()))
+
+
+DEFAULT_WORKFLOW = Workflow(
+    transitions={
+        "open": ("in_progress", "cancelled"),
+        "in_progress": ("waiting", "resolved", "cancelled"),
+        "waiting": ("in_progress", "cancelled"),
+        "resolved": ("closed", "in_progress"),
+    }
+)
+
+STATE_LABELS = {
+    "open": _l("Open"), "in_progress": _l("In progress"), "waiting": _l("Waiting"),
+    "resolved": _l("Resolved"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
+}
+
+
+@dataclass(frozen=True)
+class TaskType:
+    """A kind of work a plugin contributes: ``hotel.departure_clean``, ``resident.complaint``."""
+
+    #: Namespaced by the plugin: ``<plugin>.<name>``.
+    name: str
+    label: Any
+    default_sla_minutes: int
+    workflow: Workflow = DEFAULT_WORKFLOW
+    #: Count the SLA in the site's business hours (skipping nights, weekends, holidays).
+    business_hours: bool = False
+    #: Roles whose members balanced assignment chooses among.
+    assign_roles: tuple[str, ...] = ("agent",)
+    #: A skill preferred by balanced assignment when some candidates have it.
+    assign_skill: str | None = None
+    #: The type of follow-up (a revisit, a callback) a task must have, done, before it closes.
+    requires_follow_up: str | None = None
+    #: Filled by the host: the plugin that declared the type.
+    plugin: str = field(default="", compare=False)
+
+    def state_label(self, state: str) -> Any:
+        return STATE_LABELS.get(state, state)
+
+
+GENERAL = TaskType(name="core.general", label=_l("General task"), default_sla_minutes=24 * 60,
+                   assign_roles=("agent", "supervisor", "front_desk", "back_office", "call_agent"))
+FOLLOW_UP = TaskType(name="core.follow_up", label=_l("Follow-up"), default_sla_minutes=7 * 24 * 60,
+                     assign_roles=("agent", "call_agent"))
