@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from core.audit import services as audit
@@ -56,7 +57,8 @@ async def acknowledge(handover: Handover, user: User) -> bool:
 
 def unread_for(user: User, site_id: int):
     """Handovers of the user's department at the site that the user has not acknowledged."""
-    queryset = Handover.filter(site_id=site_id).exclude(reads__user_id=user.id)
+    read = HandoverRead.filter(user_id=user.id).values("handover_id")
+    queryset = Handover.filter(site_id=site_id).exclude(id__in=Subquery(read))
     if user.department:
         queryset = queryset.filter(department=user.department)
     return queryset

@@ -1,0 +1,30 @@
+"""Shift handovers: written at the end of a shift, read and acknowledged at the start."""
+
+from core.tasks.models import HandoverRead
+
+
+def test_write_list_unread_and_acknowledge(demo_server):
+    supervisor = demo_server.api_client("hotelsup")  # department front_desk
+    frontdesk = demo_server.api_client("frontdesk")  # department front_desk
+    housekeeper = demo_server.api_client("housekeeper")  # department housekeeping
+    written = supervisor.post("/api/v1/sites/lotus/handovers", json={
+        "department": "front_desk", "body": "Room 1203 guest asked for a late check-out at 14:00.",
+        "items": [{"label": "Float counted", "value": "5000.00"}]})
+    assert written.status_code == 201
+    handover = written.json()
+    assert handover["items"] == [{"label": "Float counted", "value": "5000.00"}]
+    unread = frontdesk.get("/api/v1/sites/lotus/handovers", params={"unread": "true"}).json()["items"]
+    assert [h["id"] for h in unread] == [handover["id"]] and unread[0]["read"] is False
+    assert housekeeper.get("/api/v1/sites/lotus/handovers", params={"unread": "true"}).json()["items"] == []
+    assert supervisor.get("/api/v1/sites/lotus/handovers", params={"unread": "true"}).json()["items"] == []
+    acked = frontdesk.post(f"/api/v1/sites/lotus/handovers/{handover['id']}/ack")
+    assert acked.status_code == 200 and acked.json()["read"] is True
+    frontdesk.post(f"/api/v1/sites/lotus/handovers/{handover['id']}/ack")  # twice is harmless
+    assert frontdesk.get("/api/v1/sites/lotus/handovers", params={"unread": "true"}).json()["items"] == []
+    assert demo_server.call(lambda: HandoverRead.filter(handover_id=handover["id"]).count()) == 2
+
+
+def test_an_empty_handover_is_refused(demo_server):
+    response = demo_server.api_client("frontdesk").post("/api/v1/sites/lotus/handovers",
+                                                        json={"department": "front_desk", "body": "   "})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body"

@@ -1,0 +1,158 @@
+"""The SLA pause, the overdue job, follow-ups before closing, plugin guards, KPIs."""
+
+import datetime as dt
+import time
+import types
+
+from core import PluginMeta, hookimpl
+from core.tasks.models import Task, TaskEvent
+from core.tasks.types import TaskType
+from tests.core.tasks.conftest import move, new_task
+
+
+def parse(value):
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_the_sla_clock_pauses_while_waiting(agent):
+    task = move(agent, new_task(agent), "in_progress").json()
+    due_before = parse(task["due_at"])
+    task = move(agent, task, "waiting").json()
+    time.sleep(3.2)
+    task = move(agent, task, "in_progress").json()
+    shifted = (parse(task["due_at"]) - due_before).total_seconds()
+    assert 2 <= shifted < 6  # moved by the time spent waiting (the API shows whole seconds)
+
+
+def _past_due(demo_server, task_id, minutes=5):
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)
+    demo_server.call(lambda: Task.filter(id=task_id).update(due_at=past))
+
+
+def test_overdue_job_marks_once_and_skips_waiting_and_done_tasks(demo_server, agent):
+    late = new_task(agent)
+    waiting = move(agent, move(agent, new_task(agent), "in_progress").json(), "waiting").json()
+    done = move(agent, new_task(agent), "cancelled").json()
+    for task in (late, waiting, done):
+        _past_due(demo_server, task["id"])
+    kernel = demo_server.app.state.tasks
+    assert demo_server.call(kernel.mark_overdue) == 1
+    assert demo_server.call(kernel.mark_overdue) == 0
+    assert agent.get(f"/api/v1/sites/harbour/tasks/{late['id']}").json()["overdue"] is True
+    assert agent.get("/api/v1/sites/harbour/tasks", params={"overdue": "true"}).json()["items"][0]["id"] == late["id"]
+    kinds = [e["kind"] for e in agent.get(f"/api/v1/sites/harbour/tasks/{late['id']}/events").json()]
+    assert kinds == ["created", "overdue"]
+
+
+def test_two_workers_running_the_overdue_job_together_mark_each_task_once(make_demo_app):
+    import threading
+
+    first, second = make_demo_app(), make_demo_app()
+    client = first.api_client("agent")
+    ids = [new_task(client)["id"] for _ in range(20)]
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    first.call(lambda: Task.filter(id__in=ids).update(due_at=past))
+    from core.tasks.jobs import overdue_pass
+
+    results = []
+
+    def run(server):
+        postgres = not server.app.state.settings.is_sqlite
+        results.append(server.call(overdue_pass, server.app.state.tasks, postgres))
+
+    threads = [threading.Thread(target=run, args=(server,)) for server in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == 20
+    assert first.call(lambda: TaskEvent.filter(kind="overdue").count()) == 20
+
+
+def _plugin(name, **hooks):
+    module = types.ModuleType(name)
+    module.meta = PluginMeta(name=name, version="1.0")
+    for hook_name, function in hooks.items():
+        function.__name__ = hook_name
+        setattr(module, hook_name, hookimpl(function))
+    return module
+
+
+COMPLAINT = TaskType(name="complaints.complaint", label="Complaint", default_sla_minutes=240,
+                     requires_follow_up="core.follow_up")
+
+
+def test_a_type_can_require_a_done_follow_up_before_its_parent_closes(make_demo_app):
+    server = make_demo_app(extra_plugins=[_plugin("complaints", register_task_types=lambda: [COMPLAINT])])
+    supervisor = server.api_client("supervisor")
+    parent = new_task(supervisor, type="complaints.complaint")
+    for step in ("in_progress", "resolved"):
+        parent = move(supervisor, parent, step).json()
+    refused = move(supervisor, parent, "closed")
+    assert refused.status_code == 409 and "follow-up" in refused.json()["detail"]
+    revisit = new_task(supervisor, type="core.follow_up", parent_id=parent["id"])
+    for step in ("in_progress", "resolved"):
+        revisit = move(supervisor, revisit, step).json()
+    assert move(supervisor, parent, "closed").status_code == 200
+
+
+def test_hook_task_transition_guard(make_demo_app):
+    """The first reason a guard gives refuses the transition; a guard that raises is ignored."""
+    def guard(task, to_status):
+        if task.type == "core.general" and to_status == "cancelled" and task.priority == "urgent":
+            return "Urgent tasks are never cancelled; resolve them."
+
+    async def broken_guard(task):
+        raise RuntimeError("a plugin bug must not block the desk")
+
+    server = make_demo_app(extra_plugins=[_plugin("rules", task_transition_guard=guard),
+                                          _plugin("buggy", task_transition_guard=broken_guard)])
+    agent = server.api_client("agent")
+    urgent = new_task(agent, priority="urgent")
+    refused = move(agent, urgent, "cancelled")
+    assert refused.status_code == 409 and refused.json()["detail"] == "Urgent tasks are never cancelled; resolve them."
+    assert move(agent, new_task(agent), "cancelled").status_code == 200
+
+
+def test_hook_register_task_types(make_demo_app):
+    server = make_demo_app(extra_plugins=[_plugin("complaints", register_task_types=lambda: [COMPLAINT])])
+    agent = server.api_client("agent")
+    types_listed = {t["name"]: t for t in agent.get("/api/v1/task-types").json()}
+    assert types_listed["complaints.complaint"]["plugin"] == "complaints"
+    assert types_listed["complaints.complaint"]["default_sla_minutes"] == 240
+    assert new_task(agent, type="complaints.complaint")["status"] == "open"
+
+
+def test_hook_on_task_event(make_demo_app):
+    seen = []
+
+    async def failing(task, event):
+        raise RuntimeError("one plugin failing must not break the request or the others")
+
+    server = make_demo_app(extra_plugins=[
+        _plugin("broken_listener", on_task_event=failing),
+        _plugin("listener", on_task_event=lambda task, event: seen.append((task.type, event.kind)))])
+    agent = server.api_client("agent")
+    task = new_task(agent)
+    assert move(agent, task, "in_progress").status_code == 200
+    assert seen == [("core.general", "created"), ("core.general", "transitioned")]
+
+
+def test_stats_from_the_history(demo_server, supervisor, agent):
+    answered = move(agent, new_task(supervisor), "in_progress").json()
+    move(agent, answered, "resolved")
+    commented = new_task(supervisor)
+    agent.post(f"/api/v1/sites/harbour/tasks/{commented['id']}/comments", json={"body": "On my way."})
+    late = new_task(supervisor)
+    _past_due(demo_server, late["id"], minutes=1)
+    late = supervisor.get(f"/api/v1/sites/harbour/tasks/{late['id']}").json()
+    move(supervisor, move(supervisor, late, "in_progress").json(), "resolved")
+    new_task(supervisor)
+    stats = supervisor.get("/api/v1/sites/harbour/tasks/stats", params={"type": "core.general"}).json()
+    assert stats["total"] == 4
+    assert stats["by_status"] == {"in_progress": 0, "open": 2, "resolved": 2} or stats["by_status"] == {"open": 2, "resolved": 2}
+    assert stats["responded"] == 3 and stats["resolved"] == 2
+    assert stats["on_time_first_response_rate"] == 1.0
+    assert stats["on_time_resolution_rate"] == 0.5
+    assert stats["average_seconds_to_first_response"] is not None
+    assert agent.get("/api/v1/sites/harbour/tasks/stats").status_code == 403
