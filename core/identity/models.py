@@ -133,3 +133,26 @@ class KnownPermission(Model):
 
     class Meta:
         table = "core_known_permission"
+
+
+class IdempotencyRecord(Model):
+    """The first answer to a POST sent with an ``Idempotency-Key``, replayed for repeats.
+
+    The unique (user, key) pair is the lock: of two identical requests racing, exactly one
+    inserts the claim and does the work; the other waits for and replays its answer.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.IntField()
+    key = fields.CharField(max_length=200)
+    method = fields.CharField(max_length=10)
+    path = fields.CharField(max_length=400)
+    body_hash = fields.CharField(max_length=64)
+    #: 0 while the first request is still being handled.
+    status_code = fields.IntField(default=0)
+    response_body = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "core_idempotency_record"
+        unique_together = (("user_id", "key"),)

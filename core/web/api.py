@@ -5,6 +5,9 @@ to its models so that the same declaration validates the request, checks access 
 appears in ``/api/openapi.json``. (No maintained library does that for Starlette 1.x with
 problem+json errors; spectree comes closest but imposes its own error format.)
 
+Every POST made by a signed-in caller honours ``Idempotency-Key`` (``core.web.idempotency``);
+``idempotency_required=True`` makes the header mandatory (cashier money posts).
+
 An endpoint receives the validated ``body`` and ``query`` models as keyword arguments::
 
     async def create_unit(request, body: UnitIn) -> UnitOut: ...
@@ -75,8 +78,8 @@ def _invalid(errors: list[dict[str, str]]) -> Problem:
     return Problem(422, _("Invalid fields: %(fields)s", fields=fields), errors=errors)
 
 
-async def read_json_body(request: Request) -> Any:
-    """The parsed JSON body; 413 if too large, 415 if not JSON, 400 if malformed."""
+async def read_body(request: Request) -> bytes:
+    """The raw body, refused with 413 past MAX_BODY_BYTES (before reading it all)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise Problem(413, _("The request body is larger than %(limit)s bytes.", limit=MAX_BODY_BYTES))
@@ -85,6 +88,11 @@ async def read_json_body(request: Request) -> Any:
         raw += chunk
         if len(raw) > MAX_BODY_BYTES:
             raise Problem(413, _("The request body is larger than %(limit)s bytes.", limit=MAX_BODY_BYTES))
+    return raw
+
+
+def parse_json_body(request: Request, raw: bytes) -> Any:
+    """The parsed JSON body; 415 if not JSON, 400 if empty or malformed."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if content_type not in ("application/json", "") and not content_type.endswith("+json"):
         raise Problem(415, _("Send the body as application/json."))
@@ -149,28 +157,54 @@ def api_route(
     headers: dict[str, bool] | None = None,
     media_type: str = "application/json",
     name: str | None = None,
+    idempotency_required: bool = False,
 ) -> Route:
     """A Starlette route that checks access, validates, calls ``endpoint``, renders JSON."""
     operation = ApiOperation(
         method=method.upper(), path=path, endpoint=endpoint, permission=permission, body=body,
         query=query, response=response, status_code=status_code,
         summary=summary or (endpoint.__doc__ or "").strip().split("\n")[0],
-        tags=tags or [], responses=responses or {}, headers=headers or {}, media_type=media_type,
+        tags=tags or [], responses=responses or {}, media_type=media_type,
+        headers={**({"Idempotency-Key": idempotency_required} if method.upper() == "POST" else {}), **(headers or {})},
     )
 
-    async def handle(request: Request) -> Response:
-        from core.web.access import authorize
-
-        await authorize(request, permission)
+    async def run(request: Request, raw_body: bytes) -> Response:
         kwargs: dict[str, Any] = {}
         if query is not None:
             kwargs["query"] = parse_query(request, query)
         if body is not None:
-            payload = await read_json_body(request)
+            payload = parse_json_body(request, raw_body)
             request.state.json_body = payload
             kwargs["body"] = parse_body(payload, body)
         result = await endpoint(request, **kwargs)
         return render_json(result, operation)
+
+    async def handle(request: Request) -> Response:
+        from core.web import idempotency
+        from core.web.access import authorize
+
+        await authorize(request, permission)
+        raw_body = await read_body(request) if operation.method == "POST" or body is not None else b""
+        key = None
+        if operation.method == "POST" and getattr(request.state, "user", None) is not None:
+            key = idempotency.key_of(request, required=idempotency_required)
+        if key is None:
+            return await run(request, raw_body)
+        claimed = await idempotency.claim(request, key, idempotency.body_hash(raw_body))
+        if isinstance(claimed, Response):
+            return claimed
+        response = None
+        try:
+            try:
+                response = await run(request, raw_body)
+            except Problem as problem:
+                # A refused request is an answer too: the repeat gets the same refusal.
+                from core.web.problems import problem_response
+
+                response = problem_response(problem)
+            return response
+        finally:
+            await idempotency.settle(claimed, response)
 
     route = Route(path, handle, methods=[operation.method], name=name or f"{endpoint.__module__}.{endpoint.__name__}")
     route.operation = operation  # type: ignore[attr-defined]
