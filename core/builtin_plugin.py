@@ -25,9 +25,21 @@ def register_api_routes():
 @hookimpl
 def register_routes():
     from core import pages
+    from core.entities import pages as entity_pages
+    from core.identity import admin_pages
     from core.identity import pages as identity_pages
 
-    return [*pages.routes(), *identity_pages.routes()]
+    from core.tasks import board_pages, pages as task_pages
+
+    return [*pages.routes(), *identity_pages.routes(), *entity_pages.routes(), *admin_pages.routes(),
+            *task_pages.routes(), *board_pages.routes()]
+
+
+@hookimpl
+def register_menu_items():
+    from core.core_menu import MENU
+
+    return MENU
 
 
 @hookimpl

@@ -45,6 +45,8 @@ DEFAULT_WORKFLOW = Workflow(
     }
 )
 
+PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+
 STATE_LABELS = {
     "open": _l("Open"), "in_progress": _l("In progress"), "waiting": _l("Waiting"),
     "resolved": _l("Resolved"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),

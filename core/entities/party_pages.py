@@ -1,0 +1,154 @@
+"""Pages for the parties of a site (residents, guests, callers, companies).
+
+Phone numbers and e-mail addresses are personal data: without
+``core.party.personal_data`` a user sees them masked, and their forms neither show nor
+accept them, so no page ever carries the unmasked values to such a user.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.clock import rfc3339
+from core.entities import services
+from core.entities.api import party_out
+from core.entities.labels import PARTY_KIND_LABELS
+from core.entities.models import PARTY_KINDS, Party, Site
+from core.entities.schemas import PartyChange, PartyIn
+from core.i18n import gettext as _
+from core.pages import render
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
+from core.web.problems import Problem
+from core.web.routing import page_route
+
+PAGE_SIZE = 50
+PLAIN_FIELDS = ["name", "kind", "notes"]
+PERSONAL_FIELDS = ["phones", "email"]
+
+
+def personal(request: Request) -> bool:
+    return can(request, "core.party.personal_data")
+
+
+def form_fields(request: Request) -> list[str]:
+    return PLAIN_FIELDS + PERSONAL_FIELDS if personal(request) else PLAIN_FIELDS
+
+
+async def party_list(request: Request) -> Response:
+    site = current_site(request)
+    text = request.query_params.get("q", "")[:100].strip()
+    kind = request.query_params.get("kind", "")
+    kind = kind if kind in PARTY_KINDS else ""
+    parties = site_query(request, Party)
+    if text:
+        parties = services.party_search(parties, text)
+    if kind:
+        parties = parties.filter(kind=kind)
+    page = page_number(request)
+    rows, more = await offset_page(parties.order_by("name", "id"), page, PAGE_SIZE)
+    unmasked = personal(request)
+    return render(request, "core/entities/party_list.html", {
+        "site": site, "parties": [party_out(party, unmasked) for party in rows], "q": text, "kind": kind,
+        "kinds": list(PARTY_KIND_LABELS.items()), "kind_labels": PARTY_KIND_LABELS, "page": page,
+        "links": page_links(request.url.path, {"q": text, "kind": kind}, page, more),
+        "can_edit": can(request, "core.party.edit"),
+    })
+
+
+def _values(request: Request, party: Party) -> dict[str, str]:
+    values = {"name": party.name, "kind": party.kind, "notes": party.notes, "version": str(party.version)}
+    if personal(request):
+        values.update(phones="\n".join(party.phones), email=party.email)
+    return values
+
+
+def _data(values: dict[str, str]) -> dict:
+    """Form strings as the schema wants them: one phone number per line of the textarea."""
+    data = dict(values)
+    if "phones" in data:
+        data["phones"] = [line.strip() for line in values["phones"].splitlines() if line.strip()]
+    return data
+
+
+def _render_party(request: Request, party: Party | None, values: dict, errors: FormErrors | None = None,
+                  status_code: int = 200, typed: dict | None = None) -> Response:
+    site = current_site(request)
+    return render(request, "core/entities/party.html", {
+        "site": site, "party": party_out(party, personal(request)) if party else None, "values": values,
+        "errors": errors or FormErrors(), "kinds": list(PARTY_KIND_LABELS.items()),
+        "kind_labels": PARTY_KIND_LABELS, "personal": personal(request), "can_edit": can(request, "core.party.edit"),
+        "saved": request.query_params.get("saved") == "1", "typed": typed,
+        "updated_at": rfc3339(party.updated_at) if party else None,
+        "action": f"/sites/{site.code}/parties/{party.id}" if party else f"/sites/{site.code}/parties/new",
+    }, status_code=status_code)
+
+
+def _saved(site: Site, party: Party) -> Response:
+    return RedirectResponse(f"/sites/{site.code}/parties/{party.id}?saved=1", status_code=303)
+
+
+async def party_new_form(request: Request) -> Response:
+    return _render_party(request, None, {"kind": "person"})
+
+
+async def party_create(request: Request) -> Response:
+    site = current_site(request)
+    fields = form_fields(request)
+    values = await form_strings(request, fields)
+    body, errors = validate(PartyIn, _data(values))
+    status = 422
+    if body is not None:
+        try:
+            return _saved(site, await services.create_party(site, body.model_dump(), **who(request)))
+        except Problem as problem:
+            if problem.status not in (409, 422):
+                raise
+            errors, status = problem_errors(problem, fields), problem.status
+    return _render_party(request, None, values, errors, status)
+
+
+async def party_page(request: Request) -> Response:
+    party = await get_in_site(request, Party, request.path_params["id"], "party")
+    return _render_party(request, party, _values(request, party))
+
+
+async def party_update(request: Request) -> Response:
+    site = current_site(request)
+    party = await get_in_site(request, Party, request.path_params["id"], "party")
+    fields = form_fields(request)
+    values = await form_strings(request, [*fields, "version"])
+    body, errors = validate(PartyChange, _data(values))
+    status = 422
+    if body is not None:
+        # Only the fields this user's form has: without personal_data, phones and
+        # e-mail stay as they are.
+        changes = body.model_dump(exclude={"version"}, exclude_unset=True)
+        unmasked = personal(request)
+        try:
+            party = await services.update_party(party, changes, body.version, lambda p: party_out(p, unmasked),
+                                                **who(request))
+            return _saved(site, party)
+        except Problem as problem:
+            if problem.status == 409 and "current" in problem.extra:
+                # Stale version: the service re-read the party; show it as it is now.
+                message = _("Someone else changed this party since you opened it. The form now shows the "
+                            "current values; enter your change again.")
+                return _render_party(request, party, _values(request, party), FormErrors(general=[message]), 409,
+                                     typed=values)
+            if problem.status not in (409, 422):
+                raise
+            errors, status = problem_errors(problem, fields), problem.status
+    return _render_party(request, party, values, errors, status)
+
+
+def routes():
+    parties = "/sites/{site}/parties"
+    return [
+        page_route(parties, party_list, permission="core.party.read"),
+        page_route(f"{parties}/new", party_new_form, permission="core.party.edit"),
+        page_route(f"{parties}/new", party_create, permission="core.party.edit", methods=["POST"]),
+        page_route(f"{parties}/{{id:int}}", party_page, permission="core.party.read"),
+        page_route(f"{parties}/{{id:int}}", party_update, permission="core.party.edit", methods=["POST"]),
+    ]

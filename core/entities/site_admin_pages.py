@@ -1,0 +1,112 @@
+"""Administration of sites: the list, a new site, and changing one.
+
+The path names the site by ``{code}``, not ``{site}``: an administrator manages sites
+they are not a member of, so the membership check of ``{site}`` paths must not apply.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.clock import rfc3339
+from core.entities import services
+from core.entities.api import site_out
+from core.entities.labels import SITE_KIND_LABELS
+from core.entities.models import Site
+from core.entities.schemas import SiteChange, SiteIn
+from core.i18n import LANGUAGE_NAMES
+from core.i18n import gettext as _
+from core.pages import render
+from core.web.forms import FormErrors, form_strings, problem_errors, validate, who
+from core.web.problems import Problem
+from core.web.routing import page_route
+
+CHANGE_FIELDS = ["name", "kind", "timezone", "currency", "default_language"]
+NEW_FIELDS = ["code", *CHANGE_FIELDS]
+PERMISSION = "core.site.manage"
+
+
+async def site_list(request: Request) -> Response:
+    return render(request, "core/admin/sites.html", {"sites": await Site.all().order_by("code"),
+                                                     "kind_labels": SITE_KIND_LABELS, "languages": LANGUAGE_NAMES})
+
+
+def _values(site: Site) -> dict[str, str]:
+    return {**{name: str(getattr(site, name)) for name in NEW_FIELDS}, "version": str(site.version)}
+
+
+def _render(request: Request, site: Site | None, values: dict, errors: FormErrors | None = None,
+            status_code: int = 200) -> Response:
+    return render(request, "core/admin/site.html", {
+        "site": site, "values": values, "errors": errors or FormErrors(),
+        "kinds": list(SITE_KIND_LABELS.items()), "languages": list(LANGUAGE_NAMES.items()),
+        "saved": request.query_params.get("saved") == "1", "updated_at": rfc3339(site.updated_at) if site else None,
+    }, status_code=status_code)
+
+
+def _saved(site: Site) -> Response:
+    return RedirectResponse(f"/admin/sites/{site.code}?saved=1", status_code=303)
+
+
+async def site_new_form(request: Request) -> Response:
+    fields = SiteIn.model_fields
+    return _render(request, None, {name: "" if fields[name].is_required() else str(fields[name].default)
+                                   for name in NEW_FIELDS})
+
+
+async def site_create(request: Request) -> Response:
+    values = await form_strings(request, NEW_FIELDS)
+    body, errors = validate(SiteIn, values)
+    status = 422
+    if body is not None:
+        try:
+            return _saved(await services.create_site(body.model_dump(), **who(request)))
+        except Problem as problem:
+            if problem.status not in (409, 422):
+                raise
+            errors, status = problem_errors(problem, NEW_FIELDS), problem.status
+    return _render(request, None, values, errors, status)
+
+
+async def _site(request: Request) -> Site:
+    site = await Site.get_or_none(code=request.path_params["code"])
+    if site is None:
+        raise Problem(404, _("No site %(code)s.", code=request.path_params["code"]))
+    return site
+
+
+async def site_page(request: Request) -> Response:
+    site = await _site(request)
+    return _render(request, site, _values(site))
+
+
+async def site_update(request: Request) -> Response:
+    site = await _site(request)
+    values = await form_strings(request, [*CHANGE_FIELDS, "version"])
+    body, errors = validate(SiteChange, values)
+    status = 422
+    if body is not None:
+        try:
+            changes = body.model_dump(exclude={"version"})
+            return _saved(await services.update_site(site, changes, body.version, site_out, **who(request)))
+        except Problem as problem:
+            if problem.status == 409 and "current" in problem.extra:
+                message = _("Someone else changed this site since you opened it. The form now shows the current "
+                            "values; enter your change again.")
+                return _render(request, site, _values(site), FormErrors(general=[message]), 409)
+            if problem.status not in (409, 422):
+                raise
+            errors, status = problem_errors(problem, CHANGE_FIELDS), problem.status
+    return _render(request, site, {**values, "code": site.code}, errors, status)
+
+
+def routes():
+    # /new before /{code}, which would otherwise take "new" for a site code.
+    return [
+        page_route("/admin/sites", site_list, permission=PERMISSION),
+        page_route("/admin/sites/new", site_new_form, permission=PERMISSION),
+        page_route("/admin/sites/new", site_create, permission=PERMISSION, methods=["POST"]),
+        page_route("/admin/sites/{code}", site_page, permission=PERMISSION),
+        page_route("/admin/sites/{code}", site_update, permission=PERMISSION, methods=["POST"]),
+    ]

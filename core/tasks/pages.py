@@ -1,0 +1,186 @@
+"""Task pages: "My work", a task with its history and actions, a new task."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.clock import rfc3339
+from core.entities.models import Unit
+from core.i18n import gettext as _
+from core.identity.models import Membership, User
+from core.pages import render
+from core.tasks import handovers
+from core.tasks.models import Task, TaskEvent
+from core.tasks.schemas import TaskIn
+from core.tasks.types import PRIORITY_LABELS, STATE_LABELS
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.api import validation_errors
+from core.web.problems import Problem
+from core.web.routing import page_route
+
+MY_WORK_LIMIT = 200
+
+
+def kernel(request: Request):
+    return request.app.state.tasks
+
+
+async def site_people(site_id: int) -> dict[int, User]:
+    user_ids = await Membership.filter(site_id=site_id).values_list("user_id", flat=True)
+    return {user.id: user for user in await User.filter(id__in=list(set(user_ids))).order_by("username")}
+
+
+def task_row(task: Task, people: dict[int, User], types: dict) -> dict:
+    task_type = types.get(task.type)
+    assignee = people.get(task.assignee_id)
+    return {
+        "id": task.id, "title": task.title, "status": task.status, "priority": task.priority,
+        "priority_label": str(PRIORITY_LABELS.get(task.priority, task.priority)),
+        "type_label": str(task_type.label) if task_type else task.type,
+        "status_label": str(task_type.state_label(task.status)) if task_type else task.status,
+        "assignee": (assignee.display_name or assignee.username) if assignee else "",
+        "due_at": rfc3339(task.due_at), "overdue": task.overdue,
+    }
+
+
+async def my_work(request: Request) -> Response:
+    site, user = current_site(request), request.state.user
+    tasks = await (site_query(request, Task).filter(assignee_id=user.id, is_open=True)
+                   .order_by("-overdue", "due_at", "id").limit(MY_WORK_LIMIT))
+    people = {user.id: user}
+    unread = await handovers.unread_for(user, site.id).order_by("-id").limit(20)
+    return render(request, "core/tasks/my_work.html", {
+        "site": site, "tasks": [task_row(t, people, kernel(request).types) for t in tasks],
+        "unread_handovers": [handovers.handover_out(h) for h in unread],
+    })
+
+
+async def _task_context(request: Request, task: Task, error: str | None = None, form: dict | None = None) -> dict:
+    site = current_site(request)
+    task_type = kernel(request).types.get(task.type)
+    people = await site_people(site.id)
+    events = await TaskEvent.filter(task_id=task.id).order_by("id")
+    allowed = task_type.workflow.allowed(task.status) if task_type else []
+    may_work = can(request, "core.task.work") and (
+        task.assignee_id in (None, request.state.user.id) or can(request, "core.task.assign"))
+    return {
+        "site": site, "task": task, "row": task_row(task, people, kernel(request).types),
+        "type": task_type, "people": people, "error": error, "form": form or {},
+        "events": [{"at": rfc3339(e.at), "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
+                    "note": e.note, "actor": people.get(e.actor_id)} for e in events],
+        "actions": [{"to": state, "label": task_type.state_label(state)} for state in allowed] if may_work else [],
+        "may_comment": can(request, "core.task.work"),
+        "may_assign": can(request, "core.task.assign"),
+        "unit": await Unit.get_or_none(id=task.unit_id) if task.unit_id else None,
+    }
+
+
+async def task_page(request: Request) -> Response:
+    task = await get_in_site(request, Task, request.path_params["id"], "task")
+    return render(request, "core/tasks/task.html", await _task_context(request, task))
+
+
+async def _act(request: Request, action) -> Response:
+    """Run a form action on a task; a refusal re-shows the task page with its reason."""
+    task = await get_in_site(request, Task, request.path_params["id"], "task")
+    form = await request.form()
+    try:
+        await action(task, form)
+    except Problem as problem:
+        await task.refresh_from_db()
+        return render(request, "core/tasks/task.html",
+                      await _task_context(request, task, problem.detail, dict(form)), status_code=problem.status)
+    return RedirectResponse(f"/sites/{current_site(request).code}/tasks/{task.id}", status_code=303)
+
+
+def _version(form) -> int:
+    try:
+        return int(form.get("version", ""))
+    except ValueError:
+        raise Problem(400, _("The form is missing the task's version. Reload the page.")) from None
+
+
+async def transition(request: Request) -> Response:
+    async def act(task, form):
+        await kernel(request).transition(task, str(form.get("to", "")), _version(form), request.state.user,
+                                         note=str(form.get("note", ""))[:2000],
+                                         may_work_any=can(request, "core.task.assign"),
+                                         client_address=request.state.client_address)
+    return await _act(request, act)
+
+
+async def comment(request: Request) -> Response:
+    async def act(task, form):
+        await kernel(request).comment(task, str(form.get("body", "")), request.state.user,
+                                      client_address=request.state.client_address)
+    return await _act(request, act)
+
+
+async def assign(request: Request) -> Response:
+    async def act(task, form):
+        choice = str(form.get("assignee", ""))
+        balanced = choice == "balanced"
+        if not balanced and not choice.isdigit():
+            raise Problem(422, _("Choose who gets the task."))
+        await kernel(request).assign(task, None if balanced else int(choice), balanced, _version(form),
+                                     request.state.user, request.state.client_address)
+    return await _act(request, act)
+
+
+async def _new_context(request: Request, form: dict, errors: dict) -> dict:
+    site = current_site(request)
+    return {"site": site, "form": form, "errors": errors,
+            "types": [t for t in kernel(request).types.values()], "priorities": list(PRIORITY_LABELS.items()),
+            "people": await site_people(site.id), "may_assign": can(request, "core.task.assign")}
+
+
+async def new_task_form(request: Request) -> Response:
+    return render(request, "core/tasks/new.html", await _new_context(request, {"priority": "normal"}, {}))
+
+
+async def create_task(request: Request) -> Response:
+    site = current_site(request)
+    raw = {key: str(value).strip() for key, value in (await request.form()).items() if key != "csrf_token"}
+    data = {key: value for key, value in raw.items() if value != ""}
+    if data.get("assignee") == "balanced":
+        data["assign"] = "balanced"
+    elif data.get("assignee"):
+        data["assignee_id"] = data["assignee"]
+    data.pop("assignee", None)
+    if not can(request, "core.task.assign"):
+        data.pop("assign", None)
+        data.pop("assignee_id", None)
+    if "unit_code" in data:
+        unit = await site_query(request, Unit).get_or_none(code=data.pop("unit_code"))
+        if unit is None:
+            return render(request, "core/tasks/new.html", await _new_context(
+                request, raw, {"unit_code": _("No unit with this code here.")}), status_code=422)
+        data["unit_id"] = unit.id
+    try:
+        body = TaskIn.model_validate(data)
+        task = await kernel(request).create(site, request.state.user, client_address=request.state.client_address,
+                                            **body.model_dump())
+    except ValidationError as error:
+        errors = {item["field"]: item["message"] for item in validation_errors(error)}
+        return render(request, "core/tasks/new.html", await _new_context(request, raw, errors), status_code=422)
+    except Problem as problem:
+        errors = {item["field"]: item["message"] for item in problem.errors or []} or {"": problem.detail}
+        return render(request, "core/tasks/new.html", await _new_context(request, raw, errors),
+                      status_code=problem.status)
+    return RedirectResponse(f"/sites/{site.code}/tasks/{task.id}", status_code=303)
+
+
+def routes():
+    base = "/sites/{site}"
+    task = f"{base}/tasks/{{id:int}}"
+    return [
+        page_route(f"{base}/my-work", my_work, permission="core.task.read"),
+        page_route(f"{base}/tasks/new", new_task_form, permission="core.task.create"),
+        page_route(f"{base}/tasks/new", create_task, permission="core.task.create", methods=["POST"]),
+        page_route(task, task_page, permission="core.task.read"),
+        page_route(f"{task}/transition", transition, permission="core.task.work", methods=["POST"]),
+        page_route(f"{task}/comment", comment, permission="core.task.work", methods=["POST"]),
+        page_route(f"{task}/assign", assign, permission="core.task.assign", methods=["POST"]),
+    ]

@@ -1,0 +1,44 @@
+/* Live pages: a region marked data-live-site listens to its site's server-sent events
+   and refreshes itself (re-fetching this page and swapping the region) when something
+   changes. Several events in a burst cause one refresh. Forms being typed in are left
+   alone until they are submitted. */
+(function () {
+  "use strict";
+  var region = document.querySelector("[data-live-region][data-live-site]");
+  if (!region || !window.EventSource) { return; }
+  var site = region.getAttribute("data-live-site");
+  var pending = null;
+
+  function busy() {
+    var active = document.activeElement;
+    return active && region.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+  }
+
+  function refresh() {
+    pending = null;
+    if (busy()) { pending = setTimeout(refresh, 2000); return; }
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-live-region]");
+        if (fresh) {
+          region.innerHTML = fresh.innerHTML;
+          if (window.Frontdesk && window.Frontdesk.formatLocalTimes) { window.Frontdesk.formatLocalTimes(region); }
+          region.dispatchEvent(new CustomEvent("frontdesk:refreshed", { bubbles: true }));
+        }
+      })
+      .catch(function () { /* the next event tries again */ });
+  }
+
+  function schedule() {
+    if (!pending) { pending = setTimeout(refresh, 300); }
+  }
+
+  var source = new EventSource("/api/v1/sites/" + encodeURIComponent(site) + "/events");
+  ["task.created", "task.transitioned", "task.assigned", "task.commented", "task.overdue",
+   "handover.written", "hotel.room.changed"].forEach(function (name) {
+    source.addEventListener(name, schedule);
+  });
+  region.setAttribute("data-live-connected", "true");
+})();
