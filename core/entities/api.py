@@ -88,7 +88,7 @@ async def list_parties(request: Request, query: PartyQuery) -> PartyPage:
     """Parties of the site; ``q`` searches names and phone numbers."""
     parties = site_query(request, Party)
     if query.q:
-        parties = services.party_search(parties, query.q)
+        parties = services.party_search(parties, query.q, by_phone=can(request, "core.party.personal_data"))
     if query.kind:
         parties = parties.filter(kind=query.kind)
     return await paginate(parties, query, _party_serializer(request))

@@ -43,7 +43,7 @@ async def party_list(request: Request) -> Response:
     kind = kind if kind in PARTY_KINDS else ""
     parties = site_query(request, Party)
     if text:
-        parties = services.party_search(parties, text)
+        parties = services.party_search(parties, text, by_phone=can(request, "core.party.personal_data"))
     if kind:
         parties = parties.filter(kind=kind)
     page = page_number(request)

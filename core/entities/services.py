@@ -142,12 +142,16 @@ async def update_party(party: Party, changes: dict[str, Any], version: int, seri
                          site_id=party.site_id, client_address=client_address)
 
 
-def party_search(queryset, text: str):
-    """Parties whose name contains ``text`` or one of whose phones contains its digits."""
+def party_search(queryset, text: str, by_phone: bool = True):
+    """Parties whose name contains ``text`` or one of whose phones contains its digits.
+
+    ``by_phone=False`` for callers who may not see phone numbers: searching by digits
+    would let them confirm the masked digits one guess at a time.
+    """
     text = text.strip()
     condition = Q(name__icontains=text)
     digits = normalise_phone(text).lstrip("+")
-    if len(digits) >= 3:
+    if by_phone and len(digits) >= 3:
         condition |= Q(phone_index__contains=digits)
     return queryset.filter(condition)
 

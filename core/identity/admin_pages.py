@@ -118,22 +118,22 @@ async def user_page(request: Request) -> Response:
 async def user_update(request: Request) -> Response:
     user = await _user(request)
     values = await form_strings(request, [*PROFILE_FIELDS, "version"])
-    # The service has no version check; comparing here catches the usual case of a page
-    # left open while another administrator saved (two saves in the same instant can
-    # still both pass, which for profile text is acceptable).
-    if values.pop("version") != str(user.version):
-        message = _("Someone else changed this user since you opened the page. The form now shows the current "
-                    "values; enter your change again.")
-        return await _render_user(request, user, section="profile", errors=FormErrors(general=[message]),
-                                  status_code=409)
+    read_version = values.pop("version")
+    stale = FormErrors(general=[_("Someone else changed this user since you opened the page. The form now shows "
+                                  "the current values; enter your change again.")])
+    if not read_version.isdigit():
+        return await _render_user(request, user, section="profile", errors=stale, status_code=409)
     body, errors = validate(UserChange, values)
     status = 422
     if body is not None:
         try:
-            await services.update_user(user, body.model_dump(exclude_unset=True), **who(request))
+            await services.update_user(user, body.model_dump(exclude_unset=True), version=int(read_version),
+                                       **who(request))
             return _done(user)
         except Problem as problem:
-            if problem.status not in (409, 422):
+            if problem.status == 409:
+                return await _render_user(request, user, section="profile", errors=stale, status_code=409)
+            if problem.status != 422:
                 raise
             errors, status = problem_errors(problem, PROFILE_FIELDS), problem.status
     return await _render_user(request, user, section="profile", errors=errors,

@@ -95,8 +95,9 @@ async def update_user(request: Request, body: UserChange) -> UserDetail:
     user = await _user(request)
     changes = body.model_dump(exclude_unset=True)
     active = changes.pop("is_active", None)
+    version = changes.pop("version", None)
     if changes:
-        await services.update_user(user, changes, **_who(request))
+        await services.update_user(user, changes, version=version, **_who(request))
     if active is not None:
         await services.set_active(user, active, **_who(request))
     return await user_detail(user)

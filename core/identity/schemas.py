@@ -70,6 +70,8 @@ class UserChange(Strict):
     locale: Literal["", "zh_Hant", "zh_Hans", "en"] | None = None
     skills: list[str] | None = Field(None, max_length=20)
     is_active: bool | None = None
+    #: The version read; when given, a concurrent change makes this a 409.
+    version: int | None = None
 
 
 class PasswordIn(Strict):

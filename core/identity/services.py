@@ -24,6 +24,7 @@ BUILTIN_ROLES = (
     "admin", "manager", "supervisor", "agent", "back_office", "front_desk", "housekeeper", "cashier", "call_agent",
 )
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+ROLE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 USER_FIELDS = ["username", "display_name", "email", "locale", "department", "skills", "is_active"]
 
 
@@ -62,12 +63,15 @@ async def sync_roles_and_permissions(host) -> list[str]:
 
 async def set_role_permissions(role: Role, permissions: Iterable[str], declared: set[str], actor=None,
                                client_address: str = "") -> None:
+    """Set which of the *declared* permissions the role holds. Grants of permissions no
+    loaded plugin declares (a disabled plugin's) are kept, not silently dropped."""
     wanted = set(permissions)
     unknown = wanted - declared
     if unknown:
         raise invalid("permissions", _("Unknown permission: %(name)s", name=", ".join(sorted(unknown))))
     async with in_transaction():
         current = set(await RolePermission.filter(role=role).values_list("permission", flat=True))
+        wanted |= current - declared
         if current == wanted:
             return
         await RolePermission.filter(role=role, permission__in=list(current - wanted)).delete()
@@ -79,8 +83,8 @@ async def set_role_permissions(role: Role, permissions: Iterable[str], declared:
 
 
 async def create_role(name: str, actor=None, client_address: str = "") -> Role:
-    if not USERNAME.match(name):
-        raise invalid("name", _("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."))
+    if not ROLE_NAME.match(name):
+        raise invalid("name", _("Use 2 to 40 lowercase letters, digits, dots, dashes or underscores."))
     async with in_transaction():
         if await Role.filter(name=name).exists():
             raise Problem(409, _("A role named %(name)s exists already.", name=name))
@@ -145,18 +149,24 @@ async def create_user(username: str, password: str, *, display_name: str = "", e
     return user
 
 
-async def update_user(user: User, changes: dict, *, actor=None, client_address: str = "") -> User:
-    """Change profile fields (not the password, not activity: those have their own rules)."""
+async def update_user(user: User, changes: dict, *, version: int | None = None, actor=None,
+                      client_address: str = "") -> User:
+    """Change profile fields (not the password, not activity: those have their own rules).
+
+    With ``version`` the write happens only if nobody saved the user since it was read
+    (409 otherwise), in one conditional UPDATE.
+    """
     allowed = {"display_name", "email", "locale", "department", "skills"}
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
     async with in_transaction():
         before = audit.snapshot(user, USER_FIELDS)
-        for key, value in changes.items():
-            setattr(user, key, value)
-        user.version += 1
-        await user.save()
+        expected = user.version if version is None else version
+        if not await User.filter(id=user.id, version=expected).update(**changes, version=expected + 1):
+            await user.refresh_from_db()
+            raise Problem(409, _("Someone else changed this user since you read it. Reload and try again."))
+        await user.refresh_from_db()
         old, new = audit.changed_fields(before, audit.snapshot(user, USER_FIELDS))
         if new:
             await audit.record("user.update", actor=actor, object_type="user", object_id=user.id,

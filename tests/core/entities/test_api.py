@@ -96,3 +96,12 @@ def test_sites_are_created_by_admins_only(demo_server):
     assert created.status_code == 201 and created.json()["currency"] == "TWD"
     bad = demo_server.api_client("admin").post("/api/v1/sites", json={**body, "code": "other", "timezone": "Mars/Base"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "timezone"
+
+
+def test_without_personal_data_permission_phone_digits_do_not_find_parties(demo_server):
+    admin = demo_server.api_client("admin")
+    admin.post("/api/v1/sites/lotus/parties", json={"name": "Guest Lim", "phones": ["0987654321"]})
+    assert admin.get("/api/v1/sites/lotus/parties", params={"q": "987654"}).json()["items"]
+    cashier = demo_server.api_client("cashier")
+    assert cashier.get("/api/v1/sites/lotus/parties", params={"q": "987654"}).json()["items"] == []
+    assert cashier.get("/api/v1/sites/lotus/parties", params={"q": "Lim"}).json()["items"]

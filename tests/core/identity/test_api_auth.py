@@ -131,3 +131,37 @@ def test_denials_are_audited(demo_server):
     client = demo_server.api_client("agent")
     assert client.get("/api/v1/users").status_code == 403
     assert demo_server.call(lambda: AuditEntry.filter(action="access.denied").count()) == 1
+
+
+def test_a_stale_user_version_is_409(demo_server):
+    admin = demo_server.api_client("admin")
+    user = admin.get("/api/v1/users", params={"q": "agent2"}).json()["items"][0]
+    assert admin.patch(f"/api/v1/users/{user['id']}", json={"display_name": "A", "version": user["version"]}).status_code == 200
+    assert admin.patch(f"/api/v1/users/{user['id']}", json={"display_name": "B", "version": user["version"]}).status_code == 409
+
+
+def test_role_names_longer_than_the_column_are_refused_not_crashed(demo_server):
+    from core.identity import services
+    from core.web.problems import Problem
+
+    async def create():
+        try:
+            await services.create_role("r" * 41)
+        except Problem as problem:
+            return problem.status
+
+    assert demo_server.call(create) == 422
+
+
+def test_saving_a_role_keeps_grants_of_permissions_no_loaded_plugin_declares(demo_server):
+    from core.identity import services
+    from core.identity.models import Role, RolePermission
+
+    async def save_role():
+        role = await Role.get(name="front_desk")
+        await RolePermission.create(role=role, permission="parking.permit.issue")  # a disabled plugin's
+        declared = set(services.declared_permissions(demo_server.app.state.host))
+        await services.set_role_permissions(role, {"core.task.read"}, declared)
+        return set(await RolePermission.filter(role=role).values_list("permission", flat=True))
+
+    assert demo_server.call(save_role) == {"core.task.read", "parking.permit.issue"}
