@@ -1,0 +1,83 @@
+"""Task kernel benchmarks (issue: the task kernel).
+
+- listing one user's open tasks (a page of 50) with 1,000,000 tasks and 10,000,000 events;
+- creating a task (with its history event, audit entry and live event);
+- an event published by one worker reaching an SSE client of another (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+
+import httpx
+
+from bench import loadgen, servers
+from bench.data import PASSWORD
+
+
+def list_and_create(url: str, ids: dict, seconds: int) -> list[loadgen.Result]:
+    agent_token = servers.token(url, "bench00", PASSWORD)
+    auth = {"Authorization": f"Bearer {agent_token}"}
+    agent_id = ids["agent_ids"][0]
+    listing_url = f"{url}/api/v1/sites/bench/tasks?assignee_id={agent_id}&open=true&limit=50"
+    create_body = json.dumps({"type": "core.general", "title": "Benchmark task"})
+    json_headers = {**auth, "Content-Type": "application/json"}
+    # One connection: latency is the server's own time per request. Eight (reads) or four
+    # (writes): throughput, where latency also includes waiting in line.
+    return [
+        loadgen.wrk("GET my open tasks, page of 50 (1 connection)", listing_url, seconds=seconds, headers=auth,
+                    connections=1),
+        loadgen.wrk("GET my open tasks, page of 50 (8 connections)", listing_url, seconds=seconds, headers=auth),
+        loadgen.wrk("POST create a task (1 connection)", f"{url}/api/v1/sites/bench/tasks", seconds=seconds,
+                    method="POST", body=create_body, headers=json_headers, connections=1),
+        loadgen.wrk("POST create a task (4 connections)", f"{url}/api/v1/sites/bench/tasks", seconds=seconds,
+                    method="POST", body=create_body, headers=json_headers, connections=4),
+    ]
+
+
+def sse_across_workers(database_url: str, count: int = 200) -> dict:
+    """Two server processes on one PostgreSQL database: tasks created through the first,
+    events read from the second. Latency = arrival on the stream - start of the POST."""
+    with servers.serve(database_url) as writer, servers.serve(database_url) as reader:
+        token = servers.token(writer, "bench01", PASSWORD)
+        headers = {"Authorization": f"Bearer {token}"}
+        arrivals: dict[int, float] = {}
+        ready = threading.Event()
+        stop = threading.Event()
+
+        def listen():
+            with httpx.Client(timeout=60) as client:
+                with client.stream("GET", f"{reader}/api/v1/sites/bench/events", headers=headers) as stream:
+                    ready.set()
+                    name = None
+                    for line in stream.iter_lines():
+                        if stop.is_set():
+                            return
+                        if line.startswith("event: "):
+                            name = line[7:]
+                        elif line.startswith("data: ") and name == "task.created":
+                            arrivals[json.loads(line[6:])["id"]] = time.perf_counter()
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        ready.wait(10)
+        time.sleep(0.5)
+        sent: dict[int, float] = {}
+        with httpx.Client(timeout=30) as client:
+            for number in range(count):
+                started = time.perf_counter()
+                response = client.post(f"{writer}/api/v1/sites/bench/tasks", headers=headers,
+                                       json={"type": "core.general", "title": f"SSE probe {number}"})
+                sent[response.json()["id"]] = started
+        deadline = time.monotonic() + 10
+        while len(arrivals) < len(sent) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+    latencies = sorted((arrivals[task_id] - sent[task_id]) * 1000 for task_id in sent if task_id in arrivals)
+    if not latencies:
+        return {"received": 0, "sent": len(sent)}
+    return {"sent": len(sent), "received": len(latencies), "p50_ms": statistics.median(latencies),
+            "p95_ms": latencies[max(0, int(len(latencies) * 0.95) - 1)], "max_ms": latencies[-1]}
