@@ -43,18 +43,23 @@ async def prepare_database(url: str) -> dict:
     host = load_plugins()
     async with open_database(settings, host):
         await apply_migrations(host)
-        await sync_roles_and_permissions(host)
-        site = await entities.create_site({"code": "bench", "name": "Benchmark Estate", "kind": "residential",
-                                           "timezone": "Asia/Taipei", "currency": "TWD"})
-        roles = {role.name: role for role in await Role.all()}
-        supervisor = await identity.create_user("benchsup", PASSWORD)
-        await identity.grant_membership(supervisor, site, roles["supervisor"])
-        agents = []
-        for number in range(AGENTS):
-            agent = await identity.create_user(f"bench{number:02d}", PASSWORD)
-            await identity.grant_membership(agent, site, roles["agent"])
-            agents.append(agent.id)
-        return {"site_id": site.id, "supervisor_id": supervisor.id, "agent_ids": agents}
+        return await _people(host)
+
+
+async def _people(host) -> dict:
+    """The bench site (residential), a supervisor and 50 agents, through the services."""
+    await sync_roles_and_permissions(host)
+    site = await entities.create_site({"code": "bench", "name": "Benchmark Estate", "kind": "residential",
+                                       "timezone": "Asia/Taipei", "currency": "TWD"})
+    roles = {role.name: role for role in await Role.all()}
+    supervisor = await identity.create_user("benchsup", PASSWORD)
+    await identity.grant_membership(supervisor, site, roles["supervisor"])
+    agents = []
+    for number in range(AGENTS):
+        agent = await identity.create_user(f"bench{number:02d}", PASSWORD)
+        await identity.grant_membership(agent, site, roles["agent"])
+        agents.append(agent.id)
+    return {"site_id": site.id, "supervisor_id": supervisor.id, "agent_ids": agents}
 
 
 def task_rows(count: int, ids: dict, seed: int = 7):

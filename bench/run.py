@@ -2,10 +2,10 @@
 
     python -m bench.run                       # full sizes, SQLite and PostgreSQL
     python -m bench.run --scale 0.01          # 1% of the sizes (a quick look)
-    python -m bench.run --backends sqlite --seconds 5
+    python -m bench.run --backends sqlite --seconds 5 --only tasks
 
 Every run is bounded: each load lasts --seconds, data sizes are fixed by --scale, and
-every server listens on 127.0.0.1 only.
+every server listens on 127.0.0.1 only. Scenarios live in bench/scenarios/.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ import os
 import time
 from pathlib import Path
 
-from bench import data, machine, servers, tasks_bench
+from bench import data, machine, scenarios, servers
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN = os.environ.get("FRONTDESK_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-FULL_TASKS = 1_000_000
-EVENTS_PER_TASK = 10
 
 
 def backend_database(backend: str, workdir: Path) -> str:
@@ -35,21 +33,32 @@ def backend_database(backend: str, workdir: Path) -> str:
     return data.fresh_postgres(POSTGRES_ADMIN, "frontdesk_bench")
 
 
-def run_backend(backend: str, scale: float, seconds: int, workdir: Path) -> dict:
+async def _prepare(url: str, modules, scale: float) -> tuple[dict, dict]:
+    from core.database import open_database
+    from core.plugin_host import load_plugins
+
+    ids = await data.prepare_database(url)
+    contexts = {}
+    async with open_database(data.settings_for(url), load_plugins()):
+        for module in modules:
+            started = time.monotonic()
+            contexts[module.__name__] = {**await module.prepare(url, ids, scale), "ids": ids,
+                                         "generated_s": time.monotonic() - started}
+    return ids, contexts
+
+
+def run_backend(backend: str, scale: float, seconds: int, workdir: Path, only: list[str] | None) -> dict:
+    """Runs in a fresh interpreter (see main)."""
+    modules = scenarios.discover(only)
     url = backend_database(backend, workdir)
-    tasks = max(1000, int(FULL_TASKS * scale))
-    started = time.monotonic()
-    ids = asyncio.run(data.prepare_database(url))
-    if backend == "sqlite":
-        data.fill_sqlite(Path(url[len("sqlite://"):]), tasks, EVENTS_PER_TASK, ids)
-    else:
-        asyncio.run(data.fill_postgres(url, tasks, EVENTS_PER_TASK, ids))
-    generated = time.monotonic() - started
+    _ids, contexts = asyncio.run(_prepare(url, modules, scale))
+    sections = []
     with servers.serve(url) as server:
-        results = tasks_bench.list_and_create(server, ids, seconds)
-    sse = tasks_bench.sse_across_workers(url) if backend == "postgres" else None
-    return {"backend": backend, "tasks": tasks, "events": tasks * EVENTS_PER_TASK, "generated_s": generated,
-            "results": results, "sse": sse}
+        for module in modules:
+            context = contexts[module.__name__]
+            section = module.measure(server, url, backend, context, seconds)
+            sections.append((module.TITLE, module.TARGETS, context["generated_s"], section))
+    return {"backend": backend, "sections": sections}
 
 
 def render(runs: list[dict], arguments: argparse.Namespace) -> str:
@@ -58,39 +67,32 @@ def render(runs: list[dict], arguments: argparse.Namespace) -> str:
         "",
         f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on: {machine.describe()}.",
         "",
-        "Reproduce: `make bench` (full sizes) or "
-        f"`.venv/bin/python -m bench.run --scale {arguments.scale} --seconds {arguments.seconds} "
-        f"--backends {','.join(arguments.backends)}` (this run). Load comes from `wrk` on the same machine "
-        "(loopback, 1 thread; 1 connection gives the server's time per request, 8 or 4 connections give "
-        "throughput), against one uvicorn worker with uvloop and httptools; the server and the load generator "
-        "share the two cores.",
-        "",
-        "## Task kernel",
-        "",
-        "Targets: a user's open tasks (page of 50) p50 < 20 ms; creating a task (event, audit entry and live "
-        "event in one transaction) p50 < 10 ms; an event from one worker reaching another worker's SSE client "
-        "within 200 ms p95.",
+        "Reproduce: `make bench` (full sizes), or this run: `.venv/bin/python -m bench.run "
+        f"--scale {arguments.scale} --seconds {arguments.seconds} --backends {','.join(arguments.backends)}`. "
+        "Load comes from `wrk` on the same machine (loopback, 1 thread; 1 connection gives the server's own time "
+        "per request, 8 or 4 connections give throughput, where latency includes waiting in line), against one "
+        "uvicorn worker with uvloop and httptools; server and load generator share the two cores.",
         "",
     ]
+    titles = []
     for run in runs:
-        lines += [
-            f"### {run['backend']}: {run['tasks']:,} tasks, {run['events']:,} task events "
-            f"(generated in {run['generated_s']:.0f} s)",
-            "",
-            "| endpoint | p50 ms | p99 ms | requests/s | requests | errors |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
-            *[result.row() for result in run["results"]],
-            "",
-        ]
-        if run["sse"]:
-            sse = run["sse"]
-            if sse.get("received"):
-                lines += [f"Live event across two server processes (LISTEN/NOTIFY): {sse['received']}/{sse['sent']} "
-                          f"received, p50 {sse['p50_ms']:.1f} ms, p95 {sse['p95_ms']:.1f} ms, max {sse['max_ms']:.1f} ms "
-                          "(from the start of the POST on one worker to arrival on the other's stream).", ""]
-            else:
-                lines += [f"Live event across processes: none of {sse['sent']} arrived.", ""]
-    return "\n".join(lines) + "\n"
+        for title, targets, _generated, _section in run["sections"]:
+            if title not in [t for t, _ in titles]:
+                titles.append((title, targets))
+    for title, targets in titles:
+        lines += [f"## {title}", "", f"Targets: {targets}.", ""]
+        for run in runs:
+            for section_title, _targets, generated, section in run["sections"]:
+                if section_title != title:
+                    continue
+                sizes = ", ".join(f"{count:,} {name}" for name, count in section.sizes.items())
+                lines += [f"### {run['backend']}" + (f": {sizes} (generated in {generated:.0f} s)" if sizes else ""), ""]
+                if section.results:
+                    lines += ["| endpoint | p50 ms | p99 ms | requests/s | requests | errors |",
+                              "| --- | ---: | ---: | ---: | ---: | ---: |",
+                              *[result.row() for result in section.results], ""]
+                lines += [*(f"{note}\n" for note in section.notes)]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def main() -> None:
@@ -98,6 +100,7 @@ def main() -> None:
     parser.add_argument("--backends", type=lambda s: s.split(","), default=["sqlite", "postgres"])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data sizes")
     parser.add_argument("--seconds", type=int, default=10, help="length of each load")
+    parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="scenario modules to run")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
     arguments = parser.parse_args()
@@ -109,7 +112,8 @@ def main() -> None:
     for backend in arguments.backends:
         print(f"bench: {backend} ...", flush=True)
         with spawn.Pool(1) as pool:
-            runs.append(pool.apply(run_backend, (backend, arguments.scale, arguments.seconds, arguments.workdir)))
+            runs.append(pool.apply(run_backend, (backend, arguments.scale, arguments.seconds, arguments.workdir,
+                                                 arguments.only)))
         if backend == "postgres":
             data.drop_postgres(POSTGRES_ADMIN, "frontdesk_bench")
     arguments.output.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ Nothing here mocks the database: tests talk to real SQLite files and a real Post
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import os
 import re
@@ -71,7 +72,10 @@ def postgres_available() -> str | None:
 
 
 def _run(coroutine: Awaitable[Any]) -> Any:
-    return asyncio.run(coroutine)  # type: ignore[arg-type]
+    """Run set-up coroutines in a thread of their own: Playwright's sync API keeps an
+    event loop running in the test thread, where asyncio.run() is not allowed."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _admin_execute(*statements: str) -> None:
@@ -404,10 +408,34 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser, server) -> Iterator[Any]:
+    """A browser tab on the standard app (empty database)."""
     context = browser.new_context(base_url=server.url, locale="en-US")
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def browser_as(browser, demo_server) -> Iterator[Callable[..., Any]]:
+    """``browser_as("frontdesk")``: a new browser tab on the demo app, signed in through
+    the real sign-in form. Each call is a separate browser context (its own cookies), so
+    a test can watch one user's page while another acts."""
+    contexts = []
+
+    def open_as(username: str, password: str = "frontdesk-demo", locale: str = "en-US"):
+        context = browser.new_context(base_url=demo_server.url, locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 # --- Reporting -----------------------------------------------------------------------

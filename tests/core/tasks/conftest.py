@@ -11,13 +11,6 @@ def agent(demo_server):
     return demo_server.api_client("agent")
 
 
-@pytest.fixture
-def user_ids(demo_server):
-    from core.identity.models import User
-
-    return dict(demo_server.call(lambda: User.all().values_list("username", "id")))
-
-
 def new_task(client, **fields):
     body = {"type": "core.general", "title": "Leaking pipe in A-0101", **fields}
     response = client.post("/api/v1/sites/harbour/tasks", json=body)
