@@ -36,9 +36,12 @@
   }
 
   var source = new EventSource("/api/v1/sites/" + encodeURIComponent(site) + "/events");
-  ["task.created", "task.transitioned", "task.assigned", "task.commented", "task.overdue",
-   "handover.written", "hotel.room.changed"].forEach(function (name) {
-    source.addEventListener(name, schedule);
+  // Which events refresh the region: data-live-events="hotel.room.changed,task.created"
+  // names them; without it, task and handover events do.
+  var names = (region.getAttribute("data-live-events") ||
+    "task.created,task.transitioned,task.assigned,task.commented,task.overdue,handover.written").split(",");
+  names.forEach(function (name) {
+    source.addEventListener(name.trim(), schedule);
   });
   region.setAttribute("data-live-connected", "true");
 })();
