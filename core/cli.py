@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+from pathlib import Path
 import logging
 import socket
 import sys
@@ -346,6 +347,24 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
 
     created = asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
     click.echo(f"Created site {created.code} ({created.name}).")
+
+
+@cli.group()
+def plugin() -> None:
+    """Tools for plugin authors."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder in which to create frontdesk-NAME/.")
+@friendly
+def plugin_new(name, parent) -> None:
+    """Create a ready-to-install plugin package frontdesk-NAME/."""
+    from core.scaffold import create_plugin
+
+    target = create_plugin(name, parent)
+    click.echo(f"Created {target}. Next: .venv/bin/pip install -e {target} && .venv/bin/frontdesk migrate")
 
 
 def build_cli() -> click.Group:

@@ -1,0 +1,47 @@
+"""`frontdesk plugin new`: a package that installs, migrates, answers, and whose own
+tests pass through Frontdesk's test kit, with no change to core."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from core.errors import StartupError
+from core.scaffold import check_name
+from core.testing import BACKEND
+
+
+@pytest.mark.parametrize("name, message", [
+    ("Bad-Name", "not a valid plugin name"), ("class", "not a valid plugin name"), ("x", "not a valid plugin name"),
+    ("hotel", "already installed"), ("json", "clashes with an importable Python module"),
+])
+def test_bad_names_are_refused(name, message):
+    with pytest.raises(StartupError, match=message):
+        check_name(name)
+
+
+def test_cli_refuses_in_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "core", "plugin", "new", "hotel", "--dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "already installed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_new_plugin_installs_migrates_answers_and_passes_its_own_tests(tmp_path):
+    made = subprocess.run([sys.executable, "-m", "core", "plugin", "new", "laundry_desk", "--dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    package = tmp_path / "frontdesk-laundry-desk"
+    assert (package / "laundry_desk" / "migrations" / "0001_initial.py").exists()
+    site_dir = tmp_path / "site"
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                                "--target", str(site_dir), str(package)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    env = {**os.environ, "PYTHONPATH": str(site_dir), "FRONTDESK_TEST_BACKEND": BACKEND}
+    listed = subprocess.run([sys.executable, "-m", "core", "plugins"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert "laundry_desk 0.1.0 (installed)" in listed.stdout
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
+                           capture_output=True, text=True, env=env, cwd=package, timeout=600)
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    assert "4 passed" in tests.stdout
