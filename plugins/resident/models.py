@@ -1,1 +1,247 @@
-"""Models of the `resident` plugin (Tortoise app `resident`, tables prefixed `resident_`)."""
+"""Models of the `resident` plugin (Tortoise app `resident`, tables prefixed `resident_`).
+
+Money is kept in integer minor units of the site's currency (BigIntField), never a float.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+CASE_KINDS = ("repair", "complaint", "inquiry", "suggestion")
+CHANNELS = ("phone", "walk_in", "app", "email", "other")
+SEVERITIES = ("normal", "major")
+RELATIONS = ("owner", "tenant", "family")
+REVISIT_METHODS = ("phone", "email", "sms", "visit")
+PROCEDURE_KINDS = ("move_in", "renovation")
+PAYMENT_METHODS = ("cash", "card", "transfer", "mobile", "other")
+
+
+class Household(Model):
+    """The people living in one unit (one household per unit)."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_households", on_delete=fields.RESTRICT)
+    unit = fields.OneToOneField("core.Unit", related_name="resident_household", on_delete=fields.RESTRICT)
+    #: An important owner: their cases go to the supervisor at once.
+    important = fields.BooleanField(default=False)
+    #: Floor area in square metres, for fee schedules priced by area.
+    area = fields.DecimalField(max_digits=10, decimal_places=2, default=0)
+    notes = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "resident_household"
+
+
+class Member(Model):
+    id = fields.IntField(primary_key=True)
+    household = fields.ForeignKeyField("resident.Household", related_name="members", on_delete=fields.CASCADE)
+    party = fields.ForeignKeyField("core.Party", related_name="resident_memberships", null=True,
+                                   on_delete=fields.SET_NULL)
+    name = fields.CharField(max_length=200)
+    relation = fields.CharField(max_length=10)
+    phone = fields.CharField(max_length=40, default="")
+
+    class Meta:
+        table = "resident_member"
+
+
+class Case(Model):
+    """A resident's repair, complaint, inquiry or suggestion: one kernel task each."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_cases", on_delete=fields.RESTRICT)
+    task = fields.OneToOneField("core.Task", related_name="resident_case", on_delete=fields.RESTRICT)
+    unit = fields.ForeignKeyField("core.Unit", related_name="resident_cases", on_delete=fields.RESTRICT)
+    party = fields.ForeignKeyField("core.Party", related_name="resident_cases", null=True, on_delete=fields.SET_NULL)
+    kind = fields.CharField(max_length=20)
+    channel = fields.CharField(max_length=20)
+    category = fields.CharField(max_length=60, default="")
+    severity = fields.CharField(max_length=10, default="normal")
+    title = fields.CharField(max_length=200)
+    #: When the first reply to the resident must be given (for the on-time reply KPI).
+    reply_due_at = fields.DatetimeField()
+    replied_at = fields.DatetimeField(null=True)
+    reply = fields.TextField(default="")
+    #: A satisfied revisit since the last reopening (a complaint closes only with one).
+    satisfied = fields.BooleanField(default=False)
+    reopen_count = fields.IntField(default=0)
+    #: "" or supervisor or manager.
+    escalated_to = fields.CharField(max_length=20, default="")
+    merged_into = fields.ForeignKeyField("resident.Case", related_name="merged", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_case"
+        indexes = (("site_id", "unit_id", "category", "created_at"), ("site_id", "kind", "created_at"))
+
+
+class Campaign(Model):
+    """A revisit campaign: the households due, spread over agents."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_campaigns", on_delete=fields.RESTRICT)
+    name = fields.CharField(max_length=200)
+    rule = fields.JSONField()
+    agent_ids = fields.JSONField(default=list)
+    #: Agents with this skill take a double share (empty: equal shares).
+    skill = fields.CharField(max_length=40, default="")
+    due_at = fields.DatetimeField(null=True)
+    distributed_at = fields.DatetimeField(null=True)
+    created_by = fields.ForeignKeyField("core.User", related_name="resident_campaigns", null=True,
+                                        on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_campaign"
+
+
+class Revisit(Model):
+    """One revisit (回訪): planned in a campaign or recorded on a case."""
+
+    id = fields.BigIntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_revisits", on_delete=fields.RESTRICT)
+    unit = fields.ForeignKeyField("core.Unit", related_name="resident_revisits", on_delete=fields.RESTRICT)
+    case = fields.ForeignKeyField("resident.Case", related_name="revisits", null=True, on_delete=fields.RESTRICT)
+    campaign = fields.ForeignKeyField("resident.Campaign", related_name="revisits", null=True,
+                                      on_delete=fields.RESTRICT)
+    agent = fields.ForeignKeyField("core.User", related_name="resident_revisits", null=True,
+                                   on_delete=fields.SET_NULL)
+    #: pending or done.
+    status = fields.CharField(max_length=10, default="pending")
+    method = fields.CharField(max_length=10, default="")
+    reached = fields.BooleanField(null=True)
+    satisfied = fields.BooleanField(null=True)
+    score = fields.SmallIntField(null=True)
+    evaluation = fields.TextField(default="")
+    suggestions = fields.TextField(default="")
+    notes = fields.TextField(default="")
+    done_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_revisit"
+        indexes = (("site_id", "agent_id", "status"), ("campaign_id", "status"), ("unit_id", "id"))
+
+
+class Procedure(Model):
+    """A move-in or renovation procedure: a checklist, documents, approval, deposit."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_procedures", on_delete=fields.RESTRICT)
+    unit = fields.ForeignKeyField("core.Unit", related_name="resident_procedures", on_delete=fields.RESTRICT)
+    kind = fields.CharField(max_length=20)
+    #: open, approved, completed, archived.
+    status = fields.CharField(max_length=20, default="open")
+    applicant = fields.CharField(max_length=200, default="")
+    #: [{"key", "label", "required_document", "done", "done_by", "done_at"}]
+    steps = fields.JSONField(default=list)
+    deposit_minor = fields.BigIntField(default=0)
+    deposit_refunded_minor = fields.BigIntField(default=0)
+    approved_by = fields.ForeignKeyField("core.User", related_name="resident_approvals", null=True,
+                                         on_delete=fields.SET_NULL)
+    approved_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "resident_procedure"
+
+
+class ProcedureDocument(Model):
+    id = fields.IntField(primary_key=True)
+    procedure = fields.ForeignKeyField("resident.Procedure", related_name="documents", on_delete=fields.RESTRICT)
+    step = fields.CharField(max_length=40, default="")
+    filename = fields.CharField(max_length=200)
+    content_type = fields.CharField(max_length=60)
+    size = fields.IntField()
+    #: Path relative to the plugin's upload folder (outside the web root).
+    stored_as = fields.CharField(max_length=200)
+    uploaded_by = fields.ForeignKeyField("core.User", related_name="resident_documents", null=True,
+                                         on_delete=fields.SET_NULL)
+    uploaded_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_procedure_document"
+
+
+class FeeSchedule(Model):
+    """Monthly property fee for one unit kind: a fixed part plus a price per square metre."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_fee_schedules", on_delete=fields.RESTRICT)
+    unit_kind = fields.CharField(max_length=20)
+    fixed_minor = fields.BigIntField(default=0)
+    per_sqm_minor = fields.BigIntField(default=0)
+    due_day = fields.SmallIntField(default=15)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_fee_schedule"
+        unique_together = (("site", "unit_kind"),)
+
+
+class BillingRun(Model):
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_billing_runs", on_delete=fields.RESTRICT)
+    period = fields.CharField(max_length=7)
+    created_count = fields.IntField(default=0)
+    run_by = fields.ForeignKeyField("core.User", related_name="resident_billing_runs", null=True,
+                                    on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_billing_run"
+
+
+class Bill(Model):
+    """The property fee of one unit for one period (YYYY-MM), created once."""
+
+    id = fields.BigIntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_bills", on_delete=fields.RESTRICT)
+    unit = fields.ForeignKeyField("core.Unit", related_name="resident_bills", on_delete=fields.RESTRICT)
+    period = fields.CharField(max_length=7)
+    amount_minor = fields.BigIntField()
+    paid_minor = fields.BigIntField(default=0)
+    outstanding_minor = fields.BigIntField()
+    due_date = fields.DateField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "resident_bill"
+        unique_together = (("unit", "period"),)
+        indexes = (("site_id", "outstanding_minor", "due_date"),)
+
+
+class Payment(Model):
+    id = fields.BigIntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_payments", on_delete=fields.RESTRICT)
+    bill = fields.ForeignKeyField("resident.Bill", related_name="payments", on_delete=fields.RESTRICT)
+    amount_minor = fields.BigIntField()
+    method = fields.CharField(max_length=20)
+    received_by = fields.ForeignKeyField("core.User", related_name="resident_payments", null=True,
+                                         on_delete=fields.SET_NULL)
+    paid_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_payment"
+
+
+class Announcement(Model):
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_announcements", on_delete=fields.RESTRICT)
+    #: Empty: the whole site.
+    building = fields.CharField(max_length=60, default="")
+    title = fields.CharField(max_length=200)
+    body = fields.TextField()
+    publish_from = fields.DatetimeField()
+    publish_until = fields.DatetimeField(null=True)
+    created_by = fields.ForeignKeyField("core.User", related_name="resident_announcements", null=True,
+                                        on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_announcement"
