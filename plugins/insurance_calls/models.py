@@ -1,1 +1,95 @@
-"""Models of the `insurance_calls` plugin (Tortoise app `insurance_calls`, tables prefixed `insurance_calls_`)."""
+"""Models of the `insurance_calls` plugin (Tortoise app `insurance_calls`, tables prefixed `insurance_calls_`).
+
+Callbacks, complaints and revisits are kernel tasks (``core.Task``); a call links to the
+tasks it created and to the task it fulfilled.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+DIRECTIONS = ("inbound", "outbound")
+OUTCOMES = ("resolved", "follow_up", "transferred", "complaint")
+CALL_TYPES = ("quote", "vehicle_price", "compulsory_claim_lookup", "claim_consultation", "card_activation",
+              "phone_application", "policy_entry", "complaint", "care_callback", "repair_referral", "renewal",
+              "other")
+APPLICATION_STATUSES = ("draft", "submitted", "issued")
+
+
+class Call(Model):
+    """One logged phone call (話務記錄)."""
+
+    id = fields.BigIntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="insurance_calls", on_delete=fields.RESTRICT)
+    direction = fields.CharField(max_length=10)
+    started_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField()
+    #: Seconds between start and end, kept for fast averages.
+    handle_seconds = fields.IntField(default=0)
+    agent = fields.ForeignKeyField("core.User", related_name="insurance_calls", null=True,
+                                   on_delete=fields.SET_NULL)
+    #: Digits only, a leading + kept.
+    phone = fields.CharField(max_length=20)
+    caller_name = fields.CharField(max_length=100, default="")
+    #: Upper case, without spaces, dots or dashes.
+    plate = fields.CharField(max_length=16, default="")
+    policy_no = fields.CharField(max_length=30, default="")
+    call_type = fields.CharField(max_length=30)
+    #: What was asked.
+    summary = fields.TextField()
+    #: What was answered.
+    answer = fields.TextField(default="")
+    outcome = fields.CharField(max_length=20)
+    follow_up_at = fields.DatetimeField(null=True)
+    #: The call type's own fields (vehicle, card number, repair shop).
+    type_fields = fields.JSONField(default=dict)
+    #: Revisit calls only: whether the customer was satisfied.
+    satisfied = fields.BooleanField(null=True)
+    follow_up_task = fields.ForeignKeyField("core.Task", related_name="insurance_follow_up_calls", null=True,
+                                            on_delete=fields.SET_NULL)
+    complaint_task = fields.ForeignKeyField("core.Task", related_name="insurance_complaint_calls", null=True,
+                                            on_delete=fields.SET_NULL)
+    #: The callback or revisit task this (outbound) call carried out.
+    task = fields.ForeignKeyField("core.Task", related_name="insurance_calls_made", null=True,
+                                  on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "insurance_calls_call"
+        indexes = (("site_id", "phone", "started_at"), ("site_id", "plate", "started_at"),
+                   ("site_id", "policy_no", "started_at"), ("site_id", "started_at", "call_type", "agent_id"),
+                   ("site_id", "agent_id", "started_at"), ("task_id",))
+
+
+class Application(Model):
+    """A phone application (電話投保) and its policy entry (保單錄入)."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="insurance_applications", on_delete=fields.RESTRICT)
+    call = fields.ForeignKeyField("insurance_calls.Call", related_name="applications", null=True,
+                                  on_delete=fields.SET_NULL)
+    status = fields.CharField(max_length=12, default="draft")
+    applicant_name = fields.CharField(max_length=100)
+    id_number = fields.CharField(max_length=18)
+    phone = fields.CharField(max_length=20)
+    plate = fields.CharField(max_length=16, default="")
+    vin = fields.CharField(max_length=17)
+    vehicle = fields.CharField(max_length=100, default="")
+    #: Cover codes chosen, e.g. compulsory, third_party, damage.
+    cover = fields.JSONField(default=list)
+    #: In minor units of the site's currency.
+    premium_minor = fields.BigIntField()
+    policy_no = fields.CharField(max_length=30, default="")
+    created_by = fields.ForeignKeyField("core.User", related_name="insurance_applications_created", null=True,
+                                        on_delete=fields.SET_NULL)
+    checked_by = fields.ForeignKeyField("core.User", related_name="insurance_applications_checked", null=True,
+                                        on_delete=fields.SET_NULL)
+    checked_at = fields.DatetimeField(null=True)
+    submitted_at = fields.DatetimeField(null=True)
+    issued_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "insurance_calls_application"
+        indexes = (("site_id", "status", "id"), ("site_id", "phone"))
