@@ -9,13 +9,15 @@ DEV_STAMP := $(VENV)/.installed-dev
 PACKAGES := core $(wildcard plugins/*/)
 LANGUAGES := zh_Hant zh_Hans en
 
-.PHONY: help install install-dev run test test-sqlite test-postgres fuzz bench messages compile-messages check clean
+.PHONY: help install install-dev run test test-sqlite test-postgres fuzz soak bench messages compile-messages check clean
 
 help:
 	@echo "make run       install, migrate, load the demo on an empty database, serve on 127.0.0.1:8000"
 	@echo "make test      the whole test suite on SQLite and (when it answers) PostgreSQL"
 	@echo "make messages  extract, update and compile the translation catalogs"
 	@echo "make bench     the benchmarks (writes docs/performance.md)"
+	@echo "make fuzz      a long schemathesis run against the API"
+	@echo "make soak      two workers, 64 clients, 60 s, then every acknowledged write reconciled"
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdesk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -81,6 +83,14 @@ compile-messages: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run
+
+# Many more fuzzing examples per operation than the suite's bounded run.
+fuzz: $(DEV_STAMP)
+	FRONTDESK_FUZZ_EXAMPLES=200 FRONTDESK_TEST_BACKEND=sqlite $(BIN)/python -m pytest tests/fuzz
+
+# Two workers on PostgreSQL, 64 clients for 60 s, then every acknowledged write reconciled.
+soak: $(DEV_STAMP)
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -48,7 +48,7 @@ async def create_site(request: Request, body: SiteIn) -> SiteOut:
 
 async def update_site(request: Request, body: SiteChange) -> SiteOut:
     site = current_site(request)
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     site = await services.update_site(site, changes, body.version, site_out, **_who(request))
     return site_out(site)
 
@@ -75,7 +75,7 @@ async def get_unit(request: Request) -> UnitOut:
 
 async def update_unit(request: Request, body: UnitChange) -> UnitOut:
     unit = await get_in_site(request, Unit, request.path_params["id"], "unit")
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     return unit_out(await services.update_unit(unit, changes, body.version, unit_out, **_who(request)))
 
 
@@ -106,7 +106,7 @@ async def get_party(request: Request) -> PartyOut:
 
 async def update_party(request: Request, body: PartyChange) -> PartyOut:
     party = await get_in_site(request, Party, request.path_params["id"], "party")
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     serialize = _party_serializer(request)
     return serialize(await services.update_party(party, changes, body.version, serialize, **_who(request)))
 

@@ -93,7 +93,8 @@ async def get_user(request: Request) -> UserDetail:
 
 async def update_user(request: Request, body: UserChange) -> UserDetail:
     user = await _user(request)
-    changes = body.model_dump(exclude_unset=True)
+    # In a PATCH, null means "leave as it is", like leaving the field out.
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
     active = changes.pop("is_active", None)
     version = changes.pop("version", None)
     if changes:

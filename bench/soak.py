@@ -1,0 +1,164 @@
+"""Load with nothing lost: several uvicorn workers on PostgreSQL under a mixed workload of
+concurrent clients; afterwards every acknowledged write must be in the database.
+
+    python -m bench.soak                      # 2 workers, 64 clients, 60 s
+    python -m bench.soak --clients 16 --seconds 10 --backend sqlite
+
+Each client signs in with its own token and loops: create a task (with an
+Idempotency-Key), move it along, comment on it, read lists. The client keeps its own
+tally of acknowledged writes; the database must hold exactly those (counts and ids), and
+no request may fail with a 5xx or a transport error. Servers listen on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+
+from bench import data, servers
+from bench.run import POSTGRES_ADMIN, ROOT
+
+
+@dataclass
+class Tally:
+    created: set[int] = field(default_factory=set)
+    transitions: Counter = field(default_factory=Counter)  # task id -> acknowledged transitions
+    comments: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+async def client_loop(url: str, token: str, deadline: float, tally: Tally, seed: int) -> None:
+    rng = random.Random(seed)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        mine: list[dict] = []
+
+        async def call(method, path, **kwargs):
+            tally.requests += 1
+            try:
+                response = await client.request(method, path, **kwargs)
+            except httpx.HTTPError as error:
+                tally.errors.append(f"{method} {path}: {error!r}")
+                return None
+            tally.statuses[response.status_code] += 1
+            if response.status_code >= 500:
+                tally.errors.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+                return None
+            return response
+
+        while time.monotonic() < deadline:
+            roll = rng.random()
+            if roll < 0.35 or not mine:
+                key = str(uuid.uuid4())
+                body = {"type": "core.general", "title": f"Soak {key[:8]}", "priority": rng.choice(["low", "normal", "high"])}
+                response = await call("POST", "/api/v1/sites/bench/tasks", json=body, headers={"Idempotency-Key": key})
+                if response is not None and response.status_code == 201:
+                    task = response.json()
+                    tally.created.add(task["id"])
+                    mine.append(task)
+                    if rng.random() < 0.1:  # a retry of the same request must not create a second task
+                        again = await call("POST", "/api/v1/sites/bench/tasks", json=body, headers={"Idempotency-Key": key})
+                        if again is not None and again.json().get("id") != task["id"]:
+                            tally.errors.append("an idempotent retry created a second task")
+            elif roll < 0.6:
+                task = rng.choice(mine)
+                allowed = {"open": ["in_progress"], "in_progress": ["waiting", "resolved"], "waiting": ["in_progress"],
+                           "resolved": ["closed", "in_progress"]}.get(task["status"], [])
+                if not allowed:
+                    mine.remove(task)
+                    continue
+                response = await call("POST", f"/api/v1/sites/bench/tasks/{task['id']}/transition",
+                                      json={"to": rng.choice(allowed), "version": task["version"]})
+                if response is not None and response.status_code == 200:
+                    mine[mine.index(task)] = response.json()
+                    tally.transitions[task["id"]] += 1
+            elif roll < 0.75:
+                task = rng.choice(mine)
+                response = await call("POST", f"/api/v1/sites/bench/tasks/{task['id']}/comments",
+                                      json={"body": "Called back; resident confirmed the visit."})
+                if response is not None and response.status_code == 201:
+                    tally.comments[task["id"]] += 1
+            else:
+                await call("GET", "/api/v1/sites/bench/tasks", params={"open": "true", "limit": 50})
+
+
+async def load(url: str, tokens: list[str], seconds: int) -> Tally:
+    tally = Tally()
+    deadline = time.monotonic() + seconds
+    await asyncio.gather(*(client_loop(url, tokens[i % len(tokens)], deadline, tally, seed=i)
+                           for i in range(len(tokens))))
+    return tally
+
+
+async def reconcile(database_url: str, tally: Tally) -> list[str]:
+    """What the database holds against what the clients were told."""
+    from core.database import open_database
+    from core.plugin_host import load_plugins
+    from core.tasks.models import Task, TaskEvent
+
+    problems = []
+    async with open_database(data.settings_for(database_url), load_plugins()):
+        stored = set(await Task.filter(title__startswith="Soak ").values_list("id", flat=True))
+        if stored != tally.created:
+            problems.append(f"tasks: {len(tally.created)} acknowledged, {len(stored)} stored, "
+                            f"{len(tally.created - stored)} missing, {len(stored - tally.created)} unacknowledged extra")
+        created_events = await TaskEvent.filter(kind="created", task_id__in=list(stored)).count()
+        if created_events != len(stored):
+            problems.append(f"{len(stored) - created_events} task(s) without their 'created' event")
+        transitions = await TaskEvent.filter(kind__in=["transitioned", "reopened"], task_id__in=list(stored)).count()
+        if transitions != sum(tally.transitions.values()):
+            problems.append(f"transitions: {sum(tally.transitions.values())} acknowledged, {transitions} stored")
+        comments = await TaskEvent.filter(kind="commented", task_id__in=list(stored)).count()
+        if comments != sum(tally.comments.values()):
+            problems.append(f"comments: {sum(tally.comments.values())} acknowledged, {comments} stored")
+    return problems
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--seconds", type=int, default=60)
+    arguments = parser.parse_args()
+    if arguments.backend == "postgres":
+        url = data.fresh_postgres(POSTGRES_ADMIN, "frontdesk_soak")
+    else:
+        path = ROOT / "var" / "bench" / "soak.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        url = f"sqlite://{path}"
+    ids = asyncio.run(data.prepare_database(url))
+    with servers.serve(url, workers=arguments.workers) as server:
+        tokens = [servers.token(server, f"bench{n:02d}", data.PASSWORD) for n in range(min(arguments.clients, 50))]
+        started = time.monotonic()
+        tally = asyncio.run(load(server, tokens, arguments.seconds))
+        elapsed = time.monotonic() - started
+    problems = tally.errors[:20] + asyncio.run(reconcile(url, tally))
+    report = {
+        "backend": arguments.backend, "workers": arguments.workers, "clients": arguments.clients,
+        "seconds": round(elapsed, 1), "requests": tally.requests, "requests_per_second": round(tally.requests / elapsed),
+        "statuses": dict(sorted(tally.statuses.items())), "tasks_created": len(tally.created),
+        "transitions": sum(tally.transitions.values()), "comments": sum(tally.comments.values()),
+        "errors": len(tally.errors), "problems": problems, "agents": len(ids["agent_ids"]),
+    }
+    print(json.dumps(report, indent=2))
+    if arguments.backend == "postgres":
+        data.drop_postgres(POSTGRES_ADMIN, "frontdesk_soak")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
