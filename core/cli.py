@@ -349,6 +349,21 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
     click.echo(f"Created site {created.code} ({created.name}).")
 
 
+@cli.command()
+@friendly
+def integrity() -> None:
+    """Check the stored data: the database's own check, core's and each plugin's."""
+    from core.integrity import problems_of, run_checks
+
+    settings = _settings()
+    plugin_host = _host(settings)
+    results = asyncio.run(_with_database(settings, plugin_host, lambda: run_checks(plugin_host, settings.is_sqlite),
+                                         require_migrated=True))
+    for name, found in results.items():
+        click.echo(f"{name}: {'ok' if not found else '; '.join(found)}")
+    sys.exit(1 if problems_of(results) else 0)
+
+
 @cli.group()
 def plugin() -> None:
     """Tools for plugin authors."""

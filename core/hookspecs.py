@@ -108,6 +108,13 @@ def register_task_types() -> list[Any]:
     default SLA, workflow, roles and skill for balanced assignment, required follow-up."""
 
 
+@hookspec
+def register_integrity_checks() -> list[Any]:
+    """Async callables (no arguments) that each return a list of problems found in the
+    plugin's stored data (e.g. a ledger that does not reconcile); run by
+    ``frontdesk integrity`` and after crash tests. An empty list means whole."""
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 
