@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PACKAGES := core $(wildcard plugins/*/)
 LANGUAGES := zh_Hant zh_Hans en
 
-.PHONY: help install install-dev run test test-sqlite test-postgres fuzz soak bench messages compile-messages check clean
+.PHONY: help install install-dev run test test-sqlite test-postgres fuzz soak crash bench messages compile-messages check clean
 
 help:
 	@echo "make run       install, migrate, load the demo on an empty database, serve on 127.0.0.1:8000"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench     the benchmarks (writes docs/performance.md)"
 	@echo "make fuzz      a long schemathesis run against the API"
 	@echo "make soak      two workers, 64 clients, 60 s, then every acknowledged write reconciled"
+	@echo "make crash     kill -9 during writes, 30 rounds per backend, then integrity checks"
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdesk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -91,6 +92,10 @@ fuzz: $(DEV_STAMP)
 # Two workers on PostgreSQL, 64 clients for 60 s, then every acknowledged write reconciled.
 soak: $(DEV_STAMP)
 	$(BIN)/python -m bench.soak
+
+# kill -9 the server during writes, 30 rounds per backend; integrity and acknowledged writes checked.
+crash: $(DEV_STAMP)
+	$(BIN)/python -m bench.crash
 
 clean:
 	rm -rf $(VENV) .pytest_cache
