@@ -18,7 +18,7 @@ import os
 import time
 from pathlib import Path
 
-from bench import data, machine, scenarios, servers
+from bench import data, loadgen, machine, scenarios, servers
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN = os.environ.get("FRONTDESK_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -51,14 +51,26 @@ def run_backend(backend: str, scale: float, seconds: int, workdir: Path, only: l
     """Runs in a fresh interpreter (see main)."""
     modules = scenarios.discover(only)
     url = backend_database(backend, workdir)
-    _ids, contexts = asyncio.run(_prepare(url, modules, scale))
+    ids, contexts = asyncio.run(_prepare(url, modules, scale))
     sections = []
     with servers.serve(url) as server:
         for module in modules:
             context = contexts[module.__name__]
             section = module.measure(server, url, backend, context, seconds)
             sections.append((module.TITLE, module.TARGETS, context["generated_s"], section))
-    return {"backend": backend, "sections": sections}
+    baselines = measure_baselines(url, ids, seconds)
+    return {"backend": backend, "sections": sections, "baselines": baselines}
+
+
+def measure_baselines(url: str, ids: dict, seconds: int) -> dict:
+    """A bare Starlette endpoint and the raw-driver query, on the same machine and data."""
+    query = f"site_id={ids['site_id']}&assignee_id={ids['agent_ids'][0]}"
+    with servers.serve(url, app="bench.baseline_app:create_app") as base:
+        return {
+            "bare": loadgen.wrk("bare Starlette JSON (8 connections)", f"{base}/bare", seconds=seconds),
+            "raw": loadgen.wrk("raw driver: my open tasks, page of 50 (8 connections)", f"{base}/raw-tasks?{query}",
+                               seconds=seconds),
+        }
 
 
 def render(runs: list[dict], arguments: argparse.Namespace) -> str:
@@ -74,6 +86,23 @@ def render(runs: list[dict], arguments: argparse.Namespace) -> str:
         "uvicorn worker with uvloop and httptools; server and load generator share the two cores.",
         "",
     ]
+    lines += ["## Framework and ORM overhead", "",
+              "Measured in the same run: a bare Starlette endpoint, the \"my open tasks\" query through the raw "
+              "driver (no ORM, auth or validation), and Frontdesk's endpoint doing the same with token auth, site "
+              "scoping, the ORM and response validation. Ratios are Frontdesk's requests/s over the baseline's.", ""]
+    for run in runs:
+        baselines = run.get("baselines")
+        if not baselines:
+            continue
+        frontdesk = next((result for _t, _g, _x, section in run["sections"] for result in section.results
+                          if result.name.startswith("GET my open tasks") and "8 connections" in result.name), None)
+        lines += [f"### {run['backend']}", "", "| endpoint | p50 ms | p99 ms | requests/s | requests | errors |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |", baselines["bare"].row(), baselines["raw"].row()]
+        if frontdesk:
+            lines += [frontdesk.row(), "",
+                      f"Frontdesk / bare Starlette: {frontdesk.rps / baselines['bare'].rps:.2f}; "
+                      f"Frontdesk / raw driver: {frontdesk.rps / baselines['raw'].rps:.2f}."]
+        lines.append("")
     titles = []
     for run in runs:
         for title, targets, _generated, _section in run["sections"]:
