@@ -1,0 +1,408 @@
+"""JSON routes of the resident plugin: /api/v1/sites/{site}/resident/..."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import rfc3339, utcnow
+from core.entities.models import Unit
+from core.i18n import gettext as _
+from core.tasks.models import Task
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.api import api_route
+from core.web.pagination import decode_cursor, encode_cursor, paginate
+from core.web.problems import Problem, invalid
+from plugins.resident import campaigns, fees, households, kpis, procedures, services
+from plugins.resident import schemas as s
+from plugins.resident.common import uploads_dir
+from plugins.resident.models import (Announcement, Bill, Campaign, Case, FeeSchedule, Household, Member, Procedure,
+                                     ProcedureDocument, Revisit)
+
+BASE = "/api/v1/sites/{site}/resident"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def kernel(request: Request):
+    return request.app.state.tasks
+
+
+def who(request: Request) -> dict:
+    return {"actor": request.state.user, "client_address": request.state.client_address}
+
+
+def upload_folder(request: Request) -> Path:
+    return uploads_dir(request.app.state.settings.database_url)
+
+
+# --- households -------------------------------------------------------------------------
+
+
+async def _household(request: Request, household: Household) -> dict:
+    members = await Member.filter(household_id=household.id).order_by("id")
+    return households.household_out(household, members, can(request, "core.party.personal_data"))
+
+
+async def list_households(request: Request, query: s.HouseholdQuery) -> dict:
+    rows = site_query(request, Household)
+    if query.building:
+        rows = rows.filter(unit__building=query.building)
+    page = await paginate(rows, query, lambda h: h)
+    page["items"] = [await _household(request, h) for h in page["items"]]
+    return page
+
+
+async def create_household(request: Request, body: s.HouseholdIn) -> dict:
+    household = await households.create_household(current_site(request), body.model_dump(), **who(request))
+    return await _household(request, household)
+
+
+async def get_household(request: Request) -> dict:
+    return await _household(request, await get_in_site(request, Household, request.path_params["id"], "household"))
+
+
+async def import_households(request: Request, body: s.ImportIn) -> dict:
+    return await households.import_csv(current_site(request), body.csv, request.state.user, body.dry_run,
+                                       request.state.client_address)
+
+
+async def unit_timeline(request: Request) -> dict:
+    unit = await get_in_site(request, Unit, request.path_params["id"], "unit")
+    return {"unit_id": unit.id, "unit_code": unit.code, "items": await households.timeline(current_site(request), unit)}
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+async def _case(request: Request) -> Case:
+    return await get_in_site(request, Case, request.path_params["id"], "case")
+
+
+async def list_cases(request: Request, query: s.CaseQuery) -> dict:
+    rows = site_query(request, Case).select_related("task")
+    if query.kind:
+        rows = rows.filter(kind=query.kind)
+    if query.unit_id:
+        rows = rows.filter(unit_id=query.unit_id)
+    if query.open is not None:
+        rows = rows.filter(task__is_open=query.open)
+    return await paginate(rows, query, services.case_out, descending=True)
+
+
+async def create_case(request: Request, body: s.CaseIn) -> dict:
+    case, duplicates = await services.create_case(kernel(request), current_site(request), request.state.user,
+                                                  body.model_dump(), request.state.client_address)
+    return services.case_out(case, await services.load_task(case), duplicates=duplicates)
+
+
+async def get_case(request: Request) -> dict:
+    case = await _case(request)
+    revisits = await Revisit.filter(case_id=case.id).order_by("id")
+    return services.case_out(case, await services.load_task(case),
+                             duplicates=await services.find_duplicates(current_site(request), case.unit_id,
+                                                                       case.category, exclude_id=case.id),
+                             revisits=[services.revisit_out(r) for r in revisits])
+
+
+async def reply_case(request: Request, body: s.ReplyIn) -> dict:
+    case = await services.reply(kernel(request), await _case(request), body.message, **who(request))
+    return services.case_out(case, await services.load_task(case))
+
+
+async def revisit_case(request: Request, body: s.RevisitIn) -> dict:
+    case = await _case(request)
+    revisit = await services.revisit_case(kernel(request), case, body.model_dump(), **who(request))
+    await case.refresh_from_db()
+    return {**services.revisit_out(revisit), "case": services.case_out(case, await services.load_task(case))}
+
+
+async def merge_case(request: Request, body: s.MergeIn) -> dict:
+    case = await _case(request)
+    into = await site_query(request, Case).get_or_none(id=body.into_id)
+    if into is None:
+        raise invalid("into_id", _("No case %(id)s at this site.", id=body.into_id))
+    case = await services.merge_case(kernel(request), case, into, **who(request))
+    return services.case_out(case, await services.load_task(case))
+
+
+# --- campaigns and revisits ---------------------------------------------------------------
+
+
+async def list_campaigns(request: Request, query: s.PageQuery) -> dict:
+    return await paginate(site_query(request, Campaign), query, campaigns.campaign_out, descending=True)
+
+
+async def create_campaign(request: Request, body: s.CampaignIn) -> dict:
+    campaign = await campaigns.create_campaign(current_site(request), body.model_dump(), **who(request))
+    return campaigns.campaign_out(campaign, revisits=await Revisit.filter(campaign_id=campaign.id).count())
+
+
+async def distribute(request: Request) -> dict:
+    campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
+    return await campaigns.distribute(current_site(request), campaign, **who(request))
+
+
+async def campaign_report(request: Request, query: s.FormatQuery):
+    campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
+    data = await campaigns.report(current_site(request), campaign)
+    if query.format == "xlsx":
+        return Response(campaigns.report_xlsx(data), media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="revisit-report-{campaign.id}.xlsx"'})
+    return data
+
+
+async def list_revisits(request: Request, query: s.RevisitQuery) -> dict:
+    rows = site_query(request, Revisit)
+    agent_id = query.agent_id
+    if not can(request, "resident.campaign.manage"):
+        agent_id = request.state.user.id  # an agent sees their own call list
+    if agent_id:
+        rows = rows.filter(agent_id=agent_id)
+    if query.status:
+        rows = rows.filter(status=query.status)
+    if query.campaign_id:
+        rows = rows.filter(campaign_id=query.campaign_id)
+    return await paginate(rows, query, services.revisit_out)
+
+
+async def record_revisit(request: Request, body: s.RevisitRecordIn) -> dict:
+    revisit = await get_in_site(request, Revisit, request.path_params["id"], "revisit")
+    if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
+        raise Problem(403, _("This revisit is on another agent's call list."))
+    revisit = await campaigns.record(kernel(request), revisit, body.model_dump(), **who(request))
+    return services.revisit_out(revisit)
+
+
+# --- fees -------------------------------------------------------------------------------
+
+
+async def list_schedules(request: Request) -> dict:
+    site = current_site(request)
+    return {"items": [fees.schedule_out(x, site) for x in await site_query(request, FeeSchedule).order_by("unit_kind")],
+            "next_cursor": None}
+
+
+async def set_schedule(request: Request, body: s.ScheduleIn) -> dict:
+    site = current_site(request)
+    return fees.schedule_out(await fees.set_schedule(site, body.model_dump(), **who(request)), site)
+
+
+async def billing_run(request: Request, body: s.BillingRunIn) -> dict:
+    return await fees.billing_run(current_site(request), body.period, **who(request))
+
+
+async def list_bills(request: Request, query: s.BillQuery) -> dict:
+    site = current_site(request)
+    rows = site_query(request, Bill)
+    if query.unit_id:
+        rows = rows.filter(unit_id=query.unit_id)
+    if query.period:
+        rows = rows.filter(period=query.period)
+    return await paginate(rows, query, lambda bill: fees.bill_out(bill, site), descending=True)
+
+
+async def pay_bill(request: Request, body: s.PaymentIn) -> dict:
+    site = current_site(request)
+    bill = await get_in_site(request, Bill, request.path_params["id"], "bill")
+    payment = await fees.pay(site, bill, body.amount, body.method, **who(request))
+    return {"id": payment.id, "bill_id": bill.id, "amount": fees.money(payment.amount_minor, site),
+            "method": payment.method, "paid_at": rfc3339(payment.paid_at), "bill": fees.bill_out(bill, site)}
+
+
+async def get_arrears(request: Request, query: s.ArrearsQuery) -> dict:
+    site = current_site(request)
+    after = decode_cursor(query.cursor) if query.cursor else None
+    data = await fees.arrears(site, query.as_of or utcnow().date(), query.limit, after, query.building or "")
+    data["next_cursor"] = encode_cursor(data.pop("next_after")) if data.get("next_after") else None
+    data.pop("next_after", None)
+    return data
+
+
+# --- KPIs -------------------------------------------------------------------------------
+
+
+def kpi_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    today = utcnow().date()
+    start = start or today.replace(day=1)
+    end = end or today
+    if end < start:
+        raise invalid("to", _("The end is before the start."))
+    return start, end
+
+
+async def get_kpis(request: Request, query: s.KpiQuery):
+    start, end = kpi_range(query.start, query.end)
+    data = await kpis.kpis(current_site(request), start, end)
+    if query.format == "xlsx":
+        return Response(kpis.kpis_xlsx(data), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="complaint-kpis-{start}.xlsx"'})
+    return data
+
+
+# --- procedures -------------------------------------------------------------------------
+
+
+async def _procedure(request: Request) -> Procedure:
+    return await get_in_site(request, Procedure, request.path_params["id"], "procedure")
+
+
+async def list_procedures(request: Request, query: s.PageQuery) -> dict:
+    site = current_site(request)
+    page = await paginate(site_query(request, Procedure), query, lambda p: p, descending=True)
+    page["items"] = [await procedures.procedure_out(p, site) for p in page["items"]]
+    return page
+
+
+async def create_procedure(request: Request, body: s.ProcedureIn) -> dict:
+    site = current_site(request)
+    return await procedures.procedure_out(await procedures.create(site, body.model_dump(), **who(request)), site)
+
+
+async def get_procedure(request: Request) -> dict:
+    return await procedures.procedure_out(await _procedure(request), current_site(request))
+
+
+async def procedure_step(request: Request, body: s.StepIn) -> dict:
+    procedure = await procedures.complete_step(await _procedure(request), body.step, body.version, **who(request))
+    return await procedures.procedure_out(procedure, current_site(request))
+
+
+async def procedure_approve(request: Request, body: s.VersionIn) -> dict:
+    procedure = await procedures.approve(await _procedure(request), body.version, **who(request))
+    return await procedures.procedure_out(procedure, current_site(request))
+
+
+async def procedure_complete(request: Request, body: s.VersionIn) -> dict:
+    procedure = await procedures.complete(await _procedure(request), body.version, refund=body.refund, **who(request))
+    return await procedures.procedure_out(procedure, current_site(request))
+
+
+async def procedure_document(request: Request, body: s.DocumentIn) -> dict:
+    procedure = await _procedure(request)
+    try:
+        content = base64.b64decode(body.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid("content_base64", _("Send the file as base64.")) from None
+    document = await procedures.add_document(procedure, body.step, body.filename, content, upload_folder(request),
+                                             **who(request))
+    return {"id": document.id, "filename": document.filename, "content_type": document.content_type,
+            "size": document.size, "step": document.step}
+
+
+async def download_document(request: Request):
+    procedure = await _procedure(request)
+    document = await ProcedureDocument.get_or_none(id=int(request.path_params["doc_id"]), procedure_id=procedure.id)
+    path = upload_folder(request) / document.stored_as if document else None
+    if document is None or not path.exists():
+        raise Problem(404, _("No such document."))
+    return Response(path.read_bytes(), media_type=document.content_type, headers={
+        "Content-Disposition": f'attachment; filename="document-{document.id}{Path(document.stored_as).suffix}"'})
+
+
+async def procedure_bundle(request: Request):
+    procedure = await _procedure(request)
+    data = await procedures.bundle(procedure, current_site(request), upload_folder(request))
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="procedure-{procedure.id}.zip"'})
+
+
+# --- announcements ----------------------------------------------------------------------
+
+
+def announcement_out(item: Announcement) -> dict:
+    return {"id": item.id, "title": item.title, "body": item.body, "building": item.building or None,
+            "publish_from": rfc3339(item.publish_from), "publish_until": rfc3339(item.publish_until),
+            "created_at": rfc3339(item.created_at)}
+
+
+async def list_announcements(request: Request, query: s.AnnouncementQuery) -> dict:
+    rows = site_query(request, Announcement)
+    if not query.all or not can(request, "resident.announcement.edit"):
+        now = utcnow()
+        rows = rows.filter(publish_from__lte=now).filter(Q(publish_until=None) | Q(publish_until__gt=now))
+    if query.building:
+        rows = rows.filter(Q(building="") | Q(building=query.building))
+    return await paginate(rows, query, announcement_out, descending=True)
+
+
+async def create_announcement(request: Request, body: s.AnnouncementIn) -> dict:
+    site = current_site(request)
+    start = body.publish_from or utcnow()
+    if body.publish_until is not None and body.publish_until <= start:
+        raise invalid("publish_until", _("The end of the publish window is before its start."))
+    if body.building and not await Unit.filter(site_id=site.id, building=body.building).exists():
+        raise invalid("building", _("No building %(name)s at this site.", name=body.building))
+    async with in_transaction():
+        item = await Announcement.create(site_id=site.id, title=body.title, body=body.body,
+                                         building=body.building or "", publish_from=start,
+                                         publish_until=body.publish_until, created_by=request.state.user)
+        await audit.record("resident.announcement.create", actor=request.state.user, site_id=site.id,
+                           object_type="resident.announcement", object_id=item.id, after=announcement_out(item),
+                           client_address=request.state.client_address)
+    return announcement_out(item)
+
+
+def routes():
+    c, h, k = "resident.case.", "resident.household.", "resident.campaign."
+    f, p = "resident.fee.", "resident.procedure."
+    case = f"{BASE}/cases/{{id:int}}"
+    proc = f"{BASE}/procedures/{{id:int}}"
+    tags = ["resident"]
+
+    def r(path, endpoint, **kw):
+        return api_route(path, endpoint, tags=tags, **kw)
+
+    return [
+        r(f"{BASE}/households", list_households, permission=h + "read", query=s.HouseholdQuery),
+        r(f"{BASE}/households", create_household, method="POST", permission=h + "edit", body=s.HouseholdIn,
+          status_code=201),
+        r(f"{BASE}/households/import", import_households, method="POST", permission=h + "edit", body=s.ImportIn),
+        r(f"{BASE}/households/{{id:int}}", get_household, permission=h + "read"),
+        r(f"{BASE}/units/{{id:int}}/timeline", unit_timeline, permission=h + "read"),
+        r(f"{BASE}/cases", list_cases, permission=c + "read", query=s.CaseQuery),
+        r(f"{BASE}/cases", create_case, method="POST", permission=c + "create", body=s.CaseIn, status_code=201),
+        r(case, get_case, permission=c + "read"),
+        r(f"{case}/reply", reply_case, method="POST", permission=c + "work", body=s.ReplyIn),
+        r(f"{case}/revisit", revisit_case, method="POST", permission=c + "work", body=s.RevisitIn, status_code=201),
+        r(f"{case}/merge", merge_case, method="POST", permission=c + "work", body=s.MergeIn),
+        r(f"{BASE}/campaigns", list_campaigns, permission=k + "manage", query=s.PageQuery),
+        r(f"{BASE}/campaigns", create_campaign, method="POST", permission=k + "manage", body=s.CampaignIn,
+          status_code=201),
+        r(f"{BASE}/campaigns/{{id:int}}/distribute", distribute, method="POST", permission=k + "manage"),
+        r(f"{BASE}/campaigns/{{id:int}}/report", campaign_report, permission=k + "manage", query=s.FormatQuery),
+        r(f"{BASE}/revisits", list_revisits, permission="resident.revisit.record", query=s.RevisitQuery),
+        r(f"{BASE}/revisits/{{id:int}}", record_revisit, method="POST", permission="resident.revisit.record",
+          body=s.RevisitRecordIn),
+        r(f"{BASE}/fee-schedules", list_schedules, permission=f + "read"),
+        r(f"{BASE}/fee-schedules", set_schedule, method="POST", permission=f + "manage", body=s.ScheduleIn),
+        r(f"{BASE}/billing-runs", billing_run, method="POST", permission=f + "manage", body=s.BillingRunIn,
+          status_code=201),
+        r(f"{BASE}/bills", list_bills, permission=f + "read", query=s.BillQuery),
+        r(f"{BASE}/bills/{{id:int}}/payments", pay_bill, method="POST", permission=f + "collect", body=s.PaymentIn,
+          status_code=201, idempotency_required=True),
+        r(f"{BASE}/arrears", get_arrears, permission=f + "read", query=s.ArrearsQuery),
+        r(f"{BASE}/kpis", get_kpis, permission="resident.kpi.read", query=s.KpiQuery),
+        r(f"{BASE}/procedures", list_procedures, permission=p + "read", query=s.PageQuery),
+        r(f"{BASE}/procedures", create_procedure, method="POST", permission=p + "edit", body=s.ProcedureIn,
+          status_code=201),
+        r(proc, get_procedure, permission=p + "read"),
+        r(f"{proc}/steps", procedure_step, method="POST", permission=p + "edit", body=s.StepIn),
+        r(f"{proc}/approve", procedure_approve, method="POST", permission=p + "approve", body=s.VersionIn),
+        r(f"{proc}/complete", procedure_complete, method="POST", permission=p + "approve", body=s.VersionIn),
+        r(f"{proc}/documents", procedure_document, method="POST", permission=p + "edit", body=s.DocumentIn,
+          status_code=201),
+        r(f"{proc}/documents/{{doc_id:int}}", download_document, permission=p + "read"),
+        r(f"{proc}/bundle", procedure_bundle, permission=p + "read"),
+        r(f"{BASE}/announcements", list_announcements, permission="resident.announcement.read",
+          query=s.AnnouncementQuery),
+        r(f"{BASE}/announcements", create_announcement, method="POST", permission="resident.announcement.edit",
+          body=s.AnnouncementIn, status_code=201),
+    ]

@@ -1,0 +1,243 @@
+"""Revisit campaigns (回訪): who is due, balanced distribution, call lists, the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import io
+from typing import Any
+
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import rfc3339, utcnow
+from core.entities.models import Site, Unit
+from core.i18n import gettext as _
+from core.identity.models import Membership, User
+from core.web.problems import Problem, invalid
+from plugins.resident import services
+from plugins.resident.models import Campaign, Case, Household, Revisit
+
+RULE_KINDS = ("closed_cases", "building", "all", "holiday", "manual")
+CHUNK = 500
+
+
+def campaign_out(campaign: Campaign, **extra: Any) -> dict[str, Any]:
+    return {"id": campaign.id, "name": campaign.name, "rule": campaign.rule, "agent_ids": campaign.agent_ids,
+            "skill": campaign.skill or None, "due_at": rfc3339(campaign.due_at),
+            "distributed_at": rfc3339(campaign.distributed_at), "created_at": rfc3339(campaign.created_at), **extra}
+
+
+async def _check_agents(site: Site, agent_ids: list[int]) -> None:
+    if not agent_ids:
+        raise invalid("agent_ids", _("Choose at least one agent."))
+    members = set(await Membership.filter(site_id=site.id, user_id__in=agent_ids, user__is_active=True)
+                  .values_list("user_id", flat=True))
+    for index, agent_id in enumerate(agent_ids):
+        if agent_id not in members:
+            raise invalid(f"agent_ids.{index}", _("No active member %(id)s at this site.", id=agent_id))
+
+
+async def _targets(site: Site, rule: dict[str, Any]) -> list[tuple[int, int | None]]:
+    """(unit id, case id or None) of everyone the rule makes due."""
+    kind = rule.get("kind")
+    if kind == "closed_cases":
+        try:
+            start = dt.date.fromisoformat(str(rule.get("from")))
+            end = dt.date.fromisoformat(str(rule.get("to")))
+        except ValueError:
+            raise invalid("rule.from", _("Give the period as from and to dates (YYYY-MM-DD).")) from None
+        if end < start:
+            raise invalid("rule.to", _("The end is before the start."))
+        low = dt.datetime.combine(start, dt.time(), dt.timezone.utc)
+        high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+        rows = await (Case.filter(site_id=site.id, merged_into_id=None, task__status__in=["resolved", "closed"],
+                                  task__resolved_at__gte=low, task__resolved_at__lt=high)
+                      .order_by("id").values_list("unit_id", "id"))
+        return [(unit_id, case_id) for unit_id, case_id in rows]
+    query = Household.filter(site_id=site.id)
+    if kind == "building":
+        building = str(rule.get("building") or "").strip()
+        if not building:
+            raise invalid("rule.building", _("Name the building."))
+        query = query.filter(unit__building=building)
+    elif kind == "manual":
+        unit_ids = rule.get("unit_ids") or []
+        if not unit_ids or not all(isinstance(i, int) for i in unit_ids):
+            raise invalid("rule.unit_ids", _("List the units by id."))
+        found = set(await Unit.filter(site_id=site.id, id__in=unit_ids).values_list("id", flat=True))
+        for index, unit_id in enumerate(unit_ids):
+            if unit_id not in found:
+                raise invalid(f"rule.unit_ids.{index}", _("No unit %(id)s at this site.", id=unit_id))
+        return [(unit_id, None) for unit_id in dict.fromkeys(unit_ids)]
+    elif kind == "holiday":
+        if not str(rule.get("name") or "").strip():
+            raise invalid("rule.name", _("Name the holiday or event."))
+    elif kind != "all":
+        raise invalid("rule.kind", _("Use one of: %(values)s.", values=", ".join(RULE_KINDS)))
+    return [(unit_id, None) for unit_id in await query.order_by("unit_id").values_list("unit_id", flat=True)]
+
+
+async def create_campaign(site: Site, data: dict[str, Any], actor: User, client_address: str = "") -> Campaign:
+    await _check_agents(site, data["agent_ids"])
+    targets = await _targets(site, data["rule"])
+    if not targets:
+        raise invalid("rule", _("Nobody is due under this rule."))
+    due_days = data.get("due_days")
+    async with in_transaction():
+        campaign = await Campaign.create(site_id=site.id, name=data["name"], rule=data["rule"],
+                                         agent_ids=list(data["agent_ids"]), skill=data.get("skill") or "",
+                                         due_at=utcnow() + dt.timedelta(days=due_days) if due_days else None,
+                                         created_by=actor)
+        await Revisit.bulk_create([Revisit(site_id=site.id, unit_id=unit_id, case_id=case_id, campaign_id=campaign.id)
+                                   for unit_id, case_id in targets], batch_size=CHUNK)
+        await audit.record("resident.campaign.create", actor=actor, site_id=site.id, object_type="resident.campaign",
+                           object_id=campaign.id, after={"name": campaign.name, "rule": campaign.rule,
+                                                         "revisits": len(targets)}, client_address=client_address)
+    return campaign
+
+
+async def open_loads(site_id: int, agent_ids: list[int]) -> dict[int, int]:
+    rows = await (Revisit.filter(site_id=site_id, status="pending", agent_id__in=agent_ids)
+                  .annotate(n=Count("id")).group_by("agent_id").values("agent_id", "n"))
+    loads = {agent_id: 0 for agent_id in agent_ids}
+    loads.update({row["agent_id"]: row["n"] for row in rows})
+    return loads
+
+
+def plan(revisit_ids: list[int], loads: dict[int, int], weights: dict[int, int]) -> dict[int, list[int]]:
+    """Give each revisit to the agent whose open load per unit of weight is lowest, so
+    that with equal weights the loads end up differing by at most one."""
+    heap = [(loads[a] / weights[a], loads[a], a) for a in loads]
+    heapq.heapify(heap)
+    given: dict[int, list[int]] = {a: [] for a in loads}
+    for revisit_id in revisit_ids:
+        _ratio, load, agent = heapq.heappop(heap)
+        given[agent].append(revisit_id)
+        load += 1
+        heapq.heappush(heap, (load / weights[agent], load, agent))
+    return given
+
+
+async def distribute(site: Site, campaign: Campaign, actor: User, agent_ids: list[int] | None = None,
+                     client_address: str = "") -> dict[str, Any]:
+    agent_ids = list(dict.fromkeys(agent_ids or campaign.agent_ids))
+    await _check_agents(site, agent_ids)
+    weights = {a: 1 for a in agent_ids}
+    if campaign.skill:
+        for user in await User.filter(id__in=agent_ids):
+            if campaign.skill in (user.skills or []):
+                weights[user.id] = 2
+    async with in_transaction():
+        pending = list(await Revisit.filter(campaign_id=campaign.id, status="pending", agent_id=None)
+                       .order_by("id").values_list("id", flat=True))
+        loads = await open_loads(site.id, agent_ids)
+        given = plan(pending, loads, weights)
+        for agent_id, ids in given.items():
+            for start in range(0, len(ids), CHUNK):
+                await Revisit.filter(id__in=ids[start:start + CHUNK], agent_id=None).update(agent_id=agent_id)
+        campaign.distributed_at = utcnow()
+        await campaign.save(update_fields=["distributed_at"])
+        await audit.record("resident.campaign.distribute", actor=actor, site_id=site.id,
+                           object_type="resident.campaign", object_id=campaign.id,
+                           after={str(a): len(ids) for a, ids in given.items()}, client_address=client_address)
+    loads = await open_loads(site.id, agent_ids)
+    await services.publish(site.id, "resident.campaign.distributed", {"campaign_id": campaign.id})
+    return {"campaign_id": campaign.id, "distributed": len(pending),
+            "assigned": {str(a): len(ids) for a, ids in given.items()},
+            "loads": {str(a): n for a, n in loads.items()}}
+
+
+async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: User, client_address: str = "") -> Revisit:
+    """Fill the revisit record (回訪記錄表)."""
+    if revisit.status != "pending":
+        raise Problem(409, _("This revisit was recorded already."))
+    services.check_revisit_fields(data)
+    async with in_transaction():
+        updated = await Revisit.filter(id=revisit.id, status="pending").update(
+            status="done", method=data["method"], reached=bool(data["reached"]),
+            satisfied=data.get("satisfied") if data["reached"] else None, score=data.get("score"),
+            evaluation=data.get("evaluation") or "", suggestions=data.get("suggestions") or "",
+            notes=data.get("notes") or "", done_at=utcnow(), agent_id=revisit.agent_id or actor.id)
+        if not updated:
+            raise Problem(409, _("This revisit was recorded already."))
+        await revisit.refresh_from_db()
+        await audit.record("resident.revisit.record", actor=actor, site_id=revisit.site_id,
+                           object_type="resident.revisit", object_id=revisit.id, after=services.revisit_out(revisit),
+                           client_address=client_address)
+        if revisit.case_id:
+            case = await Case.get(id=revisit.case_id)
+            task = await services.load_task(case)
+            if task.status == "resolved":
+                await services.apply_revisit_to_case(kernel, case, revisit, actor, client_address)
+    await services.publish(revisit.site_id, "resident.revisit.recorded", services.revisit_out(revisit))
+    return revisit
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def report(site: Site, campaign: Campaign) -> dict[str, Any]:
+    """The revisit summary report (回訪總結報告)."""
+    rows = await Revisit.filter(campaign_id=campaign.id).values(
+        "id", "agent_id", "status", "reached", "satisfied", "score", "suggestions", "unit_id")
+    people = {u.id: u for u in await User.filter(id__in=list({r["agent_id"] for r in rows if r["agent_id"]}))}
+    units = dict(await Unit.filter(id__in=[r["unit_id"] for r in rows if r["suggestions"]]).values_list("id", "code"))
+    agents: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        entry = agents.setdefault(row["agent_id"], {"agent_id": row["agent_id"], "assigned": 0, "done": 0,
+                                                    "reached": 0, "satisfied": 0})
+        entry["assigned"] += 1
+        entry["done"] += row["status"] == "done"
+        entry["reached"] += bool(row["reached"])
+        entry["satisfied"] += bool(row["satisfied"])
+    for entry in agents.values():
+        user = people.get(entry["agent_id"])
+        entry["agent"] = (user.display_name or user.username) if user else ""
+        entry["reach_rate"] = _rate(entry["reached"], entry["done"])
+        entry["satisfaction_rate"] = _rate(entry["satisfied"], entry["reached"])
+    done = sum(r["status"] == "done" for r in rows)
+    reached = sum(bool(r["reached"]) for r in rows)
+    satisfied = sum(bool(r["satisfied"]) for r in rows)
+    scores = [r["score"] for r in rows if r["score"]]
+    return {
+        "campaign": campaign_out(campaign), "planned": len(rows), "done": done, "reached": reached,
+        "satisfied": satisfied, "reach_rate": _rate(reached, done), "satisfaction_rate": _rate(satisfied, reached),
+        "average_score": round(sum(scores) / len(scores), 2) if scores else None,
+        "suggestions": [{"revisit_id": r["id"], "unit": units.get(r["unit_id"], ""), "text": r["suggestions"]}
+                        for r in rows if r["suggestions"]],
+        "agents": sorted(agents.values(), key=lambda e: (e["agent"], e["agent_id"] or 0)),
+    }
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def report_xlsx(data: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Summary")[:31]
+    sheet.append([_("Campaign"), data["campaign"]["name"]])
+    for label, key in ((_("Planned"), "planned"), (_("Done"), "done"), (_("Reached"), "reached"),
+                       (_("Satisfied"), "satisfied"), (_("Average score"), "average_score")):
+        sheet.append([label, data[key]])
+    sheet.append([_("Reach rate"), percent(data["reach_rate"])])
+    sheet.append([_("Satisfaction rate"), percent(data["satisfaction_rate"])])
+    per_agent = book.create_sheet(_("Per agent")[:31])
+    per_agent.append([_("Agent"), _("Assigned"), _("Done"), _("Reached"), _("Satisfied"), _("Reach rate"),
+                      _("Satisfaction rate")])
+    for entry in data["agents"]:
+        per_agent.append([entry["agent"], entry["assigned"], entry["done"], entry["reached"], entry["satisfied"],
+                          percent(entry["reach_rate"]), percent(entry["satisfaction_rate"])])
+    suggestions = book.create_sheet(_("Suggestions")[:31])
+    suggestions.append([_("Unit"), _("Suggestion")])
+    for item in data["suggestions"]:
+        suggestions.append([item["unit"], item["text"]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,5 @@
+"""Pages of the resident plugin."""
+
+
+def routes():
+    return []

@@ -1,0 +1,189 @@
+"""Move-in (入住) and renovation (裝修) procedures: checklists, documents, approval, deposit."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import rfc3339, utcnow
+from core.entities.models import Site, Unit
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
+from core.identity.models import User
+from core.web.problems import Problem, invalid
+from plugins.resident.common import money, setting, to_minor
+from plugins.resident.models import PROCEDURE_KINDS, Procedure, ProcedureDocument
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: Allowed types, recognised by their first bytes (the declared type is not trusted).
+SIGNATURES = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n",),
+              "image/jpeg": (b"\xff\xd8\xff",)}
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+STEPS = {
+    "move_in": [("identity", _l("Identity checked"), True), ("ownership", _l("Deed or lease received"), True),
+                ("fees", _l("Fees settled"), False), ("meters", _l("Meters read"), False),
+                ("keys", _l("Keys and access cards handed over"), False)],
+    "renovation": [("plan", _l("Renovation plan received"), True), ("contractor", _l("Contractor licence received"), True),
+                   ("deposit", _l("Deposit paid"), False), ("inspection", _l("Works inspected"), False)],
+}
+
+
+def default_steps(kind: str) -> list[dict[str, Any]]:
+    return [{"key": key, "label": str(label), "required_document": required, "done": False, "done_by": None,
+             "done_at": None} for key, label, required in STEPS[kind]]
+
+
+async def procedure_out(procedure: Procedure, site: Site) -> dict[str, Any]:
+    documents = await ProcedureDocument.filter(procedure_id=procedure.id).order_by("id")
+    return {"id": procedure.id, "unit_id": procedure.unit_id, "kind": procedure.kind, "status": procedure.status,
+            "applicant": procedure.applicant, "steps": procedure.steps, "deposit": money(procedure.deposit_minor, site),
+            "deposit_refunded": money(procedure.deposit_refunded_minor, site),
+            "approved_by": procedure.approved_by_id, "approved_at": rfc3339(procedure.approved_at),
+            "documents": [{"id": d.id, "step": d.step, "filename": d.filename, "content_type": d.content_type,
+                           "size": d.size, "uploaded_at": rfc3339(d.uploaded_at)} for d in documents],
+            "created_at": rfc3339(procedure.created_at), "version": procedure.version}
+
+
+async def _change(procedure: Procedure, action: str, actor: User, client_address: str, **changes: Any) -> Procedure:
+    async with in_transaction():
+        updated = await Procedure.filter(id=procedure.id, version=procedure.version).update(
+            version=procedure.version + 1, updated_at=utcnow(), **changes)
+        if not updated:
+            await procedure.refresh_from_db()
+            raise Problem(409, _("Someone changed this procedure since you read it. Reload and try again."),
+                          current={"id": procedure.id, "status": procedure.status, "version": procedure.version})
+        await audit.record(f"resident.procedure.{action}", actor=actor, site_id=procedure.site_id,
+                           object_type="resident.procedure", object_id=procedure.id,
+                           after={k: v for k, v in changes.items() if k != "steps"}, client_address=client_address)
+    await procedure.refresh_from_db()
+    return procedure
+
+
+async def create(site: Site, data: dict[str, Any], actor: User, client_address: str = "") -> Procedure:
+    if data["kind"] not in PROCEDURE_KINDS:
+        raise invalid("kind", _("Use one of: %(values)s.", values=", ".join(PROCEDURE_KINDS)))
+    if not await Unit.filter(id=data["unit_id"], site_id=site.id).exists():
+        raise invalid("unit_id", _("No unit %(id)s at this site.", id=data["unit_id"]))
+    deposit = 0
+    if data["kind"] == "renovation":
+        deposit = to_minor(data.get("deposit") or setting(site, "renovation_deposit"), site, "deposit")
+        if deposit < 0:
+            raise invalid("deposit", _("A deposit cannot be negative."))
+    async with in_transaction():
+        procedure = await Procedure.create(site_id=site.id, unit_id=data["unit_id"], kind=data["kind"],
+                                           applicant=data.get("applicant") or "", steps=default_steps(data["kind"]),
+                                           deposit_minor=deposit)
+        await audit.record("resident.procedure.create", actor=actor, site_id=site.id, object_type="resident.procedure",
+                           object_id=procedure.id, after={"kind": procedure.kind, "unit_id": procedure.unit_id},
+                           client_address=client_address)
+    return procedure
+
+
+def _open(procedure: Procedure) -> None:
+    if procedure.status in ("completed", "archived"):
+        raise Problem(409, _("This procedure is %(status)s.", status=procedure.status))
+
+
+async def complete_step(procedure: Procedure, key: str, version: int, actor: User, client_address: str = "") -> Procedure:
+    _open(procedure)
+    if version != procedure.version:
+        raise Problem(409, _("Someone changed this procedure since you read it. Reload and try again."),
+                      current={"id": procedure.id, "version": procedure.version})
+    steps = [dict(step) for step in procedure.steps]
+    step = next((s for s in steps if s["key"] == key), None)
+    if step is None:
+        raise invalid("step", _("No step %(key)s in this procedure.", key=key))
+    if step["required_document"] and not await ProcedureDocument.filter(procedure_id=procedure.id, step=key).exists():
+        raise Problem(409, _("Upload the document for this step first."), rule="resident.procedure.document_required")
+    step.update(done=True, done_by=actor.id, done_at=rfc3339(utcnow()))
+    return await _change(procedure, "step", actor, client_address, steps=steps)
+
+
+async def approve(procedure: Procedure, version: int, actor: User, client_address: str = "") -> Procedure:
+    if procedure.status != "open":
+        raise Problem(409, _("Only an open procedure can be approved."))
+    if version != procedure.version:
+        raise Problem(409, _("Someone changed this procedure since you read it. Reload and try again."),
+                      current={"id": procedure.id, "version": procedure.version})
+    missing = [s["label"] for s in procedure.steps if s["required_document"] and not s["done"]]
+    if missing:
+        raise Problem(409, _("Still missing: %(steps)s.", steps=", ".join(missing)))
+    return await _change(procedure, "approve", actor, client_address, status="approved", approved_by_id=actor.id,
+                         approved_at=utcnow())
+
+
+async def complete(procedure: Procedure, version: int, actor: User, refund: str | None = None,
+                   client_address: str = "") -> Procedure:
+    if procedure.status != "approved":
+        raise Problem(409, _("A procedure completes only after its approval."))
+    if version != procedure.version:
+        raise Problem(409, _("Someone changed this procedure since you read it. Reload and try again."),
+                      current={"id": procedure.id, "version": procedure.version})
+    open_steps = [s["label"] for s in procedure.steps if not s["done"]]
+    if open_steps:
+        raise Problem(409, _("Still missing: %(steps)s.", steps=", ".join(open_steps)))
+    site = await Site.get(id=procedure.site_id)
+    refunded = to_minor(refund, site, "refund") if refund else procedure.deposit_minor
+    if refunded < 0 or refunded > procedure.deposit_minor:
+        raise invalid("refund", _("The refund is between 0 and the deposit (%(deposit)s).",
+                                  deposit=money(procedure.deposit_minor, site)))
+    return await _change(procedure, "complete", actor, client_address, status="completed",
+                         deposit_refunded_minor=refunded)
+
+
+def sniff(content: bytes) -> str | None:
+    for content_type, signatures in SIGNATURES.items():
+        if content.startswith(signatures):
+            return content_type
+    return None
+
+
+async def add_document(procedure: Procedure, step: str, filename: str, content: bytes, folder: Path, actor: User,
+                       client_address: str = "") -> ProcedureDocument:
+    _open(procedure)
+    if step and step not in {s["key"] for s in procedure.steps}:
+        raise invalid("step", _("No step %(key)s in this procedure.", key=step))
+    if not content:
+        raise invalid("file", _("The file is empty."))
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise invalid("file", _("The file is larger than %(size)s MB.", size=MAX_UPLOAD_BYTES // (1024 * 1024)))
+    content_type = sniff(content)
+    if content_type is None:
+        raise invalid("file", _("Only PDF, PNG and JPEG files are accepted."))
+    name = f"{procedure.site_id}/{procedure.id}/{uuid.uuid4().hex}{EXTENSIONS[content_type]}"
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    try:
+        async with in_transaction():
+            document = await ProcedureDocument.create(procedure=procedure, step=step, filename=Path(filename).name[:200] or name,
+                                                      content_type=content_type, size=len(content), stored_as=name,
+                                                      uploaded_by=actor)
+            await audit.record("resident.procedure.document", actor=actor, site_id=procedure.site_id,
+                               object_type="resident.procedure", object_id=procedure.id,
+                               after={"document": document.filename, "step": step}, client_address=client_address)
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+async def bundle(procedure: Procedure, site: Site, folder: Path) -> bytes:
+    """The archived bundle: a ZIP with the procedure's record and every document."""
+    buffer = io.BytesIO()
+    record = await procedure_out(procedure, site)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("procedure.json", json.dumps(record, ensure_ascii=False, indent=2))
+        for document in await ProcedureDocument.filter(procedure_id=procedure.id).order_by("id"):
+            path = folder / document.stored_as
+            if path.exists():
+                archive.write(path, f"documents/{document.id}-{document.filename}")
+    return buffer.getvalue()

@@ -1,0 +1,269 @@
+"""Cases and their closed loop: intake, escalation, duplicates, reply, revisit, reopen, close.
+
+Each case is a kernel task of type ``resident.<kind>``; the kernel owns states and SLA,
+this module owns the rules a property office adds (escalation, the revisit loop).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import rfc3339, utcnow
+from core.entities.models import Party, Site, Unit
+from core.events import LiveEvent
+from core.i18n import gettext as _
+from core.identity.models import User
+from core.tasks.models import Task
+from core.web.problems import Problem, invalid
+from plugins.resident.common import first_with_role, setting
+from plugins.resident.models import CASE_KINDS, Case, Household, Revisit
+
+#: The rule a complaint must pass before it closes (named in the 409).
+RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
+#: Set by on_app_started: the kernel the hooks use (hooks do not get the app).
+KERNEL: dict[str, Any] = {}
+
+
+def case_out(case: Case, task: Task | None = None, **extra: Any) -> dict[str, Any]:
+    task = task or getattr(case, "task", None)
+    out = {
+        "id": case.id, "task_id": case.task_id, "kind": case.kind, "channel": case.channel,
+        "category": case.category, "severity": case.severity, "unit_id": case.unit_id, "party_id": case.party_id,
+        "title": case.title, "reply": case.reply, "reply_due_at": rfc3339(case.reply_due_at),
+        "replied_at": rfc3339(case.replied_at), "satisfied": case.satisfied, "reopen_count": case.reopen_count,
+        "escalated_to": case.escalated_to or None, "merged_into_id": case.merged_into_id,
+        "created_at": rfc3339(case.created_at),
+    }
+    if isinstance(task, Task):
+        out.update(status=task.status, assignee_id=task.assignee_id, due_at=rfc3339(task.due_at),
+                   overdue=task.overdue, priority=task.priority, version=task.version)
+    out.update(extra)
+    return out
+
+
+def revisit_out(revisit: Revisit) -> dict[str, Any]:
+    return {
+        "id": revisit.id, "unit_id": revisit.unit_id, "case_id": revisit.case_id, "campaign_id": revisit.campaign_id,
+        "agent_id": revisit.agent_id, "status": revisit.status, "method": revisit.method or None,
+        "reached": revisit.reached, "satisfied": revisit.satisfied, "score": revisit.score,
+        "evaluation": revisit.evaluation, "suggestions": revisit.suggestions, "notes": revisit.notes,
+        "done_at": rfc3339(revisit.done_at), "created_at": rfc3339(revisit.created_at),
+    }
+
+
+async def publish(site_id: int, name: str, data: dict, permission: str = "resident.case.read") -> None:
+    kernel = KERNEL.get("kernel")
+    if kernel is not None:
+        await kernel.bus.publish(LiveEvent(site_id=site_id, name=name, data=data, permission=permission))
+
+
+async def find_duplicates(site: Site, unit_id: int, category: str, exclude_id: int | None = None) -> list[int]:
+    """Open cases on the same unit and category within the site's duplicate window."""
+    if not category:
+        return []
+    since = utcnow() - dt.timedelta(hours=int(setting(site, "duplicate_window_hours")))
+    query = Case.filter(site_id=site.id, unit_id=unit_id, category=category, created_at__gte=since,
+                        merged_into_id=None, task__is_open=True)
+    if exclude_id is not None:
+        query = query.exclude(id=exclude_id)
+    return list(await query.order_by("id").values_list("id", flat=True))
+
+
+async def _escalate(kernel, task: Task, to_role: str, reason: str, actor: User | None) -> User | None:
+    """Give the case's task to the first active member holding ``to_role``, urgently."""
+    target = await first_with_role(task.site_id, to_role)
+    if target is None:
+        return None
+    if task.assignee_id != target.id:
+        await task.refresh_from_db()
+        task = await kernel.assign(task, target.id, False, task.version, actor)
+    await Task.filter(id=task.id).update(priority="urgent")
+    await Case.filter(task_id=task.id).update(escalated_to=to_role)
+    await kernel.comment(task, reason, actor or target, kind="escalated")
+    await publish(task.site_id, "resident.case.escalated", {"task_id": task.id, "to": to_role,
+                                                            "assignee_id": target.id})
+    return target
+
+
+async def create_case(kernel, site: Site, actor: User, data: dict[str, Any], client_address: str = "") -> tuple[Case, list[int]]:
+    kind = data["kind"]
+    if kind not in CASE_KINDS:
+        raise invalid("kind", _("Use one of: %(values)s.", values=", ".join(CASE_KINDS)))
+    unit = await Unit.get_or_none(id=data["unit_id"], site_id=site.id)
+    if unit is None:
+        raise invalid("unit_id", _("No unit %(id)s at this site.", id=data["unit_id"]))
+    party_id = data.get("party_id")
+    if party_id is not None and not await Party.filter(id=party_id, site_id=site.id).exists():
+        raise invalid("party_id", _("No party %(id)s at this site.", id=party_id))
+    household = await Household.get_or_none(unit_id=unit.id)
+    severity = data.get("severity") or "normal"
+    reasons = []
+    if kind == "complaint" and severity == "major":
+        reasons.append(_("A major complaint goes to the supervisor at once."))
+    if household is not None and household.important:
+        reasons.append(_("An important owner's case goes to the supervisor at once."))
+    supervisor = await first_with_role(site.id, "supervisor") if reasons else None
+    now = utcnow()
+    reply_minutes = int(setting(site, "reply_minutes").get(kind, 24 * 60))
+    category = (data.get("category") or "").strip()
+    duplicates = await find_duplicates(site, unit.id, category)
+    async with in_transaction():
+        assign: dict[str, Any] = {"assignee_id": supervisor.id} if supervisor else {"assign": "balanced"}
+        try:
+            task = await kernel.create(
+                site, actor, type=f"resident.{kind}", title=data["title"], description=data.get("description") or "",
+                priority="urgent" if reasons else ("high" if severity == "major" else "normal"), unit_id=unit.id,
+                party_id=party_id, client_address=client_address, **assign)
+        except Problem as problem:
+            if problem.status != 409 or "assign" not in assign:
+                raise
+            task = await kernel.create(  # nobody holds the role: the case waits in the queue
+                site, actor, type=f"resident.{kind}", title=data["title"], description=data.get("description") or "",
+                priority="high" if severity == "major" else "normal", unit_id=unit.id, party_id=party_id,
+                client_address=client_address)
+        case = await Case.create(site_id=site.id, task=task, unit_id=unit.id, party_id=party_id, kind=kind,
+                                 channel=data["channel"], category=category, severity=severity, title=data["title"],
+                                 reply_due_at=now + dt.timedelta(minutes=reply_minutes),
+                                 escalated_to="supervisor" if supervisor else "")
+        if supervisor:
+            await kernel.comment(task, " ".join(reasons), actor, kind="escalated")
+        await audit.record("resident.case.create", actor=actor, site_id=site.id, object_type="resident.case",
+                           object_id=case.id, after=case_out(case, task, duplicates=duplicates),
+                           client_address=client_address)
+    await publish(site.id, "resident.case.created", case_out(case, task))
+    return case, duplicates
+
+
+async def load_task(case: Case) -> Task:
+    return await Task.get(id=case.task_id)
+
+
+async def merge_case(kernel, case: Case, into: Case, actor: User, client_address: str = "") -> Case:
+    if case.id == into.id:
+        raise invalid("into_id", _("A case cannot be merged into itself."))
+    if into.site_id != case.site_id:
+        raise invalid("into_id", _("No case %(id)s at this site.", id=into.id))
+    task, target = await load_task(case), await load_task(into)
+    if case.merged_into_id or not task.is_open:
+        raise Problem(409, _("Only an open case can be merged."))
+    if not target.is_open:
+        raise Problem(409, _("Merge into an open case."))
+    async with in_transaction():
+        await kernel.transition(task, "cancelled", task.version, actor,
+                                note=_("Merged into case %(id)s.", id=into.id), may_work_any=True,
+                                client_address=client_address)
+        case.merged_into_id = into.id
+        await case.save(update_fields=["merged_into_id"])
+        await kernel.comment(target, _("Case %(id)s (%(title)s) was merged into this one.", id=case.id, title=case.title),
+                             actor, kind="merged", client_address=client_address)
+        await audit.record("resident.case.merge", actor=actor, site_id=case.site_id, object_type="resident.case",
+                           object_id=case.id, after={"merged_into_id": into.id}, client_address=client_address)
+    return case
+
+
+async def reply(kernel, case: Case, message: str, actor: User, client_address: str = "") -> Case:
+    """Record the answer given to the resident; the first one is the first response."""
+    message = message.strip()
+    if not message:
+        raise invalid("message", _("Write the reply given to the resident."))
+    task = await load_task(case)
+    if not task.is_open and task.status != "resolved":
+        raise Problem(409, _("This case is %(status)s; it takes no more replies.", status=task.status))
+    async with in_transaction():
+        await kernel.comment(task, message, actor, kind="replied", client_address=client_address)
+        now = utcnow()
+        changes = {"reply": message}
+        if case.replied_at is None:
+            changes["replied_at"] = now
+        await Case.filter(id=case.id).update(**changes)
+        if task.status == "open":
+            await kernel.transition(task, "in_progress", task.version, actor, note=_("Replied to the resident."),
+                                    may_work_any=True, client_address=client_address)
+        await audit.record("resident.case.reply", actor=actor, site_id=case.site_id, object_type="resident.case",
+                           object_id=case.id, note=message[:500], client_address=client_address)
+    await case.refresh_from_db()
+    await publish(case.site_id, "resident.case.replied", case_out(case))
+    return case
+
+
+def check_revisit_fields(data: dict[str, Any]) -> None:
+    if data.get("reached") and data.get("satisfied") is None:
+        raise invalid("satisfied", _("Say whether the resident was satisfied."))
+    score = data.get("score")
+    if score is not None and not 1 <= int(score) <= 5:
+        raise invalid("score", _("A score from 1 to 5."))
+
+
+async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: User, client_address: str = "") -> None:
+    """A satisfied revisit lets a complaint close; an unsatisfied one reopens and escalates."""
+    if not revisit.reached:
+        return
+    if revisit.satisfied:
+        await Case.filter(id=case.id).update(satisfied=True)
+        return
+    task = await load_task(case)
+    if task.status in ("resolved", "closed") and "in_progress" in kernel.type_of(task.type).workflow.allowed(task.status):
+        await kernel.transition(task, "in_progress", task.version, actor, may_work_any=True,
+                                note=_("Reopened: the resident was not satisfied at the revisit."),
+                                client_address=client_address)
+        await case.refresh_from_db()
+        if case.escalated_to != "manager":
+            await _escalate(kernel, task, "supervisor",
+                            _("Reopened after an unsatisfied revisit: escalated to the supervisor."), actor)
+
+
+async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: User, client_address: str = "") -> Revisit:
+    task = await load_task(case)
+    if task.status != "resolved":
+        raise Problem(409, _("A revisit is recorded once the case is resolved; this one is %(status)s.",
+                             status=task.status), rule="resident.revisit.after_resolved")
+    check_revisit_fields(data)
+    now = utcnow()
+    async with in_transaction():
+        revisit = await Revisit.create(
+            site_id=case.site_id, unit_id=case.unit_id, case=case, agent=actor, status="done", method=data["method"],
+            reached=bool(data["reached"]), satisfied=data.get("satisfied") if data["reached"] else None,
+            score=data.get("score"), evaluation=data.get("comments") or data.get("evaluation") or "",
+            suggestions=data.get("suggestions") or "", notes=data.get("notes") or "", done_at=now)
+        await audit.record("resident.revisit.record", actor=actor, site_id=case.site_id, object_type="resident.revisit",
+                           object_id=revisit.id, after=revisit_out(revisit), client_address=client_address)
+        await kernel.comment(task, _("Revisit by %(method)s: %(result)s", method=revisit.method, result=(
+            _("satisfied") if revisit.satisfied else _("not satisfied") if revisit.reached else _("not reached"))),
+            actor, kind="revisited", client_address=client_address)
+        await apply_revisit_to_case(kernel, case, revisit, actor, client_address)
+    await publish(case.site_id, "resident.revisit.recorded", revisit_out(revisit))
+    return revisit
+
+
+# --- hooks ------------------------------------------------------------------------------
+
+
+async def guard(task: Task, to_status: str) -> str | None:
+    if task.type != "resident.complaint" or to_status != "closed":
+        return None
+    case = await Case.get_or_none(task_id=task.id)
+    if case is None or case.satisfied:
+        return None
+    return _("Rule %(rule)s: a complaint closes only after a revisit in which the resident was satisfied.",
+             rule=RULE_REVISIT_BEFORE_CLOSE)
+
+
+async def on_reopened(task: Task, actor_id: int | None) -> None:
+    """Every reopening counts; past the site's limit the manager gets the case."""
+    kernel = KERNEL.get("kernel")
+    case = await Case.get_or_none(task_id=task.id)
+    if case is None or kernel is None:
+        return
+    site = await Site.get(id=task.site_id)
+    case.reopen_count += 1
+    case.satisfied = False
+    await case.save(update_fields=["reopen_count", "satisfied"])
+    actor = await User.get_or_none(id=actor_id) if actor_id else None
+    limit = int(setting(site, "max_reopens"))
+    if case.reopen_count > limit:
+        await _escalate(kernel, task, "manager", _("Reopened %(count)s times (more than %(limit)s): escalated to the manager.",
+                                                   count=case.reopen_count, limit=limit), actor)
