@@ -1,0 +1,308 @@
+"""JSON routes of the cashier: /api/v1/sites/{site}/cashier/..."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.clock import utcnow
+from core.web.access import current_site, get_in_site, site_query
+from core.web.api import api_route
+from core.web.pagination import paginate
+from core.web.problems import Problem, invalid
+from core.i18n import gettext as _
+from plugins.cashier import flags, money, reports, services
+from plugins.cashier.models import Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
+from plugins.cashier.schemas import (CloseIn, DailyQuery, DecisionIn, DepositIn, EntryIn, Out, OverShortQuery,
+                                     PageQuery, RegisterIn, ReportQuery, ReverseIn, ReviewIn, SettlementIn, ShiftIn,
+                                     ShiftQuery)
+
+PREFIX = "/api/v1/sites/{site}/cashier"
+REVENUE = "cashier.revenue.read"
+
+
+def who(request: Request) -> services.Actor:
+    return services.Actor(request.state.user, request.state.client_address, set(request.state.permissions))
+
+
+def sees_revenue(request: Request, shift: Shift) -> bool:
+    """Revenue figures: the shift's own cashier once it is closed; supervisors and managers always."""
+    if REVENUE in request.state.permissions:
+        return True
+    return shift.cashier_id == request.state.user.id and shift.status != "open"
+
+
+def show_shift(request: Request, shift: Shift) -> dict:
+    site = current_site(request)
+    return services.shift_out(shift, site, show_revenue=sees_revenue(request, shift))
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    return key.strip()[:200] if key else None
+
+
+async def _shift(request: Request) -> Shift:
+    return await get_in_site(request, Shift, request.path_params["id"], "shift")
+
+
+async def _entry(request: Request) -> Entry:
+    return await get_in_site(request, Entry, request.path_params["id"], "transaction")
+
+
+# --- Denominations and registers -----------------------------------------------------------
+
+
+async def denominations(request: Request) -> list[str]:
+    """The site's notes and coins, largest first."""
+    site = current_site(request)
+    return [money.denomination_label(minor, site.currency) for minor in money.site_denominations(site)]
+
+
+def register_out(register: Register) -> dict:
+    return {"id": register.id, "name": register.name, "active": register.active, "version": register.version}
+
+
+async def list_registers(request: Request) -> Out:
+    registers = await site_query(request, Register).order_by("name")
+    return {"items": [register_out(r) for r in registers], "next_cursor": None}
+
+
+async def create_register(request: Request, body: RegisterIn) -> Out:
+    """Add a register (till) to the site."""
+    return register_out(await services.create_register(current_site(request), body.name, who(request)))
+
+
+# --- Shifts --------------------------------------------------------------------------------
+
+
+async def list_shifts(request: Request, query: ShiftQuery) -> Out:
+    """Shifts, newest first; revenue figures only for those who may see them."""
+    shifts = site_query(request, Shift)
+    for name in ("status", "register_id", "cashier_id"):
+        if getattr(query, name) is not None:
+            shifts = shifts.filter(**{name: getattr(query, name)})
+    return await paginate(shifts, query, lambda shift: show_shift(request, shift), descending=True)
+
+
+async def open_shift(request: Request, body: ShiftIn) -> Out:
+    """Open a shift on a register with the float counted by denomination."""
+    site = current_site(request)
+    register = await site_query(request, Register).get_or_none(id=body.register_id)
+    if register is None:
+        raise invalid("register_id", _("No register %(id)s here.", id=body.register_id))
+    shift = await services.open_shift(site, register, who(request), body.opening_count)
+    if shift.float_flagged:
+        await flags.shift_needs_review(request, site, shift, register.name)
+    await flags.publish(request, site.id, "cashier.shift.changed", {"id": shift.id, "status": shift.status})
+    await shift.refresh_from_db()
+    return show_shift(request, shift)
+
+
+async def get_shift(request: Request) -> Out:
+    shift = await _shift(request)
+    data = show_shift(request, shift)
+    if shift.status == "open" and REVENUE in request.state.permissions and shift.cashier_id != request.state.user.id:
+        data["expected_cash"] = money.format_money(await services.expected_cash(shift), current_site(request).currency)
+    return data
+
+
+async def close_shift(request: Request, body: CloseIn) -> Out:
+    """Blind close: counted drawer and float left in; expected, difference and takings out."""
+    site = current_site(request)
+    shift = await services.close_shift(site, await _shift(request), who(request), body.counted, body.float_left,
+                                       body.version)
+    if shift.status == "pending_review":
+        register = await Register.get(id=shift.register_id)
+        await flags.shift_needs_review(request, site, shift, register.name)
+        await shift.refresh_from_db()
+    await flags.publish(request, site.id, "cashier.shift.changed", {"id": shift.id, "status": shift.status})
+    data = services.shift_out(shift, site, show_revenue=True)
+    return data
+
+
+async def review_shift(request: Request, body: ReviewIn) -> Out:
+    """A supervisor (not the shift's cashier) reviews a shift closed with a difference."""
+    site = current_site(request)
+    shift = await services.review_shift(site, await _shift(request), who(request), body.note, body.version)
+    await flags.shift_reviewed(request, shift)
+    await flags.publish(request, site.id, "cashier.shift.changed", {"id": shift.id, "status": shift.status})
+    return services.shift_out(shift, site, show_revenue=True)
+
+
+async def shift_report(request: Request, query: ReportQuery):
+    """The shift report: totals by method, every entry, counts, over/short, float, deposits."""
+    site, shift = current_site(request), await _shift(request)
+    if not sees_revenue(request, shift):
+        raise Problem(403, _("Revenue figures of this shift are not yours to see."))
+    report = await reports.shift_report(site, shift)
+    filename = f"shift-{shift.id}"
+    if query.format == "csv":
+        return Response("\ufeff" + reports.report_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    if query.format == "xlsx":
+        return Response(reports.report_xlsx(report),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    return report
+
+
+# --- Ledger --------------------------------------------------------------------------------
+
+
+async def _entry_response(request: Request, entry: Entry, created: bool) -> dict:
+    site = current_site(request)
+    approval = await Approval.get_or_none(entry_id=entry.reverses_id or entry.id)
+    if created and entry.needs_approval and not entry.is_reversal:
+        await flags.refund_waits(request, site, entry)
+    if created:
+        await flags.publish(request, site.id, "cashier.entry.posted", {"id": entry.id, "shift_id": entry.shift_id})
+    return services.entry_out(entry, site, approval.status if approval else None)
+
+
+async def list_transactions(request: Request, query: PageQuery) -> Out:
+    shift = await _shift(request)
+    if shift.cashier_id != request.state.user.id and REVENUE not in request.state.permissions:
+        raise Problem(403, _("Revenue figures of this shift are not yours to see."))
+    site = current_site(request)
+    statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
+    return await paginate(site_query(request, Entry).filter(shift_id=shift.id), query,
+                          lambda e: services.entry_out(e, site, statuses.get(e.reverses_id or e.id)))
+
+
+async def post_transaction(request: Request, body: EntryIn) -> Out:
+    """Append a sale, refund, paid-in or paid-out (Idempotency-Key required)."""
+    entry, created = await services.post_entry(current_site(request), await _shift(request), who(request),
+                                               key=idempotency_key(request), **body.model_dump())
+    return await _entry_response(request, entry, created)
+
+
+async def get_transaction(request: Request) -> Out:
+    entry = await _entry(request)
+    shift = await Shift.get(id=entry.shift_id)
+    if shift.cashier_id != request.state.user.id and REVENUE not in request.state.permissions:
+        raise Problem(403, _("Revenue figures of this shift are not yours to see."))
+    approval = await Approval.get_or_none(entry_id=entry.reverses_id or entry.id)
+    return services.entry_out(entry, current_site(request), approval.status if approval else None)
+
+
+async def reverse_transaction(request: Request, body: ReverseIn) -> Out:
+    """A new entry that cancels the first, linked to it, with the reason."""
+    entry, created = await services.reverse_entry(current_site(request), await _entry(request), who(request),
+                                                  body.reason, key=idempotency_key(request))
+    return await _entry_response(request, entry, created)
+
+
+async def decide_transaction(request: Request, body: DecisionIn) -> Out:
+    """A supervisor approves or rejects a refund that waits; only an approved one counts."""
+    approval = await services.decide_refund(current_site(request), await _entry(request), who(request), body.approve,
+                                            body.note, body.version)
+    await flags.refund_decided(request, approval)
+    return services.approval_out(approval)
+
+
+# --- Differences, deposits, reports --------------------------------------------------------
+
+
+async def over_short(request: Request, query: OverShortQuery) -> Out:
+    """Overages handed in and shortages owed, per cashier; totals kept apart."""
+    if REVENUE not in request.state.permissions:
+        if query.cashier_id not in (None, request.state.user.id):
+            raise Problem(403, _("Only supervisors see other cashiers' differences."))
+        query.cashier_id = request.state.user.id
+    return await reports.over_short(current_site(request), query.cashier_id)
+
+
+async def settle(request: Request, body: SettlementIn) -> Out:
+    """Record a payment towards a shortage the cashier owes."""
+    site = current_site(request)
+    difference = await get_in_site(request, Difference, request.path_params["id"], "difference")
+    settlement = await services.settle_shortage(site, difference, who(request), body.amount, body.method, body.note)
+    await difference.refresh_from_db()
+    return {"id": settlement.id, "difference": reports.difference_out(difference, site),
+            "amount": money.format_money(settlement.amount, site.currency), "method": settlement.method}
+
+
+async def deposit_out(deposit: Deposit, site) -> dict:
+    from core.clock import rfc3339
+    from core.identity.models import User
+
+    links = await DepositShift.filter(deposit_id=deposit.id).order_by("shift_id")
+    people = {u.id: u for u in await User.filter(id__in=[deposit.created_by_id, deposit.witness_id])}
+    return {"id": deposit.id, "bag_number": deposit.bag_number, "amount": money.format_money(deposit.amount, site.currency),
+            "count": money.count_out(deposit.count, site.currency), "shift_ids": [link.shift_id for link in links],
+            "created_by": people[deposit.created_by_id].username, "witness": people[deposit.witness_id].username,
+            "created_at": rfc3339(deposit.created_at), "witnessed_at": rfc3339(deposit.witnessed_at)}
+
+
+async def create_deposit(request: Request, body: DepositIn) -> Out:
+    """Put closed shifts' takings in a numbered bag, counted and witnessed."""
+    site = current_site(request)
+    deposit = await services.create_deposit(site, who(request), **body.model_dump())
+    await flags.publish(request, site.id, "cashier.deposit.created", {"id": deposit.id})
+    return await deposit_out(deposit, site)
+
+
+async def list_deposits(request: Request, query: PageQuery) -> Out:
+    site = current_site(request)
+    page = await paginate(site_query(request, Deposit), query, lambda d: d, descending=True)
+    page["items"] = [await deposit_out(d, site) for d in page["items"]]
+    return page
+
+
+async def get_deposit(request: Request) -> Out:
+    return await deposit_out(await get_in_site(request, Deposit, request.path_params["id"], "deposit"),
+                             current_site(request))
+
+
+async def daily(request: Request, query: DailyQuery) -> Out:
+    """The site's day: shifts closed, net by method, takings, over/short, deposits."""
+    site = current_site(request)
+    if query.date is None:
+        from zoneinfo import ZoneInfo
+
+        query.date = utcnow().astimezone(ZoneInfo(site.timezone)).date()
+    return await reports.daily_summary(site, query.date)
+
+
+async def reconciliation(request: Request) -> Out:
+    """Recompute every closed shift from its ledger; list mismatches."""
+    return await reports.reconcile(current_site(request))
+
+
+def routes():
+    money_post = dict(method="POST", idempotency_required=True, status_code=201, tags=["cashier"])
+    read = dict(permission="cashier.shift.read", tags=["cashier"])
+    return [
+        api_route(f"{PREFIX}/denominations", denominations, response=list[str], **read),
+        api_route(f"{PREFIX}/registers", list_registers, response=Out, **read),
+        api_route(f"{PREFIX}/registers", create_register, method="POST", permission="cashier.register.manage",
+                  body=RegisterIn, response=Out, status_code=201, tags=["cashier"]),
+        api_route(f"{PREFIX}/shifts", list_shifts, query=ShiftQuery, response=Out, **read),
+        api_route(f"{PREFIX}/shifts", open_shift, permission="cashier.shift.work", body=ShiftIn, response=Out,
+                  **money_post),
+        api_route(f"{PREFIX}/shifts/{{id:int}}", get_shift, response=Out, **read),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/transactions", list_transactions, query=PageQuery, response=Out, **read),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/transactions", post_transaction, permission="cashier.shift.work",
+                  body=EntryIn, response=Out, **money_post),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/close", close_shift, permission="cashier.shift.work", body=CloseIn,
+                  response=Out, **{**money_post, "status_code": 200}),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/review", review_shift, method="POST",
+                  permission="cashier.shift.review", body=ReviewIn, response=Out, tags=["cashier"]),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/report", shift_report, query=ReportQuery, response=Out, **read),
+        api_route(f"{PREFIX}/transactions/{{id:int}}", get_transaction, response=Out, **read),
+        api_route(f"{PREFIX}/transactions/{{id:int}}/reverse", reverse_transaction, permission="cashier.shift.work",
+                  body=ReverseIn, response=Out, **money_post),
+        api_route(f"{PREFIX}/transactions/{{id:int}}/decision", decide_transaction, method="POST",
+                  permission="cashier.shift.review", body=DecisionIn, response=Out, tags=["cashier"]),
+        api_route(f"{PREFIX}/over-short", over_short, query=OverShortQuery, response=Out, **read),
+        api_route(f"{PREFIX}/differences/{{id:int}}/settlements", settle, permission="cashier.shift.review",
+                  body=SettlementIn, response=Out, **money_post),
+        api_route(f"{PREFIX}/deposits", list_deposits, query=PageQuery, response=Out, permission=REVENUE,
+                  tags=["cashier"]),
+        api_route(f"{PREFIX}/deposits", create_deposit, permission="cashier.deposit.create", body=DepositIn,
+                  response=Out, **money_post),
+        api_route(f"{PREFIX}/deposits/{{id:int}}", get_deposit, response=Out, permission=REVENUE, tags=["cashier"]),
+        api_route(f"{PREFIX}/daily", daily, query=DailyQuery, response=Out, permission=REVENUE, tags=["cashier"]),
+        api_route(f"{PREFIX}/reconciliation", reconciliation, response=Out, permission=REVENUE, tags=["cashier"]),
+    ]

@@ -1,0 +1,5 @@
+"""Demo registers and shifts at lotus."""
+
+
+async def load(demo):
+    return None

@@ -1,0 +1,162 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('cashier', '0001_initial'), ('core', '0005_task_list_indexes')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='Deposit',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('core.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='cashier_deposits', on_delete=OnDelete.RESTRICT)),
+                ('bag_number', fields.CharField(max_length=40)),
+                ('count', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('amount', fields.BigIntField()),
+                ('created_by', fields.ForeignKeyField('core.User', source_field='created_by_id', db_constraint=True, to_field='id', related_name='cashier_deposits', on_delete=OnDelete.RESTRICT)),
+                ('witness', fields.ForeignKeyField('core.User', source_field='witness_id', db_constraint=True, to_field='id', related_name='cashier_witnessed', on_delete=OnDelete.RESTRICT)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('witnessed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'cashier_deposit', 'app': 'cashier', 'unique_together': (('site', 'bag_number'),), 'pk_attr': 'id', 'table_description': "A numbered deposit bag (交款袋) holding one or more shifts' takings, witnessed."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Register',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('core.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='cashier_registers', on_delete=OnDelete.RESTRICT)),
+                ('name', fields.CharField(max_length=100)),
+                ('active', fields.BooleanField(default=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('version', fields.IntField(default=1)),
+            ],
+            options={'table': 'cashier_register', 'app': 'cashier', 'unique_together': (('site', 'name'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Shift',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('core.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='cashier_shifts', on_delete=OnDelete.RESTRICT)),
+                ('register', fields.ForeignKeyField('cashier.Register', source_field='register_id', db_constraint=True, to_field='id', related_name='shifts', on_delete=OnDelete.RESTRICT)),
+                ('cashier', fields.ForeignKeyField('core.User', source_field='cashier_id', db_constraint=True, to_field='id', related_name='cashier_shifts', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharField(default='open', db_index=True, description='open, pending_review (closed with a difference, waiting for a supervisor), closed', max_length=20)),
+                ('open_register_id', fields.IntField(null=True, unique=True, description='Set to the register while the shift is open: a unique column, so two open shifts')),
+                ('open_cashier_id', fields.IntField(null=True, unique=True, description='Set to the cashier while the shift is open (one open shift per cashier).')),
+                ('previous', fields.ForeignKeyField('cashier.Shift', source_field='previous_id', null=True, db_constraint=True, to_field='id', related_name='next_shifts', on_delete=OnDelete.RESTRICT)),
+                ('opened_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('opening_count', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('opening_float', fields.BigIntField(default=0, description='What the incoming cashier counted in the drawer (minor units).')),
+                ('float_received', fields.BigIntField(default=0, description='What the previous shift of the register left (minor units).')),
+                ('float_difference', fields.BigIntField(default=0, description='opening_float minus float_received')),
+                ('float_flagged', fields.BooleanField(default=False)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('counted', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('counted_cash', fields.BigIntField(null=True)),
+                ('float_left', fields.BigIntField(null=True)),
+                ('float_left_count', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('expected_cash', fields.BigIntField(null=True)),
+                ('difference', fields.BigIntField(null=True)),
+                ('overage', fields.BigIntField(null=True)),
+                ('shortage', fields.BigIntField(null=True)),
+                ('takings', fields.BigIntField(null=True)),
+                ('reviewed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('reviewed_by', fields.ForeignKeyField('core.User', source_field='reviewed_by_id', null=True, db_constraint=True, to_field='id', related_name='cashier_reviews', on_delete=OnDelete.RESTRICT)),
+                ('review_note', fields.TextField(default='', unique=False)),
+                ('review_task_id', fields.IntField(null=True)),
+                ('entry_count', fields.IntField(default=0, description="Ledger entries posted (bumped in each post's transaction: it also serialises")),
+                ('version', fields.IntField(default=1)),
+            ],
+            options={'table': 'cashier_shift', 'app': 'cashier', 'indexes': [Index(fields=['site_id', 'register_id', 'id']), Index(fields=['site_id', 'cashier_id', 'id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='DepositShift',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('deposit', fields.ForeignKeyField('cashier.Deposit', source_field='deposit_id', db_constraint=True, to_field='id', related_name='shift_links', on_delete=OnDelete.RESTRICT)),
+                ('shift', fields.OneToOneField('cashier.Shift', source_field='shift_id', db_constraint=True, to_field='id', related_name='deposit_link', on_delete=OnDelete.RESTRICT)),
+                ('takings', fields.BigIntField()),
+            ],
+            options={'table': 'cashier_deposit_shift', 'app': 'cashier', 'pk_attr': 'id', 'table_description': "A shift's takings in a deposit: each shift goes into exactly one bag."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Difference',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('core.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='cashier_differences', on_delete=OnDelete.RESTRICT)),
+                ('shift', fields.ForeignKeyField('cashier.Shift', source_field='shift_id', db_constraint=True, to_field='id', related_name='differences', on_delete=OnDelete.RESTRICT)),
+                ('cashier', fields.ForeignKeyField('core.User', source_field='cashier_id', db_constraint=True, to_field='id', related_name='cashier_differences', on_delete=OnDelete.RESTRICT)),
+                ('kind', fields.CharField(description='overage or shortage', max_length=10)),
+                ('amount', fields.BigIntField()),
+                ('settled', fields.BigIntField(default=0, description='A shortage: what has been paid back so far.')),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('version', fields.IntField(default=1)),
+            ],
+            options={'table': 'cashier_difference', 'app': 'cashier', 'unique_together': (('shift', 'kind'),), 'pk_attr': 'id', 'table_description': 'An overage handed in (長繳) or a shortage the cashier owes (短補), never netted.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Entry',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('core.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='cashier_entries', on_delete=OnDelete.RESTRICT)),
+                ('shift', fields.ForeignKeyField('cashier.Shift', source_field='shift_id', db_constraint=True, to_field='id', related_name='entries', on_delete=OnDelete.RESTRICT)),
+                ('kind', fields.CharField(max_length=10)),
+                ('method', fields.CharField(max_length=10)),
+                ('amount', fields.BigIntField(description='Always positive (minor units): the kind gives the direction.')),
+                ('reference', fields.CharField(default='', max_length=100)),
+                ('note', fields.CharField(default='', max_length=500)),
+                ('reverses', fields.OneToOneField('cashier.Entry', source_field='reverses_id', null=True, description='The entry this one cancels (a reversal has the same kind, method and amount).', db_constraint=True, to_field='id', related_name='reversed_by', on_delete=OnDelete.RESTRICT)),
+                ('is_reversal', fields.BooleanField(default=False)),
+                ('reason', fields.CharField(default='', max_length=500)),
+                ('needs_approval', fields.BooleanField(default=False, description="A refund above the site's limit counts only once a supervisor approved it.")),
+                ('idempotency_key', fields.CharField(null=True, max_length=200)),
+                ('request_hash', fields.CharField(default='', max_length=64)),
+                ('created_by', fields.ForeignKeyField('core.User', source_field='created_by_id', db_constraint=True, to_field='id', related_name='cashier_entries', on_delete=OnDelete.RESTRICT)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'cashier_entry', 'app': 'cashier', 'unique_together': (('shift', 'idempotency_key'),), 'indexes': [Index(fields=['shift_id', 'id'])], 'pk_attr': 'id', 'table_description': 'One line of the append-only ledger: never updated, never deleted.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Approval',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('core.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='cashier_approvals', on_delete=OnDelete.RESTRICT)),
+                ('entry', fields.OneToOneField('cashier.Entry', source_field='entry_id', db_constraint=True, to_field='id', related_name='approval', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharField(default='pending', description='pending, approved or rejected', max_length=10)),
+                ('note', fields.CharField(default='', max_length=500)),
+                ('decided_by', fields.ForeignKeyField('core.User', source_field='decided_by_id', null=True, db_constraint=True, to_field='id', related_name='cashier_approvals', on_delete=OnDelete.RESTRICT)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('task_id', fields.IntField(null=True)),
+                ('version', fields.IntField(default=1)),
+            ],
+            options={'table': 'cashier_approval', 'app': 'cashier', 'pk_attr': 'id', 'table_description': "A refund above the site's limit waiting for (or given) a supervisor's decision."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Settlement',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('core.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='cashier_settlements', on_delete=OnDelete.RESTRICT)),
+                ('difference', fields.ForeignKeyField('cashier.Difference', source_field='difference_id', db_constraint=True, to_field='id', related_name='settlements', on_delete=OnDelete.RESTRICT)),
+                ('amount', fields.BigIntField()),
+                ('method', fields.CharField(max_length=10)),
+                ('note', fields.CharField(default='', max_length=500)),
+                ('received_by', fields.ForeignKeyField('core.User', source_field='received_by_id', db_constraint=True, to_field='id', related_name='cashier_settlements', on_delete=OnDelete.RESTRICT)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'cashier_settlement', 'app': 'cashier', 'pk_attr': 'id', 'table_description': "A cashier's payment towards a shortage they owe: its own record."},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,5 @@
+"""Pages of the cashier (see pages_*.py)."""
+
+
+def routes():
+    return []

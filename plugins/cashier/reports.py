@@ -1,0 +1,186 @@
+"""Shift report (JSON, CSV, XLSX), over/short history, daily summary, reconciliation."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.clock import rfc3339
+from core.entities.models import Site
+from core.i18n import gettext as _
+from core.identity.models import User
+from plugins.cashier import money
+from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
+from plugins.cashier.services import entry_out, ledger_totals, shift_out
+
+
+async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
+    fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
+    totals = await ledger_totals(shift.id)
+    entries = await Entry.filter(shift_id=shift.id).order_by("id")
+    statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
+    links = await DepositShift.filter(shift_id=shift.id).prefetch_related("deposit")
+    register = await Register.get(id=shift.register_id)
+    cashier = await User.get(id=shift.cashier_id)
+    differences = await Difference.filter(shift_id=shift.id).order_by("id")
+    return {
+        "shift": shift_out(shift, site, show_revenue=True),
+        "register": {"id": register.id, "name": register.name},
+        "cashier": {"id": cashier.id, "username": cashier.username, "display_name": cashier.display_name},
+        "currency": site.currency,
+        "totals_by_method": [
+            {"method": method, **{kind: fmt(totals.by_method.get(method, {}).get(kind, 0)) for kind in KINDS},
+             "net": fmt(totals.net(method))}
+            for method in METHODS],
+        "entries": [entry_out(entry, site, statuses.get(entry.reverses_id or entry.id)) for entry in entries],
+        "opening_count": money.count_out(shift.opening_count, site.currency),
+        "closing_count": money.count_out(shift.counted, site.currency),
+        "expected_cash": fmt(shift.expected_cash) if shift.status != "open" else fmt(shift.opening_float + totals.cash_movement),
+        "counted_cash": fmt(shift.counted_cash),
+        "difference": fmt(shift.difference),
+        "overage": fmt(shift.overage),
+        "shortage": fmt(shift.shortage),
+        "float_received": fmt(shift.float_received),
+        "opening_float": fmt(shift.opening_float),
+        "float_left": fmt(shift.float_left),
+        "takings": fmt(shift.takings),
+        "differences": [difference_out(d, site) for d in differences],
+        "deposits": [{"id": link.deposit.id, "bag_number": link.deposit.bag_number, "takings": fmt(link.takings),
+                      "created_at": rfc3339(link.deposit.created_at)} for link in links],
+    }
+
+
+def difference_out(difference: Difference, site: Site) -> dict[str, Any]:
+    fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
+    return {"id": difference.id, "shift_id": difference.shift_id, "cashier_id": difference.cashier_id,
+            "kind": difference.kind, "amount": fmt(difference.amount),
+            "settled": fmt(difference.settled) if difference.kind == "shortage" else None,
+            "outstanding": fmt(difference.amount - difference.settled) if difference.kind == "shortage" else None,
+            "created_at": rfc3339(difference.created_at), "version": difference.version}
+
+
+def _report_rows(report: dict[str, Any]) -> list[list[Any]]:
+    shift = report["shift"]
+    rows: list[list[Any]] = [
+        [_("Shift"), shift["id"]], [_("Register"), report["register"]["name"]],
+        [_("Cashier"), report["cashier"]["display_name"] or report["cashier"]["username"]],
+        [_("Status"), shift["status"]], [_("Opened"), shift["opened_at"]], [_("Closed"), shift["closed_at"] or ""],
+        [_("Currency"), report["currency"]],
+        [_("Float received"), report["float_received"]], [_("Opening float"), report["opening_float"]],
+        [_("Expected cash"), report["expected_cash"]], [_("Counted cash"), report["counted_cash"] or ""],
+        [_("Difference"), report["difference"] or ""], [_("Overage (handed in)"), report["overage"] or ""],
+        [_("Shortage (owed)"), report["shortage"] or ""], [_("Float left"), report["float_left"] or ""],
+        [_("Takings"), report["takings"] or ""], [],
+        [_("Method"), *[kind for kind in KINDS], _("Net")],
+    ]
+    for line in report["totals_by_method"]:
+        rows.append([line["method"], *[line[kind] for kind in KINDS], line["net"]])
+    rows += [[], [_("Denomination"), _("Opening pieces"), _("Closing pieces")]]
+    for label in sorted(set(report["opening_count"]) | set(report["closing_count"]), key=lambda x: -float(x)):
+        rows.append([label, report["opening_count"].get(label, 0), report["closing_count"].get(label, 0)])
+    rows += [[], [_("Entry"), _("Time"), _("Kind"), _("Method"), _("Amount"), _("Reference"), _("Note"),
+                  _("Reverses"), _("Reason"), _("Approval")]]
+    for entry in report["entries"]:
+        rows.append([entry["id"], entry["created_at"], entry["kind"], entry["method"],
+                     ("-" if entry["is_reversal"] else "") + entry["amount"], entry["reference"], entry["note"],
+                     entry["reverses_id"] or "", entry["reason"], entry["approval_status"] or ""])
+    if report["deposits"]:
+        rows += [[], [_("Deposit bag"), _("Takings"), _("Time")]]
+        rows += [[d["bag_number"], d["takings"], d["created_at"]] for d in report["deposits"]]
+    return rows
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in _report_rows(report):
+        # Cells a spreadsheet would run as a formula are prefixed with a quote.
+        writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "@") else cell
+                         for cell in row])
+    return buffer.getvalue()
+
+
+def report_xlsx(report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Shift %(id)s", id=report["shift"]["id"]))
+    for row in _report_rows(report):
+        sheet.append([f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "@") else cell for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+async def over_short(site: Site, cashier_id: int | None = None) -> dict[str, Any]:
+    """Every overage and shortage, per cashier; totals kept apart, never netted."""
+    query = Difference.filter(site_id=site.id)
+    if cashier_id is not None:
+        query = query.filter(cashier_id=cashier_id)
+    differences = await query.order_by("-id").limit(1000)
+    totals: dict[str, int] = {"overage": 0, "shortage": 0, "outstanding": 0}
+    for difference in differences:
+        totals[difference.kind] += difference.amount
+        if difference.kind == "shortage":
+            totals["outstanding"] += difference.amount - difference.settled
+    return {"items": [difference_out(d, site) for d in differences],
+            "overage_total": money.format_money(totals["overage"], site.currency),
+            "shortage_total": money.format_money(totals["shortage"], site.currency),
+            "shortage_outstanding": money.format_money(totals["outstanding"], site.currency)}
+
+
+async def daily_summary(site: Site, day: dt.date) -> dict[str, Any]:
+    zone = ZoneInfo(site.timezone)
+    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+    end = start + dt.timedelta(days=1)
+    shifts = await Shift.filter(site_id=site.id, closed_at__gte=start, closed_at__lt=end).order_by("id")
+    fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
+    by_method: dict[str, int] = {method: 0 for method in METHODS}
+    sums = {"takings": 0, "overage": 0, "shortage": 0}
+    for shift in shifts:
+        totals = await ledger_totals(shift.id)
+        for method in METHODS:
+            by_method[method] += totals.net(method)
+        for key in sums:
+            sums[key] += getattr(shift, key) or 0
+    deposits = await Deposit.filter(site_id=site.id, created_at__gte=start, created_at__lt=end)
+    return {"date": day.isoformat(), "shifts": len(shifts), "net_by_method": {m: fmt(v) for m, v in by_method.items()},
+            "takings": fmt(sums["takings"]), "overage": fmt(sums["overage"]), "shortage": fmt(sums["shortage"]),
+            "deposited": fmt(sum(d.amount for d in deposits)), "deposits": len(deposits)}
+
+
+async def reconcile(site: Site) -> dict[str, Any]:
+    """Recompute every closed shift from its ledger and counts; report any mismatch."""
+    mismatches = []
+    checked = 0
+    shifts = await Shift.filter(site_id=site.id).exclude(status="open").order_by("id")
+    for shift in shifts:
+        checked += 1
+        problems = []
+        totals = await ledger_totals(shift.id)
+        expected = shift.opening_float + totals.cash_movement
+        if expected != shift.expected_cash:
+            problems.append(_("expected cash %(stored)s, the ledger gives %(computed)s",
+                              stored=money.format_money(shift.expected_cash, site.currency),
+                              computed=money.format_money(expected, site.currency)))
+        if money.count_total(money.loaded_count(shift.counted)) != shift.counted_cash:
+            problems.append(_("the counted cash does not match its count by denomination"))
+        if money.count_total(money.loaded_count(shift.opening_count)) != shift.opening_float:
+            problems.append(_("the opening float does not match its count by denomination"))
+        if (shift.counted_cash or 0) - (shift.expected_cash or 0) != shift.difference:
+            problems.append(_("the difference is not counted minus expected"))
+        if (shift.counted_cash or 0) - (shift.float_left or 0) != shift.takings:
+            problems.append(_("the takings are not counted minus float left"))
+        booked = {d.kind: d.amount for d in await Difference.filter(shift_id=shift.id)}
+        if booked.get("overage", 0) != max(shift.difference or 0, 0) or \
+                booked.get("shortage", 0) != max(-(shift.difference or 0), 0):
+            problems.append(_("the booked overage or shortage does not match the difference"))
+        if totals.entries != shift.entry_count:
+            problems.append(_("%(count)s ledger entries, %(stored)s recorded", count=totals.entries,
+                              stored=shift.entry_count))
+        if problems:
+            mismatches.append({"shift_id": shift.id, "problems": problems})
+    return {"checked": checked, "mismatches": mismatches}
