@@ -1,6 +1,7 @@
 """Hotel: live room status board, housekeeping, handover, stock, damage and hygiene."""
 
 from core import PluginMeta, hookimpl
+from core.i18n import lazy_gettext as _l
 
 meta = PluginMeta(
     name="hotel",
@@ -9,7 +10,116 @@ meta = PluginMeta(
     description="Hotel: live room status board, housekeeping, handover, stock, damage and hygiene",
 )
 
+MANAGERS = ("admin", "manager")
+DESK = ("front_desk",)
+FLOOR = ("housekeeper",)
+SUP = ("supervisor",)
+
 
 @hookimpl
 def register_models():
     return ["plugins.hotel.models"]
+
+
+@hookimpl
+def register_permissions():
+    from core.permissions import Permission
+
+    return [
+        Permission("hotel.room.read", _l("See the room status board"), MANAGERS + SUP + DESK + FLOOR),
+        Permission("hotel.guest.read", _l("See guest names"), MANAGERS + SUP + DESK),
+        Permission("hotel.room.housekeeping", _l("Change rooms' housekeeping status"), MANAGERS + SUP + FLOOR),
+        Permission("hotel.room.inspect", _l("Mark rooms inspected"), MANAGERS + SUP),
+        Permission("hotel.room.service", _l("Take rooms out of and back into service"), MANAGERS + SUP),
+        Permission("hotel.room.check_in", _l("Check guests in and out"), MANAGERS + SUP + DESK),
+        Permission("hotel.room.observe", _l("Record what housekeeping sees in a room"), MANAGERS + SUP + FLOOR),
+        Permission("hotel.room.edit", _l("Add and import rooms"), MANAGERS + SUP),
+        Permission("hotel.damage.report", _l("Report damage in rooms"), MANAGERS + SUP + DESK + FLOOR),
+        Permission("hotel.stock.read", _l("See hotel stock"), MANAGERS + SUP + DESK + FLOOR),
+        Permission("hotel.stock.move", _l("Record stock movements"), MANAGERS + SUP + FLOOR),
+        Permission("hotel.stock.edit", _l("Add stock items"), MANAGERS + SUP),
+        Permission("hotel.hygiene.read", _l("See hygiene records"), MANAGERS + SUP + FLOOR),
+        Permission("hotel.hygiene.write", _l("Record hygiene"), MANAGERS + SUP + FLOOR),
+    ]
+
+
+@hookimpl
+def register_task_types():
+    from core.tasks.types import TaskType
+
+    floor = ("housekeeper",)
+    return [
+        TaskType(name="hotel.departure_clean", label=_l("Departure clean"), default_sla_minutes=90,
+                 assign_roles=floor),
+        TaskType(name="hotel.stay_over", label=_l("Stay-over service"), default_sla_minutes=8 * 60,
+                 assign_roles=floor),
+        TaskType(name="hotel.pickup", label=_l("Pick-up clean"), default_sla_minutes=60, assign_roles=floor),
+        TaskType(name="hotel.inspection", label=_l("Room inspection"), default_sla_minutes=60,
+                 assign_roles=("supervisor",)),
+        TaskType(name="hotel.maintenance", label=_l("Room maintenance"), default_sla_minutes=24 * 60,
+                 assign_roles=("supervisor",)),
+        TaskType(name="hotel.guest_request", label=_l("Guest request"), default_sla_minutes=30,
+                 assign_roles=floor),
+    ]
+
+
+@hookimpl
+def register_api_routes():
+    from plugins.hotel import api
+
+    return api.routes()
+
+
+@hookimpl
+def register_routes():
+    from plugins.hotel import pages
+
+    return pages.routes()
+
+
+@hookimpl
+def register_menu_items():
+    from core.menu import MenuItem
+
+    return [
+        MenuItem(label=_l("Room board"), url="/sites/{site}/hotel/", permission="hotel.room.read", order=30),
+        MenuItem(label=_l("Task sheet"), url="/sites/{site}/hotel/sheet", permission="hotel.room.housekeeping",
+                 order=31),
+        MenuItem(label=_l("Hotel stock"), url="/sites/{site}/hotel/stock", permission="hotel.stock.read", order=32),
+        MenuItem(label=_l("Hygiene log"), url="/sites/{site}/hotel/hygiene", permission="hotel.hygiene.read",
+                 order=33),
+    ]
+
+
+@hookimpl
+def register_demo_data():
+    from plugins.hotel.demo import load
+
+    return load
+
+
+@hookimpl
+async def task_transition_guard(task, to_status):
+    if not task.type.startswith("hotel."):
+        return None
+    from plugins.hotel import services
+
+    return await services.transition_guard(task, to_status)
+
+
+@hookimpl
+async def on_task_event(task, event):
+    if not task.type.startswith("hotel."):
+        return
+    from plugins.hotel import jobs, services
+
+    kernel = jobs.kernel_here()
+    if kernel is not None:
+        await services.after_task_event(kernel, task, event)
+
+
+@hookimpl
+async def on_app_started(app):
+    from plugins.hotel import jobs
+
+    jobs.start(app)

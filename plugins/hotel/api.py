@@ -1,0 +1,311 @@
+"""JSON routes of the hotel plugin (``/api/v1/sites/{site}/hotel/...``)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from core.clock import rfc3339
+from core.tasks import handovers
+from core.tasks.models import Task
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.api import api_route
+from core.web.pagination import paginate
+from core.web.problems import invalid
+from core.i18n import gettext as _
+from plugins.hotel import records, rooms, services
+from plugins.hotel.models import CODES, Room, RoomEvent, StockItem, StockMovement
+from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuery, CheckInIn, DamageIn, DamageOut,
+                                   DiscrepancyOut, HandoverIn, HousekeepingIn, HygieneDay, HygieneIn, HygieneOut,
+                                   HygieneQuery, ImportIn, ImportOut, MovementIn, MovementOut, MovementPage,
+                                   MovementQuery, NightAuditIn, NightAuditOut, ObservedIn, RoomEventOut, RoomIn,
+                                   RoomOut, RoomPage, RoomQuery, ServiceIn, StockItemIn, StockItemOut,
+                                   StockItemQuery, VersionIn)
+
+BASE = "/api/v1/sites/{site}/hotel"
+ROOM_FIELDS = ("id", "number", "floor", "room_type", "section", "occupancy", "housekeeping", "service", "code",
+               "oos_reason", "oos_until", "guest_name", "party_id", "observed", "unit_id", "version")
+
+
+def kernel(request: Request):
+    return request.app.state.tasks
+
+
+def sees_guests(request: Request) -> bool:
+    return can(request, "hotel.guest.read")
+
+
+def client(request: Request) -> str:
+    return request.state.client_address
+
+
+async def _room(request: Request) -> Room:
+    return await get_in_site(request, Room, request.path_params["id"], "room")
+
+
+async def assignees_by_unit(site_id: int) -> dict[int, int]:
+    """The attendant of each room's open housekeeping task (newest wins)."""
+    rows = await (Task.filter(site_id=site_id, is_open=True, type__startswith="hotel.", unit_id__not_isnull=True,
+                              assignee_id__not_isnull=True).order_by("id").values_list("unit_id", "assignee_id"))
+    return dict(rows)
+
+
+async def board_rooms(request: Request, query: BoardQuery) -> tuple[list[dict], dict[str, int]]:
+    """The rooms of the board (filtered) and the counts per code (of the filtered rooms)."""
+    site = current_site(request)
+    rows = site_query(request, Room)
+    if query.floor is not None:
+        rows = rows.filter(floor=query.floor)
+    if query.section:
+        rows = rows.filter(section=query.section)
+    if query.code and query.at is None:
+        rows = rows.filter(code=query.code)
+    values = await rows.order_by("floor", "number").values(*ROOM_FIELDS)
+    if query.at is not None:
+        past = await services.board_at(site.id, query.at)
+        values = [{**row, **past[row["id"]]} for row in values if row["id"] in past]
+        if query.code:
+            values = [row for row in values if row["code"] == query.code]
+    owners = await assignees_by_unit(site.id)
+    guests = sees_guests(request)
+    out = []
+    for row in values:
+        room = services.room_out(row, guests)
+        room["assignee_id"] = owners.get(row["unit_id"])
+        if query.assignee_id is not None and room["assignee_id"] != query.assignee_id:
+            continue
+        out.append(room)
+    counts = {code: 0 for code in CODES}
+    for room in out:
+        counts[room["code"]] += 1
+    return out, counts
+
+
+async def board(request: Request, query: BoardQuery) -> BoardOut:
+    """Every room with its code, and counts per code; ``?at=`` shows a past moment."""
+    rooms_out, counts = await board_rooms(request, query)
+    return JSONResponse({"counts": counts, "rooms": rooms_out, "at": rfc3339(query.at)})
+
+
+async def list_rooms(request: Request, query: RoomQuery) -> RoomPage:
+    """Rooms by floor and code, in id order."""
+    rows = site_query(request, Room)
+    if query.floor is not None:
+        rows = rows.filter(floor=query.floor)
+    if query.code:
+        rows = rows.filter(code=query.code)
+    if query.section:
+        rows = rows.filter(section=query.section)
+    guests = sees_guests(request)
+    return await paginate(rows, query, lambda room: services.room_out(room, guests))
+
+
+async def get_room(request: Request) -> RoomOut:
+    return services.room_out(await _room(request), sees_guests(request))
+
+
+async def create_room(request: Request, body: RoomIn) -> RoomOut:
+    """Add a room (and its core unit)."""
+    room = await rooms.create_room(current_site(request), body.model_dump(), request.state.user, client(request))
+    return services.room_out(room, sees_guests(request))
+
+
+async def import_rooms(request: Request, body: ImportIn) -> ImportOut:
+    """Check a CSV of rooms (number, floor, room_type, section[, occupancy, housekeeping,
+    service]); with ``apply`` import it, all rows or, with ``skip_bad_rows``, the valid ones."""
+    return await rooms.import_rooms(current_site(request), body.csv, request.state.user, apply=body.apply,
+                                    skip_bad_rows=body.skip_bad_rows, client_address=client(request))
+
+
+async def room_history(request: Request) -> list[RoomEventOut]:
+    """Every status change of the room, oldest first, with who made it."""
+    room = await _room(request)
+    events = await RoomEvent.filter(room_id=room.id).order_by("id").limit(1000)
+    return [{"id": e.id, "at": rfc3339(e.at), "actor_id": e.actor_id, "kind": e.kind, "from_code": e.from_code,
+             "code": e.code, "occupancy": e.occupancy, "housekeeping": e.housekeeping, "service": e.service,
+             "note": e.note} for e in events]
+
+
+async def set_housekeeping(request: Request, body: HousekeepingIn) -> RoomOut:
+    """Change the housekeeping status (only a supervisor sets ``inspected``)."""
+    room = await services.set_housekeeping(kernel(request), await _room(request), body.status, body.version,
+                                           request.state.user, may_inspect=can(request, "hotel.room.inspect"),
+                                           guests=sees_guests(request), client_address=client(request))
+    return services.room_out(room, sees_guests(request))
+
+
+async def check_in(request: Request, body: CheckInIn) -> RoomOut:
+    """Check a guest into a vacant, in-service, clean (or inspected) room."""
+    room = await services.check_in(kernel(request), current_site(request), await _room(request), body.version,
+                                   request.state.user, guest_name=body.guest_name or "", party_id=body.party_id,
+                                   client_address=client(request))
+    return services.room_out(room, True)
+
+
+async def check_out(request: Request, body: VersionIn) -> RoomOut:
+    """Check out: the room becomes vacant dirty and gets a departure-clean task."""
+    room = await services.check_out(kernel(request), current_site(request), await _room(request), body.version,
+                                    request.state.user, client_address=client(request))
+    return services.room_out(room, True)
+
+
+async def set_service(request: Request, body: ServiceIn) -> RoomOut:
+    """Take a room out of order or service (with a reason) or back into service."""
+    room = await services.set_service(kernel(request), await _room(request), body.service, body.version,
+                                      request.state.user, reason=body.reason or "", until=body.until,
+                                      guests=sees_guests(request), client_address=client(request))
+    return services.room_out(room, sees_guests(request))
+
+
+async def observe(request: Request, body: ObservedIn) -> RoomOut:
+    """Housekeeping's look: is the room occupied or vacant?"""
+    room = await services.observe(kernel(request), await _room(request), body.occupancy, request.state.user,
+                                  client_address=client(request))
+    return services.room_out(room, sees_guests(request))
+
+
+async def discrepancies(request: Request) -> list[DiscrepancyOut]:
+    """Rooms where housekeeping saw otherwise than the front desk: sleep or skip."""
+    return await services.discrepancies(current_site(request).id)
+
+
+async def damage_report(request: Request, body: DamageIn) -> DamageOut:
+    """Report damage: a maintenance task, and the room out of order when asked."""
+    room = await get_in_site(request, Room, body.room_id, "room")
+    report = await services.report_damage(kernel(request), current_site(request), room, body.description,
+                                          body.take_out_of_order, request.state.user, client_address=client(request))
+    return {"id": report.id, "room_id": room.id, "task_id": report.task_id,
+            "took_out_of_order": report.took_out_of_order}
+
+
+async def night_audit(request: Request, body: NightAuditIn) -> NightAuditOut:
+    """Run the nightly job now (it also runs by itself): occupied rooms become dirty."""
+    rooms_changed = await services.night_audit(kernel(request), current_site(request), body.business_date,
+                                               request.state.user)
+    return {"rooms": rooms_changed}
+
+
+async def list_items(request: Request, query: StockItemQuery) -> list[StockItemOut]:
+    """Stock items with their total and whether it is below the par level."""
+    items = await records.items_with_totals(current_site(request).id)
+    return [item for item in items if item["low"]] if query.low else items
+
+
+async def create_item(request: Request, body: StockItemIn) -> StockItemOut:
+    item = await records.create_item(current_site(request).id, request.state.user, client_address=client(request),
+                                     **body.model_dump())
+    return records.item_out(item, 0)
+
+
+async def move_stock(request: Request, body: MovementIn) -> MovementOut:
+    """Record a movement: in, out, transfer, consume or loss (a balance never goes below zero: 409)."""
+    item = await site_query(request, StockItem).get_or_none(id=body.item_id)
+    if item is None:
+        raise invalid("item_id", _("No stock item %(id)s here.", id=body.item_id))
+    movement = await records.move_stock(current_site(request).id, item, request.state.user,
+                                        location=body.location, kind=body.kind, quantity=body.quantity,
+                                        to_location=body.to_location, reason=body.reason or "",
+                                        client_address=client(request))
+    return records.movement_out(movement)
+
+
+async def list_movements(request: Request, query: MovementQuery) -> MovementPage:
+    rows = site_query(request, StockMovement)
+    if query.item_id:
+        rows = rows.filter(item_id=query.item_id)
+    if query.location:
+        rows = rows.filter(location=query.location)
+    return await paginate(rows, query, records.movement_out, descending=True)
+
+
+async def list_balances(request: Request, query: BalanceQuery) -> list[BalanceOut]:
+    return await records.balances(current_site(request).id, query.location, query.item_id)
+
+
+async def record_hygiene(request: Request, body: HygieneIn) -> HygieneOut:
+    """Record (or correct) a room's hygiene entry of a day."""
+    site = current_site(request)
+    room = await get_in_site(request, Room, body.room_id, "room")
+    record = await records.record_hygiene(site.id, room, request.state.user, date=body.date,
+                                          linen_changed=body.linen_changed, cups_disinfected=body.cups_disinfected,
+                                          bathroom_cleaned=body.bathroom_cleaned, aired_times=body.aired_times,
+                                          today=services.local_today(site), client_address=client(request))
+    return records.hygiene_out(record, room.number, room.floor)
+
+
+async def hygiene_day(request: Request, query: HygieneQuery) -> HygieneDay:
+    """A day's hygiene records (today by default) and the compliance per floor."""
+    site = current_site(request)
+    return await records.hygiene_day(site.id, query.date or services.local_today(site))
+
+
+async def write_handover(request: Request, body: HandoverIn) -> dict:
+    """A core handover with the hotel's structured items: rooms to watch, DND rooms, linen counts."""
+    site = current_site(request)
+    numbers = set(body.watch_rooms) | set(body.dnd_rooms)
+    known = set(await site_query(request, Room).filter(number__in=list(numbers)).values_list("number", flat=True))
+    unknown = sorted(numbers - known)
+    if unknown:
+        raise invalid("watch_rooms" if set(unknown) & set(body.watch_rooms) else "dnd_rooms",
+                      _("No room %(numbers)s here.", numbers=", ".join(unknown)))
+    if any(count < 0 for count in body.linen_counts.values()):
+        raise invalid("linen_counts", _("Zero or more."))
+    items = []
+    if body.watch_rooms:
+        items.append({"label": _("Rooms to watch"), "value": ", ".join(body.watch_rooms)[:200]})
+    if body.dnd_rooms:
+        items.append({"label": _("Do not disturb"), "value": ", ".join(body.dnd_rooms)[:200]})
+    for name, count in body.linen_counts.items():
+        items.append({"label": _("Linen: %(name)s", name=name[:80]), "value": str(count)})
+    handover = await handovers.write_handover(request.app.state.events, site.id, request.state.user,
+                                              body.department, body.body, items, client(request))
+    return JSONResponse(handovers.handover_out(handover, True), status_code=201)
+
+
+def routes():
+    tags = ["hotel"]
+    room = f"{BASE}/rooms/{{id:int}}"
+    return [
+        api_route(f"{BASE}/board", board, permission="hotel.room.read", query=BoardQuery, response=BoardOut, tags=tags),
+        api_route(f"{BASE}/rooms", list_rooms, permission="hotel.room.read", query=RoomQuery, response=RoomPage,
+                  tags=tags),
+        api_route(f"{BASE}/rooms", create_room, method="POST", permission="hotel.room.edit", body=RoomIn,
+                  response=RoomOut, status_code=201, tags=tags),
+        api_route(f"{BASE}/rooms/import", import_rooms, method="POST", permission="hotel.room.edit", body=ImportIn,
+                  response=ImportOut, tags=tags),
+        api_route(room, get_room, permission="hotel.room.read", response=RoomOut, tags=tags),
+        api_route(f"{room}/history", room_history, permission="hotel.room.read", response=list[RoomEventOut],
+                  tags=tags),
+        api_route(f"{room}/housekeeping", set_housekeeping, method="POST", permission="hotel.room.housekeeping",
+                  body=HousekeepingIn, response=RoomOut, tags=tags),
+        api_route(f"{room}/check-in", check_in, method="POST", permission="hotel.room.check_in", body=CheckInIn,
+                  response=RoomOut, tags=tags),
+        api_route(f"{room}/check-out", check_out, method="POST", permission="hotel.room.check_in", body=VersionIn,
+                  response=RoomOut, tags=tags),
+        api_route(f"{room}/service", set_service, method="POST", permission="hotel.room.service", body=ServiceIn,
+                  response=RoomOut, tags=tags),
+        api_route(f"{room}/observed", observe, method="POST", permission="hotel.room.observe", body=ObservedIn,
+                  response=RoomOut, tags=tags),
+        api_route(f"{BASE}/discrepancies", discrepancies, permission="hotel.room.read",
+                  response=list[DiscrepancyOut], tags=tags),
+        api_route(f"{BASE}/damage-reports", damage_report, method="POST", permission="hotel.damage.report",
+                  body=DamageIn, response=DamageOut, status_code=201, tags=tags),
+        api_route(f"{BASE}/night-audit", night_audit, method="POST", permission="hotel.room.service",
+                  body=NightAuditIn, response=NightAuditOut, tags=tags),
+        api_route(f"{BASE}/stock/items", list_items, permission="hotel.stock.read", query=StockItemQuery,
+                  response=list[StockItemOut], tags=tags),
+        api_route(f"{BASE}/stock/items", create_item, method="POST", permission="hotel.stock.edit",
+                  body=StockItemIn, response=StockItemOut, status_code=201, tags=tags),
+        api_route(f"{BASE}/stock/movements", list_movements, permission="hotel.stock.read", query=MovementQuery,
+                  response=MovementPage, tags=tags),
+        api_route(f"{BASE}/stock/movements", move_stock, method="POST", permission="hotel.stock.move",
+                  body=MovementIn, response=MovementOut, status_code=201, tags=tags),
+        api_route(f"{BASE}/stock/balances", list_balances, permission="hotel.stock.read", query=BalanceQuery,
+                  response=list[BalanceOut], tags=tags),
+        api_route(f"{BASE}/hygiene", record_hygiene, method="POST", permission="hotel.hygiene.write",
+                  body=HygieneIn, response=HygieneOut, status_code=201, tags=tags),
+        api_route(f"{BASE}/hygiene", hygiene_day, permission="hotel.hygiene.read", query=HygieneQuery,
+                  response=HygieneDay, tags=tags),
+        api_route(f"{BASE}/handovers", write_handover, method="POST", permission="core.handover.write",
+                  body=HandoverIn, status_code=201, tags=tags),
+    ]

@@ -1,0 +1,283 @@
+"""Request and response schemas of the hotel API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from core.entities.schemas import Strict
+from core.web.pagination import PageQuery
+
+Code = Literal["VC", "VD", "VP", "VI", "OC", "OD", "OP", "OI", "OOO", "OOS"]
+Housekeeping = Literal["dirty", "pickup", "clean", "inspected"]
+Occupancy = Literal["vacant", "occupied"]
+Service = Literal["in_service", "out_of_order", "out_of_service"]
+
+
+class OutOfService(BaseModel):
+    reason: str
+    until: str | None
+
+
+class RoomOut(BaseModel):
+    id: int
+    number: str
+    floor: int
+    room_type: str
+    section: str
+    occupancy: Occupancy
+    housekeeping: Housekeeping
+    service: Service
+    code: Code
+    out_of_service: OutOfService | None
+    observed: Occupancy | None = None
+    unit_id: int | None = None
+    version: int
+    guest_name: str | None = None
+    party_id: int | None = None
+    assignee_id: int | None = None
+
+
+class RoomQuery(PageQuery):
+    floor: int | None = None
+    code: Code | None = None
+    section: str | None = Field(None, max_length=40)
+    limit: int = Field(200, ge=1, le=200)
+
+
+class RoomPage(BaseModel):
+    items: list[RoomOut]
+    next_cursor: str | None
+
+
+class BoardQuery(BaseModel):
+    floor: int | None = None
+    code: Code | None = None
+    section: str | None = Field(None, max_length=40)
+    assignee_id: int | None = None
+    #: The board as it was at this moment (from the rooms' history).
+    at: dt.datetime | None = None
+
+
+class BoardOut(BaseModel):
+    counts: dict[str, int]
+    rooms: list[RoomOut]
+    at: str | None = None
+
+
+class RoomIn(Strict):
+    number: str = Field(min_length=1, max_length=20)
+    floor: int
+    room_type: str = Field("", max_length=40)
+    section: str = Field("", max_length=40)
+
+
+class HousekeepingIn(Strict):
+    status: Housekeeping
+    version: int
+
+
+class CheckInIn(Strict):
+    guest_name: str | None = Field(None, max_length=200)
+    party_id: int | None = None
+    version: int
+
+
+class VersionIn(Strict):
+    version: int
+
+
+class ServiceIn(Strict):
+    service: Service
+    reason: str | None = Field(None, max_length=500)
+    until: dt.date | None = None
+    version: int
+
+
+class ObservedIn(Strict):
+    occupancy: Occupancy
+
+
+class DiscrepancyOut(BaseModel):
+    room_id: int
+    number: str
+    floor: int
+    front_desk: Occupancy
+    housekeeping: Occupancy
+    kind: Literal["sleep", "skip"]
+    observed_at: str | None
+
+
+class RoomEventOut(BaseModel):
+    id: int
+    at: str
+    actor_id: int | None
+    kind: str
+    from_code: str
+    code: str
+    occupancy: str
+    housekeeping: str
+    service: str
+    note: str
+
+
+class DamageIn(Strict):
+    room_id: int
+    description: str = Field(min_length=1, max_length=5000)
+    take_out_of_order: bool = False
+
+
+class DamageOut(BaseModel):
+    id: int
+    room_id: int
+    task_id: int
+    took_out_of_order: bool
+
+
+class ImportIn(Strict):
+    csv: str = Field(min_length=1, max_length=900_000)
+    #: Without it the rows are only checked (a dry run).
+    apply: bool = False
+    #: The explicit consent to import the valid rows when some are bad.
+    skip_bad_rows: bool = False
+
+
+class ImportError_(BaseModel):
+    line: int
+    number: str
+    field: str
+    message: str
+
+
+class ImportOut(BaseModel):
+    rows: int
+    valid: int
+    invalid: int
+    errors: list[ImportError_]
+    created: int
+    applied: bool
+
+
+class StockItemIn(Strict):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    category: Literal["linen", "drinks", "amenities", "other"] = "other"
+    unit: str = Field("", max_length=20)
+    par_level: int = Field(0, ge=0, le=1_000_000)
+
+
+class StockItemOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    category: str
+    unit: str
+    par_level: int
+    total: int | None = None
+    low: bool | None = None
+
+
+class StockItemQuery(BaseModel):
+    low: bool = False
+
+
+class MovementIn(Strict):
+    item_id: int
+    location: str = Field(min_length=1, max_length=60)
+    kind: Literal["in", "out", "transfer", "consume", "loss"]
+    quantity: int = Field(ge=1, le=1_000_000)
+    to_location: str | None = Field(None, max_length=60)
+    reason: str | None = Field(None, max_length=500)
+
+
+class MovementOut(BaseModel):
+    id: int
+    item_id: int
+    location: str
+    kind: str
+    quantity: int
+    to_location: str | None
+    reason: str
+    actor_id: int | None
+    at: str
+
+
+class MovementQuery(PageQuery):
+    item_id: int | None = None
+    location: str | None = Field(None, max_length=60)
+
+
+class MovementPage(BaseModel):
+    items: list[MovementOut]
+    next_cursor: str | None
+
+
+class BalanceQuery(BaseModel):
+    location: str | None = Field(None, max_length=60)
+    item_id: int | None = None
+
+
+class BalanceOut(BaseModel):
+    item_id: int
+    location: str
+    quantity: int
+
+
+class HygieneIn(Strict):
+    room_id: int
+    date: dt.date
+    linen_changed: bool
+    cups_disinfected: bool
+    bathroom_cleaned: bool
+    aired_times: int = Field(ge=0, le=6)
+
+
+class HygieneOut(BaseModel):
+    id: int
+    room_id: int
+    number: str
+    floor: int | None
+    date: str
+    linen_changed: bool
+    cups_disinfected: bool
+    bathroom_cleaned: bool
+    aired_times: int
+    compliant: bool
+    recorded_by: int | None
+    recorded_at: str | None
+
+
+class HygieneQuery(BaseModel):
+    date: dt.date | None = None
+
+
+class FloorCompliance(BaseModel):
+    floor: int
+    rooms: int
+    recorded: int
+    compliant: int
+    rate: float | None
+
+
+class HygieneDay(BaseModel):
+    date: str
+    items: list[HygieneOut]
+    floors: list[FloorCompliance]
+
+
+class NightAuditIn(Strict):
+    business_date: dt.date | None = None
+
+
+class NightAuditOut(BaseModel):
+    rooms: int
+
+
+class HandoverIn(Strict):
+    body: str = Field(min_length=1, max_length=20_000)
+    department: str = Field("housekeeping", min_length=1, max_length=40)
+    watch_rooms: list[str] = Field(default_factory=list, max_length=100)
+    dnd_rooms: list[str] = Field(default_factory=list, max_length=100)
+    linen_counts: dict[str, int] = Field(default_factory=dict, max_length=30)

@@ -1,0 +1,384 @@
+"""The hotel's room rules: statuses and their code, who may change what, check-in and
+check-out, service, what housekeeping observed, damage reports, the nightly job.
+
+Every change of a room is one transaction holding the room's conditional update (on
+its ``version``), a ``RoomEvent`` (the room's history) and the audit entry; the live
+event ``hotel.room.changed`` goes out after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import rfc3339, utcnow
+from core.entities.models import Party, Site
+from core.events import LiveEvent
+from core.i18n import gettext as _
+from core.identity.models import Membership, User
+from core.tasks.models import Task
+from core.web.problems import Problem, invalid
+from plugins.hotel.models import HOUSEKEEPING, OCCUPANCY, SERVICE, DamageReport, NightAuditRun, Room, RoomEvent
+
+ROOM_EVENT = "hotel.room.changed"
+#: Task types whose completion makes the room clean.
+CLEANING_TYPES = ("hotel.departure_clean", "hotel.stay_over", "hotel.pickup")
+HOUSEKEEPING_LETTER = {"dirty": "D", "pickup": "P", "clean": "C", "inspected": "I"}
+
+
+# --- the code and the room as JSON ---------------------------------------------------------
+
+
+def room_code(occupancy: str, housekeeping: str, service: str) -> str:
+    if service == "out_of_order":
+        return "OOO"
+    if service == "out_of_service":
+        return "OOS"
+    return ("O" if occupancy == "occupied" else "V") + HOUSEKEEPING_LETTER[housekeeping]
+
+
+def room_out(room: Room | dict, guests: bool = False) -> dict[str, Any]:
+    """A room as the API shows it; the guest's name only for those who may see it."""
+    get = room.get if isinstance(room, dict) else (lambda key: getattr(room, key))
+    data = {
+        "id": get("id"), "number": get("number"), "floor": get("floor"), "room_type": get("room_type"),
+        "section": get("section"), "occupancy": get("occupancy"), "housekeeping": get("housekeeping"),
+        "service": get("service"), "code": get("code"),
+        "out_of_service": ({"reason": get("oos_reason"), "until": get("oos_until").isoformat() if get("oos_until")
+                            else None} if get("service") != "in_service" else None),
+        "observed": get("observed"), "unit_id": get("unit_id"), "version": get("version"),
+    }
+    if guests:
+        data["guest_name"] = get("guest_name") or None
+        data["party_id"] = get("party_id")
+    return data
+
+
+def settings_of(site: Site) -> dict[str, Any]:
+    hotel = (site.settings or {}).get("hotel") or {}
+    return {
+        "inspection_required": bool(hotel.get("inspection_required", False)),
+        "hygiene_required_for_departure": bool(hotel.get("hygiene_required_for_departure", False)),
+        "night_audit_hour": int(hotel.get("night_audit_hour", 3)),
+    }
+
+
+def local_today(site: Site, now: dt.datetime | None = None) -> dt.date:
+    return (now or utcnow()).astimezone(ZoneInfo(site.timezone)).date()
+
+
+async def _stale(room: Room, guests: bool) -> Problem:
+    await room.refresh_from_db()
+    return Problem(409, _("Someone changed room %(number)s since you read it. Reload and try again.",
+                          number=room.number), current=room_out(room, guests))
+
+
+async def publish(bus, room: Room) -> None:
+    await bus.publish(LiveEvent(site_id=room.site_id, name=ROOM_EVENT, data=room_out(room),
+                                permission="hotel.room.read"))
+
+
+async def change_room(kernel, room: Room, version: int | None, actor: User | None, kind: str, *,
+                      note: str = "", guests: bool = False, client_address: str = "", then=None,
+                      **changes: Any) -> Room:
+    """Apply ``changes`` to ``room`` if nobody changed it since ``version``; one event, one
+    audit entry, then the live event. ``then(room)`` runs inside the same transaction."""
+    if version is not None and version != room.version:
+        raise await _stale(room, guests)
+    before = room_out(room, True)
+    merged = {"occupancy": room.occupancy, "housekeeping": room.housekeeping, "service": room.service, **changes}
+    changes["code"] = room_code(merged["occupancy"], merged["housekeeping"], merged["service"])
+    now = utcnow()
+    async with in_transaction():
+        updated = await Room.filter(id=room.id, version=room.version).update(
+            **changes, version=room.version + 1, updated_at=now)
+        if not updated:
+            raise await _stale(room, guests)
+        for key, value in changes.items():
+            setattr(room, key, value)
+        room.version += 1
+        await RoomEvent.create(site_id=room.site_id, room_id=room.id, at=now, actor_id=getattr(actor, "id", None),
+                               kind=kind, occupancy=room.occupancy, housekeeping=room.housekeeping,
+                               service=room.service, code=room.code, from_code=before["code"], note=note[:500])
+        after = room_out(room, True)
+        await audit.record(f"hotel.room.{kind}", actor=actor, site_id=room.site_id, object_type="hotel.room",
+                           object_id=room.id, before={k: before[k] for k in after if before[k] != after[k]},
+                           after={k: after[k] for k in after if before[k] != after[k]},
+                           client_address=client_address, note=note[:500])
+        if then is not None:
+            await then(room)
+    await publish(kernel.bus, room)
+    return room
+
+
+# --- housekeeping status -------------------------------------------------------------------
+
+
+async def set_housekeeping(kernel, room: Room, status: str, version: int, actor: User, *, may_inspect: bool,
+                           guests: bool = False, client_address: str = "") -> Room:
+    if status not in HOUSEKEEPING:
+        raise invalid("status", _("Use one of: %(values)s.", values=", ".join(HOUSEKEEPING)))
+    if status == "inspected" and not may_inspect:
+        raise Problem(403, _("Only a supervisor marks a room inspected."))
+    return await change_room(kernel, room, version, actor, "housekeeping", housekeeping=status, guests=guests,
+                             client_address=client_address)
+
+
+# --- front desk -----------------------------------------------------------------------------
+
+
+async def check_in(kernel, site: Site, room: Room, version: int, actor: User, *, guest_name: str = "",
+                   party_id: int | None = None, client_address: str = "") -> Room:
+    guest_name = (guest_name or "").strip()
+    if party_id is not None:
+        party = await Party.get_or_none(id=party_id, site_id=site.id)
+        if party is None:
+            raise invalid("party_id", _("No party %(id)s at this site.", id=party_id))
+        guest_name = guest_name or party.name
+    if not guest_name:
+        raise invalid("guest_name", _("Name the guest or choose a party."))
+    if version != room.version:
+        raise await _stale(room, True)
+    if room.service != "in_service":
+        raise Problem(409, _("Room %(number)s is out of order or out of service.", number=room.number),
+                      current=room_out(room, True))
+    if room.occupancy != "vacant":
+        raise Problem(409, _("Room %(number)s is occupied.", number=room.number), current=room_out(room, True))
+    ready = ("inspected",) if settings_of(site)["inspection_required"] else ("clean", "inspected")
+    if room.housekeeping not in ready:
+        message = (_("Room %(number)s must be inspected before check-in.", number=room.number)
+                   if settings_of(site)["inspection_required"] and room.housekeeping == "clean"
+                   else _("Room %(number)s is not clean.", number=room.number))
+        raise Problem(409, message, current=room_out(room, True))
+    return await change_room(kernel, room, version, actor, "check_in", occupancy="occupied", guest_name=guest_name,
+                             party_id=party_id, observed=None, observed_at=None, guests=True,
+                             client_address=client_address)
+
+
+async def check_out(kernel, site: Site, room: Room, version: int, actor: User, *, client_address: str = "") -> Room:
+    if version != room.version:
+        raise await _stale(room, True)
+    if room.occupancy != "occupied":
+        raise Problem(409, _("Room %(number)s is not occupied.", number=room.number), current=room_out(room, True))
+
+    async def departure_task(changed: Room) -> None:
+        await create_room_task(kernel, site, changed, actor, "hotel.departure_clean",
+                               _("Departure clean, room %(number)s", number=changed.number), priority="high")
+
+    return await change_room(kernel, room, version, actor, "check_out", occupancy="vacant", housekeeping="dirty",
+                             guest_name="", party_id=None, observed=None, observed_at=None, guests=True,
+                             client_address=client_address, then=departure_task)
+
+
+# --- service ---------------------------------------------------------------------------------
+
+
+async def set_service(kernel, room: Room, service: str, version: int, actor: User, *, reason: str = "",
+                      until: dt.date | None = None, guests: bool = False, client_address: str = "") -> Room:
+    if service not in SERVICE:
+        raise invalid("service", _("Use one of: %(values)s.", values=", ".join(SERVICE)))
+    reason = (reason or "").strip()
+    if service != "in_service" and not reason:
+        raise invalid("reason", _("Give the reason the room leaves service."))
+    if until is not None and service != "in_service" and until < dt.date.today() - dt.timedelta(days=1):
+        raise invalid("until", _("This date is in the past."))
+    if service == "in_service":
+        note = reason or _("Back in service")
+        return await change_room(kernel, room, version, actor, "service", service=service, oos_reason="",
+                                 oos_until=None, note=note, guests=guests, client_address=client_address)
+    return await change_room(kernel, room, version, actor, "service", service=service, oos_reason=reason,
+                             oos_until=until, note=reason, guests=guests, client_address=client_address)
+
+
+# --- discrepancies ----------------------------------------------------------------------------
+
+
+async def observe(kernel, room: Room, occupancy: str, actor: User, *, client_address: str = "") -> Room:
+    if occupancy not in OCCUPANCY:
+        raise invalid("occupancy", _("Use one of: %(values)s.", values=", ".join(OCCUPANCY)))
+    return await change_room(kernel, room, None, actor, "observed", observed=occupancy, observed_at=utcnow(),
+                             note=occupancy, client_address=client_address)
+
+
+def discrepancy_kind(front_desk: str, housekeeping: str | None) -> str | None:
+    """Skip: the front desk has a guest, housekeeping finds the room empty. Sleep: the
+    front desk thinks the room empty, housekeeping finds it used."""
+    if housekeeping is None or housekeeping == front_desk:
+        return None
+    return "skip" if front_desk == "occupied" else "sleep"
+
+
+async def discrepancies(site_id: int) -> list[dict[str, Any]]:
+    rows = await (Room.filter(site_id=site_id, observed__not_isnull=True).order_by("floor", "number")
+                  .values("id", "number", "floor", "occupancy", "observed", "observed_at"))
+    out = []
+    for row in rows:
+        kind = discrepancy_kind(row["occupancy"], row["observed"])
+        if kind:
+            out.append({"room_id": row["id"], "number": row["number"], "floor": row["floor"],
+                        "front_desk": row["occupancy"], "housekeeping": row["observed"], "kind": kind,
+                        "observed_at": rfc3339(row["observed_at"])})
+    return out
+
+
+# --- tasks about rooms -----------------------------------------------------------------------
+
+
+async def housekeeper_for(site: Site, room: Room) -> int | None:
+    """The attendant for a room: members with the housekeeper role, those whose skills
+    name the room's section first (``section:<name>``), then the fewest open tasks."""
+    members = await Membership.filter(site_id=site.id, role__name="housekeeper", user__is_active=True) \
+        .values_list("user_id", flat=True)
+    if not members:
+        return None
+    users = await User.filter(id__in=list(set(members))).values("id", "skills")
+    tag = f"section:{room.section}"
+    in_section = [u["id"] for u in users if room.section and tag in (u["skills"] or [])]
+    candidates = in_section or [u["id"] for u in users]
+    loads: dict[int, int] = {uid: 0 for uid in candidates}
+    for assignee_id in await Task.filter(site_id=site.id, is_open=True, assignee_id__in=candidates,
+                                         type__startswith="hotel.").values_list("assignee_id", flat=True):
+        loads[assignee_id] = loads.get(assignee_id, 0) + 1
+    return min(candidates, key=lambda uid: (loads[uid], uid))
+
+
+async def create_room_task(kernel, site: Site, room: Room, actor: User | None, type_name: str, title: str, *,
+                           description: str = "", priority: str = "normal", assign: bool = True) -> Task:
+    assignee_id = None
+    if assign and type_name in ("hotel.departure_clean", "hotel.stay_over", "hotel.pickup",
+                                "hotel.guest_request"):
+        assignee_id = await housekeeper_for(site, room)
+    return await kernel.create(site, actor, type=type_name, title=title, description=description,
+                               priority=priority, unit_id=room.unit_id, assignee_id=assignee_id,
+                               assign="balanced" if assign and assignee_id is None and type_name in (
+                                   "hotel.inspection", "hotel.maintenance") else None)
+
+
+async def room_of_task(task: Task) -> Room | None:
+    if task.unit_id is None:
+        return None
+    return await Room.get_or_none(site_id=task.site_id, unit_id=task.unit_id)
+
+
+async def after_task_event(kernel, task: Task, event: Any) -> None:
+    """A clean done makes its room clean (or waits for an inspection); an inspection done
+    makes it inspected."""
+    if event.kind != "transitioned" or event.to_status != "resolved" or not task.type.startswith("hotel."):
+        return
+    room = await room_of_task(task)
+    if room is None:
+        return
+    actor = await User.get_or_none(id=event.actor_id) if event.actor_id else None
+    site = await Site.get(id=task.site_id)
+    if task.type in CLEANING_TYPES and room.housekeeping in ("dirty", "pickup"):
+        await change_room(kernel, room, None, actor, "cleaned", housekeeping="clean",
+                          note=_("Task %(id)s done", id=task.id))
+        if settings_of(site)["inspection_required"] and room.occupancy == "vacant":
+            await create_room_task(kernel, site, room, actor, "hotel.inspection",
+                                   _("Inspect room %(number)s", number=room.number))
+    elif task.type == "hotel.inspection" and room.housekeeping == "clean":
+        await change_room(kernel, room, None, actor, "housekeeping", housekeeping="inspected",
+                          note=_("Task %(id)s done", id=task.id))
+
+
+async def transition_guard(task: Task, to_status: str) -> str | None:
+    """A departure clean may need the room's hygiene entry of the day before it is done."""
+    if task.type != "hotel.departure_clean" or to_status not in ("resolved", "closed"):
+        return None
+    site = await Site.get(id=task.site_id)
+    if not settings_of(site)["hygiene_required_for_departure"]:
+        return None
+    room = await room_of_task(task)
+    if room is None:
+        return None
+    from plugins.hotel.models import HygieneRecord
+
+    if not await HygieneRecord.filter(room_id=room.id, date=local_today(site), linen_changed=True).exists():
+        return _("Record the hygiene entry of room %(number)s (linen changed) before finishing the clean.",
+                 number=room.number)
+    return None
+
+
+# --- damage --------------------------------------------------------------------------------------
+
+
+async def report_damage(kernel, site: Site, room: Room, description: str, take_out_of_order: bool,
+                        actor: User, *, client_address: str = "") -> DamageReport:
+    description = (description or "").strip()
+    if not description:
+        raise invalid("description", _("Describe the damage."))
+    if len(description) > 5000:
+        raise invalid("description", _("At most %(count)s characters.", count=5000))
+    async with in_transaction():
+        task = await create_room_task(kernel, site, room, actor, "hotel.maintenance",
+                                      _("Repair in room %(number)s", number=room.number),
+                                      description=description, priority="high" if take_out_of_order else "normal")
+        report = await DamageReport.create(site_id=site.id, room_id=room.id, description=description,
+                                           took_out_of_order=take_out_of_order, task_id=task.id, reported_by=actor)
+        await audit.record("hotel.damage.report", actor=actor, site_id=site.id, object_type="hotel.damage_report",
+                           object_id=report.id, after={"room_id": room.id, "task_id": task.id,
+                                                       "take_out_of_order": take_out_of_order},
+                           client_address=client_address)
+        if take_out_of_order and room.service != "out_of_order":
+            await change_room(kernel, room, None, actor, "service", service="out_of_order",
+                              oos_reason=description[:500], note=description[:500])
+    return report
+
+
+# --- the nightly job -------------------------------------------------------------------------
+
+
+async def night_audit(kernel, site: Site, business_date: dt.date | None = None, actor: User | None = None) -> int:
+    """Occupied rooms become dirty and get a stay-over task; once per site and date.
+
+    Returns how many rooms it changed (0 when it already ran for that date)."""
+    business_date = business_date or local_today(site)
+    try:
+        run = await NightAuditRun.create(site_id=site.id, business_date=business_date)
+    except IntegrityError:
+        return 0
+    rooms = await Room.filter(site_id=site.id, occupancy="occupied", service="in_service").order_by("floor", "number")
+    changed = 0
+    for room in rooms:
+        async def stay_over(changed_room: Room) -> None:
+            await create_room_task(kernel, site, changed_room, actor, "hotel.stay_over",
+                                   _("Stay-over service, room %(number)s", number=changed_room.number))
+        try:
+            await change_room(kernel, room, room.version, actor, "night_audit", housekeeping="dirty",
+                              note=business_date.isoformat(), then=stay_over)
+            changed += 1
+        except Problem:
+            continue  # changed meanwhile: the next run catches it
+    await NightAuditRun.filter(id=run.id).update(rooms=changed)
+    return changed
+
+
+async def due_night_audits(kernel, now: dt.datetime | None = None, window_only: bool = False) -> int:
+    """Run the nightly job for every hotel site whose local night-audit hour has come
+    today (``window_only``: only during that hour, as the background loop does)."""
+    now = now or utcnow()
+    total = 0
+    for site in await Site.filter(kind="hotel"):
+        local = now.astimezone(ZoneInfo(site.timezone))
+        hour = settings_of(site)["night_audit_hour"]
+        if local.hour == hour or (not window_only and local.hour > hour):
+            total += await night_audit(kernel, site, local.date())
+    return total
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+async def board_at(site_id: int, moment: dt.datetime) -> dict[int, dict[str, str]]:
+    """Each room's statuses as they were at ``moment`` (rooms without history then are left out)."""
+    rows = await (RoomEvent.filter(site_id=site_id, at__lte=moment).order_by("id")
+                  .values("room_id", "occupancy", "housekeeping", "service", "code"))
+    state: dict[int, dict[str, str]] = {}
+    for row in rows:
+        state[row["room_id"]] = row
+    return state
