@@ -62,7 +62,8 @@ async def _change(procedure: Procedure, action: str, actor: User, client_address
                           current={"id": procedure.id, "status": procedure.status, "version": procedure.version})
         await audit.record(f"resident.procedure.{action}", actor=actor, site_id=procedure.site_id,
                            object_type="resident.procedure", object_id=procedure.id,
-                           after={k: v for k, v in changes.items() if k != "steps"}, client_address=client_address)
+                           after={k: (rfc3339(v) if hasattr(v, "tzinfo") else v) for k, v in changes.items()},
+                           client_address=client_address)
     await procedure.refresh_from_db()
     return procedure
 
