@@ -1,0 +1,119 @@
+"""Pages of phone applications: list, new draft, one application with its check, submission
+and policy entry."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.i18n import N_
+from core.i18n import gettext as _
+from core.pages import render
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.forms import FormErrors, problem_errors
+from core.web.problems import Problem
+from core.web.routing import page_route
+from plugins.insurance_calls import applications
+from plugins.insurance_calls.api import PERSONAL
+from plugins.insurance_calls.models import Application
+
+NEW_FIELDS = ["applicant_name", "id_number", "phone", "plate", "vin", "vehicle", "premium"]
+COVER_LABELS = {
+    "compulsory": N_("Compulsory traffic insurance"), "third_party": N_("Third-party liability"),
+    "vehicle_damage": N_("Vehicle damage"), "driver_passenger": N_("Driver and passenger"), "theft": N_("Theft"),
+    "glass": N_("Glass breakage"),
+}
+
+
+def _covers() -> list[tuple[str, str]]:
+    return [(name, _(label)) for name, label in COVER_LABELS.items()]
+
+
+async def application_list(request: Request) -> Response:
+    site = current_site(request)
+    status = request.query_params.get("status", "")
+    apps = site_query(request, Application)
+    if status in ("draft", "submitted", "issued"):
+        apps = apps.filter(status=status)
+    personal = can(request, PERSONAL)
+    rows = [applications.application_out(app, site, personal) for app in await apps.order_by("-id").limit(200)]
+    return render(request, "insurance_calls/applications.html", {"site": site, "rows": rows, "status": status})
+
+
+async def new_application(request: Request) -> Response:
+    site = current_site(request)
+    form: dict = {"cover": ["compulsory"]}
+    errors = FormErrors()
+    status = 200
+    if request.method == "POST":
+        raw = await request.form()
+        form = {name: str(raw.get(name, ""))[:200].strip() for name in NEW_FIELDS}
+        form["cover"] = [str(value) for value in raw.getlist("cover")][:10]
+        try:
+            app = await applications.create(site, request.state.user, form, request.state.client_address)
+            return RedirectResponse(f"/sites/{site.code}/insurance_calls/applications/{app.id}", status_code=303)
+        except Problem as problem:
+            errors, status = problem_errors(problem, NEW_FIELDS + ["cover"]), 422
+    return render(request, "insurance_calls/application_new.html", {
+        "site": site, "form": form, "errors": errors.fields, "general": errors.general, "covers": _covers(),
+    }, status_code=status)
+
+
+async def _detail(request: Request, app: Application, errors: FormErrors | None = None, status: int = 200) -> Response:
+    site = current_site(request)
+    user = request.state.user
+    return render(request, "insurance_calls/application.html", {
+        "site": site, "app": applications.application_out(app, site, can(request, PERSONAL)),
+        "errors": (errors or FormErrors()).fields, "general": (errors or FormErrors()).general,
+        "cover_labels": dict(_covers()),
+        "may_check": can(request, "insurance_calls.application.check") and app.status == "draft"
+        and app.created_by_id != user.id and app.checked_by_id is None,
+        "may_submit": can(request, "insurance_calls.application.edit") and app.status == "draft"
+        and app.checked_by_id is not None,
+        "may_issue": can(request, "insurance_calls.application.issue") and app.status == "submitted",
+        "own_draft": app.created_by_id == user.id and app.status == "draft" and app.checked_by_id is None,
+    }, status_code=status)
+
+
+async def application_page(request: Request) -> Response:
+    return await _detail(request, await get_in_site(request, Application, request.path_params["id"], "application"))
+
+
+async def application_action(request: Request) -> Response:
+    site = current_site(request)
+    app = await get_in_site(request, Application, request.path_params["id"], "application")
+    action = request.path_params["action"]
+    permission = {"check": "insurance_calls.application.check", "submit": "insurance_calls.application.edit",
+                  "issue": "insurance_calls.application.issue"}.get(action)
+    if permission is None:
+        raise Problem(404, _("Not found"))
+    if not can(request, permission):
+        raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
+    raw = await request.form()
+    form = {name: str(raw.get(name, ""))[:200].strip() for name in ("version", "vin", "id_number", "premium",
+                                                                     "policy_no")}
+    options = {"client_address": request.state.client_address, "show_personal": can(request, PERSONAL)}
+    try:
+        version = int(form["version"]) if form["version"].isdigit() else -1
+        if action == "check":
+            await applications.check(app, site, form, version, request.state.user, **options)
+        elif action == "submit":
+            await applications.submit(app, site, version, request.state.user, **options)
+        else:
+            await applications.issue(app, site, form["policy_no"], version, request.state.user, **options)
+    except Problem as problem:
+        await app.refresh_from_db()
+        return await _detail(request, app, problem_errors(problem, ["vin", "id_number", "premium", "policy_no"]),
+                             status=problem.status)
+    return RedirectResponse(f"/sites/{site.code}/insurance_calls/applications/{app.id}", status_code=303)
+
+
+def routes(base: str) -> list:
+    return [
+        page_route(f"{base}/applications", application_list, permission="insurance_calls.application.read"),
+        page_route(f"{base}/applications/new", new_application, permission="insurance_calls.application.edit",
+                   methods=["GET", "POST"]),
+        page_route(base + "/applications/{id:int}", application_page, permission="insurance_calls.application.read"),
+        page_route(base + "/applications/{id:int}/{action:str}", application_action,
+                   permission="insurance_calls.application.read", methods=["POST"]),
+    ]

@@ -1,0 +1,199 @@
+"""Request and response schemas of the phone desk's API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from core.entities.schemas import Strict
+from core.tasks.schemas import TaskOut
+from core.web.pagination import PageQuery
+
+Direction = Literal["inbound", "outbound"]
+Outcome = Literal["resolved", "follow_up", "transferred", "complaint"]
+CallType = Literal["quote", "vehicle_price", "compulsory_claim_lookup", "claim_consultation", "card_activation",
+                   "phone_application", "policy_entry", "complaint", "care_callback", "repair_referral", "renewal",
+                   "other"]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("give a time zone (e.g. 2026-11-26T21:52:38Z)")
+    return value
+
+
+class CallIn(Strict):
+    direction: Direction
+    phone: str = Field(min_length=1, max_length=40)
+    caller_name: str | None = Field(None, max_length=100)
+    plate: str | None = Field(None, max_length=20)
+    policy_no: str | None = Field(None, max_length=40)
+    call_type: CallType
+    summary: str = Field(min_length=1, max_length=5000)
+    answer: str | None = Field(None, max_length=5000)
+    outcome: Outcome
+    follow_up_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    fields: dict[str, Any] | None = None
+    #: The callback or revisit task this outbound call carries out.
+    task_id: int | None = None
+    #: Revisit calls: whether the customer is satisfied.
+    satisfied: bool | None = None
+
+    @field_validator("follow_up_at", "started_at", "ended_at")
+    @classmethod
+    def _times_have_zones(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+
+class CallOut(BaseModel):
+    id: int
+    direction: str
+    started_at: str
+    ended_at: str
+    handle_seconds: int
+    agent_id: int | None
+    phone: str
+    phone_masked: bool
+    caller_name: str
+    plate: str
+    policy_no: str
+    call_type: str
+    summary: str
+    answer: str
+    outcome: str
+    follow_up_at: str | None
+    fields: dict[str, Any]
+    satisfied: bool | None
+    follow_up_task_id: int | None
+    complaint_task_id: int | None
+    task_id: int | None
+    created_at: str | None
+
+
+class CallPage(BaseModel):
+    items: list[CallOut]
+    next_cursor: str | None
+
+
+class CallQuery(PageQuery):
+    phone: str | None = Field(None, max_length=40)
+    plate: str | None = Field(None, max_length=20)
+    policy_no: str | None = Field(None, max_length=40)
+    call_type: CallType | None = None
+    outcome: Outcome | None = None
+    direction: Direction | None = None
+    agent_id: int | None = None
+    from_: datetime | None = Field(None, alias="from")
+    to: datetime | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class LookupQuery(BaseModel):
+    phone: str | None = Field(None, max_length=40)
+    plate: str | None = Field(None, max_length=20)
+    policy_no: str | None = Field(None, max_length=40)
+
+
+class LookupOut(BaseModel):
+    calls: list[CallOut]
+    open_tasks: list[TaskOut]
+    complaints: list[TaskOut]
+    repeat_caller: bool
+    calls_last_30_days: int
+    caller_name: str
+
+
+class PeriodQuery(BaseModel):
+    from_: datetime | None = Field(None, alias="from")
+    to: datetime | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class ReportQuery(BaseModel):
+    date: dt.date | None = None
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+class WeeklyQuery(BaseModel):
+    week_start: dt.date | None = None
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+class ApplicationIn(Strict):
+    applicant_name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(min_length=1, max_length=30)
+    phone: str = Field(min_length=1, max_length=40)
+    plate: str | None = Field(None, max_length=20)
+    vin: str = Field(min_length=1, max_length=30)
+    vehicle: str | None = Field(None, max_length=100)
+    cover: list[str] = Field(min_length=1, max_length=10)
+    premium: str = Field(min_length=1, max_length=20)
+    call_id: int | None = None
+
+
+class ApplicationUpdate(Strict):
+    version: int
+    applicant_name: str | None = Field(None, min_length=1, max_length=100)
+    id_number: str | None = Field(None, max_length=30)
+    phone: str | None = Field(None, max_length=40)
+    plate: str | None = Field(None, max_length=20)
+    vin: str | None = Field(None, max_length=30)
+    vehicle: str | None = Field(None, max_length=100)
+    cover: list[str] | None = Field(None, max_length=10)
+    premium: str | None = Field(None, max_length=20)
+
+
+class CheckIn(Strict):
+    version: int
+    vin: str = Field(min_length=1, max_length=30)
+    id_number: str = Field(min_length=1, max_length=30)
+    premium: str = Field(min_length=1, max_length=20)
+
+
+class VersionIn(Strict):
+    version: int
+
+
+class IssueIn(Strict):
+    version: int
+    policy_no: str = Field(min_length=1, max_length=40)
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    status: str
+    call_id: int | None
+    applicant_name: str
+    id_number: str
+    phone: str
+    plate: str
+    vin: str
+    vehicle: str
+    cover: list[str]
+    premium: str
+    currency: str
+    policy_no: str
+    created_by_id: int | None
+    checked_by_id: int | None
+    checked_at: str | None
+    submitted_at: str | None
+    issued_at: str | None
+    created_at: str | None
+    updated_at: str | None
+    version: int
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationOut]
+    next_cursor: str | None
+
+
+class ApplicationQuery(PageQuery):
+    status: Literal["draft", "submitted", "issued"] | None = None

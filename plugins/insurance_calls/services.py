@@ -1,0 +1,274 @@
+"""The phone desk's rules: logging calls, caller history, callbacks and complaints as tasks.
+
+A follow-up promise becomes an ``insurance_calls.callback`` task due at the promised time;
+a complaint becomes an ``insurance_calls.complaint`` task with its SLA and a required
+``insurance_calls.revisit`` child. A callback or revisit is done only by logging the
+outbound call that made it (``task_id``): there is no callback outside a task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from core.audit import services as audit
+from core.clock import rfc3339, utcnow
+from core.entities.models import Site
+from core.entities.privacy import mask_phone
+from core.i18n import gettext as _
+from core.identity.models import User
+from core.tasks.models import Task
+from core.web.problems import Problem, invalid
+from plugins.insurance_calls import rules
+from plugins.insurance_calls.models import Call
+
+CALLBACK = "insurance_calls.callback"
+COMPLAINT = "insurance_calls.complaint"
+REVISIT = "insurance_calls.revisit"
+CALLBACK_TYPES = (CALLBACK, REVISIT)
+#: Calls in the last 30 days from which a caller counts as a repeat caller.
+REPEAT_CALLS = 2
+HISTORY_LIMIT = 20
+#: Hours after the complaint's reply is due by which its revisit is due.
+REVISIT_AFTER_HOURS = 48
+CLOCK_SKEW = dt.timedelta(minutes=2)
+MAX_CALL = dt.timedelta(hours=12)
+
+CALL_FIELDS = ("id", "direction", "started_at", "ended_at", "handle_seconds", "agent_id", "phone", "caller_name",
+               "plate", "policy_no", "call_type", "summary", "answer", "outcome", "follow_up_at", "type_fields",
+               "satisfied", "follow_up_task_id", "complaint_task_id", "task_id", "created_at")
+
+
+def call_out(row: Any, show_personal: bool) -> dict[str, Any]:
+    """A call (model or ``.values()`` dict) for the API; numbers masked unless permitted."""
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+    phone, policy = get("phone"), get("policy_no")
+    return {
+        "id": get("id"), "direction": get("direction"), "started_at": rfc3339(get("started_at")),
+        "ended_at": rfc3339(get("ended_at")), "handle_seconds": get("handle_seconds"), "agent_id": get("agent_id"),
+        "phone": phone if show_personal else mask_phone(phone), "phone_masked": not show_personal,
+        "caller_name": get("caller_name"), "plate": get("plate"),
+        "policy_no": policy if show_personal else rules.mask_policy(policy),
+        "call_type": get("call_type"), "summary": get("summary"), "answer": get("answer"),
+        "outcome": get("outcome"), "follow_up_at": rfc3339(get("follow_up_at")),
+        "fields": get("type_fields") or {}, "satisfied": get("satisfied"),
+        "follow_up_task_id": get("follow_up_task_id"), "complaint_task_id": get("complaint_task_id"),
+        "task_id": get("task_id"), "created_at": rfc3339(get("created_at")),
+    }
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment
+
+
+def clean_call(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """Normalised, checked values of a new call; 422 naming the first bad field."""
+    values: dict[str, Any] = {
+        "direction": data["direction"], "call_type": data["call_type"], "outcome": data["outcome"],
+        "phone": rules.phone(data.get("phone", "")),
+        "caller_name": (data.get("caller_name") or "").strip(),
+        "plate": rules.plate(data.get("plate")),
+        "policy_no": rules.policy_no(data.get("policy_no")),
+        "summary": (data.get("summary") or "").strip(),
+        "answer": (data.get("answer") or "").strip(),
+        "fields": rules.type_fields(data.get("fields")),
+    }
+    if not values["summary"]:
+        raise invalid("summary", _("Write what the caller asked."))
+    ended = _aware(data.get("ended_at")) or now
+    started = _aware(data.get("started_at")) or ended
+    if started > now + CLOCK_SKEW:
+        raise invalid("started_at", _("The call cannot start in the future."))
+    if ended > now + CLOCK_SKEW:
+        raise invalid("ended_at", _("The call cannot end in the future."))
+    if ended < started:
+        raise invalid("ended_at", _("The call cannot end before it started."))
+    if ended - started > MAX_CALL:
+        raise invalid("ended_at", _("A call lasts at most 12 hours."))
+    values.update(started_at=started, ended_at=ended, handle_seconds=int((ended - started).total_seconds()))
+    follow_up_at = _aware(data.get("follow_up_at"))
+    if values["outcome"] == "follow_up":
+        if follow_up_at is None:
+            raise invalid("follow_up_at", _("Promise the caller a time for the callback."))
+        if follow_up_at <= now:
+            raise invalid("follow_up_at", _("The promised callback time is in the past."))
+    elif follow_up_at is not None:
+        raise invalid("follow_up_at", _("A callback time goes only with the follow-up outcome."))
+    values["follow_up_at"] = follow_up_at
+    rules.check_required(values["call_type"], values)
+    return values
+
+
+def _title(values: dict[str, Any], what: str) -> str:
+    who = values["caller_name"] or mask_phone(values["phone"])
+    return f"{what}: {who} · {rules.CALL_TYPE_LABELS[values['call_type']]}"[:200]
+
+
+async def _fulfilled_task(site: Site, task_id: int | None, direction: str, satisfied: bool | None) -> Task | None:
+    if task_id is None:
+        if satisfied is not None:
+            raise invalid("satisfied", _("Satisfaction is recorded only on a revisit call."))
+        return None
+    task = await Task.get_or_none(id=task_id, site_id=site.id)
+    if task is None or task.type not in CALLBACK_TYPES:
+        raise invalid("task_id", _("No callback or revisit task %(id)s at this site.", id=task_id))
+    if not task.is_open or task.status in ("resolved", "closed", "cancelled"):
+        raise invalid("task_id", _("This callback is already done."))
+    if direction != "outbound":
+        raise invalid("direction", _("A callback is an outbound call."))
+    if task.type == REVISIT and satisfied is None:
+        raise invalid("satisfied", _("Record whether the customer is satisfied."))
+    if task.type != REVISIT and satisfied is not None:
+        raise invalid("satisfied", _("Satisfaction is recorded only on a revisit call."))
+    return task
+
+
+async def log_call(kernel, site: Site, actor: User, data: dict[str, Any], *, may_work_any: bool = False,
+                   client_address: str = "") -> Call:
+    """Log a call; create its callback or complaint task; carry out the task it fulfils."""
+    now = utcnow()
+    values = clean_call(data, now)
+    satisfied = data.get("satisfied")
+    task = await _fulfilled_task(site, data.get("task_id"), values["direction"], satisfied)
+    async with in_transaction():
+        call = await Call.create(
+            site_id=site.id, agent_id=actor.id, direction=values["direction"], started_at=values["started_at"],
+            ended_at=values["ended_at"], handle_seconds=values["handle_seconds"], phone=values["phone"],
+            caller_name=values["caller_name"], plate=values["plate"], policy_no=values["policy_no"],
+            call_type=values["call_type"], summary=values["summary"], answer=values["answer"],
+            outcome=values["outcome"], follow_up_at=values["follow_up_at"], type_fields=values["fields"],
+            satisfied=satisfied, task_id=task.id if task else None)
+        if values["outcome"] == "follow_up":
+            callback = await kernel.create(
+                site, actor, type=CALLBACK, title=_title(values, _("Call back")),
+                description=values["summary"][:2000], assignee_id=actor.id, due_at=values["follow_up_at"],
+                client_address=client_address)
+            call.follow_up_task_id = callback.id
+        if values["outcome"] == "complaint":
+            complaint = await kernel.create(
+                site, actor, type=COMPLAINT, title=_title(values, _("Complaint")), priority="high",
+                description=values["summary"][:2000], assign="balanced", client_address=client_address)
+            await kernel.create(
+                site, actor, type=REVISIT, title=_title(values, _("Revisit")), parent_id=complaint.id,
+                description=values["summary"][:2000], assignee_id=actor.id,
+                due_at=complaint.due_at + dt.timedelta(hours=REVISIT_AFTER_HOURS), client_address=client_address)
+            call.complaint_task_id = complaint.id
+        if call.follow_up_task_id or call.complaint_task_id:
+            await call.save(update_fields=["follow_up_task_id", "complaint_task_id"])
+        if task is not None:
+            await _carry_out(kernel, site, actor, task, call, may_work_any, client_address)
+        await audit.record("insurance_calls.call.log", actor=actor, site_id=site.id, object_type="insurance_call",
+                           object_id=call.id, after={**call_out(call, False), "phone": "", "policy_no": ""},
+                           client_address=client_address)
+    return call
+
+
+async def _carry_out(kernel, site: Site, actor: User, task: Task, call: Call, may_work_any: bool,
+                     client_address: str) -> None:
+    note = _("Called back (call %(id)s).", id=call.id)
+    if task.status == "open":
+        task = await kernel.transition(task, "in_progress", task.version, actor, note=note,
+                                       may_work_any=may_work_any, client_address=client_address)
+    if task.status == "waiting":
+        task = await kernel.transition(task, "in_progress", task.version, actor, note=note,
+                                       may_work_any=may_work_any, client_address=client_address)
+    await kernel.transition(task, "resolved", task.version, actor, note=note, may_work_any=may_work_any,
+                            client_address=client_address)
+    if task.type == REVISIT and call.satisfied is False and task.parent_id:
+        parent = await Task.get(id=task.parent_id)
+        if parent.is_open:
+            await kernel.create(site, actor, type=REVISIT, title=task.title, parent_id=parent.id,
+                                description=_("The customer was not satisfied: handle the complaint again and "
+                                              "call back."), assignee_id=task.assignee_id or actor.id,
+                                priority="high", client_address=client_address)
+
+
+async def transition_guard(task: Task, to_status: str) -> str | None:
+    """Callbacks are done by a logged call; a complaint closes only after a satisfied revisit."""
+    if task.type in CALLBACK_TYPES and to_status in ("resolved", "closed"):
+        if not await Call.filter(task_id=task.id).exists():
+            return _("A callback is done by logging the outbound call that made it.")
+    if task.type == COMPLAINT and to_status == "closed":
+        last = await Call.filter(task__parent_id=task.id).order_by("-id").first()
+        if last is not None and last.satisfied is False:
+            return _("The last revisit found the customer unsatisfied: revisit again before closing.")
+    return None
+
+
+# --- caller history (screen pop) ---------------------------------------------------------
+
+
+async def lookup(site: Site, *, phone: str = "", plate: str = "", policy_no: str = "",
+                 show_personal: bool = False) -> dict[str, Any]:
+    if phone:
+        key = {"phone": rules.phone(phone)}
+    elif plate:
+        key = {"plate": rules.plate(plate)}
+    elif policy_no:
+        key = {"policy_no": rules.policy_no(policy_no)}
+    else:
+        raise invalid("phone", _("Give a phone number, a plate or a policy number."))
+    calls_q = Call.filter(site_id=site.id, **key)
+    rows = await calls_q.order_by("-started_at", "-id").limit(HISTORY_LIMIT).values(*CALL_FIELDS)
+    since = utcnow() - dt.timedelta(days=30)
+    recent = await Call.filter(site_id=site.id, started_at__gte=since, **key).count()
+    task_rows = await (calls_q.order_by("-started_at").limit(200)
+                       .values("follow_up_task_id", "complaint_task_id"))
+    complaint_ids = {row["complaint_task_id"] for row in task_rows if row["complaint_task_id"]}
+    task_ids = {row["follow_up_task_id"] for row in task_rows if row["follow_up_task_id"]} | complaint_ids
+    open_tasks: list[dict] = []
+    complaints: list[dict] = []
+    if task_ids:
+        from core.tasks.services import task_out
+
+        open_q = Task.filter(site_id=site.id, is_open=True)
+        found = await open_q.filter(id__in=list(task_ids)).order_by("due_at")
+        children = await open_q.filter(parent_id__in=list(complaint_ids)).order_by("due_at") if complaint_ids else []
+        open_tasks = [task_out(task) for task in [*found, *children]]
+        complaints = [task_out(task) for task in
+                      await Task.filter(site_id=site.id, id__in=list(complaint_ids)).order_by("-id")]
+    name = next((row["caller_name"] for row in rows if row["caller_name"]), "")
+    return {
+        "calls": [call_out(row, show_personal) for row in rows],
+        "open_tasks": open_tasks,
+        "complaints": complaints,
+        "repeat_caller": recent >= REPEAT_CALLS,
+        "calls_last_30_days": recent,
+        "caller_name": name,
+    }
+
+
+def call_filters(queryset, *, phone: str = "", plate: str = "", policy_no: str = "", call_type: str = "",
+                 agent_id: int | None = None, start: dt.datetime | None = None, end: dt.datetime | None = None,
+                 outcome: str = "", direction: str = ""):
+    if phone:
+        queryset = queryset.filter(phone=rules.phone(phone))
+    if plate:
+        queryset = queryset.filter(plate=rules.plate(plate))
+    if policy_no:
+        queryset = queryset.filter(policy_no=rules.policy_no(policy_no))
+    if call_type:
+        queryset = queryset.filter(call_type=call_type)
+    if agent_id is not None:
+        queryset = queryset.filter(agent_id=agent_id)
+    if outcome:
+        queryset = queryset.filter(outcome=outcome)
+    if direction:
+        queryset = queryset.filter(direction=direction)
+    if start is not None:
+        queryset = queryset.filter(started_at__gte=_aware(start))
+    if end is not None:
+        queryset = queryset.filter(started_at__lt=_aware(end))
+    if start is not None and end is not None and _aware(end) <= _aware(start):
+        raise invalid("to", _("The end of the period must come after its start."))
+    return queryset
+
+
+async def audit_unmasked(actor: User, site: Site, what: str, client_address: str = "") -> None:
+    """Every unmasked view of phone or policy numbers leaves an audit entry."""
+    await audit.record("insurance_calls.personal_data.view", actor=actor, site_id=site.id,
+                       object_type="insurance_call", client_address=client_address, note=what[:500])

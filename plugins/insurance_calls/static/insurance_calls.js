@@ -1,0 +1,145 @@
+/* Phone desk quick entry: caller history on entry (screen pop), per-type required fields,
+   Ctrl+Enter to log. No inline script (CSP). */
+(function () {
+  "use strict";
+  var form = document.getElementById("call-form");
+  var panel = document.getElementById("caller-history");
+  if (!form || !panel) { return; }
+  var site = form.getAttribute("data-site");
+  var body = document.getElementById("history-body");
+  var required = JSON.parse(form.getAttribute("data-required") || "{}");
+  var timer = null;
+  var lastKey = "";
+  var sequence = 0;
+
+  function label(name) { return panel.getAttribute("data-label-" + name) || ""; }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+  function when(text) {
+    if (!text) { return ""; }
+    var date = new Date(text);
+    return isNaN(date) ? text : date.toLocaleString();
+  }
+
+  function query() {
+    var phone = form.phone.value.replace(/[^\d+]/g, "");
+    var plate = form.plate.value.replace(/[\s·.\-]/g, "");
+    var policy = form.policy_no.value.replace(/[\s\-]/g, "");
+    if (phone.replace("+", "").length >= 7) { return "phone=" + encodeURIComponent(phone); }
+    if (plate.length >= 5) { return "plate=" + encodeURIComponent(plate); }
+    if (policy.length >= 10) { return "policy_no=" + encodeURIComponent(policy); }
+    return "";
+  }
+
+  function render(data) {
+    body.textContent = "";
+    if (data.caller_name) {
+      body.appendChild(el("p", "ic-greet", label("greet").replace("%(name)s", data.caller_name)));
+      if (!form.caller_name.value) { form.caller_name.value = data.caller_name; }
+    }
+    var banner = el("p", data.repeat_caller ? "ic-repeat banner warning" : "ic-first banner info",
+      data.repeat_caller ? label("repeat").replace("%(count)s", data.calls_last_30_days) : label("first"));
+    banner.setAttribute("data-repeat", data.repeat_caller ? "true" : "false");
+    body.appendChild(banner);
+    if (data.complaints.length) {
+      body.appendChild(el("h3", "", label("complaints")));
+      var complaints = el("ul", "ic-complaints");
+      data.complaints.forEach(function (task) {
+        var item = el("li");
+        var link = el("a", "", task.title);
+        link.href = "/sites/" + site + "/tasks/" + task.id;
+        item.appendChild(link);
+        item.appendChild(el("span", "status status-" + task.status, " " + task.status));
+        complaints.appendChild(item);
+      });
+      body.appendChild(complaints);
+    }
+    if (data.open_tasks.length) {
+      body.appendChild(el("h3", "", label("tasks")));
+      var tasks = el("ul", "ic-tasks");
+      data.open_tasks.forEach(function (task) {
+        var item = el("li");
+        var link = el("a", "", task.title);
+        link.href = "/sites/" + site + "/tasks/" + task.id;
+        item.appendChild(link);
+        item.appendChild(el("span", task.overdue ? "badge" : "ic-due", " " + label("due") + " " + when(task.due_at)));
+        tasks.appendChild(item);
+      });
+      body.appendChild(tasks);
+    }
+    body.appendChild(el("h3", "", label("calls")));
+    if (!data.calls.length) {
+      body.appendChild(el("p", "ic-empty", label("empty")));
+      return;
+    }
+    var list = el("ol", "ic-calls");
+    data.calls.forEach(function (call) {
+      var item = el("li");
+      item.appendChild(el("time", "", when(call.started_at)));
+      var typeOption = form.call_type.querySelector("option[value='" + call.call_type + "']");
+      item.appendChild(el("strong", "", " " + (typeOption ? typeOption.textContent : call.call_type) + " "));
+      item.appendChild(el("span", "", call.summary + (call.answer ? " → " + call.answer : "")));
+      list.appendChild(item);
+    });
+    body.appendChild(list);
+  }
+
+  function lookup() {
+    var key = query();
+    if (!key || key === lastKey) { return; }
+    lastKey = key;
+    var mine = ++sequence;
+    fetch("/api/v1/sites/" + site + "/insurance/lookup?" + key, {
+      credentials: "same-origin", headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (data) {
+      if (mine === sequence) { panel.setAttribute("data-loaded", key); render(data); }
+    }).catch(function () {
+      if (mine === sequence) { body.textContent = ""; body.appendChild(el("p", "form-errors", label("error"))); lastKey = ""; }
+    });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(lookup, 250);
+  }
+  ["phone", "plate", "policy_no"].forEach(function (name) {
+    form[name].addEventListener("input", schedule);
+    form[name].addEventListener("change", lookup);
+  });
+
+  function markRequired() {
+    var names = required[form.call_type.value] || [];
+    ["plate", "policy_no", "caller_name"].forEach(function (name) {
+      form[name].required = names.indexOf(name) >= 0;
+    });
+    Array.prototype.forEach.call(form.querySelectorAll(".ic-type-field"), function (box) {
+      var needed = names.indexOf(box.getAttribute("data-field")) >= 0;
+      box.classList.toggle("ic-needed", needed);
+      box.querySelector("input").required = needed;
+    });
+  }
+  form.call_type.addEventListener("change", markRequired);
+  markRequired();
+
+  function markFollowUp() {
+    form.follow_up_at.required = form.outcome.value === "follow_up";
+    form.follow_up_at.closest(".field").classList.toggle("ic-needed", form.follow_up_at.required);
+  }
+  form.outcome.addEventListener("change", markFollowUp);
+  markFollowUp();
+
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (form.reportValidity()) { form.submit(); }
+    }
+  });
+  if (query()) { lookup(); }
+}());
