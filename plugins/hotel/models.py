@@ -62,7 +62,7 @@ class RoomEvent(Model):
 
     class Meta:
         table = "hotel_room_event"
-        indexes = (("site", "at"), ("room", "id"))
+        indexes = (("site_id", "at"), ("room_id", "id"))
 
 
 class DamageReport(Model):

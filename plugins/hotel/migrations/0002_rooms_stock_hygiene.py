@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
                 ('from_code', fields.CharField(default='', max_length=3)),
                 ('note', fields.CharField(default='', max_length=500)),
             ],
-            options={'table': 'hotel_room_event', 'app': 'hotel', 'indexes': [Index(fields=['site', 'at']), Index(fields=['room', 'id'])], 'pk_attr': 'id', 'table_description': "A change of a room's status, with who made it: the room's history."},
+            options={'table': 'hotel_room_event', 'app': 'hotel', 'indexes': [Index(fields=['site_id', 'at']), Index(fields=['room_id', 'id'])], 'pk_attr': 'id', 'table_description': "A change of a room's status, with who made it: the room's history."},
             bases=['Model'],
         ),
         ops.CreateModel(
