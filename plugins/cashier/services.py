@@ -174,7 +174,8 @@ async def open_shift(site: Site, register: Register, who: Actor, opening_count: 
         raise invalid("register_id", _("This register is not in use."))
     opening_float = money.count_total(count)
     previous = await previous_shift(register)
-    float_received = previous.float_left or 0 if previous else 0
+    # The first shift of a register starts from a float issued to it: nothing to compare.
+    float_received = (previous.float_left or 0) if previous else opening_float
     difference = opening_float - float_received
     now = utcnow()
     currency = site.currency

@@ -12,7 +12,8 @@ def test_denominations_are_the_sites_largest_first(cashier):
 def test_open_shift_counts_the_float_and_shows_what_the_previous_shift_left(cashier, cashier2, sup, register):
     shift = open_shift(cashier, register, {"1000": 2, "100": 5})
     assert shift["status"] == "open" and shift["opening_float"] == "2500.00"
-    assert shift["float_received"] == "0.00" and "expected_cash" not in shift
+    assert shift["float_received"] == "2500.00" and shift["float_flagged"] is False
+    assert "expected_cash" not in shift
     assert post(cashier, shift, amount="300").status_code == 201
     closed = close(cashier, shift, {"1000": 2, "100": 8}, float_left="2000")
     assert closed.status_code == 200, closed.text
