@@ -114,6 +114,7 @@ def create_app(
     app.state.catalogs = i18n.load_catalogs(locale_dirs(host))
     app.state.menu_items = sorted(host.collect("register_menu_items"), key=lambda item: item.order)
     app.state.events = EventBus()
+    app.state.site_cache = {}  # code -> (Site, fetched at), see core.web.access
     app.state.tasks = TaskKernel(host, app.state.events)
     app.state.allow_pending_migrations = allow_pending_migrations
     app.state.db_context = None

@@ -10,7 +10,7 @@ from core.entities.privacy import mask_email, mask_phone
 from core.entities.schemas import (PartyChange, PartyIn, PartyOut, PartyPage, PartyQuery, SiteChange, SiteIn,
                                    SiteOut, UnitChange, UnitIn, UnitOut, UnitPage, UnitQuery)
 from core.permissions import AUTHENTICATED
-from core.web.access import can, current_site, get_in_site, site_query
+from core.web.access import can, current_site, forget_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import paginate
 
@@ -50,6 +50,7 @@ async def update_site(request: Request, body: SiteChange) -> SiteOut:
     site = current_site(request)
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     site = await services.update_site(site, changes, body.version, site_out, **_who(request))
+    forget_site(request, site.code)
     return site_out(site)
 
 

@@ -18,6 +18,7 @@ from core.entities.schemas import SiteChange, SiteIn
 from core.i18n import LANGUAGE_NAMES
 from core.i18n import gettext as _
 from core.pages import render
+from core.web.access import forget_site
 from core.web.forms import FormErrors, form_strings, problem_errors, validate, who
 from core.web.problems import Problem
 from core.web.routing import page_route
@@ -89,7 +90,9 @@ async def site_update(request: Request) -> Response:
     if body is not None:
         try:
             changes = body.model_dump(exclude={"version"})
-            return _saved(await services.update_site(site, changes, body.version, site_out, **who(request)))
+            saved = await services.update_site(site, changes, body.version, site_out, **who(request))
+            forget_site(request, saved.code)
+            return _saved(saved)
         except Problem as problem:
             if problem.status == 409 and "current" in problem.extra:
                 message = _("Someone else changed this site since you opened it. The form now shows the current "

@@ -98,15 +98,18 @@ async def create_role(name: str, actor=None, client_address: str = "") -> Role:
 
 
 async def permissions_by_site(user: User) -> dict[int, set[str]]:
-    """For each site the user belongs to, the permissions its roles there grant."""
-    memberships = await Membership.filter(user_id=user.id).values("site_id", "role_id")
-    role_ids = {m["role_id"] for m in memberships}
-    grants: dict[int, set[str]] = {}
-    for row in await RolePermission.filter(role_id__in=list(role_ids)).values("role_id", "permission"):
-        grants.setdefault(row["role_id"], set()).add(row["permission"])
+    """For each site the user belongs to, the permissions its roles there grant.
+
+    Read on every request (no cache: a revoked membership takes effect at once), so it is
+    one query: memberships joined to their roles' grants (a site whose roles grant
+    nothing still appears, with no permissions).
+    """
     result: dict[int, set[str]] = {}
-    for membership in memberships:
-        result.setdefault(membership["site_id"], set()).update(grants.get(membership["role_id"], set()))
+    rows = await Membership.filter(user_id=user.id).values_list("site_id", "role__grants__permission")
+    for site_id, permission in rows:
+        granted = result.setdefault(site_id, set())
+        if permission is not None:
+            granted.add(permission)
     return result
 
 

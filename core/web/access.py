@@ -10,6 +10,7 @@ by the resolved site, so no route has to remember to.
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -77,10 +78,32 @@ async def authorize(request: Request, permission: str, *, is_page: bool = False)
     raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
 
 
+#: Sites are read on nearly every request and change rarely: each worker keeps them this
+#: long. Membership is never cached (it is checked against the database on every request).
+SITE_CACHE_SECONDS = 30.0
+
+
+async def _site_by_code(request: Request, code: str) -> Site | None:
+    cache = request.app.state.site_cache
+    cached = cache.get(code)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < SITE_CACHE_SECONDS:
+        return cached[0]
+    site = await Site.get_or_none(code=code)
+    if site is not None:
+        cache[code] = (site, now)
+    return site
+
+
+def forget_site(request: Request, code: str) -> None:
+    """Drop a site from this worker's cache (after changing it here)."""
+    request.app.state.site_cache.pop(code, None)
+
+
 async def resolve_site(request: Request, code: str) -> Site:
     """The site named in the path, if the caller is a member; else 404."""
     member_of = request.state.permissions_by_site
-    site = await Site.get_or_none(code=code)
+    site = await _site_by_code(request, code) if member_of else None
     if site is None or site.id not in member_of:
         raise Problem(404, _("No site %(code)s.", code=code))
     request.state.site = site
