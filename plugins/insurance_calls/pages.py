@@ -15,6 +15,7 @@ from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.pages import render
 from core.tasks.models import Task
+from core.tasks.types import STATE_LABELS
 from core.web.access import can, current_site, site_query
 from core.web.forms import FormErrors, offset_page, page_links, page_number, problem_errors
 from core.web.problems import Problem
@@ -143,7 +144,8 @@ async def callbacks(request: Request) -> Response:
     return render(request, "insurance_calls/callbacks.html", {
         "site": site, "mine": mine, "may_see_all": can(request, "core.task.assign"),
         "rows": [{"task": task, "due": _local(site, task.due_at), "late": bool(task.due_at and task.due_at < now),
-                  "revisit": task.type == services.REVISIT} for task in rows],
+                  "revisit": task.type == services.REVISIT,
+                  "status": str(STATE_LABELS.get(task.status, task.status))} for task in rows],
     })
 
 

@@ -176,7 +176,10 @@ async def _carry_out(kernel, site: Site, actor: User, task: Task, call: Call, ma
     if task.status == "waiting":
         task = await kernel.transition(task, "in_progress", task.version, actor, note=note,
                                        may_work_any=may_work_any, client_address=client_address)
-    await kernel.transition(task, "resolved", task.version, actor, note=note, may_work_any=may_work_any,
+    task = await kernel.transition(task, "resolved", task.version, actor, note=note, may_work_any=may_work_any,
+                                   client_address=client_address)
+    # The call is the callback: nothing is left to do, so the task closes with it.
+    await kernel.transition(task, "closed", task.version, actor, note=note, may_work_any=may_work_any,
                             client_address=client_address)
     if task.type == REVISIT and call.satisfied is False and task.parent_id:
         parent = await Task.get(id=task.parent_id)

@@ -38,11 +38,11 @@
   function render(data) {
     body.textContent = "";
     if (data.caller_name) {
-      body.appendChild(el("p", "ic-greet", label("greet").replace("%(name)s", data.caller_name)));
+      body.appendChild(el("p", "ic-greet", label("greet").replace("{name}", data.caller_name)));
       if (!form.caller_name.value) { form.caller_name.value = data.caller_name; }
     }
     var banner = el("p", data.repeat_caller ? "ic-repeat banner warning" : "ic-first banner info",
-      data.repeat_caller ? label("repeat").replace("%(count)s", data.calls_last_30_days) : label("first"));
+      data.repeat_caller ? label("repeat").replace("{count}", data.calls_last_30_days) : label("first"));
     banner.setAttribute("data-repeat", data.repeat_caller ? "true" : "false");
     body.appendChild(banner);
     if (data.complaints.length) {

@@ -81,7 +81,7 @@ def test_a_callback_is_done_only_by_logging_the_call(demo_server, caller):
     back = log(caller, direction="outbound", task_id=task_id, summary="Called back with the quote")
     assert back["task_id"] == task_id
     done = caller.get(f"/api/v1/sites/sunrise/tasks/{task_id}").json()
-    assert done["status"] == "resolved"
+    assert done["status"] == "closed"
     again = caller.post(f"{BASE}/calls", json=call_body(direction="outbound", task_id=task_id))
     assert again.status_code == 422 and again.json()["errors"][0]["field"] == "task_id"
 
