@@ -89,3 +89,13 @@ def test_hash_is_argon2id_and_rehashed_when_parameters_change(demo_server):
     demo_server.sign_in("agent")
     stored = demo_server.call(lambda: User.get(username="agent")).password_hash
     assert stored.startswith("$argon2id$") and stored != weak
+
+
+def test_every_page_warns_while_demo_accounts_keep_the_published_password(demo_server):
+    from core.identity.models import User
+
+    browser = demo_server.sign_in("agent")
+    assert "Demo accounts still use the published password" in browser.get("/").text
+    demo_server.call(lambda: User.all().update(has_demo_password=False))
+    demo_server.app.state.demo_warning = (0.0, False)  # skip the 30-second re-check
+    assert "Demo accounts still use the published password" not in browser.get("/").text
