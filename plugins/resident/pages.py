@@ -1,5 +1,387 @@
-"""Pages of the resident plugin."""
+"""Pages of the resident plugin: service desk, case, call list, campaigns, unit timeline,
+fees, KPIs, households."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.clock import utcnow
+from core.entities.models import Unit
+from core.i18n import gettext as _
+from core.identity.models import User
+from core.pages import render
+from core.tasks.models import Task, TaskEvent
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.api import validation_errors
+from core.web.forms import form_strings
+from core.web.problems import Problem
+from core.web.routing import page_route
+from plugins.resident import campaigns, fees, households, kpis, services
+from plugins.resident import schemas as s
+from plugins.resident.models import CASE_KINDS, CHANNELS, Bill, Campaign, Case, Household, Revisit
+
+BASE = "/sites/{site}/resident"
+KIND_LABELS = {"repair": "Repair", "complaint": "Complaint", "inquiry": "Inquiry", "suggestion": "Suggestion"}
+
+
+def kernel(request: Request):
+    return request.app.state.tasks
+
+
+def who(request: Request) -> dict:
+    return {"actor": request.state.user, "client_address": request.state.client_address}
+
+
+def home(request: Request, path: str = "") -> str:
+    return f"/sites/{current_site(request).code}/resident/{path}"
+
+
+def _errors(problem: Problem | None = None, error: ValidationError | None = None) -> dict[str, str]:
+    if error is not None:
+        return {item["field"]: item["message"] for item in validation_errors(error)}
+    if problem is not None:
+        found = {item["field"]: item["message"] for item in problem.errors or []}
+        return found or {"": problem.detail}
+    return {}
+
+
+# --- service desk -----------------------------------------------------------------------
+
+
+async def desk(request: Request, form: dict | None = None, errors: dict | None = None, status_code: int = 200) -> Response:
+    site = current_site(request)
+    cases = await (site_query(request, Case).filter(task__is_open=True).select_related("task", "unit")
+                   .order_by("-id").limit(100))
+    people = {u.id: u for u in await User.filter(id__in=list({c.task.assignee_id for c in cases if c.task.assignee_id}))}
+    return render(request, "resident/desk.html", {
+        "site": site, "cases": cases, "people": people, "kinds": CASE_KINDS, "channels": CHANNELS,
+        "form": form or {"kind": "repair", "channel": "phone"}, "errors": errors or {},
+        "may_create": can(request, "resident.case.create"),
+    }, status_code=status_code)
+
+
+async def desk_page(request: Request) -> Response:
+    return await desk(request)
+
+
+async def create_case(request: Request) -> Response:
+    site = current_site(request)
+    form = await form_strings(request, ["kind", "channel", "unit_code", "title", "description", "category", "severity"])
+    unit = await site_query(request, Unit).get_or_none(code=form["unit_code"])
+    if unit is None:
+        return await desk(request, form, {"unit_code": _("No unit with this code here.")}, 422)
+    data = {key: value for key, value in form.items() if value and key != "unit_code"}
+    try:
+        body = s.CaseIn.model_validate({**data, "unit_id": unit.id})
+        case, duplicates = await services.create_case(kernel(request), site, request.state.user, body.model_dump(),
+                                                      request.state.client_address)
+    except ValidationError as error:
+        return await desk(request, form, _errors(error=error), 422)
+    except Problem as problem:
+        return await desk(request, form, _errors(problem), problem.status)
+    return RedirectResponse(home(request, f"cases/{case.id}"), status_code=303)
+
+
+# --- a case -----------------------------------------------------------------------------
+
+
+async def case_page(request: Request, error: str = "", status_code: int = 200) -> Response:
+    site = current_site(request)
+    case = await get_in_site(request, Case, request.path_params["id"], "case")
+    task = await Task.get(id=case.task_id)
+    unit = await Unit.get(id=case.unit_id)
+    task_type = kernel(request).types[task.type]
+    events = await TaskEvent.filter(task_id=task.id).order_by("id")
+    ids = {e.actor_id for e in events if e.actor_id} | ({task.assignee_id} if task.assignee_id else set())
+    people = {u.id: u for u in await User.filter(id__in=list(ids))}
+    duplicates = await Case.filter(id__in=await services.find_duplicates(site, case.unit_id, case.category, case.id))
+    return render(request, "resident/case.html", {
+        "site": site, "case": case, "task": task, "unit": unit, "events": events, "people": people,
+        "actions": [(to, task_type.state_label(to)) for to in task_type.workflow.allowed(task.status) if to != "cancelled"],
+        "revisits": await Revisit.filter(case_id=case.id).order_by("id"), "duplicates": duplicates,
+        "error": error, "may_work": can(request, "resident.case.work"),
+    }, status_code=status_code)
+
+
+async def case_view(request: Request) -> Response:
+    return await case_page(request)
+
+
+async def _case_action(request: Request, action) -> Response:
+    case = await get_in_site(request, Case, request.path_params["id"], "case")
+    form = await request.form()
+    try:
+        await action(case, form)
+    except Problem as problem:
+        detail = "; ".join(f"{e['message']}" for e in problem.errors or []) or problem.detail
+        return await case_page(request, detail, problem.status)
+    return RedirectResponse(home(request, f"cases/{case.id}"), status_code=303)
+
+
+async def case_reply(request: Request) -> Response:
+    async def act(case, form):
+        await services.reply(kernel(request), case, str(form.get("message", "")), **who(request))
+    return await _case_action(request, act)
+
+
+async def case_transition(request: Request) -> Response:
+    async def act(case, form):
+        task = await Task.get(id=case.task_id)
+        try:
+            version = int(str(form.get("version", "")))
+        except ValueError:
+            raise Problem(400, _("The form is outdated. Reload the page.")) from None
+        await kernel(request).transition(task, str(form.get("to", "")), version, request.state.user,
+                                         note=str(form.get("note", ""))[:2000], may_work_any=True,
+                                         client_address=request.state.client_address)
+    return await _case_action(request, act)
+
+
+def _revisit_data(form) -> dict:
+    reached = form.get("reached") == "yes"
+    satisfied = {"yes": True, "no": False}.get(str(form.get("satisfied", "")))
+    score = str(form.get("score", "")).strip()
+    return {"method": str(form.get("method", "phone")), "reached": reached, "satisfied": satisfied,
+            "score": int(score) if score.isdigit() else None,
+            "comments": str(form.get("comments", ""))[:5000], "evaluation": str(form.get("comments", ""))[:5000],
+            "suggestions": str(form.get("suggestions", ""))[:5000], "notes": str(form.get("notes", ""))[:5000]}
+
+
+async def case_revisit(request: Request) -> Response:
+    async def act(case, form):
+        data = _revisit_data(form)
+        try:
+            s.RevisitIn.model_validate({k: v for k, v in data.items() if k != "evaluation"})
+        except ValidationError as error:
+            raise Problem(422, "; ".join(e["message"] for e in validation_errors(error))) from None
+        await services.revisit_case(kernel(request), case, data, **who(request))
+    return await _case_action(request, act)
+
+
+async def case_merge(request: Request) -> Response:
+    async def act(case, form):
+        into = await site_query(request, Case).get_or_none(id=int(str(form.get("into_id", "0")) or 0))
+        if into is None:
+            raise Problem(422, _("Choose the case to merge into."))
+        await services.merge_case(kernel(request), case, into, **who(request))
+    return await _case_action(request, act)
+
+
+# --- call list --------------------------------------------------------------------------
+
+
+async def calls(request: Request, error: str = "", status_code: int = 200) -> Response:
+    site = current_site(request)
+    pending = await (site_query(request, Revisit).filter(agent_id=request.state.user.id, status="pending")
+                     .select_related("unit").order_by("id").limit(200))
+    members = {}
+    for household in await Household.filter(unit_id__in=[r.unit_id for r in pending]).prefetch_related("members"):
+        members[household.unit_id] = list(household.members)
+    return render(request, "resident/calls.html", {"site": site, "revisits": pending, "members": members,
+                                                   "error": error, "show_phones": can(request, "core.party.personal_data")},
+                  status_code=status_code)
+
+
+async def calls_page(request: Request) -> Response:
+    return await calls(request)
+
+
+async def record_revisit(request: Request) -> Response:
+    revisit = await get_in_site(request, Revisit, request.path_params["id"], "revisit")
+    data = _revisit_data(await request.form())
+    try:
+        if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
+            raise Problem(403, _("This revisit is on another agent's call list."))
+        s.RevisitRecordIn.model_validate({k: v for k, v in data.items() if k != "comments"})
+        await campaigns.record(kernel(request), revisit, data, **who(request))
+    except ValidationError as error:
+        return await calls(request, "; ".join(e["message"] for e in validation_errors(error)), 422)
+    except Problem as problem:
+        return await calls(request, problem.detail, problem.status)
+    return RedirectResponse(home(request, "calls"), status_code=303)
+
+
+# --- campaigns --------------------------------------------------------------------------
+
+
+async def campaigns_page(request: Request, form: dict | None = None, errors: dict | None = None,
+                         status_code: int = 200) -> Response:
+    site = current_site(request)
+    from core.tasks.pages import site_people
+
+    return render(request, "resident/campaigns.html", {
+        "site": site, "campaigns": await site_query(request, Campaign).order_by("-id").limit(100),
+        "people": await site_people(site.id), "form": form or {"rule_kind": "all"}, "errors": errors or {},
+        "buildings": sorted(set(await site_query(request, Unit).values_list("building", flat=True))),
+    }, status_code=status_code)
+
+
+async def campaigns_view(request: Request) -> Response:
+    return await campaigns_page(request)
+
+
+async def create_campaign(request: Request) -> Response:
+    raw = await request.form()
+    form = {key: str(raw.get(key, "")).strip() for key in ("name", "rule_kind", "building", "holiday", "from", "to",
+                                                             "due_days", "skill")}
+    rule: dict = {"kind": form["rule_kind"]}
+    if form["rule_kind"] == "building":
+        rule["building"] = form["building"]
+    elif form["rule_kind"] == "holiday":
+        rule["name"] = form["holiday"]
+    elif form["rule_kind"] == "closed_cases":
+        rule.update({"from": form["from"], "to": form["to"]})
+    agent_ids = [int(v) for v in raw.getlist("agent_ids") if str(v).isdigit()]
+    try:
+        body = s.CampaignIn.model_validate({"name": form["name"], "rule": rule, "agent_ids": agent_ids,
+                                            "due_days": int(form["due_days"]) if form["due_days"].isdigit() else None,
+                                            "skill": form["skill"] or None})
+        campaign = await campaigns.create_campaign(current_site(request), body.model_dump(), **who(request))
+    except ValidationError as error:
+        return await campaigns_page(request, form, _errors(error=error), 422)
+    except Problem as problem:
+        return await campaigns_page(request, form, _errors(problem), problem.status)
+    return RedirectResponse(home(request, f"campaigns/{campaign.id}"), status_code=303)
+
+
+async def campaign_report(request: Request) -> Response:
+    campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
+    data = await campaigns.report(current_site(request), campaign)
+    return render(request, "resident/campaign.html", {"site": current_site(request), "campaign": campaign,
+                                                      "report": data, "percent": campaigns.percent})
+
+
+async def distribute(request: Request) -> Response:
+    campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
+    await campaigns.distribute(current_site(request), campaign, **who(request))
+    return RedirectResponse(home(request, f"campaigns/{campaign.id}"), status_code=303)
+
+
+# --- unit timeline, households ----------------------------------------------------------
+
+
+async def unit_page(request: Request) -> Response:
+    site = current_site(request)
+    unit = await get_in_site(request, Unit, request.path_params["id"], "unit")
+    household = await Household.get_or_none(unit_id=unit.id).prefetch_related("members")
+    return render(request, "resident/unit.html", {
+        "site": site, "unit": unit, "household": household, "items": await households.timeline(site, unit),
+        "show_phones": can(request, "core.party.personal_data")})
+
+
+async def households_page(request: Request, report: dict | None = None, error: str = "", status_code: int = 200) -> Response:
+    site = current_site(request)
+    rows = await site_query(request, Household).select_related("unit").prefetch_related("members").order_by("id").limit(200)
+    return render(request, "resident/households.html", {"site": site, "households": rows, "report": report,
+                                                        "error": error, "show_phones": can(request, "core.party.personal_data")},
+                  status_code=status_code)
+
+
+async def households_view(request: Request) -> Response:
+    return await households_page(request)
+
+
+async def import_households(request: Request) -> Response:
+    form = await request.form(max_part_size=2 * 1024 * 1024)
+    upload = form.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        return await households_page(request, error=_("Choose a CSV file."), status_code=422)
+    raw = await upload.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return await households_page(request, error=_("Save the file as UTF-8 CSV."), status_code=422)
+    try:
+        report = await households.import_csv(current_site(request), text, request.state.user,
+                                             dry_run=form.get("dry_run") == "yes",
+                                             client_address=request.state.client_address)
+    except Problem as problem:
+        return await households_page(request, problem.extra.get("report"), problem.detail, problem.status)
+    return await households_page(request, report)
+
+
+# --- fees and KPIs ----------------------------------------------------------------------
+
+
+async def fees_page(request: Request, error: str = "", notice: str = "", status_code: int = 200) -> Response:
+    site = current_site(request)
+    try:
+        as_of = dt.date.fromisoformat(request.query_params.get("as_of", "")) if request.query_params.get("as_of") else utcnow().date()
+    except ValueError:
+        as_of, error = utcnow().date(), _("Give the date as YYYY-MM-DD.")
+    building = request.query_params.get("building", "")[:60]
+    data = await fees.arrears(site, as_of, 200, None, building)
+    return render(request, "resident/fees.html", {"site": site, "data": data, "as_of": as_of, "building": building,
+                                                  "error": error, "notice": notice,
+                                                  "may_bill": can(request, "resident.fee.manage")}, status_code=status_code)
+
+
+async def fees_view(request: Request) -> Response:
+    return await fees_page(request)
+
+
+async def run_billing(request: Request) -> Response:
+    form = await form_strings(request, ["period"])
+    try:
+        result = await fees.billing_run(current_site(request), form["period"], **who(request))
+    except Problem as problem:
+        detail = problem.errors[0]["message"] if problem.errors else problem.detail
+        return await fees_page(request, error=detail, status_code=problem.status)
+    return await fees_page(request, notice=_("%(count)s bills created for %(period)s.", count=result["created"],
+                                             period=result["period"]))
+
+
+async def reminder(request: Request) -> Response:
+    site = current_site(request)
+    bill = await get_in_site(request, Bill, request.path_params["id"], "bill")
+    unit = await Unit.get(id=bill.unit_id)
+    household = await Household.get_or_none(unit_id=unit.id).prefetch_related("members")
+    open_complaints = await Case.filter(unit_id=unit.id, kind="complaint", task__is_open=True).count()
+    return render(request, "resident/reminder.html", {
+        "site": site, "bill": fees.bill_out(bill, site), "unit": unit, "household": household,
+        "open_complaints": open_complaints, "today": utcnow().date().isoformat()})
+
+
+async def kpi_page(request: Request) -> Response:
+    site = current_site(request)
+    today = utcnow().date()
+    try:
+        month = dt.date.fromisoformat(request.query_params.get("month", "") + "-01") if request.query_params.get("month") else today.replace(day=1)
+    except ValueError:
+        month = today.replace(day=1)
+    end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    data = await kpis.kpis(site, month, end)
+    return render(request, "resident/kpis.html", {"site": site, "data": data, "month": month.strftime("%Y-%m"),
+                                                  "percent": campaigns.percent})
 
 
 def routes():
-    return []
+    case = f"{BASE}/cases/{{id:int}}"
+    return [
+        page_route(f"{BASE}/", desk_page, permission="resident.case.read"),
+        page_route(f"{BASE}/cases", create_case, permission="resident.case.create", methods=["POST"]),
+        page_route(case, case_view, permission="resident.case.read"),
+        page_route(f"{case}/reply", case_reply, permission="resident.case.work", methods=["POST"]),
+        page_route(f"{case}/transition", case_transition, permission="resident.case.work", methods=["POST"]),
+        page_route(f"{case}/revisit", case_revisit, permission="resident.case.work", methods=["POST"]),
+        page_route(f"{case}/merge", case_merge, permission="resident.case.work", methods=["POST"]),
+        page_route(f"{BASE}/calls", calls_page, permission="resident.revisit.record"),
+        page_route(f"{BASE}/revisits/{{id:int}}", record_revisit, permission="resident.revisit.record", methods=["POST"]),
+        page_route(f"{BASE}/campaigns", campaigns_view, permission="resident.campaign.manage"),
+        page_route(f"{BASE}/campaigns", create_campaign, permission="resident.campaign.manage", methods=["POST"]),
+        page_route(f"{BASE}/campaigns/{{id:int}}", campaign_report, permission="resident.campaign.manage"),
+        page_route(f"{BASE}/campaigns/{{id:int}}/distribute", distribute, permission="resident.campaign.manage",
+                   methods=["POST"]),
+        page_route(f"{BASE}/units/{{id:int}}", unit_page, permission="resident.household.read"),
+        page_route(f"{BASE}/households", households_view, permission="resident.household.read"),
+        page_route(f"{BASE}/households/import", import_households, permission="resident.household.edit",
+                   methods=["POST"]),
+        page_route(f"{BASE}/fees", fees_view, permission="resident.fee.read"),
+        page_route(f"{BASE}/fees/billing-runs", run_billing, permission="resident.fee.manage", methods=["POST"]),
+        page_route(f"{BASE}/fees/bills/{{id:int}}/reminder", reminder, permission="resident.fee.read"),
+        page_route(f"{BASE}/kpis", kpi_page, permission="resident.kpi.read"),
+    ]

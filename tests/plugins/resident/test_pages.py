@@ -1,0 +1,46 @@
+"""The resident pages over real HTTP: intake, case actions, call list, reports, import."""
+
+from tests.plugins.resident.conftest import BASE
+
+PAGES = "/sites/harbour/resident"
+
+
+def test_intake_form_reshows_a_bad_unit_and_creates_a_case(demo_server):
+    browser = demo_server.sign_in("agent")
+    bad = browser.form_post(f"{PAGES}/cases", {"unit_code": "Z-999", "kind": "repair", "channel": "phone", "title": "x"})
+    assert bad.status_code == 422 and "No unit with this code here." in bad.text
+    good = browser.form_post(f"{PAGES}/cases", {"unit_code": "A-0101", "kind": "repair", "channel": "phone",
+                                                 "title": "Broken door", "category": "door"})
+    assert good.status_code == 303
+    page = browser.get(good.headers["location"])
+    assert "Broken door" in page.text and "Reply to the resident" in page.text
+    assert "Broken door" in browser.get(f"{PAGES}/").text
+
+
+def test_pages_for_reports_fees_and_households_render(demo_server, units):
+    manager = demo_server.sign_in("manager")
+    for path in ("/", "/calls", "/campaigns", "/households", "/fees", "/kpis", f"/units/{units['A-0101']}"):
+        response = manager.get(f"{PAGES}{path}")
+        assert response.status_code == 200, path
+    imported = manager.post(f"{PAGES}/households/import", data={"csrf_token": manager.csrf},
+                            files={"file": ("h.csv", b"unit_code,name,relation\nA-0101,Chen,owner\nZ-1,Lin,boss\n", "text/csv")})
+    assert imported.status_code == 422 and "No unit with this code here." in imported.text
+    billing = manager.form_post(f"{PAGES}/fees/billing-runs", {"period": "26-1"})
+    assert billing.status_code == 422 and "YYYY-MM" in billing.text
+
+
+def test_an_agent_records_a_revisit_from_the_call_list(demo_server, user_ids, units):
+    supervisor = demo_server.api_client("supervisor")
+    supervisor.post(f"{BASE}/households", json={"unit_id": units["A-0101"], "members": [{"name": "Chen", "relation": "owner"}]})
+    campaign = supervisor.post(f"{BASE}/campaigns", json={"name": "Spring", "rule": {"kind": "all"},
+                                                          "agent_ids": [user_ids["agent"]]}).json()
+    supervisor.post(f"{BASE}/campaigns/{campaign['id']}/distribute")
+    agent = demo_server.sign_in("agent")
+    page = agent.get(f"{PAGES}/calls")
+    assert "A-0101" in page.text and "Chen" in page.text
+    revisit = agent_revisits = demo_server.api_client("agent").get(f"{BASE}/revisits").json()["items"][0]
+    done = agent.form_post(f"{PAGES}/revisits/{revisit['id']}", {"method": "phone", "reached": "yes", "satisfied": "yes",
+                                                                 "score": "5", "suggestions": "Fix the lights"})
+    assert done.status_code == 303
+    report = demo_server.sign_in("supervisor").get(f"{PAGES}/campaigns/{campaign['id']}")
+    assert "Fix the lights" in report.text and "100.0%" in report.text
