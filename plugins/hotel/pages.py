@@ -1,2 +1,296 @@
+"""HTML pages: the live room board, a room with its actions, the attendant's task sheet,
+discrepancies, stock, the hygiene log and the rooms import."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.i18n import N_
+from core.i18n import gettext as _
+from core.identity.models import Membership, User
+from core.pages import render
+from core.tasks.models import Task
+from core.web.access import can, current_site, get_in_site, site_query
+from core.web.problems import Problem
+from core.web.routing import page_route
+from plugins.hotel import api, records, rooms, services
+from plugins.hotel.models import CODES, Room, RoomEvent, StockItem
+from plugins.hotel.schemas import BoardQuery
+
+BASE = "/sites/{site}/hotel"
+CODE_LABELS = {
+    "VC": N_("Vacant clean"), "VD": N_("Vacant dirty"), "VP": N_("Vacant pick-up"), "VI": N_("Vacant inspected"),
+    "OC": N_("Occupied clean"), "OD": N_("Occupied dirty"), "OP": N_("Occupied pick-up"), "OI": N_("Occupied inspected"),
+    "OOO": N_("Out of order"), "OOS": N_("Out of service"),
+}
+
+
+def code_labels() -> dict[str, str]:
+    return {code: _(label) for code, label in CODE_LABELS.items()}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+async def housekeepers(site_id: int) -> list[User]:
+    ids = await Membership.filter(site_id=site_id, role__name__in=["housekeeper", "supervisor"]) \
+        .values_list("user_id", flat=True)
+    return await User.filter(id__in=list(set(ids))).order_by("username")
+
+
+async def board(request: Request) -> Response:
+    """Every room as a tile, by floor, coloured by code; updated live (hotel.js)."""
+    site = current_site(request)
+    params = request.query_params
+    query = BoardQuery(floor=_int(params.get("floor")), section=params.get("section") or None,
+                       assignee_id=_int(params.get("assignee")),
+                       code=params.get("code") if params.get("code") in CODES else None)
+    all_rooms, counts = await api.board_rooms(request, BoardQuery())
+    shown = [room for room in all_rooms
+             if (query.floor is None or room["floor"] == query.floor)
+             and (query.section is None or room["section"] == query.section)
+             and (query.code is None or room["code"] == query.code)
+             and (query.assignee_id is None or room["assignee_id"] == query.assignee_id)]
+    floors: dict[int, list[dict]] = {}
+    for room in shown:
+        floors.setdefault(room["floor"], []).append(room)
+    people = await housekeepers(site.id)
+    return render(request, "hotel/board.html", {
+        "site": site, "floors": sorted(floors.items(), reverse=True), "counts": counts, "codes": CODES,
+        "code_labels": code_labels(), "query": query, "people": people,
+        "names": {user.id: user.display_name or user.username for user in people},
+        "all_floors": sorted({room["floor"] for room in all_rooms}),
+        "sections": sorted({room["section"] for room in all_rooms if room["section"]}),
+        "shown": len(shown), "total": len(all_rooms), "guests": can(request, "hotel.guest.read"),
+    })
+
+
+async def room_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+    site = current_site(request)
+    room = await get_in_site(request, Room, request.path_params["id"], "room")
+    history = await RoomEvent.filter(room_id=room.id).order_by("-id").limit(30)
+    actors = {u.id: u.display_name or u.username
+              for u in await User.filter(id__in=list({e.actor_id for e in history if e.actor_id}))}
+    tasks = await Task.filter(site_id=site.id, unit_id=room.unit_id, is_open=True).order_by("-id").limit(20) \
+        if room.unit_id else []
+    return render(request, "hotel/room.html", {
+        "site": site, "room": services.room_out(room, can(request, "hotel.guest.read")), "error": error,
+        "history": history, "actors": actors, "tasks": tasks, "code_labels": code_labels(),
+        "types": request.app.state.tasks.types,
+        "may": {name: can(request, f"hotel.{name}") for name in
+                ("room.housekeeping", "room.inspect", "room.check_in", "room.service", "room.observe",
+                 "damage.report", "hygiene.write")},
+    }, status_code=status_code)
+
+
+async def room_get(request: Request) -> Response:
+    return await room_page(request)
+
+
+def _version(form) -> int:
+    try:
+        return int(form.get("version", ""))
+    except ValueError:
+        raise Problem(422, _("Reload the page and try again.")) from None
+
+
+async def room_action(request: Request) -> Response:
+    """The room page's forms: one POST per action, named in the path."""
+    site, user = current_site(request), request.state.user
+    room = await get_in_site(request, Room, request.path_params["id"], "room")
+    form = await request.form()
+    action = request.path_params["action"]
+    kernel = request.app.state.tasks
+    address = request.state.client_address
+    needed = {"housekeeping": "hotel.room.housekeeping", "check-in": "hotel.room.check_in",
+              "check-out": "hotel.room.check_in", "service": "hotel.room.service",
+              "observed": "hotel.room.observe", "damage": "hotel.damage.report"}
+    try:
+        if action not in needed:
+            raise Problem(404, _("Not found"))
+        if not can(request, needed[action]):
+            raise Problem(403, _("You do not have the permission this needs (%(permission)s).",
+                                 permission=needed[action]))
+        if action == "housekeeping":
+            await services.set_housekeeping(kernel, room, str(form.get("status", "")), _version(form), user,
+                                            may_inspect=can(request, "hotel.room.inspect"), client_address=address)
+        elif action == "check-in":
+            await services.check_in(kernel, site, room, _version(form), user,
+                                    guest_name=str(form.get("guest_name", "")), client_address=address)
+        elif action == "check-out":
+            await services.check_out(kernel, site, room, _version(form), user, client_address=address)
+        elif action == "service":
+            until = None
+            if form.get("until"):
+                try:
+                    until = dt.date.fromisoformat(str(form.get("until")))
+                except ValueError:
+                    raise Problem(422, _("Give the date as YYYY-MM-DD.")) from None
+            await services.set_service(kernel, room, str(form.get("service", "")), _version(form), user,
+                                       reason=str(form.get("reason", "")), until=until, client_address=address)
+        elif action == "observed":
+            await services.observe(kernel, room, str(form.get("occupancy", "")), user, client_address=address)
+        elif action == "damage":
+            await services.report_damage(kernel, site, room, str(form.get("description", "")),
+                                         form.get("take_out_of_order") == "1", user, client_address=address)
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        return await room_page(request, problem.detail, problem.status)
+    return RedirectResponse(f"/sites/{site.code}/hotel/rooms/{room.id}", status_code=303)
+
+
+async def sheet(request: Request) -> Response:
+    """An attendant's task sheet for the day: their open housekeeping tasks by room (printable)."""
+    site, user = current_site(request), request.state.user
+    people = await housekeepers(site.id)
+    assignee_id = _int(request.query_params.get("assignee")) or user.id
+    if assignee_id != user.id and not can(request, "hotel.room.inspect"):
+        assignee_id = user.id
+    tasks = await Task.filter(site_id=site.id, assignee_id=assignee_id, is_open=True, type__startswith="hotel.") \
+        .order_by("due_at")
+    by_unit = {room.unit_id: room for room in await site_query(request, Room).filter(
+        unit_id__in=[t.unit_id for t in tasks if t.unit_id])}
+    rows = sorted(({"task": t, "room": by_unit.get(t.unit_id)} for t in tasks),
+                  key=lambda row: (row["room"].floor if row["room"] else 999, row["room"].number if row["room"] else ""))
+    return render(request, "hotel/sheet.html", {
+        "site": site, "rows": rows, "people": people, "assignee_id": assignee_id,
+        "assignee": next((p for p in people if p.id == assignee_id), user), "types": request.app.state.tasks.types,
+        "today": services.local_today(site), "may_choose": can(request, "hotel.room.inspect"),
+        "code_labels": code_labels(),
+    })
+
+
+async def discrepancies(request: Request) -> Response:
+    site = current_site(request)
+    return render(request, "hotel/discrepancies.html", {"site": site,
+                                                        "items": await services.discrepancies(site.id)})
+
+
+async def stock_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+    site = current_site(request)
+    items = await records.items_with_totals(site.id)
+    balances = await records.balances(site.id)
+    names = {item["id"]: item["name"] for item in items}
+    return render(request, "hotel/stock.html", {
+        "site": site, "items": items, "low": [i for i in items if i["low"]], "error": error,
+        "balances": [{**b, "name": names.get(b["item_id"], "")} for b in balances],
+        "may_move": can(request, "hotel.stock.move"),
+    }, status_code=status_code)
+
+
+async def stock_get(request: Request) -> Response:
+    return await stock_page(request)
+
+
+async def stock_post(request: Request) -> Response:
+    site = current_site(request)
+    form = await request.form()
+    try:
+        item = await site_query(request, StockItem).get_or_none(id=_int(str(form.get("item_id", ""))) or 0)
+        if item is None:
+            raise Problem(422, _("Choose an item."))
+        quantity = _int(str(form.get("quantity", "")))
+        if quantity is None:
+            raise Problem(422, _("A whole number from 1 to %(max)s.", max=records.MAX_QUANTITY))
+        await records.move_stock(site.id, item, request.state.user, location=str(form.get("location", "")),
+                                 kind=str(form.get("kind", "")), quantity=quantity,
+                                 to_location=str(form.get("to_location", "")), reason=str(form.get("reason", "")),
+                                 client_address=request.state.client_address)
+    except Problem as problem:
+        return await stock_page(request, problem.detail, problem.status)
+    return RedirectResponse(f"/sites/{site.code}/hotel/stock", status_code=303)
+
+
+async def hygiene_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+    site = current_site(request)
+    today = services.local_today(site)
+    try:
+        day = dt.date.fromisoformat(request.query_params.get("date", "")) if request.query_params.get("date") \
+            else today
+    except ValueError:
+        day = today
+    report = await records.hygiene_day(site.id, day)
+    room_list = await site_query(request, Room).order_by("floor", "number").values("id", "number")
+    return render(request, "hotel/hygiene.html", {"site": site, "report": report, "day": day, "today": today,
+                                                   "rooms": room_list, "error": error,
+                                                   "may_write": can(request, "hotel.hygiene.write")},
+                  status_code=status_code)
+
+
+async def hygiene_get(request: Request) -> Response:
+    return await hygiene_page(request)
+
+
+async def hygiene_post(request: Request) -> Response:
+    site = current_site(request)
+    form = await request.form()
+    try:
+        room = await site_query(request, Room).get_or_none(id=_int(str(form.get("room_id", ""))) or 0)
+        if room is None:
+            raise Problem(422, _("Choose a room."))
+        aired = _int(str(form.get("aired_times", "0")))
+        if aired is None:
+            raise Problem(422, _("A whole number from 0 to 6."))
+        today = services.local_today(site)
+        await records.record_hygiene(site.id, room, request.state.user, date=today,
+                                     linen_changed=form.get("linen_changed") == "1",
+                                     cups_disinfected=form.get("cups_disinfected") == "1",
+                                     bathroom_cleaned=form.get("bathroom_cleaned") == "1", aired_times=aired,
+                                     today=today, client_address=request.state.client_address)
+    except Problem as problem:
+        return await hygiene_page(request, problem.detail, problem.status)
+    return RedirectResponse(f"/sites/{site.code}/hotel/hygiene", status_code=303)
+
+
+async def import_page(request: Request, report: dict | None = None, error: str | None = None, text: str = "",
+                      status_code: int = 200) -> Response:
+    return render(request, "hotel/import.html", {"site": current_site(request), "report": report, "error": error,
+                                                 "text": text}, status_code=status_code)
+
+
+async def import_get(request: Request) -> Response:
+    return await import_page(request)
+
+
+async def import_post(request: Request) -> Response:
+    form = await request.form()
+    text = str(form.get("csv", ""))
+    upload = form.get("file")
+    if upload is not None and hasattr(upload, "read"):
+        raw = await upload.read()
+        if raw:
+            text = raw.decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        return await import_page(request, error=_("Paste the CSV or choose a file."), status_code=422)
+    try:
+        report = await rooms.import_rooms(current_site(request), text, request.state.user,
+                                          apply=form.get("apply") == "1", skip_bad_rows=form.get("skip") == "1",
+                                          client_address=request.state.client_address)
+    except Problem as problem:
+        return await import_page(request, problem.extra.get("report"), problem.detail, text, problem.status)
+    return await import_page(request, report, None, "" if report["applied"] else text)
+
+
 def routes():
-    return []
+    room = f"{BASE}/rooms/{{id:int}}"
+    return [
+        page_route(f"{BASE}/", board, permission="hotel.room.read"),
+        page_route(room, room_get, permission="hotel.room.read"),
+        page_route(f"{room}/{{action}}", room_action, permission="hotel.room.read", methods=["POST"]),
+        page_route(f"{BASE}/sheet", sheet, permission="hotel.room.housekeeping"),
+        page_route(f"{BASE}/discrepancies", discrepancies, permission="hotel.room.read"),
+        page_route(f"{BASE}/stock", stock_get, permission="hotel.stock.read"),
+        page_route(f"{BASE}/stock", stock_post, permission="hotel.stock.move", methods=["POST"]),
+        page_route(f"{BASE}/hygiene", hygiene_get, permission="hotel.hygiene.read"),
+        page_route(f"{BASE}/hygiene", hygiene_post, permission="hotel.hygiene.write", methods=["POST"]),
+        page_route(f"{BASE}/import", import_get, permission="hotel.room.edit"),
+        page_route(f"{BASE}/import", import_post, permission="hotel.room.edit", methods=["POST"]),
+    ]
