@@ -1,5 +1,101 @@
-"""Demo records for harbour."""
+"""Demo records for harbour: households, open cases, a campaign, bills and payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from core.entities.models import Party, Unit
+from core.tasks.services import TaskKernel
+from plugins.resident import campaigns, fees, households, procedures, services
+from plugins.resident.models import Announcement
+
+
+class _Host:
+    """Just enough of the plugin host for the kernel outside a running app."""
+
+    def call_each(self, name, **kwargs):
+        if name != "register_task_types":
+            return []
+        from plugins.resident import register_task_types
+
+        return [(SimpleNamespace(name="resident"), register_task_types())]
+
+    async def notify(self, *args, **kwargs):
+        return None
+
+    async def ask(self, hook_name, **kwargs):
+        if hook_name == "task_transition_guard":
+            return [(None, await services.guard(kwargs["task"], kwargs["to_status"]))]
+        return []
+
+
+class _Bus:
+    async def publish(self, event):
+        return None
+
+
+CASES = [
+    ("repair", "phone", "A-0101", "plumbing", "normal", "Kitchen sink leaking"),
+    ("complaint", "walk_in", "A-0203", "noise", "normal", "Renovation noise after 8 pm next door"),
+    ("complaint", "phone", "B-0502", "security", "major", "Stranger followed a resident into the lobby"),
+    ("inquiry", "app", "B-0101", "parking", "normal", "How to apply for a second parking permit"),
+    ("suggestion", "email", "A-0704", "garden", "normal", "More benches in the garden"),
+    ("repair", "phone", "B-0904", "lift", "normal", "Lift B2 stops between floors"),
+]
 
 
 async def load(demo):
-    return None
+    site = demo.sites["harbour"]
+    supervisor, agent, agent2 = demo.users["supervisor"], demo.users["agent"], demo.users["agent2"]
+    manager = demo.users["manager"]
+    kernel = TaskKernel(_Host(), _Bus())
+    services.KERNEL.setdefault("kernel", kernel)
+    units = {unit.code: unit for unit in await Unit.filter(site_id=site.id)}
+    parties = list(await Party.filter(site_id=site.id).order_by("id"))
+    codes = sorted(units)[:: 2][:40]
+    for index, code in enumerate(codes):
+        members = []
+        if index < len(parties):
+            members.append({"party_id": parties[index].id, "relation": "owner", "phone": (parties[index].phones or [""])[0]})
+        else:
+            members.append({"name": f"住戶 {code}", "relation": "tenant" if index % 3 else "owner"})
+        if index % 4 == 0:
+            members.append({"name": f"家屬 {code}", "relation": "family"})
+        await households.create_household(site, {"unit_id": units[code].id, "members": members,
+                                                 "important": code == "B-0101", "area": str(60 + index % 5 * 10)},
+                                          supervisor)
+    for kind, channel, code, category, severity, title in CASES:
+        await services.create_case(kernel, site, supervisor, {"kind": kind, "channel": channel,
+                                                              "unit_id": units[code].id, "category": category,
+                                                              "severity": severity, "title": title})
+    # one complaint handled and waiting for its revisit
+    case, _dups = await services.create_case(kernel, site, agent, {
+        "kind": "complaint", "channel": "phone", "unit_id": units["A-0301"].id, "category": "cleaning",
+        "title": "Corridor not cleaned for a week"})
+    await services.reply(kernel, case, "清潔組今天下午處理。", supervisor)
+    task = await services.load_task(case)
+    await kernel.transition(task, "resolved", task.version, supervisor, may_work_any=True)
+    # a revisit campaign spread over the two agents
+    campaign = await campaigns.create_campaign(site, {"name": "中秋節回訪 Mid-Autumn revisits",
+                                                      "rule": {"kind": "building", "building": "Tower A"},
+                                                      "agent_ids": [agent.id, agent2.id], "due_days": 14}, manager)
+    await campaigns.distribute(site, campaign, manager)
+    # property fees: two periods billed, some paid
+    await fees.set_schedule(site, {"unit_kind": "apartment", "fixed": "1200", "per_sqm": "25"}, manager)
+    today = dt.date.today()
+    first = (today.replace(day=1) - dt.timedelta(days=40)).strftime("%Y-%m")
+    second = (today.replace(day=1) - dt.timedelta(days=5)).strftime("%Y-%m")
+    for period in (first, second):
+        await fees.billing_run(site, period, manager)
+    from plugins.resident.models import Bill
+
+    for number, bill in enumerate(await Bill.filter(site_id=site.id).order_by("id")):
+        if number % 3 == 0:
+            await fees.pay(site, bill, fees.money(bill.outstanding_minor, site), "transfer", manager)
+        elif number % 7 == 0:
+            await fees.pay(site, bill, "500", "cash", manager)
+    await procedures.create(site, {"kind": "move_in", "unit_id": units["A-0102"].id, "applicant": "陳大文"}, supervisor)
+    await procedures.create(site, {"kind": "renovation", "unit_id": units["B-0303"].id, "applicant": "林美玲"}, supervisor)
+    await Announcement.create(site_id=site.id, title="停水通知 Water off", body="週二 9:00–12:00 A 棟停水。",
+                              building="Tower A", publish_from=dt.datetime.now(dt.timezone.utc), created_by=supervisor)

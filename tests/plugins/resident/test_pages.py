@@ -44,3 +44,13 @@ def test_an_agent_records_a_revisit_from_the_call_list(demo_server, user_ids, un
     assert done.status_code == 303
     report = demo_server.sign_in("supervisor").get(f"{PAGES}/campaigns/{campaign['id']}")
     assert "Fix the lights" in report.text and "100.0%" in report.text
+
+
+def test_the_demo_has_households_open_cases_a_campaign_and_bills(keep_demo, demo_server):
+    manager = demo_server.api_client("manager")
+    assert len(manager.get(f"{BASE}/households", params={"limit": 200}).json()["items"]) == 40
+    assert len(manager.get(f"{BASE}/cases", params={"open": "true"}).json()["items"]) >= 6
+    assert manager.get(f"{BASE}/campaigns").json()["items"]
+    assert manager.get(f"{BASE}/bills").json()["items"]
+    agent = demo_server.api_client("agent")
+    assert agent.get(f"{BASE}/revisits", params={"status": "pending"}).json()["items"]
