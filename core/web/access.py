@@ -27,6 +27,7 @@ from core.web.problems import Problem
 M = TypeVar("M", bound=Model)
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_ID = 2**63 - 1
 
 AUTH_ERRORS = {
     "malformed": N_("The Authorization header must be 'Bearer <token>'."),
@@ -146,6 +147,8 @@ async def get_in_site(request: Request, model: type[M], object_id: Any, what: st
         object_id = int(object_id)
     except (TypeError, ValueError):
         raise Problem(404, _("Not found")) from None
+    if not 0 < object_id <= MAX_ID:  # beyond a 64-bit key no row can exist; don't ask the database
+        raise Problem(404, _("No %(what)s with id %(id)s here.", what=what or model.__name__.lower(), id=object_id))
     instance = await site_query(request, model).get_or_none(id=object_id)
     if instance is None:
         raise Problem(404, _("No %(what)s with id %(id)s here.", what=what or model.__name__.lower(), id=object_id))

@@ -99,9 +99,15 @@ def parse_json_body(request: Request, raw: bytes) -> Any:
     if not raw.strip():
         raise Problem(400, _("The request body is empty; a JSON object is expected."))
     try:
-        return json.loads(raw)
+        payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise Problem(400, _("The request body is not valid JSON: %(error)s", error=str(error))) from None
+    try:
+        # JSON may escape lone surrogates ("\ud800"), which no database can store as text.
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Problem(400, _("The request body contains text that is not valid Unicode.")) from None
+    return payload
 
 
 def parse_query(request: Request, model: type[BaseModel]) -> BaseModel:

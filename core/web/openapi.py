@@ -102,6 +102,8 @@ def build_openapi(operations: list[ApiOperation], title: str = "Frontdesk") -> d
         errors = {400, 422} if (operation.body or operation.query) else set()
         if operation.body is not None:
             errors |= {413, 415}
+        if operation.method == "POST":
+            errors |= {400, 409}  # a malformed or reused Idempotency-Key
         if operation.permission != PUBLIC:
             errors |= {401, 403}
         if "{" in operation.path:

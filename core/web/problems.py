@@ -127,7 +127,22 @@ def _default_phrase(status: int) -> str:
         return ""
 
 
+def _is_out_of_range(error: Exception) -> bool:
+    """A number the database cannot hold (SQLite's OverflowError, PostgreSQL's
+    numeric_value_out_of_range), reaching the driver from a request field."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OverflowError) or getattr(error, "sqlstate", None) == "22003":
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 async def handle_unexpected(request: Request, error: Exception) -> Response:
+    if _is_out_of_range(error):
+        # Bad input, not a server fault: a safety net under the schemas' own limits.
+        return await handle_problem(request, Problem(422, _("A number in the request is out of range.")))
     # Logged with its traceback for the operator; the user sees a plain message.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     problem = Problem(500, _("Something went wrong on our side. The error was logged."))

@@ -56,3 +56,23 @@ def test_start_page_renders_in_the_base_layout(client):
     assert response.status_code == 200
     assert '<link rel="stylesheet" href="/static/theme/css/frontdesk.css">' in response.text
     assert 'action="/language"' in response.text
+
+
+def test_ids_beyond_64_bits_are_404_not_a_crash(demo_server):
+    agent = demo_server.api_client("agent")
+    assert agent.get("/api/v1/sites/harbour/tasks/80547458499929964544").status_code == 404
+    assert agent.get("/api/v1/sites/harbour/units/0").status_code == 404
+
+
+def test_out_of_range_numbers_in_fields_are_422(demo_server):
+    agent = demo_server.api_client("agent")
+    response = agent.post("/api/v1/sites/harbour/tasks", json={"type": "core.general", "title": "x",
+                                                              "unit_id": -335748976455092600832})
+    assert response.status_code == 422
+
+
+def test_lone_surrogates_in_json_are_400(demo_server):
+    agent = demo_server.api_client("agent")
+    body = b'{"type": "core.general", "title": "\\ud800 broken"}'
+    response = agent.post("/api/v1/sites/harbour/tasks", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
