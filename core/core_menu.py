@@ -6,7 +6,10 @@ from core.permissions import AUTHENTICATED
 
 MENU = [
     MenuItem(label=_l("Sites"), url="/sites", permission=AUTHENTICATED, order=10),
-    # {site} is the site being looked at; without one these entries are hidden.
+    # {site} is the site being looked at (else the user's first site).
+    MenuItem(label=_l("My work"), url="/sites/{site}/my-work", permission="core.task.read", order=12),
+    MenuItem(label=_l("Board"), url="/sites/{site}/board", permission="core.task.assign", order=14),
+    MenuItem(label=_l("Handovers"), url="/sites/{site}/handovers", permission="core.handover.read", order=16),
     MenuItem(label=_l("Units"), url="/sites/{site}/units", permission="core.unit.read", order=20),
     MenuItem(label=_l("Parties"), url="/sites/{site}/parties", permission="core.party.read", order=30),
     MenuItem(label=_l("Users"), url="/admin/users", permission="core.user.manage", order=900),

@@ -24,6 +24,17 @@ async def demo_warning(app) -> bool:
     return value
 
 
+async def first_site_code(request: Request) -> str | None:
+    """The code of the user's first site (by code), for menu links outside any site."""
+    from core.entities.models import Site
+
+    site_ids = list(request.state.permissions_by_site)
+    if not site_ids:
+        return None
+    codes = await Site.filter(id__in=site_ids).order_by("code").limit(1).values_list("code", flat=True)
+    return codes[0] if codes else None
+
+
 def page_route(
     path: str,
     endpoint: Callable[[Request], Awaitable[Response]],
@@ -43,6 +54,8 @@ def page_route(
 
         await authorize(request, permission, is_page=True)
         request.state.demo_password_in_use = await demo_warning(request.app)
+        if getattr(request.state, "site", None) is None and getattr(request.state, "user", None) is not None:
+            request.state.default_site_code = await first_site_code(request)
         return await endpoint(request)
 
     route = Route(path, handle, methods=methods or ["GET"], name=name or f"{endpoint.__module__}.{endpoint.__name__}")

@@ -68,3 +68,10 @@ def test_handover_page_write_and_acknowledge(demo_server):
     assert "Unread handovers" not in desk.get("/sites/lotus/my-work").text
     empty = supervisor.form_post("/sites/lotus/handovers", {"department": "front_desk", "body": " "})
     assert empty.status_code == 422
+
+
+def test_menu_offers_my_work_at_the_users_site_even_from_the_start_page(demo_server):
+    home = demo_server.sign_in("frontdesk").get("/").text
+    assert 'href="/sites/lotus/my-work"' in home and 'href="/sites/lotus/board"' not in home
+    board_link = demo_server.sign_in("hotelsup").get("/").text
+    assert 'href="/sites/lotus/board"' in board_link
