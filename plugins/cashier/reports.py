@@ -14,13 +14,13 @@ from core.i18n import gettext as _
 from core.identity.models import User
 from plugins.cashier import money
 from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
-from plugins.cashier.services import entry_out, ledger_totals, shift_out
+from plugins.cashier.services import ledger_totals, shift_out
 
 
 async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
     fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
     totals = await ledger_totals(shift.id)
-    entries = await Entry.filter(shift_id=shift.id).order_by("id")
+    entries = await Entry.filter(shift_id=shift.id).order_by("id").values(*ENTRY_FIELDS)
     statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
     links = await DepositShift.filter(shift_id=shift.id).prefetch_related("deposit")
     register = await Register.get(id=shift.register_id)
@@ -35,7 +35,7 @@ async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
             {"method": method, **{kind: fmt(totals.by_method.get(method, {}).get(kind, 0)) for kind in KINDS},
              "net": fmt(totals.net(method))}
             for method in METHODS],
-        "entries": [entry_out(entry, site, statuses.get(entry.reverses_id or entry.id)) for entry in entries],
+        "entries": [_entry_row(row, fmt, statuses) for row in entries],
         "opening_count": money.count_out(shift.opening_count, site.currency),
         "closing_count": money.count_out(shift.counted, site.currency),
         "expected_cash": fmt(shift.expected_cash) if shift.status != "open" else fmt(shift.opening_float + totals.cash_movement),
@@ -51,6 +51,16 @@ async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
         "deposits": [{"id": link.deposit.id, "bag_number": link.deposit.bag_number, "takings": fmt(link.takings),
                       "created_at": rfc3339(link.deposit.created_at)} for link in links],
     }
+
+
+ENTRY_FIELDS = ("id", "shift_id", "kind", "method", "amount", "reference", "note", "reverses_id", "reason",
+                "is_reversal", "needs_approval", "created_by_id", "created_at")
+
+
+def _entry_row(row: dict, fmt, statuses: dict) -> dict[str, Any]:
+    """entry_out for a row read with .values() (the report reads thousands)."""
+    return {**row, "amount": fmt(row["amount"]), "created_at": rfc3339(row["created_at"]),
+            "approval_status": statuses.get(row["reverses_id"] or row["id"])}
 
 
 def difference_out(difference: Difference, site: Site) -> dict[str, Any]:
