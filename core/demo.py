@@ -7,12 +7,15 @@ shows a warning banner.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.entities import services as entities
 from core.entities.models import Party, Site, Unit
 from core.identity import services as identity
 from core.identity.models import Role, User
+from core.events import EventBus
 from core.plugin_host import await_me_maybe
+from core.tasks.services import TaskKernel
 
 DEMO_PASSWORD = "frontdesk-demo"
 
@@ -55,6 +58,9 @@ class DemoContext:
 
     sites: dict[str, Site] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    #: The task kernel with every plugin's task types, to create demo tasks through the
+    #: same rules as the desks (its live events reach nobody: no server is running).
+    tasks: Any = None
 
 
 async def _harbour_places(site: Site) -> None:
@@ -75,7 +81,7 @@ async def load_demo(host, only_if_empty: bool = False) -> list[str]:
     if only_if_empty and await Site.exists():
         return []
     await identity.sync_roles_and_permissions(host)
-    demo = DemoContext()
+    demo = DemoContext(tasks=TaskKernel(host, EventBus()))
     for data in SITES:
         demo.sites[data["code"]] = await entities.create_site(data)
     roles = {role.name: role for role in await Role.all()}

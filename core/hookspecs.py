@@ -119,12 +119,13 @@ def register_integrity_checks() -> list[Any]:
 
 
 @hookspec
-def task_transition_guard(task: Any, to_status: str, actor: Any) -> Any:
+def task_transition_guard(task: Any, to_status: str, actor: Any, kernel: Any) -> Any:
     """Refuse a task transition with a reason (a string), or return None to allow it.
 
     May be ``async``. Called for every transition; look at ``task.type`` and ignore other
-    plugins' tasks. The first reason given refuses the change with 409. A guard that
-    raises is logged and ignored.
+    plugins' tasks. ``kernel`` is the app's ``TaskKernel`` (its ``bus`` publishes live
+    events). The first reason given refuses the change with 409. A guard that raises is
+    logged and ignored.
     """
 
 
@@ -132,9 +133,10 @@ def task_transition_guard(task: Any, to_status: str, actor: Any) -> Any:
 
 
 @hookspec
-def on_task_event(task: Any, event: Any) -> Any:
+def on_task_event(task: Any, event: Any, kernel: Any) -> Any:
     """A task's history gained ``event`` (created, assigned, transitioned, reopened,
-    commented, overdue, ...), after the change committed. May be ``async``."""
+    commented, overdue, ...), after the change committed. ``kernel`` is the app's
+    ``TaskKernel``, to act on tasks in turn. May be ``async``."""
 
 
 @hookspec

@@ -95,7 +95,9 @@ async def _admin_execute(*statements: str) -> None:
 def _settings_for(database_url: str, **overrides: Any):
     from core.settings import Settings
 
-    values = {"database_url": database_url, "secret_key": TEST_SECRET_KEY, "default_language": "en"}
+    # The overdue job stays off: tests run it when they mean to (kernel.mark_overdue).
+    values = {"database_url": database_url, "secret_key": TEST_SECRET_KEY, "default_language": "en",
+              "overdue_check_seconds": 0}
     values.update(overrides)
     return Settings(**values)
 

@@ -81,7 +81,7 @@ class TaskKernel:
         await self.bus.publish(LiveEvent(site_id=task.site_id, name=name, data=task_out(task),
                                          permission="core.task.read"))
         if event is not None:
-            await self.host.notify("on_task_event", task=task, event=event)
+            await self.host.notify("on_task_event", task=task, event=event, kernel=self)
 
     async def _check_member(self, site: Site, user_id: int, field: str = "assignee_id") -> User:
         user = await User.get_or_none(id=user_id, is_active=True)
@@ -223,7 +223,8 @@ class TaskKernel:
 
     async def _guard(self, task: Task, to: str, actor: User) -> str | None:
         """Plugins' ``task_transition_guard``: the first reason given refuses the change."""
-        for _plugin, reason in await self.host.ask("task_transition_guard", task=task, to_status=to, actor=actor):
+        for _plugin, reason in await self.host.ask("task_transition_guard", task=task, to_status=to, actor=actor,
+                                                   kernel=self):
             if reason:
                 return str(reason)
         return None

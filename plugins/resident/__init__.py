@@ -92,18 +92,11 @@ async def task_transition_guard(task, to_status):
 
 
 @hookimpl
-async def on_task_event(task, event):
+async def on_task_event(task, event, kernel):
     if task.type.startswith("resident.") and event.kind == "reopened":
         from plugins.resident import services
 
-        await services.on_reopened(task, event.actor_id)
-
-
-@hookimpl
-def on_app_started(app):
-    from plugins.resident import services
-
-    services.KERNEL["kernel"] = app.state.tasks
+        await services.on_reopened(kernel, task, event.actor_id)
 
 
 @hookimpl

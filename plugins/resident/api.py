@@ -147,7 +147,7 @@ async def create_campaign(request: Request, body: s.CampaignIn) -> dict:
 
 async def distribute(request: Request) -> dict:
     campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
-    return await campaigns.distribute(current_site(request), campaign, **who(request))
+    return await campaigns.distribute(request.app.state.events, current_site(request), campaign, **who(request))
 
 
 async def campaign_report(request: Request, query: s.FormatQuery):

@@ -120,7 +120,7 @@ def plan(revisit_ids: list[int], loads: dict[int, int], weights: dict[int, int])
     return given
 
 
-async def distribute(site: Site, campaign: Campaign, actor: User, agent_ids: list[int] | None = None,
+async def distribute(bus, site: Site, campaign: Campaign, actor: User, agent_ids: list[int] | None = None,
                      client_address: str = "") -> dict[str, Any]:
     agent_ids = list(dict.fromkeys(agent_ids or campaign.agent_ids))
     await _check_agents(site, agent_ids)
@@ -143,7 +143,7 @@ async def distribute(site: Site, campaign: Campaign, actor: User, agent_ids: lis
                            object_type="resident.campaign", object_id=campaign.id,
                            after={str(a): len(ids) for a, ids in given.items()}, client_address=client_address)
     loads = await open_loads(site.id, agent_ids)
-    await services.publish(site.id, "resident.campaign.distributed", {"campaign_id": campaign.id})
+    await services.publish(bus, site.id, "resident.campaign.distributed", {"campaign_id": campaign.id})
     return {"campaign_id": campaign.id, "distributed": len(pending),
             "assigned": {str(a): len(ids) for a, ids in given.items()},
             "loads": {str(a): n for a, n in loads.items()}}
@@ -171,7 +171,7 @@ async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: User, cl
             task = await services.load_task(case)
             if task.status == "resolved":
                 await services.apply_revisit_to_case(kernel, case, revisit, actor, client_address)
-    await services.publish(revisit.site_id, "resident.revisit.recorded", services.revisit_out(revisit))
+    await services.publish(kernel.bus, revisit.site_id, "resident.revisit.recorded", services.revisit_out(revisit))
     return revisit
 
 

@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 from core.entities.models import Party, Unit
-from core.tasks.services import TaskKernel
 from plugins.resident import campaigns, fees, households, procedures, services
 from plugins.resident.models import Announcement
-
-
-class _Host:
-    """Just enough of the plugin host for the kernel outside a running app."""
-
-    def call_each(self, name, **kwargs):
-        if name != "register_task_types":
-            return []
-        from plugins.resident import register_task_types
-
-        return [(SimpleNamespace(name="resident"), register_task_types())]
-
-    async def notify(self, *args, **kwargs):
-        return None
-
-    async def ask(self, hook_name, **kwargs):
-        if hook_name == "task_transition_guard":
-            return [(None, await services.guard(kwargs["task"], kwargs["to_status"]))]
-        return []
-
-
-class _Bus:
-    async def publish(self, event):
-        return None
 
 
 CASES = [
@@ -49,8 +23,7 @@ async def load(demo):
     site = demo.sites["harbour"]
     supervisor, agent, agent2 = demo.users["supervisor"], demo.users["agent"], demo.users["agent2"]
     manager = demo.users["manager"]
-    kernel = TaskKernel(_Host(), _Bus())
-    services.KERNEL.setdefault("kernel", kernel)
+    kernel = demo.tasks
     units = {unit.code: unit for unit in await Unit.filter(site_id=site.id)}
     parties = list(await Party.filter(site_id=site.id).order_by("id"))
     codes = sorted(units)[:: 2][:40]
@@ -80,7 +53,7 @@ async def load(demo):
     campaign = await campaigns.create_campaign(site, {"name": "中秋節回訪 Mid-Autumn revisits",
                                                       "rule": {"kind": "building", "building": "Tower A"},
                                                       "agent_ids": [agent.id, agent2.id], "due_days": 14}, manager)
-    await campaigns.distribute(site, campaign, manager)
+    await campaigns.distribute(kernel.bus, site, campaign, manager)
     # property fees: two periods billed, some paid
     await fees.set_schedule(site, {"unit_kind": "apartment", "fixed": "1200", "per_sqm": "25"}, manager)
     today = dt.date.today()

@@ -257,7 +257,7 @@ async def campaign_report(request: Request) -> Response:
 
 async def distribute(request: Request) -> Response:
     campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
-    await campaigns.distribute(current_site(request), campaign, **who(request))
+    await campaigns.distribute(request.app.state.events, current_site(request), campaign, **who(request))
     return RedirectResponse(home(request, f"campaigns/{campaign.id}"), status_code=303)
 
 

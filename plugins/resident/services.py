@@ -25,7 +25,6 @@ from plugins.resident.models import CASE_KINDS, Case, Household, Revisit
 #: The rule a complaint must pass before it closes (named in the 409).
 RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
 #: Set by on_app_started: the kernel the hooks use (hooks do not get the app).
-KERNEL: dict[str, Any] = {}
 
 
 def case_out(case: Case, task: Task | None = None, **extra: Any) -> dict[str, Any]:
@@ -55,10 +54,9 @@ def revisit_out(revisit: Revisit) -> dict[str, Any]:
     }
 
 
-async def publish(site_id: int, name: str, data: dict, permission: str = "resident.case.read") -> None:
-    kernel = KERNEL.get("kernel")
-    if kernel is not None:
-        await kernel.bus.publish(LiveEvent(site_id=site_id, name=name, data=data, permission=permission))
+async def publish(bus, site_id: int, name: str, data: dict, permission: str = "resident.case.read") -> None:
+    """A live event for the desk and case pages (``bus`` is the app's event bus)."""
+    await bus.publish(LiveEvent(site_id=site_id, name=name, data=data, permission=permission))
 
 
 async def find_duplicates(site: Site, unit_id: int, category: str, exclude_id: int | None = None) -> list[int]:
@@ -84,7 +82,7 @@ async def _escalate(kernel, task: Task, to_role: str, reason: str, actor: User |
     await Task.filter(id=task.id).update(priority="urgent")
     await Case.filter(task_id=task.id).update(escalated_to=to_role)
     await kernel.comment(task, reason, actor or target, kind="escalated")
-    await publish(task.site_id, "resident.case.escalated", {"task_id": task.id, "to": to_role,
+    await publish(kernel.bus, task.site_id, "resident.case.escalated", {"task_id": task.id, "to": to_role,
                                                             "assignee_id": target.id})
     return target
 
@@ -134,7 +132,7 @@ async def create_case(kernel, site: Site, actor: User, data: dict[str, Any], cli
         await audit.record("resident.case.create", actor=actor, site_id=site.id, object_type="resident.case",
                            object_id=case.id, after=case_out(case, task, duplicates=duplicates),
                            client_address=client_address)
-    await publish(site.id, "resident.case.created", case_out(case, task))
+    await publish(kernel.bus, site.id, "resident.case.created", case_out(case, task))
     return case, duplicates
 
 
@@ -186,7 +184,7 @@ async def reply(kernel, case: Case, message: str, actor: User, client_address: s
         await audit.record("resident.case.reply", actor=actor, site_id=case.site_id, object_type="resident.case",
                            object_id=case.id, note=message[:500], client_address=client_address)
     await case.refresh_from_db()
-    await publish(case.site_id, "resident.case.replied", case_out(case))
+    await publish(kernel.bus, case.site_id, "resident.case.replied", case_out(case))
     return case
 
 
@@ -235,7 +233,7 @@ async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: User, cl
             _("satisfied") if revisit.satisfied else _("not satisfied") if revisit.reached else _("not reached"))),
             actor, kind="revisited", client_address=client_address)
         await apply_revisit_to_case(kernel, case, revisit, actor, client_address)
-    await publish(case.site_id, "resident.revisit.recorded", revisit_out(revisit))
+    await publish(kernel.bus, case.site_id, "resident.revisit.recorded", revisit_out(revisit))
     return revisit
 
 
@@ -252,11 +250,10 @@ async def guard(task: Task, to_status: str) -> str | None:
              rule=RULE_REVISIT_BEFORE_CLOSE)
 
 
-async def on_reopened(task: Task, actor_id: int | None) -> None:
+async def on_reopened(kernel, task: Task, actor_id: int | None) -> None:
     """Every reopening counts; past the site's limit the manager gets the case."""
-    kernel = KERNEL.get("kernel")
     case = await Case.get_or_none(task_id=task.id)
-    if case is None or kernel is None:
+    if case is None:
         return
     site = await Site.get(id=task.site_id)
     case.reopen_count += 1

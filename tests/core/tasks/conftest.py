@@ -2,6 +2,14 @@ import pytest
 
 
 @pytest.fixture
+def no_demo_tasks(demo_server):
+    """Park the plugins' demo tasks (closed, unassigned) so loads and lists start empty."""
+    from core.tasks.models import Task
+
+    demo_server.call(lambda: Task.all().update(is_open=False, status="closed", assignee_id=None))
+
+
+@pytest.fixture
 def supervisor(demo_server):
     return demo_server.api_client("supervisor")
 

@@ -50,9 +50,8 @@ def keep_demo():
 
 @pytest.fixture
 def demo_server(make_demo_app, request):
-    """The demo app with only core and this plugin: the other plugins are built at the
-    same time in this tree and must not make these tests fail."""
-    server = make_demo_app(disabled_plugins=["hotel", "cashier", "insurance_calls"])
+    """The demo app, without the resident demo records unless the test asks for them."""
+    server = make_demo_app()
     if "keep_demo" not in request.fixturenames:
         server.call(_clear_resident_records)
     return server
