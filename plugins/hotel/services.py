@@ -90,6 +90,21 @@ async def change_room(kernel, room: Room, version: int | None, actor: User | Non
     audit entry, then the live event. ``then(room)`` runs inside the same transaction."""
     if version is not None and version != room.version:
         raise await _stale(room, guests)
+    if version is None:
+        # No version from the caller (system jobs, housekeeping's look): the last write
+        # wins, so a lost race is retried on the fresh row instead of refused.
+        for _attempt in range(3):
+            try:
+                return await _change(kernel, room, actor, kind, note, guests, client_address, then, dict(changes))
+            except Problem as problem:
+                if problem.status != 409 or "current" not in problem.extra:
+                    raise
+        raise await _stale(room, guests)
+    return await _change(kernel, room, actor, kind, note, guests, client_address, then, changes)
+
+
+async def _change(kernel, room: Room, actor, kind: str, note: str, guests: bool, client_address: str, then,
+                  changes: dict[str, Any]) -> Room:
     before = room_out(room, True)
     merged = {"occupancy": room.occupancy, "housekeeping": room.housekeeping, "service": room.service, **changes}
     changes["code"] = room_code(merged["occupancy"], merged["housekeeping"], merged["service"])
