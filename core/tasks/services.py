@@ -7,8 +7,10 @@ transaction; the live event is published after the commit.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
+from contextlib import asynccontextmanager
 from typing import Any, Iterable
 
 from tortoise.functions import Count
@@ -27,6 +29,9 @@ from core.tasks.types import FOLLOW_UP, GENERAL, TaskType
 from core.web.problems import Problem, invalid
 
 log = logging.getLogger("frontdesk.tasks")
+
+# Live events of kernel calls made inside TaskKernel.transaction(), sent after it commits.
+_deferred: contextvars.ContextVar[list | None] = contextvars.ContextVar("frontdesk_deferred_events", default=None)
 
 MAX_COMMENT = 10_000
 RESPONSE_KINDS = ("commented", "replied")
@@ -77,7 +82,34 @@ class TaskKernel:
                                       actor_id=getattr(actor, "id", None), kind=kind, from_status=from_status,
                                       to_status=to_status, note=note, data=data)
 
+    @asynccontextmanager
+    async def transaction(self):
+        """A transaction around several kernel calls (and a plugin's own writes): their
+        live events and ``on_task_event`` notifications wait until it commits, and are
+        dropped if it rolls back. Use it instead of ``in_transaction()`` whenever the
+        block calls the kernel."""
+        outer = _deferred.get()
+        queue: list = []
+        token = _deferred.set(queue)
+        try:
+            async with in_transaction():
+                yield
+        finally:
+            _deferred.reset(token)
+        if outer is not None:
+            outer.extend(queue)  # nested: the outermost block publishes
+            return
+        for task, name, event in queue:
+            await self._publish_now(task, name, event)
+
     async def _publish(self, task: Task, name: str, event: TaskEvent | None = None) -> None:
+        queue = _deferred.get()
+        if queue is not None:
+            queue.append((task, name, event))
+        else:
+            await self._publish_now(task, name, event)
+
+    async def _publish_now(self, task: Task, name: str, event: TaskEvent | None) -> None:
         await self.bus.publish(LiveEvent(site_id=task.site_id, name=name, data=task_out(task),
                                          permission="core.task.read"))
         if event is not None:

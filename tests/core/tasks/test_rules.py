@@ -157,3 +157,33 @@ def test_stats_from_the_history(demo_server, supervisor, agent):
     assert stats["on_time_resolution_rate"] == 0.5
     assert stats["average_seconds_to_first_response"] is not None
     assert agent.get("/api/v1/sites/harbour/tasks/stats").status_code == 403
+
+
+def test_kernel_transaction_publishes_after_commit_and_not_after_rollback(demo_server):
+    import pytest as _pytest
+
+    from core.entities.models import Site
+    from core.identity.models import User
+
+    kernel = demo_server.app.state.tasks
+    bus = demo_server.app.state.events
+
+    async def scenario():
+        site = await Site.get(code="harbour")
+        actor = await User.get(username="agent")
+        subscription = bus.subscribe(site.id, {"core.task.read"})
+        try:
+            async with kernel.transaction():
+                await kernel.create(site, actor, type="core.general", title="inside")
+                queued_before_commit = subscription.queue.qsize()
+            delivered = subscription.queue.qsize()
+            with _pytest.raises(RuntimeError):
+                async with kernel.transaction():
+                    await kernel.create(site, actor, type="core.general", title="rolled back")
+                    raise RuntimeError("the plugin's own write failed")
+            rolled_back = await Task.filter(title="rolled back").exists()
+            return queued_before_commit, delivered, subscription.queue.qsize(), rolled_back
+        finally:
+            bus.unsubscribe(subscription)
+
+    assert demo_server.call(scenario) == (0, 1, 1, False)
