@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tortoise.transactions import in_transaction
 
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
@@ -134,7 +133,7 @@ async def log_call(kernel, site: Site, actor: User, data: dict[str, Any], *, may
     values = clean_call(data, now)
     satisfied = data.get("satisfied")
     task = await _fulfilled_task(site, data.get("task_id"), values["direction"], satisfied)
-    async with in_transaction():
+    async with kernel.transaction():
         call = await Call.create(
             site_id=site.id, agent_id=actor.id, direction=values["direction"], started_at=values["started_at"],
             ended_at=values["ended_at"], handle_seconds=values["handle_seconds"], phone=values["phone"],

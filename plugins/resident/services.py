@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tortoise.transactions import in_transaction
 
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
@@ -109,7 +108,7 @@ async def create_case(kernel, site: Site, actor: User, data: dict[str, Any], cli
     reply_minutes = int(setting(site, "reply_minutes").get(kind, 24 * 60))
     category = (data.get("category") or "").strip()
     duplicates = await find_duplicates(site, unit.id, category)
-    async with in_transaction():
+    async with kernel.transaction():
         assign: dict[str, Any] = {"assignee_id": supervisor.id} if supervisor else {"assign": "balanced"}
         try:
             task = await kernel.create(
@@ -150,7 +149,7 @@ async def merge_case(kernel, case: Case, into: Case, actor: User, client_address
         raise Problem(409, _("Only an open case can be merged."))
     if not target.is_open:
         raise Problem(409, _("Merge into an open case."))
-    async with in_transaction():
+    async with kernel.transaction():
         await kernel.transition(task, "cancelled", task.version, actor,
                                 note=_("Merged into case %(id)s.", id=into.id), may_work_any=True,
                                 client_address=client_address)
@@ -171,7 +170,7 @@ async def reply(kernel, case: Case, message: str, actor: User, client_address: s
     task = await load_task(case)
     if not task.is_open and task.status != "resolved":
         raise Problem(409, _("This case is %(status)s; it takes no more replies.", status=task.status))
-    async with in_transaction():
+    async with kernel.transaction():
         await kernel.comment(task, message, actor, kind="replied", client_address=client_address)
         now = utcnow()
         changes = {"reply": message}
@@ -221,7 +220,7 @@ async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: User, cl
                              status=task.status), rule="resident.revisit.after_resolved")
     check_revisit_fields(data)
     now = utcnow()
-    async with in_transaction():
+    async with kernel.transaction():
         revisit = await Revisit.create(
             site_id=case.site_id, unit_id=case.unit_id, case=case, agent=actor, status="done", method=data["method"],
             reached=bool(data["reached"]), satisfied=data.get("satisfied") if data["reached"] else None,
