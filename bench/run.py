@@ -24,13 +24,18 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN = os.environ.get("FRONTDESK_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
+def database_name() -> str:
+    """Per run (the orchestrating process's id), so runs by several people never collide."""
+    return f"frontdesk_bench_{os.environ.get('FRONTDESK_BENCH_RUN', os.getpid())}"
+
+
 def backend_database(backend: str, workdir: Path) -> str:
     if backend == "sqlite":
-        path = workdir / "bench.sqlite3"
+        path = workdir / f"{database_name()}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite://{path}"
-    return data.fresh_postgres(POSTGRES_ADMIN, "frontdesk_bench")
+    return data.fresh_postgres(POSTGRES_ADMIN, database_name())
 
 
 async def _prepare(url: str, modules, scale: float) -> tuple[dict, dict]:
@@ -134,6 +139,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
     arguments = parser.parse_args()
     arguments.workdir.mkdir(parents=True, exist_ok=True)
+    os.environ["FRONTDESK_BENCH_RUN"] = str(os.getpid())  # inherited by the spawned workers
     runs = []
     # One fresh interpreter per backend: Tortoise caches dialect-specific SQL on the model
     # classes, so SQLite and PostgreSQL cannot share a process.
@@ -144,7 +150,10 @@ def main() -> None:
             runs.append(pool.apply(run_backend, (backend, arguments.scale, arguments.seconds, arguments.workdir,
                                                  arguments.only)))
         if backend == "postgres":
-            data.drop_postgres(POSTGRES_ADMIN, "frontdesk_bench")
+            data.drop_postgres(POSTGRES_ADMIN, database_name())
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                (arguments.workdir / f"{database_name()}.sqlite3{suffix}").unlink(missing_ok=True)
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_text(render(runs, arguments))
     print(f"bench: wrote {arguments.output}")
