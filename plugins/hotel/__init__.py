@@ -108,14 +108,12 @@ async def task_transition_guard(task, to_status):
 
 
 @hookimpl
-async def on_task_event(task, event):
+async def on_task_event(task, event, kernel):
     if not task.type.startswith("hotel."):
         return
-    from plugins.hotel import jobs, services
+    from plugins.hotel import services
 
-    kernel = jobs.kernel_here()
-    if kernel is not None:
-        await services.after_task_event(kernel, task, event)
+    await services.after_task_event(kernel, task, event)
 
 
 @hookimpl

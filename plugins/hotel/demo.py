@@ -4,11 +4,8 @@ tasks, stock with movements, hygiene records and a handover with structured item
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 
-from core.events import EventBus
 from core.tasks.handovers import write_handover
-from core.tasks.services import TaskKernel
 from plugins.hotel import records, services
 from plugins.hotel.models import Room
 from plugins.hotel.rooms import _insert
@@ -24,21 +21,6 @@ ITEMS = (("LIN-SHEET", "Bed sheet / 床單", "linen", "pcs", 300, 480),
          ("DRK-BEER", "Taiwan beer / 台灣啤酒", "drinks", "cans", 120, 90),
          ("AMN-KIT", "Dental kit / 牙刷組", "amenities", "pcs", 200, 410),
          ("AMN-SOAP", "Soap / 香皂", "amenities", "pcs", 200, 260))
-
-
-class _Host:
-    """The task kernel's view of the plugins while the demo loads (no app is running)."""
-
-    def call_each(self, name):
-        from plugins import hotel
-
-        return [(SimpleNamespace(name="hotel"), hotel.register_task_types())]
-
-    async def notify(self, *args, **kwargs):
-        return None
-
-    async def ask(self, *args, **kwargs):
-        return []
 
 
 def _state(rng: random.Random) -> tuple[str, str, str]:
@@ -74,7 +56,7 @@ async def load(demo) -> None:
                          "section": "A" if floor <= 5 else "B", "occupancy": occupancy,
                          "housekeeping": housekeeping, "service": service})
     created = await _insert(site, rows, users["hotelsup"], "created")
-    kernel = TaskKernel(_Host(), EventBus())
+    kernel = demo.tasks
     for index, room in enumerate(created):
         if room.occupancy == "occupied":
             await Room.filter(id=room.id).update(guest_name=GUESTS[index % len(GUESTS)])
@@ -116,7 +98,7 @@ async def load(demo) -> None:
                                          aired_times=rng.choice((1, 2, 2)), today=today)
     dnd = [room.number for room in by_number.values() if room.occupancy == "occupied"][:3]
     watch = [room.number for room in by_number.values() if room.service == "out_of_order"][:3]
-    await write_handover(EventBus(), site.id, users["frontdesk"], "housekeeping",
+    await write_handover(kernel.bus, site.id, users["frontdesk"], "housekeeping",
                          "Night shift: VIP arrival in the suite on floor 9 at 14:00; please inspect it first. "
                          "夜班交接：九樓套房下午兩點有貴賓入住，請優先查房。",
                          [{"label": "Rooms to watch", "value": ", ".join(watch)},

@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 
 from plugins.hotel import services
 
 log = logging.getLogger("frontdesk.hotel")
 
 CHECK_SECONDS = 60
-_kernels: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object]" = weakref.WeakKeyDictionary()
-
-
-def kernel_here():
-    try:
-        return _kernels.get(asyncio.get_running_loop())
-    except RuntimeError:
-        return None
-
-
 def start(app, every_seconds: int = CHECK_SECONDS) -> None:
-    """Remember the app's kernel for this loop and schedule the nightly-job check.
+    """Schedule the nightly-job check.
 
     The check is a timer (``call_later``), not a sleeping task, so that a stopping app
     leaves nothing pending behind it."""
     loop = asyncio.get_running_loop()
-    _kernels[loop] = app.state.tasks
 
     def tick() -> None:
         if app.state.db_context is None:  # the app has stopped

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
@@ -109,7 +108,7 @@ async def _change(kernel, room: Room, actor, kind: str, note: str, guests: bool,
     merged = {"occupancy": room.occupancy, "housekeeping": room.housekeeping, "service": room.service, **changes}
     changes["code"] = room_code(merged["occupancy"], merged["housekeeping"], merged["service"])
     now = utcnow()
-    async with in_transaction():
+    async with kernel.transaction():
         updated = await Room.filter(id=room.id, version=room.version).update(
             **changes, version=room.version + 1, updated_at=now)
         if not updated:
@@ -329,7 +328,7 @@ async def report_damage(kernel, site: Site, room: Room, description: str, take_o
         raise invalid("description", _("Describe the damage."))
     if len(description) > 5000:
         raise invalid("description", _("At most %(count)s characters.", count=5000))
-    async with in_transaction():
+    async with kernel.transaction():
         task = await create_room_task(kernel, site, room, actor, "hotel.maintenance",
                                       _("Repair in room %(number)s", number=room.number),
                                       description=description, priority="high" if take_out_of_order else "normal")

@@ -26,12 +26,3 @@ def sup(demo_server):
 def hk(demo_server):
     return demo_server.api_client("housekeeper")
 
-
-@pytest.fixture
-def demo_server(make_demo_app):
-    """The standard demo app. ``HOTEL_TEST_DISABLE=a,b`` leaves out plugins that are broken
-    while several plugins are built at once (development only; unset, all plugins load)."""
-    import os
-
-    disabled = [name for name in os.environ.get("HOTEL_TEST_DISABLE", "").split(",") if name]
-    return make_demo_app(disabled_plugins=disabled) if disabled else make_demo_app()
