@@ -33,6 +33,10 @@ from core.web.problems import Problem
 #: A request body larger than this is refused with 413 before it is parsed.
 MAX_BODY_BYTES = 1_000_000
 
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP = "application/zip"
+
 
 @dataclass
 class ApiOperation:
@@ -54,6 +58,8 @@ class ApiOperation:
     headers: dict[str, bool] = field(default_factory=dict)
     #: Media type of a non-JSON success response (e.g. text/event-stream).
     media_type: str = "application/json"
+    #: Other media types the same URL can answer with (a ?format=csv|xlsx export).
+    downloads: tuple[str, ...] = ()
 
     @property
     def response_adapter(self) -> TypeAdapter:
@@ -164,13 +170,14 @@ def api_route(
     media_type: str = "application/json",
     name: str | None = None,
     idempotency_required: bool = False,
+    downloads: tuple[str, ...] = (),
 ) -> Route:
     """A Starlette route that checks access, validates, calls ``endpoint``, renders JSON."""
     operation = ApiOperation(
         method=method.upper(), path=path, endpoint=endpoint, permission=permission, body=body,
         query=query, response=response, status_code=status_code,
         summary=summary or (endpoint.__doc__ or "").strip().split("\n")[0],
-        tags=tags or [], responses=responses or {}, media_type=media_type,
+        tags=tags or [], responses=responses or {}, media_type=media_type, downloads=tuple(downloads),
         headers={**({"Idempotency-Key": idempotency_required} if method.upper() == "POST" else {}), **(headers or {})},
     )
 

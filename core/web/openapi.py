@@ -98,12 +98,16 @@ def build_openapi(operations: list[ApiOperation], title: str = "Frontdesk") -> d
         if operation.status_code != 204:
             schema = _response_schema(operation.response, schemas) if operation.response is not None else {}
             success["content"] = {operation.media_type: {"schema": schema}}
+            for download in operation.downloads:
+                success["content"][download] = {"schema": {"type": "string", "format": "binary"}}
         responses: dict[str, Any] = {str(operation.status_code): success}
         errors = {400, 422} if (operation.body or operation.query) else set()
         if operation.body is not None:
             errors |= {413, 415}
         if operation.method == "POST":
             errors |= {400, 409}  # a malformed or reused Idempotency-Key
+        if operation.body is not None and "version" in operation.body.model_fields:
+            errors.add(409)  # a stale version
         if operation.permission != PUBLIC:
             errors |= {401, 403}
         if "{" in operation.path:

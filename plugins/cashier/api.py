@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from core.clock import utcnow
 from core.web.access import current_site, get_in_site, site_query
-from core.web.api import api_route
+from core.web.api import CSV, XLSX, api_route
 from core.web.pagination import paginate
 from core.web.problems import Problem, invalid
 from core.i18n import gettext as _
@@ -289,7 +289,8 @@ def routes():
                   response=Out, **{**money_post, "status_code": 200}),
         api_route(f"{PREFIX}/shifts/{{id:int}}/review", review_shift, method="POST",
                   permission="cashier.shift.review", body=ReviewIn, response=Out, tags=["cashier"]),
-        api_route(f"{PREFIX}/shifts/{{id:int}}/report", shift_report, query=ReportQuery, response=Out, **read),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/report", shift_report, query=ReportQuery, response=Out,
+                  downloads=(CSV, XLSX), **read),
         api_route(f"{PREFIX}/transactions/{{id:int}}", get_transaction, response=Out, **read),
         api_route(f"{PREFIX}/transactions/{{id:int}}/reverse", reverse_transaction, permission="cashier.shift.work",
                   body=ReverseIn, response=Out, **money_post),

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from core.clock import utcnow
 from core.i18n import gettext as _
 from core.web.access import can, current_site, get_in_site, site_query
-from core.web.api import api_route
+from core.web.api import CSV, XLSX, api_route
 from core.web.pagination import paginate
 from core.web.problems import Problem
 from plugins.insurance_calls import applications, kpis, services
@@ -217,9 +217,10 @@ def routes() -> list:
         api_route(f"{PREFIX}/lookup", lookup, permission=f"{r}.call.read", query=LookupQuery, response=LookupOut,
                   tags=TAGS),
         api_route(f"{PREFIX}/kpis", get_kpis, permission=f"{r}.kpi.read", query=PeriodQuery, tags=TAGS),
-        api_route(f"{PREFIX}/reports/daily", daily_report, permission=f"{r}.kpi.read", query=ReportQuery, tags=TAGS),
+        api_route(f"{PREFIX}/reports/daily", daily_report, permission=f"{r}.kpi.read", query=ReportQuery, tags=TAGS,
+                  downloads=(CSV, XLSX)),
         api_route(f"{PREFIX}/reports/weekly", weekly_report, permission=f"{r}.kpi.read", query=WeeklyQuery,
-                  tags=TAGS),
+                  tags=TAGS, downloads=(CSV, XLSX)),
         api_route(f"{PREFIX}/applications", create_application, method="POST", permission=f"{r}.application.edit",
                   body=ApplicationIn, response=ApplicationOut, status_code=201, tags=TAGS),
         api_route(f"{PREFIX}/applications", list_applications, permission=f"{r}.application.read",

@@ -18,7 +18,7 @@ from core.entities.models import Unit
 from core.i18n import gettext as _
 from core.tasks.models import Task
 from core.web.access import can, current_site, get_in_site, site_query
-from core.web.api import api_route
+from core.web.api import XLSX, ZIP, api_route
 from core.web.pagination import decode_cursor, encode_cursor, paginate
 from core.web.problems import Problem, invalid
 from plugins.resident import campaigns, fees, households, kpis, procedures, services
@@ -28,7 +28,6 @@ from plugins.resident.models import (Announcement, Bill, Campaign, Case, FeeSche
                                      ProcedureDocument, Revisit)
 
 BASE = "/api/v1/sites/{site}/resident"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def kernel(request: Request):
@@ -377,7 +376,8 @@ def routes():
         r(f"{BASE}/campaigns", create_campaign, method="POST", permission=k + "manage", body=s.CampaignIn,
           status_code=201),
         r(f"{BASE}/campaigns/{{id:int}}/distribute", distribute, method="POST", permission=k + "manage"),
-        r(f"{BASE}/campaigns/{{id:int}}/report", campaign_report, permission=k + "manage", query=s.FormatQuery),
+        r(f"{BASE}/campaigns/{{id:int}}/report", campaign_report, permission=k + "manage", query=s.FormatQuery,
+          downloads=(XLSX,)),
         r(f"{BASE}/revisits", list_revisits, permission="resident.revisit.record", query=s.RevisitQuery),
         r(f"{BASE}/revisits/{{id:int}}", record_revisit, method="POST", permission="resident.revisit.record",
           body=s.RevisitRecordIn),
@@ -389,7 +389,7 @@ def routes():
         r(f"{BASE}/bills/{{id:int}}/payments", pay_bill, method="POST", permission=f + "collect", body=s.PaymentIn,
           status_code=201, idempotency_required=True),
         r(f"{BASE}/arrears", get_arrears, permission=f + "read", query=s.ArrearsQuery),
-        r(f"{BASE}/kpis", get_kpis, permission="resident.kpi.read", query=s.KpiQuery),
+        r(f"{BASE}/kpis", get_kpis, permission="resident.kpi.read", query=s.KpiQuery, downloads=(XLSX,)),
         r(f"{BASE}/procedures", list_procedures, permission=p + "read", query=s.PageQuery),
         r(f"{BASE}/procedures", create_procedure, method="POST", permission=p + "edit", body=s.ProcedureIn,
           status_code=201),
@@ -400,7 +400,7 @@ def routes():
         r(f"{proc}/documents", procedure_document, method="POST", permission=p + "edit", body=s.DocumentIn,
           status_code=201),
         r(f"{proc}/documents/{{doc_id:int}}", download_document, permission=p + "read"),
-        r(f"{proc}/bundle", procedure_bundle, permission=p + "read"),
+        r(f"{proc}/bundle", procedure_bundle, permission=p + "read", media_type=ZIP),
         r(f"{BASE}/announcements", list_announcements, permission="resident.announcement.read",
           query=s.AnnouncementQuery),
         r(f"{BASE}/announcements", create_announcement, method="POST", permission="resident.announcement.edit",
