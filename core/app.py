@@ -46,6 +46,48 @@ def static_mounts(settings: Settings, host: PluginHost) -> list[Mount]:
     return mounts
 
 
+def owned_routes(host: PluginHost) -> list:
+    """Every plugin's routes; two plugins claiming one method and path stop start-up."""
+    owners: dict[tuple[str, str], str] = {}
+    routes = []
+    for hook in ("register_api_routes", "register_routes"):
+        for plugin, contributed in host.call_each(hook):
+            for route in contributed:
+                for method in sorted(getattr(route, "methods", None) or {"*"}):
+                    key = (method, route.path)
+                    if key in owners and owners[key] != plugin.name:
+                        raise StartupError(f"plugins {owners[key]} and {plugin.name} both register {method} {route.path}")
+                    owners[key] = plugin.name
+                routes.append(route)
+    return routes
+
+
+def check_ownership(host: PluginHost) -> None:
+    """Names a plugin owns (permissions, task types, template files) may not be claimed by
+    another plugin: start-up stops naming both. A plugin may still override a *core*
+    template (core is the base every plugin builds on)."""
+    for hook, name_of, what in (("register_permissions", lambda p: p.name, "permission"),
+                                ("register_task_types", lambda t: t.name, "task type")):
+        owners: dict[str, str] = {}
+        for plugin, items in host.call_each(hook):
+            for item in items:
+                name = name_of(item)
+                if name in owners and owners[name] != plugin.name:
+                    raise StartupError(f"plugins {owners[name]} and {plugin.name} both register the {what} {name}")
+                owners[name] = plugin.name
+    template_owners: dict[str, str] = {}
+    for plugin in host.plugins:
+        if plugin.name == "core" or not (templates := plugin.resource_dir("templates")):
+            continue
+        for path in templates.rglob("*.html"):
+            name = path.relative_to(templates).as_posix()
+            if name.startswith("core/") or name == "error.html":
+                continue  # overriding core's templates is allowed
+            if name in template_owners:
+                raise StartupError(f"plugins {template_owners[name]} and {plugin.name} both provide the template {name}")
+            template_owners[name] = plugin.name
+
+
 def locale_dirs(host: PluginHost):
     return [directory for plugin in host.plugins if (directory := plugin.resource_dir("locale"))]
 
@@ -90,7 +132,8 @@ def create_app(
 ) -> Starlette:
     settings = settings or load_settings()
     host = load_plugins(settings.disabled_plugins, extra_plugins, only_plugins)
-    routes = [*host.collect("register_api_routes"), *host.collect("register_routes"), *static_mounts(settings, host)]
+    routes = [*owned_routes(host), *static_mounts(settings, host)]
+    check_ownership(host)
     app = Starlette(
         routes=routes,
         middleware=[

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site, Unit
+from core.errors import StartupError
 from core.events import EventBus, LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
@@ -62,7 +63,8 @@ class TaskKernel:
         for plugin, declared in host.call_each("register_task_types"):
             for task_type in declared:
                 if task_type.name in self.types:
-                    raise ValueError(f"task type {task_type.name} declared twice")
+                    owner = self.types[task_type.name].plugin or "core"
+                    raise StartupError(f"plugins {owner} and {plugin.name} both register the task type {task_type.name}")
                 self.types[task_type.name] = TaskType(**{**task_type.__dict__, "plugin": plugin.name})
 
     # --- helpers ---------------------------------------------------------------------------
