@@ -372,14 +372,14 @@ def plugin() -> None:
 @plugin.command("new")
 @click.argument("name")
 @click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Folder in which to create frontdesk-NAME/.")
+              show_default=True, help="Folder in which to create NAME/.")
 @friendly
 def plugin_new(name, parent) -> None:
-    """Create a ready-to-install plugin package frontdesk-NAME/."""
+    """Create a ready-to-install plugin package in a new folder NAME/."""
     from core.scaffold import create_plugin
 
     target = create_plugin(name, parent)
-    click.echo(f"Created {target}. Next: .venv/bin/pip install -e {target} && .venv/bin/frontdesk migrate")
+    click.echo(f"Created {target}/. Next: pip install -e {target} && frontdesk migrate, then restart the server.")
 
 
 def build_cli() -> click.Group:

@@ -88,9 +88,10 @@ async def _write_initial_migration(name: str, target: Path) -> list[str]:
 
 
 def create_plugin(name: str, parent: Path) -> Path:
-    """Write the package for plugin ``name`` into ``parent/frontdesk-<name>``; returns it."""
+    """Write the distribution for plugin ``name`` into ``parent/<name>`` (the package is
+    ``parent/<name>/<name>``); returns the folder."""
     check_name(name)
-    target = parent / ("frontdesk-" + name.replace("_", "-"))
+    target = parent / name
     if target.exists():
         raise StartupError(f"plugin new: {target} exists already", exit_status=2)
     render_tree(name, target)
