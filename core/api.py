@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 from core.database import database_answers, pending_migrations
 from core.permissions import PUBLIC
 from core.web.api import api_route
+from core.web.metrics import metrics_endpoint
 from core.web.openapi import build_openapi
 
 
@@ -59,4 +60,6 @@ def routes():
         api_route("/readyz", readyz, permission=PUBLIC, response=Readiness, tags=["platform"],
                   responses={503: "Not ready: the database does not answer or migrations are pending"}),
         api_route("/api/openapi.json", openapi_document, permission=PUBLIC, response=dict, tags=["platform"]),
+        api_route("/metrics", metrics_endpoint, permission="core.metrics.read", response=str, tags=["platform"],
+                  media_type="text/plain"),
     ]

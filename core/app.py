@@ -29,6 +29,7 @@ from core.settings import Settings, load_settings
 from core.identity.services import sync_roles_and_permissions
 from core.settings import resolve_secret_key
 from core.web.authentication import AuthenticationMiddleware, parse_trusted_proxies
+from core.web.metrics import Metrics, MetricsMiddleware
 from core.web.middleware import DatabaseContextMiddleware, LanguageMiddleware, SecurityHeadersMiddleware
 from core.web.problems import Problem, handle_http_exception, handle_problem, handle_unexpected
 from core.web.templating import ThemeStaticFiles, build_templates
@@ -138,6 +139,7 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(DatabaseContextMiddleware),
+            Middleware(MetricsMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(AuthenticationMiddleware),
             Middleware(LanguageMiddleware),
@@ -156,6 +158,7 @@ def create_app(
     app.state.templates = build_templates(settings.theme, host)
     app.state.catalogs = i18n.load_catalogs(locale_dirs(host))
     app.state.menu_items = sorted(host.collect("register_menu_items"), key=lambda item: item.order)
+    app.state.metrics = Metrics()
     app.state.events = EventBus()
     app.state.site_cache = {}  # code -> (Site, fetched at), see core.web.access
     app.state.tasks = TaskKernel(host, app.state.events)

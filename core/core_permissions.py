@@ -17,6 +17,7 @@ PERMISSIONS = [
     Permission("core.user.manage", _l("Manage users and memberships"), ("admin",)),
     Permission("core.role.manage", _l("Manage roles and their permissions"), ("admin",)),
     Permission("core.audit.read", _l("Read the audit log"), ("admin", "manager")),
+    Permission("core.metrics.read", _l("Read the server's metrics (/metrics)"), ("admin",)),
     Permission("core.task.read", _l("See tasks"), EVERY_DESK + ("housekeeper",)),
     Permission("core.task.create", _l("Create tasks"), EVERY_DESK + ("housekeeper",)),
     Permission("core.task.work", _l("Work on tasks: change their state, comment"), EVERY_DESK + ("housekeeper",)),

@@ -19,7 +19,7 @@ from core.i18n import gettext as _
 log = logging.getLogger("frontdesk.web")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-JSON_PATHS_OUTSIDE_API = ("/healthz", "/readyz")
+JSON_PATHS_OUTSIDE_API = ("/healthz", "/readyz", "/metrics")
 
 TITLES = {
     400: N_("Malformed request"),

@@ -76,3 +76,13 @@ def test_lone_surrogates_in_json_are_400(demo_server):
     body = b'{"type": "core.general", "title": "\\ud800 broken"}'
     response = agent.post("/api/v1/sites/harbour/tasks", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
+
+
+def test_metrics_count_requests_by_route_template_for_admins_only(demo_server):
+    agent = demo_server.api_client("agent")
+    agent.get("/api/v1/sites/harbour/units/1")
+    agent.get("/api/v1/sites/harbour/units/2")
+    assert agent.get("/metrics").status_code == 403
+    text = demo_server.api_client("admin").get("/metrics").text
+    assert 'frontdesk_http_requests_total{method="GET",route="/api/v1/sites/{site}/units/{id:int}",status="200"} 2.0' in text
+    assert "frontdesk_http_request_seconds_bucket" in text
