@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from core.clock import rfc3339
 from core.entities.models import Site
+from core.exports import neutralise
 from core.i18n import gettext as _
 from core.identity.models import User
 from plugins.cashier import money
@@ -73,10 +74,12 @@ def difference_out(difference: Difference, site: Site) -> dict[str, Any]:
 
 
 def _report_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """The report's cells; user text (names, references, notes, reasons, bag numbers) is
+    neutralised against formula injection. Money strings stay as formatted ("-100.00")."""
     shift = report["shift"]
     rows: list[list[Any]] = [
-        [_("Shift"), shift["id"]], [_("Register"), report["register"]["name"]],
-        [_("Cashier"), report["cashier"]["display_name"] or report["cashier"]["username"]],
+        [_("Shift"), shift["id"]], [_("Register"), neutralise(report["register"]["name"])],
+        [_("Cashier"), neutralise(report["cashier"]["display_name"] or report["cashier"]["username"])],
         [_("Status"), shift["status"]], [_("Opened"), shift["opened_at"]], [_("Closed"), shift["closed_at"] or ""],
         [_("Currency"), report["currency"]],
         [_("Float received"), report["float_received"]], [_("Opening float"), report["opening_float"]],
@@ -95,11 +98,12 @@ def _report_rows(report: dict[str, Any]) -> list[list[Any]]:
                   _("Reverses"), _("Reason"), _("Approval")]]
     for entry in report["entries"]:
         rows.append([entry["id"], entry["created_at"], entry["kind"], entry["method"],
-                     ("-" if entry["is_reversal"] else "") + entry["amount"], entry["reference"], entry["note"],
-                     entry["reverses_id"] or "", entry["reason"], entry["approval_status"] or ""])
+                     ("-" if entry["is_reversal"] else "") + entry["amount"], neutralise(entry["reference"]),
+                     neutralise(entry["note"]), entry["reverses_id"] or "", neutralise(entry["reason"]),
+                     entry["approval_status"] or ""])
     if report["deposits"]:
         rows += [[], [_("Deposit bag"), _("Takings"), _("Time")]]
-        rows += [[d["bag_number"], d["takings"], d["created_at"]] for d in report["deposits"]]
+        rows += [[neutralise(d["bag_number"]), d["takings"], d["created_at"]] for d in report["deposits"]]
     return rows
 
 
@@ -107,9 +111,7 @@ def report_csv(report: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in _report_rows(report):
-        # Cells a spreadsheet would run as a formula are prefixed with a quote.
-        writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "@") else cell
-                         for cell in row])
+        writer.writerow(row)
     return buffer.getvalue()
 
 
@@ -119,7 +121,7 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Shift %(id)s", id=report["shift"]["id"]))
     for row in _report_rows(report):
-        sheet.append([f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "@") else cell for cell in row])
+        sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

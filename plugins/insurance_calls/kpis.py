@@ -3,9 +3,7 @@ against the site's targets; the daily per-agent summary and the weekly report (C
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +11,7 @@ from tortoise.functions import Count, Sum
 
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site
+from core.exports import csv_text, xlsx_bytes
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.tasks.models import Task
@@ -185,39 +184,17 @@ def weekly_tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[lis
 
 
 def to_csv(tables: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for index, (title, headers, rows) in enumerate(tables):
+    rows: list[list[Any]] = []
+    for index, (title, headers, table_rows) in enumerate(tables):
         if len(tables) > 1:
             if index:
-                writer.writerow([])
-            writer.writerow([title])
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if value is None else _csv_safe(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
-
-
-def _csv_safe(value: Any) -> Any:
-    """Cells that a spreadsheet would run as a formula are quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+                rows.append([])
+            rows.append([title])
+        rows.append(headers)
+        rows.extend(table_rows)
+    # Every cell neutralised: agent names are user text (core.exports).
+    return ("\ufeff" + csv_text(rows)).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
 def to_xlsx(tables: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, headers, rows in tables:
-        sheet = book.create_sheet(title=title[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_csv_safe(value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(tables)

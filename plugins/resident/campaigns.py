@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site, Unit
+from core.exports import neutralise
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.web.problems import Problem, invalid
@@ -217,12 +218,14 @@ def percent(value: float | None) -> str:
 
 
 def report_xlsx(data: dict[str, Any]) -> bytes:
+    """The revisit report as a workbook; user text (campaign name, agents, units, suggestions)
+    is neutralised against formula injection (core.exports)."""
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = _("Summary")[:31]
-    sheet.append([_("Campaign"), data["campaign"]["name"]])
+    sheet.append([_("Campaign"), neutralise(data["campaign"]["name"])])
     for label, key in ((_("Planned"), "planned"), (_("Done"), "done"), (_("Reached"), "reached"),
                        (_("Satisfied"), "satisfied"), (_("Average score"), "average_score")):
         sheet.append([label, data[key]])
@@ -232,12 +235,12 @@ def report_xlsx(data: dict[str, Any]) -> bytes:
     per_agent.append([_("Agent"), _("Assigned"), _("Done"), _("Reached"), _("Satisfied"), _("Reach rate"),
                       _("Satisfaction rate")])
     for entry in data["agents"]:
-        per_agent.append([entry["agent"], entry["assigned"], entry["done"], entry["reached"], entry["satisfied"],
+        per_agent.append([neutralise(entry["agent"]), entry["assigned"], entry["done"], entry["reached"], entry["satisfied"],
                           percent(entry["reach_rate"]), percent(entry["satisfaction_rate"])])
     suggestions = book.create_sheet(_("Suggestions")[:31])
     suggestions.append([_("Unit"), _("Suggestion")])
     for item in data["suggestions"]:
-        suggestions.append([item["unit"], item["text"]])
+        suggestions.append([neutralise(item["unit"]), neutralise(item["text"])])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
