@@ -349,6 +349,17 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
     click.echo(f"Created site {created.code} ({created.name}).")
 
 
+@cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@friendly
+def backup_command(destination) -> None:
+    """Write a consistent copy of the database (SQLite backup API, or pg_dump -Fc)."""
+    from core.backup import backup
+
+    written = backup(_settings(), destination)
+    click.echo(f"Backup written to {written}.")
+
+
 @cli.command()
 @friendly
 def integrity() -> None:
