@@ -28,8 +28,12 @@ from bench import data, servers
 from bench.run import POSTGRES_ADMIN, ROOT
 
 
+CASHIERS = 8  # of the clients, these work a cash register (cashier plugin) instead of tasks
+
+
 @dataclass
 class Tally:
+    sales: dict[int, int] = field(default_factory=dict)  # entry id -> amount in minor units
     created: set[int] = field(default_factory=set)
     transitions: Counter = field(default_factory=Counter)  # task id -> acknowledged transitions
     comments: Counter = field(default_factory=Counter)
@@ -93,11 +97,53 @@ async def client_loop(url: str, token: str, deadline: float, tally: Tally, seed:
                 await call("GET", "/api/v1/sites/bench/tasks", params={"open": "true", "limit": 50})
 
 
-async def load(url: str, tokens: list[str], seconds: int) -> Tally:
+async def cashier_loop(url: str, token: str, shift_id: int, deadline: float, tally: Tally, seed: int) -> None:
+    """Post cash and card sales to one open shift; a tenth are retried with the same key."""
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        while time.monotonic() < deadline:
+            minor = rng.randint(100, 500_000)
+            body = {"kind": "sale", "amount": f"{minor // 100}.{minor % 100:02d}", "method": rng.choice(["cash", "card"])}
+            key = str(uuid.uuid4())
+            for _attempt in range(2 if rng.random() < 0.1 else 1):
+                tally.requests += 1
+                try:
+                    response = await client.post(f"/api/v1/sites/bench/cashier/shifts/{shift_id}/transactions",
+                                                 json=body, headers={"Idempotency-Key": key})
+                except httpx.HTTPError as error:
+                    tally.errors.append(f"sale: {error!r}")
+                    continue
+                tally.statuses[response.status_code] += 1
+                if response.status_code >= 500:
+                    tally.errors.append(f"sale: {response.status_code} {response.text[:200]}")
+                elif response.status_code == 201:
+                    tally.sales[response.json()["id"]] = minor  # a replay names the same entry
+
+
+async def open_shifts(url: str, supervisor_token: str, cashier_tokens: list[str]) -> list[int]:
+    shifts = []
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        for number, token in enumerate(cashier_tokens):
+            register = await client.post("/api/v1/sites/bench/cashier/registers", json={"name": f"Soak till {number}"},
+                                         headers={"Authorization": f"Bearer {supervisor_token}",
+                                                  "Idempotency-Key": str(uuid.uuid4())})
+            register.raise_for_status()
+            shift = await client.post("/api/v1/sites/bench/cashier/shifts",
+                                      json={"register_id": register.json()["id"], "opening_count": {"1000": 5}},
+                                      headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+            shift.raise_for_status()
+            shifts.append(shift.json()["id"])
+    return shifts
+
+
+async def load(url: str, tokens: list[str], seconds: int, cashier_tokens: list[str] = (),
+               shift_ids: list[int] = ()) -> Tally:
     tally = Tally()
     deadline = time.monotonic() + seconds
-    await asyncio.gather(*(client_loop(url, tokens[i % len(tokens)], deadline, tally, seed=i)
-                           for i in range(len(tokens))))
+    workers = [client_loop(url, tokens[i % len(tokens)], deadline, tally, seed=i) for i in range(len(tokens))]
+    workers += [cashier_loop(url, token, shift, deadline, tally, seed=1000 + i)
+                for i, (token, shift) in enumerate(zip(cashier_tokens, shift_ids))]
+    await asyncio.gather(*workers)
     return tally
 
 
@@ -122,7 +168,33 @@ async def reconcile(database_url: str, tally: Tally) -> list[str]:
         comments = await TaskEvent.filter(kind="commented", task_id__in=list(stored)).count()
         if comments != sum(tally.comments.values()):
             problems.append(f"comments: {sum(tally.comments.values())} acknowledged, {comments} stored")
+        if tally.sales:
+            from plugins.cashier.models import Entry
+
+            entries = dict(await Entry.filter(id__in=list(tally.sales)).values_list("id", "amount"))
+            if entries != tally.sales:
+                problems.append(f"cash sales: {len(tally.sales)} acknowledged summing {sum(tally.sales.values())}, "
+                                f"{len(entries)} stored summing {sum(entries.values())}")
+            shifts = set(await Entry.filter(id__in=list(tally.sales)).values_list("shift_id", flat=True))
+            extra = await Entry.filter(shift_id__in=list(shifts), kind="sale").exclude(id__in=list(tally.sales)).count()
+            if extra:
+                problems.append(f"{extra} sale(s) stored that no client was told about (a duplicate?)")
     return problems
+
+
+async def make_cashiers(url: str, count: int) -> None:
+    """bench40.. become cashiers at the bench site (through the identity services)."""
+    from core.database import open_database
+    from core.entities.models import Site
+    from core.identity import services as identity
+    from core.identity.models import Role, User
+    from core.plugin_host import load_plugins
+
+    async with open_database(data.settings_for(url), load_plugins()):
+        site = await Site.get(code="bench")
+        role = await Role.get(name="cashier")
+        for number in range(count):
+            await identity.grant_membership(await User.get(username=f"bench{40 + number:02d}"), site, role)
 
 
 def main() -> None:
@@ -141,10 +213,16 @@ def main() -> None:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         url = f"sqlite://{path}"
     ids = asyncio.run(data.prepare_database(url))
+    cashiers = min(CASHIERS, arguments.clients // 2)
+    asyncio.run(make_cashiers(url, cashiers))
     with servers.serve(url, workers=arguments.workers) as server:
-        tokens = [servers.token(server, f"bench{n:02d}", data.PASSWORD) for n in range(min(arguments.clients, 50))]
+        task_clients = arguments.clients - cashiers
+        tokens = [servers.token(server, f"bench{n:02d}", data.PASSWORD) for n in range(min(task_clients, 40))]
+        tokens = [tokens[i % len(tokens)] for i in range(task_clients)]
+        cashier_tokens = [servers.token(server, f"bench{40 + n:02d}", data.PASSWORD) for n in range(cashiers)]
+        shift_ids = asyncio.run(open_shifts(server, servers.token(server, "benchsup", data.PASSWORD), cashier_tokens))
         started = time.monotonic()
-        tally = asyncio.run(load(server, tokens, arguments.seconds))
+        tally = asyncio.run(load(server, tokens, arguments.seconds, cashier_tokens, shift_ids))
         elapsed = time.monotonic() - started
     problems = tally.errors[:20] + asyncio.run(reconcile(url, tally))
     report = {
@@ -152,6 +230,7 @@ def main() -> None:
         "seconds": round(elapsed, 1), "requests": tally.requests, "requests_per_second": round(tally.requests / elapsed),
         "statuses": dict(sorted(tally.statuses.items())), "tasks_created": len(tally.created),
         "transitions": sum(tally.transitions.values()), "comments": sum(tally.comments.values()),
+        "cash_sales": len(tally.sales), "cash_sales_sum_minor": sum(tally.sales.values()),
         "errors": len(tally.errors), "problems": problems, "agents": len(ids["agent_ids"]),
     }
     print(json.dumps(report, indent=2))
