@@ -72,3 +72,19 @@ def register_demo_data():
     from plugins.cashier.demo import load
 
     return load
+
+
+@hookimpl
+def register_integrity_checks():
+    async def ledger_reconciles() -> list[str]:
+        """Every closed shift, recomputed from its ledger and counts, at every site."""
+        from core.entities.models import Site
+        from plugins.cashier.reports import reconcile
+
+        problems = []
+        for site in await Site.all():
+            for mismatch in (await reconcile(site))["mismatches"]:
+                problems.append(f"{site.code} shift {mismatch['shift_id']}: {'; '.join(map(str, mismatch['problems']))}")
+        return problems
+
+    return [ledger_reconciles]

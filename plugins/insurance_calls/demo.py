@@ -6,7 +6,9 @@ import datetime as dt
 import random
 
 from core.clock import utcnow
+from core.audit import services as audit
 from core.tasks.models import Task, TaskEvent
+from core.tasks.services import task_out
 from plugins.insurance_calls.models import Application, Call
 from plugins.insurance_calls.services import CALLBACK, COMPLAINT, REVISIT
 
@@ -35,6 +37,8 @@ ASKS = {
 
 
 async def _task(site, type_, title, creator, assignee, created, due, status="open", parent=None):
+    """A task as it would stand after weeks of work. Written directly (the kernel stamps
+    "now"), with the same history event and audit entry the kernel writes."""
     task = await Task.create(site_id=site.id, type=type_, title=title, description="", status=status,
                              priority="high" if type_ == COMPLAINT else "normal", created_by=creator,
                              assignee=assignee, due_at=due, parent=parent, is_open=status not in ("closed", "cancelled"),
@@ -42,6 +46,8 @@ async def _task(site, type_, title, creator, assignee, created, due, status="ope
     await Task.filter(id=task.id).update(created_at=created)
     await TaskEvent.create(task_id=task.id, site_id=site.id, at=created, actor_id=creator.id, kind="created",
                            to_status="open")
+    await audit.record("task.create", actor=creator, site_id=site.id, object_type="task", object_id=task.id,
+                       after=task_out(task), note="demo data")
     return task
 
 
