@@ -122,7 +122,7 @@ def fill_sqlite(path: Path, tasks: int, events_per_task: int, ids: dict) -> None
     connection.execute("PRAGMA synchronous=OFF")  # only while loading; the server runs FULL
     for table, columns, rows in (("core_task", TASK_COLUMNS, task_rows(tasks, ids)),
                                  ("core_task_event", EVENT_COLUMNS, event_rows(tasks, events_per_task, ids))):
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 — table and columns are this module's constants
         for chunk in _chunks(rows):
             connection.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in chunk])
             connection.commit()
@@ -140,7 +140,7 @@ async def fill_postgres(url: str, tasks: int, events_per_task: int, ids: dict) -
                                      ("core_task_event", EVENT_COLUMNS, event_rows(tasks, events_per_task, ids))):
             for chunk in _chunks(rows, 200_000):
                 await connection.copy_records_to_table(table, records=chunk, columns=list(columns))
-            await connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            await connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608, E501 — table is a constant above
         await connection.execute("ANALYZE")
     finally:
         await connection.close()

@@ -142,7 +142,7 @@ async def load(url: str, tokens: list[str], seconds: int, cashier_tokens: list[s
     deadline = time.monotonic() + seconds
     workers = [client_loop(url, tokens[i % len(tokens)], deadline, tally, seed=i) for i in range(len(tokens))]
     workers += [cashier_loop(url, token, shift, deadline, tally, seed=1000 + i)
-                for i, (token, shift) in enumerate(zip(cashier_tokens, shift_ids))]
+                for i, (token, shift) in enumerate(zip(cashier_tokens, shift_ids, strict=False))]
     await asyncio.gather(*workers)
     return tally
 

@@ -71,8 +71,8 @@ def _port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
-                raise StartupError(f"server: port {port} on {host} is already in use (set FRONTDESK_PORT or --port)")
-            raise StartupError(f"server: cannot listen on {host}:{port}: {error.strerror}")
+                raise StartupError(f"server: port {port} on {host} is already in use (set FRONTDESK_PORT or --port)") from None
+            raise StartupError(f"server: cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 @cli.command()
@@ -240,10 +240,10 @@ def user_create(username, roles, sites, display_name, password_stdin) -> None:
         await services.sync_roles_and_permissions(plugin_host)
         found_sites = [await Site.get_or_none(code=code) for code in sites]
         found_roles = [await Role.get_or_none(name=name) for name in roles]
-        for code, site in zip(sites, found_sites):
+        for code, site in zip(sites, found_sites, strict=True):
             if site is None:
                 raise StartupError(f"user create: no site {code!r}", exit_status=1)
-        for name, role in zip(roles, found_roles):
+        for name, role in zip(roles, found_roles, strict=True):
             if role is None:
                 raise StartupError(f"user create: no role {name!r}", exit_status=1)
         try:

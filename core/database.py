@@ -12,7 +12,7 @@ import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
@@ -22,8 +22,8 @@ from core.errors import StartupError
 
 # A plugin may start with an empty models module (its migrations only mark its place).
 warnings.filterwarnings("ignore", message=r"Module .* has no models", category=RuntimeWarning)
-from core.plugin_host import PluginHost
-from core.settings import Settings
+from core.plugin_host import PluginHost  # noqa: E402 — after the warnings filter above
+from core.settings import Settings  # noqa: E402
 
 # SQLite holds money here: every commit must reach the disk before it is acknowledged
 # (synchronous=FULL with WAL), and writers from several workers wait instead of failing.

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.entities import services as entities
-from core.entities.models import Party, Site, Unit
+from core.entities.models import Site, Unit
 from core.identity import services as identity
 from core.identity.models import Role, User
 from core.events import EventBus
@@ -95,7 +95,7 @@ async def load_demo(host, only_if_empty: bool = False) -> list[str]:
         demo.users[username] = user
     await _harbour_places(demo.sites["harbour"])
     for _plugin, loader in host.call_each("register_demo_data"):
-        await await_me_maybe(lambda: loader(demo))
+        await await_me_maybe(lambda: loader(demo))  # noqa: B023 — called at once, in this iteration
     return list(USERS)
 
 

@@ -75,7 +75,7 @@ def measure(server_url: str, database_url: str, backend: str, context: dict, sec
     sup = {"Authorization": f"Bearer {_token(server_url, 'benchsup')}"}
     close_ms, report_ms = [], []
     with httpx.Client(timeout=60) as client:
-        for shift_id, username in zip(context["shift_ids"], context["cashiers"]):
+        for shift_id, username in zip(context["shift_ids"], context["cashiers"], strict=False):
             auth = {"Authorization": f"Bearer {_token(server_url, username)}"}
             version = client.get(f"{base}/shifts/{shift_id}", headers=auth).json()["version"]
             started = time.perf_counter()

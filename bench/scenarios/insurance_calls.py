@@ -74,7 +74,7 @@ async def prepare(url: str, ids: dict, scale: float) -> dict:
         path = Path(url[len("sqlite://"):].partition("?")[0])
         connection = sqlite3.connect(path)
         connection.execute("PRAGMA synchronous=OFF")
-        sql = (f"INSERT INTO insurance_calls_call ({', '.join(CALL_COLUMNS)}) "
+        sql = (f"INSERT INTO insurance_calls_call ({', '.join(CALL_COLUMNS)}) "  # noqa: S608 — CALL_COLUMNS is a constant
                f"VALUES ({', '.join('?' * len(CALL_COLUMNS))})")
         for chunk in _chunks(call_rows(calls, ids)):
             connection.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in chunk])
@@ -99,7 +99,6 @@ async def prepare(url: str, ids: dict, scale: float) -> dict:
 
 
 def measure(server_url: str, database_url: str, backend: str, context: dict, seconds: int) -> Section:
-    ids = context["ids"]
     agent = {"Authorization": f"Bearer {servers.token(server_url, 'bench00', PASSWORD)}"}
     supervisor = {"Authorization": f"Bearer {servers.token(server_url, 'benchsup', PASSWORD)}"}
     base = f"{server_url}/api/v1/sites/bench/insurance"

@@ -117,7 +117,7 @@ def id_number(raw: str, field: str = "id_number") -> str:
     text = re.sub(r"\s", "", raw or "").upper()
     if not ID_RE.match(text):
         raise invalid(field, _("An ID number has 17 digits and a check digit or X."))
-    total = sum(int(digit) * weight for digit, weight in zip(text[:17], ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(text[:17], ID_WEIGHTS, strict=True))
     if ID_CHECK[total % 11] != text[17]:
         raise invalid(field, _("The check digit of this ID number is wrong; read it again."))
     return text

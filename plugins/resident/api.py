@@ -16,7 +16,6 @@ from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Unit
 from core.i18n import gettext as _
-from core.tasks.models import Task
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import XLSX, ZIP, api_route
 from core.web.pagination import decode_cursor, encode_cursor, paginate

@@ -235,7 +235,8 @@ def report_xlsx(data: dict[str, Any]) -> bytes:
     per_agent.append([_("Agent"), _("Assigned"), _("Done"), _("Reached"), _("Satisfied"), _("Reach rate"),
                       _("Satisfaction rate")])
     for entry in data["agents"]:
-        per_agent.append([neutralise(entry["agent"]), entry["assigned"], entry["done"], entry["reached"], entry["satisfied"],
+        per_agent.append([neutralise(entry["agent"]), entry["assigned"], entry["done"], entry["reached"],
+                          entry["satisfied"],
                           percent(entry["reach_rate"]), percent(entry["satisfaction_rate"])])
     suggestions = book.create_sheet(_("Suggestions")[:31])
     suggestions.append([_("Unit"), _("Suggestion")])

@@ -11,7 +11,7 @@ from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from core.audit import services as audit
-from core.clock import rfc3339, utcnow
+from core.clock import rfc3339
 from core.entities.models import Site, Unit
 from core.i18n import gettext as _
 from core.identity.models import User

@@ -110,7 +110,7 @@ async def import_csv(site: Site, text: str, actor: User, dry_run: bool = False,
         row = {key.strip(): (value or "").strip() for key, value in raw.items() if key}
 
         def bad(field: str, message: str) -> None:
-            errors.append({"row": number, "field": field, "message": message})
+            errors.append({"row": number, "field": field, "message": message})  # noqa: B023 — used in this iteration only
 
         unit_id = units.get(row.get("unit_code", ""))
         if unit_id is None:

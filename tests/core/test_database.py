@@ -54,7 +54,7 @@ def test_a_fresh_database_migrates_in_every_app_order(tmp_path):
         config = tortoise_config(settings, host)
         config["apps"] = {label: config["apps"][label] for label in order}
 
-        async def migrate_in_order():
+        async def migrate_in_order(config=config):
             async with TortoiseContext() as context:
                 await context.init(config=config)
                 await apply_migrations(host, apps=config["apps"])

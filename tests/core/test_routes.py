@@ -3,7 +3,6 @@ it, every unsafe one refuses a missing CSRF token, and site routes hide other si
 
 import re
 
-import pytest
 from starlette.routing import Mount, Route
 
 from core.permissions import AUTHENTICATED, PUBLIC

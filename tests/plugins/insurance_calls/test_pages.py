@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 from plugins.insurance_calls.models import Application, Call
-from tests.plugins.insurance_calls.conftest import BASE, later, log
+from tests.plugins.insurance_calls.conftest import later, log
 
 ENTRY = "/sites/sunrise/insurance_calls/"
 

@@ -101,7 +101,7 @@ def test_a_revisit_must_say_whether_the_resident_was_satisfied(supervisor, units
 def test_reopened_more_than_the_limit_escalates_to_the_manager(supervisor, user_ids, units):
     case = new_case(supervisor, units["A-0501"])
     url = f"{BASE}/cases/{case['id']}"
-    for round_number in range(3):  # the default limit is 2 reopenings
+    for _round in range(3):  # the default limit is 2 reopenings
         move(supervisor, case["task_id"], "in_progress")
         assert move(supervisor, case["task_id"], "resolved").status_code == 200
         supervisor.post(f"{url}/revisit", json={"method": "phone", "reached": True, "satisfied": False})

@@ -15,10 +15,11 @@ def test_revisit_report_xlsx_neutralises_user_text(demo_server, supervisor, agen
     made = supervisor.post(f"{BASE}/households", json={"unit_id": unit, "members": [
         {"name": "Resident A-0101", "relation": "owner", "phone": "0912 345 678"}]})
     assert made.status_code == 201, made.text
-    renamed = demo_server.api_client("admin").patch(f"/api/v1/users/{user_ids['agent']}", json={"display_name": "@agent"})
+    admin = demo_server.api_client("admin")
+    renamed = admin.patch(f"/api/v1/users/{user_ids['agent']}", json={"display_name": "@agent"})
     assert renamed.status_code == 200, renamed.text
-    campaign = supervisor.post(f"{BASE}/campaigns", json={"name": PAYLOAD, "rule": {"kind": "manual", "unit_ids": [unit]},
-                                                          "agent_ids": [user_ids["agent"]]})
+    campaign = supervisor.post(f"{BASE}/campaigns", json={"name": PAYLOAD, "agent_ids": [user_ids["agent"]],
+                                                          "rule": {"kind": "manual", "unit_ids": [unit]}})
     assert campaign.status_code == 201, campaign.text
     campaign_id = campaign.json()["id"]
     assert supervisor.post(f"{BASE}/campaigns/{campaign_id}/distribute").status_code == 200

@@ -38,7 +38,7 @@ def test_an_agent_records_a_revisit_from_the_call_list(demo_server, user_ids, un
     agent = demo_server.sign_in("agent")
     page = agent.get(f"{PAGES}/calls")
     assert "A-0101" in page.text and "Chen" in page.text
-    revisit = agent_revisits = demo_server.api_client("agent").get(f"{BASE}/revisits").json()["items"][0]
+    revisit = demo_server.api_client("agent").get(f"{BASE}/revisits").json()["items"][0]
     done = agent.form_post(f"{PAGES}/revisits/{revisit['id']}", {"method": "phone", "reached": "yes", "satisfied": "yes",
                                                                  "score": "5", "suggestions": "Fix the lights"})
     assert done.status_code == 303
