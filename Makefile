@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PACKAGES := core $(wildcard plugins/*/)
 LANGUAGES := zh_Hant zh_Hans en
 
-.PHONY: help install install-dev run test test-sqlite test-postgres fuzz soak crash bench messages compile-messages check clean
+.PHONY: help install install-dev run test lint test-sqlite test-postgres fuzz soak crash bench messages compile-messages check clean
 
 help:
 	@echo "make run       install, migrate, load the demo on an empty database, serve on 127.0.0.1:8000"
@@ -81,6 +81,10 @@ compile-messages: $(DEV_STAMP)
 	  package=$${package%/}; \
 	  [ -d $$package/locale ] && $(BIN)/pybabel -q compile -d $$package/locale || true; \
 	done
+
+# Security and correctness lint (ruff: pyflakes, bugbear, bandit); part of CI.
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check core plugins bench tests
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run

@@ -5,10 +5,12 @@ custom format. Restoring is the databases' own tools, documented in docs/operati
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from core.database import postgres_dsn, sqlite_path
 from core.errors import StartupError
@@ -31,9 +33,15 @@ def backup(settings: Settings, destination: Path) -> Path:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise StartupError("backup: pg_dump is not installed (Debian: postgresql-client)", exit_status=1)
+    # The password goes in the environment, not the command line (which `ps` shows).
+    parts = urlsplit(postgres_dsn(settings))
+    environment = {**os.environ, "PGPASSWORD": unquote(parts.password or "")}
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    without_password = (parts.scheme, f"{user}{parts.hostname or ''}{port}", parts.path, parts.query, "")
     # S603: no shell; the arguments are pg_dump's full path, our own settings' DSN and a path we built.
     result = subprocess.run([pg_dump, "--format=custom", "--no-owner", "--file", str(destination),  # noqa: S603
-                             postgres_dsn(settings)], capture_output=True, text=True)
+                             urlunsplit(without_password)], capture_output=True, text=True, env=environment)
     if result.returncode != 0:
         destination.unlink(missing_ok=True)
         raise StartupError(f"backup: pg_dump failed: {result.stderr.strip().splitlines()[-1:]}", exit_status=1)

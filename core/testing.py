@@ -395,9 +395,12 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (Playwright's own download is not used)."""
+    """Debian's Chromium driven by Playwright (Playwright's own download is not used).
+
+    Per module, not per session: Playwright's sync API keeps an event loop running in the
+    test thread while it lives, and later tests that call asyncio.run() need it gone."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)", pytrace=False)
     from playwright.sync_api import sync_playwright

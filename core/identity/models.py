@@ -80,7 +80,6 @@ class UserSession(Model):
     user = fields.ForeignKeyField("core.User", related_name="sessions", on_delete=fields.CASCADE)
     #: The user's session_version when this session began (a bump invalidates it).
     user_session_version = fields.IntField()
-    csrf_token = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass
@@ -26,6 +27,12 @@ from core.web.problems import Problem
 TOKEN_PREFIX = "fdt_"
 # last_seen_at is written at most this often, so reading pages does not mean writing rows.
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
+
+
+def csrf_token_for(secret_key: str, session_secret: str) -> str:
+    """The session's CSRF token, derived from its secret: never stored, so it cannot leak
+    from the database or its query log, and it dies with the session."""
+    return hmac.new(secret_key.encode(), b"csrf:" + session_secret.encode(), hashlib.sha256).hexdigest()
 
 
 def secret_hash(secret: str) -> str:
@@ -102,7 +109,7 @@ async def start_session(settings: Settings, user: User, client_address: str = ""
     now = utcnow()
     await UserSession.create(
         key_hash=secret_hash(secret), user=user, user_session_version=user.session_version,
-        csrf_token=secrets.token_urlsafe(32), last_seen_at=now,
+        last_seen_at=now,
         expires_at=now + dt.timedelta(hours=settings.session_absolute_hours),
         client_address=client_address[:64], user_agent=user_agent[:300],
     )

@@ -14,7 +14,7 @@ from core.pages import render
 from core.tasks import handovers
 from core.tasks.models import Task, TaskEvent
 from core.tasks.schemas import TaskIn
-from core.tasks.types import PRIORITY_LABELS, STATE_LABELS
+from core.tasks.types import PRIORITY_LABELS
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import validation_errors
 from core.web.problems import Problem

@@ -18,7 +18,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.identity import services as identity
-from core.identity.sessions import load_session, load_token
+from core.identity.sessions import csrf_token_for, load_session, load_token
 
 SESSION_COOKIE = "frontdesk_session"
 ANONYMOUS_CSRF_COOKIE = "frontdesk_csrf"
@@ -86,7 +86,7 @@ class AuthenticationMiddleware:
                 state["auth_error"] = "session"
             else:
                 state.update(user=session.user, auth_method="session", session=session,
-                             csrf_token=session.csrf_token)
+                             csrf_token=csrf_token_for(app.state.secret_key, cookie))
 
         if state["user"] is not None:
             state["permissions_by_site"] = await identity.permissions_by_site(state["user"])

@@ -56,12 +56,16 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, remember_status)
         finally:
-            metrics: Metrics = scope["app"].state.metrics
-            route = route_template(scope)
-            if route.endswith("/events"):
-                return  # a live stream lasts as long as the browser stays: not a latency
-            metrics.requests.labels(scope["method"], route, str(status["code"])).inc()
-            metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+            self.observe(scope, status["code"], time.perf_counter() - started)
+
+    @staticmethod
+    def observe(scope: Scope, status: int, seconds: float) -> None:
+        metrics: Metrics = scope["app"].state.metrics
+        route = route_template(scope)
+        if route.endswith("/events"):
+            return  # a live stream lasts as long as the browser stays: not a latency
+        metrics.requests.labels(scope["method"], route, str(status)).inc()
+        metrics.latency.labels(scope["method"], route).observe(seconds)
 
 
 async def metrics_endpoint(request: Request) -> Response:

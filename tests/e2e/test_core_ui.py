@@ -10,8 +10,8 @@ pytestmark = pytest.mark.browser
 def test_sign_in_switch_language_and_sign_out(browser_as):
     page = browser_as("agent")
     assert page.locator(".user-name").inner_text().strip()
-    page.select_option("#language-select", "zh_Hant")  # submits itself (frontdesk.js)
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language-select", "zh_Hant")  # submits itself (frontdesk.js)
     assert page.locator("html").get_attribute("lang") == "zh-Hant"
     page.click("form[action='/logout'] button")
     page.wait_for_url("**/login")
