@@ -14,6 +14,7 @@ import time
 from typing import Any, TypeVar
 
 from starlette.requests import Request
+from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -27,7 +28,8 @@ from core.web.problems import Problem
 M = TypeVar("M", bound=Model)
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # BigIntField keys
+MAX_INT_ID = 2**31 - 1  # IntField keys (PostgreSQL refuses larger values outright)
 
 AUTH_ERRORS = {
     "malformed": N_("The Authorization header must be 'Bearer <token>'."),
@@ -147,7 +149,8 @@ async def get_in_site(request: Request, model: type[M], object_id: Any, what: st
         object_id = int(object_id)
     except (TypeError, ValueError):
         raise Problem(404, _("Not found")) from None
-    if not 0 < object_id <= MAX_ID:  # beyond a 64-bit key no row can exist; don't ask the database
+    largest = MAX_ID if isinstance(model._meta.pk, fields.BigIntField) else MAX_INT_ID
+    if not 0 < object_id <= largest:  # beyond the key's range no row can exist; don't ask the database
         raise Problem(404, _("No %(what)s with id %(id)s here.", what=what or model.__name__.lower(), id=object_id))
     instance = await site_query(request, model).get_or_none(id=object_id)
     if instance is None:

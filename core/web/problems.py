@@ -141,7 +141,10 @@ def _is_out_of_range(error: Exception) -> bool:
 
 async def handle_unexpected(request: Request, error: Exception) -> Response:
     if _is_out_of_range(error):
-        # Bad input, not a server fault: a safety net under the schemas' own limits.
+        # Bad input, not a server fault: a safety net under the schemas' own limits. An id
+        # in the path too large for its key names nothing: that is a 404, not a bad field.
+        if any(isinstance(value, int) and value > 2**31 - 1 for value in request.path_params.values()):
+            return await handle_problem(request, Problem(404, _("Not found")))
         return await handle_problem(request, Problem(422, _("A number in the request is out of range.")))
     # Logged with its traceback for the operator; the user sees a plain message.
     log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -86,3 +86,9 @@ def test_metrics_count_requests_by_route_template_for_admins_only(demo_server):
     text = demo_server.api_client("admin").get("/metrics").text
     assert 'frontdesk_http_requests_total{method="GET",route="/api/v1/sites/{site}/units/{id:int}",status="200"} 2.0' in text
     assert "frontdesk_http_request_seconds_bucket" in text
+
+
+def test_ids_beyond_a_32_bit_key_are_404_everywhere(demo_server):
+    admin = demo_server.api_client("admin")
+    assert admin.post("/api/v1/sites/harbour/handovers/7882031842/ack").status_code == 404
+    assert admin.get("/api/v1/users/1269724088247437").status_code == 404
