@@ -1,0 +1,160 @@
+"""`frontdesk user ...` and `frontdesk site ...`: accounts and sites from a terminal.
+
+Kept apart from core/cli.py (the platform commands); registered on the same group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from core.cli import _host, _settings, _with_database, cli, friendly
+from core.errors import StartupError
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _problem_line(problem) -> StartupError:
+    return StartupError(problem.detail, exit_status=1)
+
+
+@cli.group()
+def user() -> None:
+    """Create users, set passwords, disable accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, help="Role at the site(s) given with --site (repeatable).")
+@click.option("--site", "sites", multiple=True, help="Site code (repeatable).")
+@click.option("--display-name", default="", help="Name shown to colleagues.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@friendly
+def user_create(username, roles, sites, display_name, password_stdin) -> None:
+    """Create a user, optionally with roles at sites."""
+    from core.entities.models import Site
+    from core.identity import services
+    from core.identity.models import Role
+    from core.web.problems import Problem
+
+    password = _read_password(password_stdin)
+    settings = _settings()
+    plugin_host = _host(settings)
+
+    async def work():
+        await services.sync_roles_and_permissions(plugin_host)
+        found_sites = [await Site.get_or_none(code=code) for code in sites]
+        found_roles = [await Role.get_or_none(name=name) for name in roles]
+        for code, site in zip(sites, found_sites, strict=True):
+            if site is None:
+                raise StartupError(f"user create: no site {code!r}", exit_status=1)
+        for name, role in zip(roles, found_roles, strict=True):
+            if role is None:
+                raise StartupError(f"user create: no role {name!r}", exit_status=1)
+        try:
+            created = await services.create_user(username, password, display_name=display_name)
+            for site in found_sites:
+                for role in found_roles:
+                    await services.grant_membership(created, site, role)
+        except Problem as problem:
+            raise _problem_line(problem) from None
+        return created
+
+    created = asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    click.echo(f"Created user {created.username} (id {created.id}).")
+
+
+async def _find_user(username: str):
+    from core.identity.models import User
+
+    found = await User.get_or_none(username=username.strip().lower())
+    if found is None:
+        raise StartupError(f"no user {username!r}", exit_status=1)
+    return found
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@friendly
+def user_passwd(username, password_stdin) -> None:
+    """Set a user's password (ends all their sessions)."""
+    from core.identity import services
+    from core.web.problems import Problem
+
+    password = _read_password(password_stdin)
+    settings = _settings()
+    plugin_host = _host(settings)
+
+    async def work():
+        try:
+            await services.set_password(await _find_user(username), password)
+        except Problem as problem:
+            raise _problem_line(problem) from None
+
+    asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    click.echo(f"Password of {username} changed; their sessions and tokens ended.")
+
+
+@user.command("disable")
+@click.argument("username")
+@friendly
+def user_disable(username) -> None:
+    """Disable a user (ends all their sessions and tokens)."""
+    from core.identity import services
+
+    settings = _settings()
+    plugin_host = _host(settings)
+
+    async def work():
+        await services.set_active(await _find_user(username), False)
+
+    asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    click.echo(f"User {username} disabled.")
+
+
+@cli.group()
+def site() -> None:
+    """Create sites."""
+
+
+@site.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="The site's name.")
+@click.option("--kind", required=True, help="residential, hotel, call_centre, office, retail or other.")
+@click.option("--currency", default="TWD", show_default=True, help="ISO 4217 code.")
+@click.option("--timezone", default="Asia/Taipei", show_default=True, help="IANA time zone.")
+@click.option("--language", default="zh_Hant", show_default=True, help="zh_Hant, zh_Hans or en.")
+@friendly
+def site_create(code, name, kind, currency, timezone, language) -> None:
+    """Create a site."""
+    from pydantic import ValidationError
+
+    from core.entities import services
+    from core.entities.schemas import SiteIn
+    from core.web.api import validation_errors
+    from core.web.problems import Problem
+
+    try:
+        data = SiteIn(code=code, name=name, kind=kind, currency=currency, timezone=timezone,
+                      default_language=language).model_dump()
+    except ValidationError as error:
+        first = validation_errors(error)[0]
+        raise StartupError(f"site create: {first['field']}: {first['message']}", exit_status=1) from None
+    settings = _settings()
+    plugin_host = _host(settings)
+
+    async def work():
+        try:
+            return await services.create_site(data)
+        except Problem as problem:
+            raise _problem_line(problem) from None
+
+    created = asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    click.echo(f"Created site {created.code} ({created.name}).")
