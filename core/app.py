@@ -26,6 +26,7 @@ from core.tasks.services import TaskKernel
 from core.errors import StartupError
 from core.plugin_host import PluginHost, load_plugins
 from core.settings import Settings, load_settings
+from core.identity.passwords import configure_hashing_from
 from core.identity.services import sync_roles_and_permissions
 from core.settings import resolve_secret_key
 from core.web.authentication import AuthenticationMiddleware, parse_trusted_proxies
@@ -132,6 +133,7 @@ def create_app(
     allow_pending_migrations: bool = False,
 ) -> Starlette:
     settings = settings or load_settings()
+    configure_hashing_from(settings)
     host = load_plugins(settings.disabled_plugins, extra_plugins, only_plugins)
     routes = [*owned_routes(host), *static_mounts(settings, host)]
     check_ownership(host)

@@ -38,9 +38,12 @@ def friendly(function):
 
 
 def _settings(**overrides):
+    from core.identity.passwords import configure_hashing_from
     from core.settings import load_settings
 
-    return load_settings(**{key: value for key, value in overrides.items() if value is not None})
+    settings = load_settings(**{key: value for key, value in overrides.items() if value is not None})
+    configure_hashing_from(settings)
+    return settings
 
 
 def _host(settings):

@@ -7,7 +7,7 @@ shows a warning banner.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from core.entities import services as entities
 from core.entities.models import Site, Unit
@@ -97,6 +97,18 @@ async def load_demo(host, only_if_empty: bool = False) -> list[str]:
     for _plugin, loader in host.call_each("register_demo_data"):
         await await_me_maybe(lambda: loader(demo))  # noqa: B023 — called at once, in this iteration
     return list(USERS)
+
+
+async def load_plugin_demo(host, plugin_names: Iterable[str]) -> None:
+    """Add the demo records of ``plugin_names`` to a database that holds the demo already
+    (a plugin installed after the demo was loaded)."""
+    wanted = set(plugin_names)
+    demo = DemoContext(tasks=TaskKernel(host, EventBus()))
+    demo.sites = {site.code: site for site in await Site.filter(code__in=[data["code"] for data in SITES])}
+    demo.users = {user.username: user for user in await User.filter(username__in=list(USERS))}
+    for plugin, loader in host.call_each("register_demo_data"):
+        if plugin.name in wanted:
+            await await_me_maybe(lambda: loader(demo))  # noqa: B023 — called at once, in this iteration
 
 
 async def demo_password_in_use() -> bool:

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import StartupError
 
@@ -46,6 +46,11 @@ class Settings(BaseModel):
     trusted_proxies: list[str] = []
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     overdue_check_seconds: int = Field(60, ge=0)
+    # argon2id cost of new password hashes: argon2-cffi's RFC 9106 "low memory" profile.
+    # Lowered only where security buys nothing (the test kit), never in production.
+    password_time_cost: int = Field(3, ge=1)
+    password_memory_kib: int = Field(65536, ge=8)
+    password_parallelism: int = Field(4, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -82,6 +87,12 @@ class Settings(BaseModel):
             except ValueError:
                 raise ValueError(f"{item!r} is not an IP address or network") from None
         return value
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> "Settings":
+        if self.password_memory_kib < 8 * self.password_parallelism:
+            raise ValueError("password_memory_kib must be at least 8 KiB per lane (8 × password_parallelism)")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,12 +10,30 @@ from core.i18n import gettext as _
 MINIMUM_LENGTH = 10
 MAXIMUM_LENGTH = 1024  # argon2 hashes anything, but a megabyte "password" is an attack
 
-# argon2-cffi's defaults are argon2id with the RFC 9106 "low memory" profile.
+# argon2-cffi's defaults are argon2id with the RFC 9106 "low memory" profile; the settings
+# password_time_cost, password_memory_kib and password_parallelism default to the same.
 _hasher = PasswordHasher()
 
 # Verifying against this keeps the time of "unknown user" close to "wrong password", so
 # response times do not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("frontdesk-timing-equaliser")
+
+
+def configure_hashing(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Hash new passwords with these argon2id parameters (from settings; see
+    ``config/default.toml``). Per process: the app, the CLI and the test kit call it with
+    their settings. Existing hashes keep verifying, since a hash carries its parameters;
+    ``needs_rehash`` upgrades them at the next sign-in."""
+    global _hasher, _DUMMY_HASH
+    wanted = (time_cost, memory_kib, parallelism)
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) == wanted:
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash("frontdesk-timing-equaliser")
+
+
+def configure_hashing_from(settings) -> None:
+    configure_hashing(settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism)
 
 
 def password_problems(password: str, username: str) -> list[str]:

@@ -8,7 +8,7 @@ import uuid
 
 import asyncpg
 
-from core.testing import _admin_execute, _postgres_url_for
+from core.testing import admin_execute as _admin_execute, postgres_url_for as _postgres_url_for
 from tests.core.tasks.conftest import new_task
 
 

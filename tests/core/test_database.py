@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from core.errors import StartupError
 from tortoise.context import TortoiseContext
 
 import tests.core.parking_plugin as parking
@@ -75,9 +77,11 @@ def test_readyz_is_503_naming_pending_migrations(make_app):
     assert response.json()["pending_migrations"] == ["parking.0001_initial"]
 
 
-def test_the_app_refuses_to_start_with_pending_migrations(make_app):
-    with pytest.raises(RuntimeError, match="test server did not start"):
+def test_the_app_refuses_to_start_with_pending_migrations(make_app, make_live_app):
+    with pytest.raises(StartupError, match=r"1 migration\(s\) not applied \(parking.0001_initial\)"):
         make_app(extra_plugins=[parking], migrate=False)
+    with pytest.raises(RuntimeError, match="test server did not start"):  # and uvicorn does not serve
+        make_live_app(extra_plugins=[parking], migrate=False)
 
 
 def test_serve_refuses_pending_migrations_and_names_the_fix(tmp_path):

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 
+from core.identity.models import User
 
 PASSWORD = "frontdesk-demo"  # the demo users' password
 NEW_PASSWORD = "Nw-pass-7c1f9e2a-long"  # noqa: S105
@@ -33,7 +34,10 @@ def _capture_every_logger(caplog):
     return attached
 
 
-def test_no_password_token_cookie_or_csrf_token_is_logged_or_audited(demo_server, user_ids, caplog):
+def test_no_password_token_cookie_or_csrf_token_is_logged_or_audited(live_demo_server, caplog):
+    # A real server: its access log (uvicorn.access) is one of the logs searched.
+    demo_server = live_demo_server
+    user_ids = dict(demo_server.call(lambda: User.all().values_list("username", "id")))
     from core.audit.models import AuditEntry
 
     attached = _capture_every_logger(caplog)

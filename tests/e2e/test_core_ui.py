@@ -7,6 +7,12 @@ from tests.core.tasks.conftest import new_task
 pytestmark = pytest.mark.browser
 
 
+async def _user_id(username):
+    from core.identity.models import User
+
+    return (await User.get(username=username)).id
+
+
 def test_sign_in_switch_language_and_sign_out(browser_as):
     page = browser_as("agent")
     assert page.locator(".user-name").inner_text().strip()
@@ -17,12 +23,12 @@ def test_sign_in_switch_language_and_sign_out(browser_as):
     page.wait_for_url("**/login")
 
 
-def test_my_work_updates_live_when_a_task_is_assigned(browser_as, demo_server, user_ids):
+def test_my_work_updates_live_when_a_task_is_assigned(browser_as, live_demo_server):
     page = browser_as("agent")
     page.goto("/sites/harbour/my-work")
     page.wait_for_selector("[data-live-connected='true']")
-    supervisor = demo_server.api_client("supervisor")
-    new_task(supervisor, title="Live: smell of gas in B-0302", assignee_id=user_ids["agent"])
+    supervisor = live_demo_server.api_client("supervisor")
+    new_task(supervisor, title="Live: smell of gas in B-0302", assignee_id=live_demo_server.call(_user_id, "agent"))
     page.wait_for_selector("text=Live: smell of gas in B-0302", timeout=5000)
 
 

@@ -1,5 +1,6 @@
 """Server-sent events: a site's live changes, filtered by site and permission, and
-shared between server processes on PostgreSQL."""
+shared between server processes on PostgreSQL. Streams are endless, so these tests read
+them from a real server on loopback (``live_demo_server``) while other clients write."""
 
 import json
 import queue
@@ -41,14 +42,15 @@ class Listener:
         return self.events.get(timeout=timeout)
 
 
-def test_a_created_task_reaches_open_streams_of_the_site(demo_server, agent):
-    listener = Listener(demo_server.api_client("agent2"))
-    task = new_task(agent)
+def test_a_created_task_reaches_open_streams_of_the_site(live_demo_server):
+    listener = Listener(live_demo_server.api_client("agent2"))
+    task = new_task(live_demo_server.api_client("agent"))
     name, data, _at = listener.next_event()
     assert name == "task.created" and data["id"] == task["id"]
 
 
-def test_streams_are_filtered_by_site_and_permission(demo_server):
+def test_streams_are_filtered_by_site_and_permission(live_demo_server):
+    demo_server = live_demo_server
     admin_stream = Listener(demo_server.api_client("admin"))
     agent_stream = Listener(demo_server.api_client("agent"))
     lotus_stream = Listener(demo_server.api_client("admin"), site="lotus")
@@ -66,12 +68,12 @@ def test_a_non_member_cannot_open_another_sites_stream(demo_server):
     assert demo_server.api_client("agent").get("/api/v1/sites/lotus/events").status_code == 404
 
 
-def test_events_cross_server_processes_on_postgres(make_demo_app, database_backend):
+def test_events_cross_server_processes_on_postgres(make_live_demo_app, database_backend):
     if database_backend != "postgres":
         pytest.skip("events cross processes through PostgreSQL LISTEN/NOTIFY; SQLite keeps them in one process")
-    writer, reader = make_demo_app(), make_demo_app()
+    writer, reader = make_live_demo_app(), make_live_demo_app()
+    # The reader's app LISTENs from its start, and the stream subscribes before its first byte.
     listener = Listener(reader.api_client("agent2"))
-    time.sleep(0.2)  # LISTEN is registered when the reader app starts; give the stream a moment
     started = time.monotonic()
     task = new_task(writer.api_client("agent"))
     name, data, arrived = listener.next_event()

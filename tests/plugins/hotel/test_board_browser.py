@@ -7,13 +7,13 @@ from tests.plugins.hotel.conftest import BASE, find_room
 pytestmark = pytest.mark.browser
 
 
-def test_change_through_api_appears_on_open_boards(browser_as, demo_server):
+def test_change_through_api_appears_on_open_boards(browser_as, live_demo_server):
     desk_page = browser_as("frontdesk")
     hk_page = browser_as("housekeeper")
     for page in (desk_page, hk_page):
         page.goto("/sites/lotus/hotel/")
         page.wait_for_selector("[data-hotel-board][data-live-connected]")
-    api = demo_server.api_client("housekeeper")
+    api = live_demo_server.api_client("housekeeper")
     room = find_room(api, "VD")
     tile = f'[data-room-id="{room["id"]}"]'
     count_before = int(desk_page.text_content('[data-count="VC"]'))
@@ -28,12 +28,12 @@ def test_change_through_api_appears_on_open_boards(browser_as, demo_server):
     assert desk_page.evaluate("() => window.__notReloaded") is True
 
 
-def test_change_on_one_board_appears_on_the_other(browser_as, demo_server):
+def test_change_on_one_board_appears_on_the_other(browser_as, live_demo_server):
     sup_page = browser_as("hotelsup")
     desk_page = browser_as("frontdesk")
     desk_page.goto("/sites/lotus/hotel/")
     desk_page.wait_for_selector("[data-hotel-board][data-live-connected]")
-    room = find_room(demo_server.api_client("hotelsup"), "VC")
+    room = find_room(live_demo_server.api_client("hotelsup"), "VC")
     sup_page.goto(f"/sites/lotus/hotel/rooms/{room['id']}")
     sup_page.click("button[name=status][value=inspected]")
     sup_page.wait_for_selector("[data-room-code]:has-text('VI')")

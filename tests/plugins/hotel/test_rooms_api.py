@@ -208,13 +208,13 @@ def test_night_audit_makes_occupied_rooms_dirty_once(sup, desk, demo_server):
     assert desk.post(f"{BASE}/night-audit", json={}).status_code == 403
 
 
-def test_board_as_it_was(desk, hk):
+def test_board_as_it_was(desk, hk, clock):
     import time
 
     room = find_room(desk, "VD")
-    time.sleep(1.1)
+    clock.shift(60)
     moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    time.sleep(1.1)
+    clock.shift(60)
     hk.post(f"{BASE}/rooms/{room['id']}/housekeeping", json={"status": "clean", "version": room["version"]})
     past = {r["id"]: r for r in desk.get(f"{BASE}/board", params={"at": moment}).json()["rooms"]}
     assert past[room["id"]]["code"] == "VD"

@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_screen_pop_then_log_a_call_that_creates_a_callback(browser_as, demo_server):
+def test_screen_pop_then_log_a_call_that_creates_a_callback(browser_as, live_demo_server):
     page = browser_as("caller")
     page.goto("/sites/sunrise/insurance_calls/")
     assert page.evaluate("document.activeElement.id") == "phone"

@@ -1,0 +1,274 @@
+"""Fresh, fully migrated databases for every test, copied from templates built once a run.
+
+A template (empty, or with the demo data) is migrated once per test run and per set of
+plugins, then copied for each test: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE``
+on PostgreSQL. Templates live in the run's template folder (``FRONTDESK_TEST_TEMPLATES``),
+which the first pytest process of a run creates and every process started from it
+inherits: pytest-xdist workers and the nested pytest runs of the scaffold tests build
+nothing that the run already has. A file lock makes the first process build and the
+others wait, so two workers never build the same template twice.
+
+A run with extra plugins (an installed third-party plugin, say) starts from the template
+of the plugins it shares with the run that made the folder and only adds what is new:
+the extra plugins' migrations and their demo data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Awaitable, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+POSTGRES_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("FRONTDESK_TEST_REQUIRE_POSTGRES") == "1"
+#: The backend this run uses: "sqlite" (default) or "postgres". One per process, because
+#: Tortoise caches dialect-specific queries on the (shared) model classes; `make test`
+#: runs the suite once per backend.
+BACKEND = os.environ.get("FRONTDESK_TEST_BACKEND", "sqlite")
+#: In the second (PostgreSQL) pass, tests that use no database have already run.
+DATABASE_TESTS_ONLY = os.environ.get("FRONTDESK_TEST_DATABASE_ONLY") == "1"
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-signing"
+#: The folder of this run's templates; set by the first process, inherited by the rest.
+TEMPLATES_ENV = "FRONTDESK_TEST_TEMPLATES"
+#: argon2id at its cheapest: a sign-in in tests costs microseconds instead of a few tenths
+#: of a second. Production's parameters are the settings' defaults (tests/core/identity).
+TEST_PASSWORD_HASHING = {"password_time_cost": 1, "password_memory_kib": 8, "password_parallelism": 1}
+
+backend_runs: dict[str, int] = {}
+backend_skips: dict[str, str] = {}
+
+
+# --- PostgreSQL helpers --------------------------------------------------------------
+
+
+def postgres_url_for(database: str) -> str:
+    parts = urlsplit(POSTGRES_URL)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+def postgres_available() -> str | None:
+    """None when a server answers at FRONTDESK_TEST_POSTGRES_URL, else the reason."""
+    parts = urlsplit(POSTGRES_URL)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5432
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return None
+    except OSError as error:
+        return f"no PostgreSQL server at {host}:{port} ({error.strerror or error})"
+
+
+def run_async(coroutine: Awaitable[Any]) -> Any:
+    """Run set-up coroutines in a thread of their own: Playwright's sync API keeps an
+    event loop running in the test thread, where asyncio.run() is not allowed."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def admin_execute(*statements: str) -> None:
+    """Run statements on the administrative connection (database ``test``)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+# --- Migrating ------------------------------------------------------------------------
+
+
+def settings_for(database_url: str, **overrides: Any):
+    """Settings for a test app: this database, a fixed secret key, English, the overdue
+    job off (tests run it when they mean to) and the cheapest password hashing."""
+    from core.settings import Settings
+
+    values = {"database_url": database_url, "secret_key": TEST_SECRET_KEY, "default_language": "en",
+              "overdue_check_seconds": 0, **TEST_PASSWORD_HASHING}
+    values.update(overrides)
+    return Settings(**values)
+
+
+async def migrate_database(database_url: str, extra_plugins: Iterable[ModuleType] = (),
+                           with_demo: bool = False, demo_plugins: Iterable[str] | None = None) -> list[str]:
+    """Apply every pending migration of core, the installed plugins and ``extra_plugins``.
+
+    ``with_demo`` loads the demo data as well; ``demo_plugins`` names the plugins whose
+    demo data to add to a database that already holds the rest (``None``: everything)."""
+    from core.database import apply_migrations, open_database
+    from core.demo import load_demo, load_plugin_demo
+    from core.identity.passwords import configure_hashing_from
+    from core.identity.services import sync_roles_and_permissions
+    from core.plugin_host import load_plugins
+
+    settings = settings_for(database_url)
+    configure_hashing_from(settings)
+    host = load_plugins(settings.disabled_plugins, extra_plugins)
+    async with open_database(settings, host):
+        applied = await apply_migrations(host)
+        await sync_roles_and_permissions(host)
+        if with_demo and demo_plugins is None:
+            await load_demo(host)
+        elif with_demo:
+            await load_plugin_demo(host, demo_plugins)
+        return applied
+
+
+def installed_plugin_names() -> list[str]:
+    from core.plugin_host import load_plugins
+
+    return sorted(plugin.name for plugin in load_plugins([]).plugins)
+
+
+# --- Templates -------------------------------------------------------------------------
+
+
+class TemplateStore:
+    """This run's templates, shared by every process of the run through one folder."""
+
+    _counter = itertools.count(1)
+
+    def __init__(self, folder: Path, backend: str):
+        self.folder = folder
+        self.backend = backend
+        self.plugins = installed_plugin_names()
+        self.templates: dict[str, str] = {}  # flavour -> SQLite path or PostgreSQL name
+
+    # A template's name says what it holds: backend, flavour and the plugin set.
+    def _key(self, flavour: str, plugins: list[str]) -> str:
+        digest = hashlib.sha256(json.dumps(plugins).encode()).hexdigest()[:10]
+        return f"{self.backend}_{flavour}_{digest}"
+
+    def template(self, flavour: str) -> str:
+        if flavour not in self.templates:
+            self.templates[flavour] = self._ensure(flavour, self.plugins)
+        return self.templates[flavour]
+
+    def _ensure(self, flavour: str, plugins: list[str]) -> str:
+        from filelock import FileLock
+
+        key = self._key(flavour, plugins)
+        done = self.folder / f"{key}.json"
+        with FileLock(str(self.folder / f"{key}.lock")):
+            if done.exists():
+                return json.loads(done.read_text())["template"]
+            base = self._base_for(flavour, plugins)
+            template = self._build(key, flavour, base, plugins)
+            done.write_text(json.dumps({"template": template, "plugins": plugins}))
+            return template
+
+    def _base_for(self, flavour: str, plugins: list[str]) -> tuple[str, list[str]] | None:
+        """A finished template of a smaller plugin set (the run that made the folder) to
+        start from, or None."""
+        for path in sorted(self.folder.glob(f"{self.backend}_{flavour}_*.json")):
+            record = json.loads(path.read_text())
+            if set(record["plugins"]) < set(plugins):
+                return record["template"], record["plugins"]
+        return None
+
+    def _build(self, key: str, flavour: str, base: tuple[str, list[str]] | None, plugins: list[str]) -> str:
+        with_demo = flavour == "demo"
+        new_plugins = sorted(set(plugins) - set(base[1])) if base else None
+        if self.backend == "sqlite":
+            path = self.folder / f"{key}.sqlite3"
+            if base:
+                shutil.copyfile(base[0], path)
+            run_async(migrate_database(f"sqlite://{path}", with_demo=with_demo, demo_plugins=new_plugins))
+            return str(path)
+        name = f"fdt_tpl_{os.getpid()}_{key}"
+        source = f' TEMPLATE "{base[0]}"' if base else ""
+        run_async(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"{source}'))
+        run_async(migrate_database(postgres_url_for(name), with_demo=with_demo, demo_plugins=new_plugins))
+        return name
+
+    def fresh(self, flavour: str) -> str:
+        """A new database copied from the template; ``discard`` it after the test."""
+        template = self.template(flavour)
+        number = next(TemplateStore._counter)
+        if self.backend == "sqlite":
+            path = Path(tempfile.mkdtemp(prefix="fdt-", dir=self.folder)) / f"test_{number}.sqlite3"
+            shutil.copyfile(template, path)
+            return f"sqlite://{path}"
+        name = f"fdt_{os.getpid()}_{number}"
+        run_async(admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        return postgres_url_for(name)
+
+    def discard(self, url: str) -> None:
+        if self.backend == "sqlite":
+            shutil.rmtree(Path(url[len("sqlite://"):]).parent, ignore_errors=True)
+        else:
+            name = urlsplit(url).path.lstrip("/")
+            run_async(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def open_run_folder() -> tuple[Path, bool]:
+    """This run's template folder, and whether this process made it (and cleans it up)."""
+    if folder := os.environ.get(TEMPLATES_ENV):
+        return Path(folder), False
+    folder = Path(tempfile.mkdtemp(prefix="frontdesk-test-templates-"))
+    os.environ[TEMPLATES_ENV] = str(folder)  # inherited by xdist workers and nested runs
+    return folder, True
+
+
+def close_run_folder(folder: Path) -> None:
+    """Drop the run's PostgreSQL templates and remove the folder."""
+    names = [json.loads(path.read_text())["template"] for path in folder.glob("postgres_*.json")]
+    if names and not postgres_available():
+        run_async(admin_execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names)))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.environ.pop(TEMPLATES_ENV, None)
+
+
+# --- Fixtures --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def template_store() -> TemplateStore:
+    return TemplateStore(Path(os.environ[TEMPLATES_ENV]), BACKEND)
+
+
+@pytest.fixture(scope="session")
+def database_backend(template_store) -> str:
+    """``"sqlite"`` or ``"postgres"`` (``FRONTDESK_TEST_BACKEND``): the database of this run."""
+    backend = BACKEND
+    if backend == "postgres":
+        reason = postgres_available()
+        if reason:
+            backend_skips["postgres"] = reason
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"FRONTDESK_TEST_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+            pytest.skip(reason)
+    return backend
+
+
+def _fresh_database(store: TemplateStore, backend: str, flavour: str) -> Iterator[str]:
+    backend_runs[backend] = backend_runs.get(backend, 0) + 1
+    url = store.fresh(flavour)
+    yield url
+    store.discard(url)
+
+
+@pytest.fixture
+def database_url(database_backend, template_store) -> Iterator[str]:
+    """A fresh, fully migrated, empty database for this test (dropped afterwards)."""
+    yield from _fresh_database(template_store, database_backend, "empty")
+
+
+@pytest.fixture
+def demo_database_url(database_backend, template_store) -> Iterator[str]:
+    """A fresh database holding the demo sites, users and records (password
+    ``frontdesk-demo``), copied from a template loaded once per run."""
+    yield from _fresh_database(template_store, database_backend, "demo")
