@@ -9,11 +9,12 @@ DEV_STAMP := $(VENV)/.installed-dev
 PACKAGES := core $(wildcard plugins/*/)
 LANGUAGES := zh_Hant zh_Hans en
 
-.PHONY: help install install-dev run test lint test-sqlite test-postgres fuzz soak crash bench messages compile-messages check clean
+.PHONY: help install install-dev run test test-quick lint test-sqlite test-postgres fuzz soak crash bench messages compile-messages check clean
 
 help:
 	@echo "make run       install, migrate, load the demo on an empty database, serve on 127.0.0.1:8000"
 	@echo "make test      the whole test suite on SQLite and (when it answers) PostgreSQL"
+	@echo "make test-quick  core and one plugin (PLUGIN=hotel) on SQLite, under a minute"
 	@echo "make messages  extract, update and compile the translation catalogs"
 	@echo "make bench     the benchmarks (writes docs/performance.md)"
 	@echo "make fuzz      a long schemathesis run against the API"
@@ -42,18 +43,34 @@ run: $(RUN_STAMP)
 	$(BIN)/frontdesk demo --if-empty
 	$(BIN)/frontdesk serve
 
+# Parallel test processes (pytest-xdist). Three on two cores: the tests wait on the
+# databases' disks often enough that a third process fills the gaps (docs/testing.md).
+PYTEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
 # The whole suite on SQLite, then every database test again on PostgreSQL (skipped when
 # no server answers, unless FRONTDESK_TEST_REQUIRE_POSTGRES=1). One backend per process:
 # Tortoise caches dialect-specific queries on the model classes.
 test: $(DEV_STAMP)
-	FRONTDESK_TEST_BACKEND=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
-	FRONTDESK_TEST_BACKEND=postgres FRONTDESK_TEST_DATABASE_ONLY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	FRONTDESK_TEST_BACKEND=sqlite $(PYTEST) $(PYTEST_ARGS)
+	FRONTDESK_TEST_BACKEND=postgres FRONTDESK_TEST_DATABASE_ONLY=1 $(PYTEST) $(PYTEST_ARGS)
 
 test-sqlite: $(DEV_STAMP)
-	FRONTDESK_TEST_BACKEND=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	FRONTDESK_TEST_BACKEND=sqlite $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: $(DEV_STAMP)
-	FRONTDESK_TEST_BACKEND=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	FRONTDESK_TEST_BACKEND=postgres $(PYTEST) $(PYTEST_ARGS)
+
+# A developer's inner loop: core and one plugin on SQLite, no browsers, fuzzing or nested
+# runs (make test-quick PLUGIN=hotel). Its template databases are kept between runs in
+# .venv/test-templates and rebuilt when a migration or demo module changes. The whole
+# suite still runs before a change lands.
+PLUGIN ?= hotel
+QUICK_TEMPLATES := $(VENV)/test-templates
+test-quick: $(DEV_STAMP)
+	@mkdir -p $(QUICK_TEMPLATES)
+	FRONTDESK_TEST_TEMPLATES=$(abspath $(QUICK_TEMPLATES)) FRONTDESK_TEST_BACKEND=sqlite \
+	  $(PYTEST) -m "not slow and not browser" tests/core tests/plugins/$(PLUGIN) $(PYTEST_ARGS)
 
 check: $(RUN_STAMP)
 	$(BIN)/frontdesk check

@@ -50,6 +50,7 @@ def pytest_configure(config) -> None:
     if BACKEND not in ("sqlite", "postgres"):
         raise pytest.UsageError(f"FRONTDESK_TEST_BACKEND must be sqlite or postgres, not {BACKEND!r}")
     config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright")
+    config.addinivalue_line("markers", "slow: runs for many seconds; left out of a quick inner loop")
     _run_folder.append(open_run_folder())
 
 

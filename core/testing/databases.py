@@ -128,10 +128,20 @@ async def migrate_database(database_url: str, extra_plugins: Iterable[ModuleType
         return applied
 
 
-def installed_plugin_names() -> list[str]:
+def installed_plugins() -> dict[str, str]:
+    """The installed plugins, each with a fingerprint of what it puts into a template: its
+    migrations and its demo module. A template folder kept between runs (``make
+    test-quick``) gets a new template when any of them changes."""
     from core.plugin_host import load_plugins
 
-    return sorted(plugin.name for plugin in load_plugins([]).plugins)
+    fingerprints = {}
+    for plugin in load_plugins([]).plugins:
+        digest = hashlib.sha256()
+        if folder := plugin.package_dir:
+            for path in sorted(folder.glob("migrations/*.py")) + sorted(folder.glob("demo.py")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        fingerprints[plugin.name] = digest.hexdigest()[:12]
+    return dict(sorted(fingerprints.items()))
 
 
 # --- Templates -------------------------------------------------------------------------
@@ -145,12 +155,13 @@ class TemplateStore:
     def __init__(self, folder: Path, backend: str):
         self.folder = folder
         self.backend = backend
-        self.plugins = installed_plugin_names()
+        self.plugins = installed_plugins()  # name -> fingerprint
         self.templates: dict[str, str] = {}  # flavour -> SQLite path or PostgreSQL name
         self.copies: PostgresCopies | None = None
 
-    # A template's name says what it holds: backend, flavour and the plugin set.
-    def _key(self, flavour: str, plugins: list[str]) -> str:
+    # A template's name says what it holds: backend, flavour, the plugin set and the
+    # fingerprint of their migrations and demo modules.
+    def _key(self, flavour: str, plugins: dict[str, str]) -> str:
         digest = hashlib.sha256(json.dumps(plugins).encode()).hexdigest()[:10]
         return f"{self.backend}_{flavour}_{digest}"
 
@@ -159,7 +170,7 @@ class TemplateStore:
             self.templates[flavour] = self._ensure(flavour, self.plugins)
         return self.templates[flavour]
 
-    def _ensure(self, flavour: str, plugins: list[str]) -> str:
+    def _ensure(self, flavour: str, plugins: dict[str, str]) -> str:
         from filelock import FileLock
 
         key = self._key(flavour, plugins)
@@ -172,16 +183,17 @@ class TemplateStore:
             done.write_text(json.dumps({"template": template, "plugins": plugins}))
             return template
 
-    def _base_for(self, flavour: str, plugins: list[str]) -> tuple[str, list[str]] | None:
-        """A finished template of a smaller plugin set (the run that made the folder) to
-        start from, or None."""
+    def _base_for(self, flavour: str, plugins: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+        """A finished template of fewer plugins, each as it is now (the run that made the
+        folder, say), to start from; or None."""
         for path in sorted(self.folder.glob(f"{self.backend}_{flavour}_*.json")):
             record = json.loads(path.read_text())
-            if set(record["plugins"]) < set(plugins):
+            if record["plugins"].items() < plugins.items():
                 return record["template"], record["plugins"]
         return None
 
-    def _build(self, key: str, flavour: str, base: tuple[str, list[str]] | None, plugins: list[str]) -> str:
+    def _build(self, key: str, flavour: str, base: tuple[str, dict[str, str]] | None,
+               plugins: dict[str, str]) -> str:
         with_demo = flavour == "demo"
         new_plugins = sorted(set(plugins) - set(base[1])) if base else None
         if self.backend == "sqlite":

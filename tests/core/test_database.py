@@ -48,21 +48,26 @@ def _orders(labels):
         yield labels[shift:] + labels[:shift]
 
 
-def test_a_fresh_database_migrates_in_every_app_order(tmp_path):
+def _order_cases():
+    labels = list(apps_config(load_plugins()))
+    return [pytest.param(order, id=">".join(order)) for order in _orders(labels)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("order", _order_cases())
+def test_a_fresh_database_migrates_in_every_app_order(tmp_path, order):
     host = load_plugins()
-    labels = list(apps_config(host))
-    for number, order in enumerate(_orders(labels)):
-        settings = Settings(database_url=f"sqlite://{tmp_path}/order{number}.sqlite3")
-        config = tortoise_config(settings, host)
-        config["apps"] = {label: config["apps"][label] for label in order}
+    settings = Settings(database_url=f"sqlite://{tmp_path}/order.sqlite3")
+    config = tortoise_config(settings, host)
+    config["apps"] = {label: config["apps"][label] for label in order}
 
-        async def migrate_in_order(config=config):
-            async with TortoiseContext() as context:
-                await context.init(config=config)
-                await apply_migrations(host, apps=config["apps"])
-                return await pending_migrations(host)
+    async def migrate_in_order():
+        async with TortoiseContext() as context:
+            await context.init(config=config)
+            await apply_migrations(host, apps=config["apps"])
+            return await pending_migrations(host)
 
-        assert asyncio.run(migrate_in_order()) == [], order
+    assert asyncio.run(migrate_in_order()) == [], order
 
 
 def test_sqlite_runs_in_wal_with_full_synchronous_commits():

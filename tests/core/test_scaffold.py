@@ -2,6 +2,7 @@
 tests pass through Frontdesk's test kit, with no change to core."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -27,9 +28,15 @@ def test_cli_refuses_in_one_line(tmp_path):
     assert result.returncode == 2 and "already installed" in result.stderr and "Traceback" not in result.stderr
 
 
-def install_and_test(package, name, tmp_path):
+def install_and_test(package, name, tmp_path, template_store):
     """pip-install the plugin beside Frontdesk (into a folder of its own, so the project's
-    environment is left as it was), then: listed, migrated, answering, its tests passing."""
+    environment is left as it was), then: listed, migrated, answering, its tests passing.
+
+    The database to migrate is a copy of the run's empty template (core and the built-in
+    plugins migrated), so `frontdesk migrate` applies just the new plugin's migrations;
+    the plugin's own test run starts from the run's templates too."""
+    if template_store.backend == "sqlite":
+        shutil.copyfile(template_store.template("empty"), tmp_path / "plugin.sqlite3")
     site_dir = tmp_path / "site"
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                                 "--target", str(site_dir), str(package)], capture_output=True, text=True, timeout=300)
@@ -48,17 +55,19 @@ def install_and_test(package, name, tmp_path):
     assert "4 passed" in tests.stdout
 
 
-def test_a_new_plugin_installs_migrates_answers_and_passes_its_own_tests(tmp_path):
+@pytest.mark.slow
+def test_a_new_plugin_installs_migrates_answers_and_passes_its_own_tests(tmp_path, template_store):
     made = subprocess.run([sys.executable, "-m", "core", "plugin", "new", "laundry_desk", "--dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
     package = tmp_path / "laundry_desk"
     assert (package / "laundry_desk" / "migrations" / "0001_initial.py").exists()
-    install_and_test(package, "laundry_desk", tmp_path)
+    install_and_test(package, "laundry_desk", tmp_path, template_store)
 
 
-def test_the_example_plugin_in_the_docs_still_installs_and_passes(tmp_path):
+@pytest.mark.slow
+def test_the_example_plugin_in_the_docs_still_installs_and_passes(tmp_path, template_store):
     """docs/examples/lost_and_found was written with the scaffold; the suite keeps it true."""
     from core.settings import PROJECT_ROOT
 
-    install_and_test(PROJECT_ROOT / "docs" / "examples" / "lost_and_found", "lost_and_found", tmp_path)
+    install_and_test(PROJECT_ROOT / "docs" / "examples" / "lost_and_found", "lost_and_found", tmp_path, template_store)

@@ -36,6 +36,7 @@ def area_of(path):
     return "core"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("area", AREAS)
 def test_no_server_errors_and_responses_match_the_schema(live_demo_server, area):
     """Each generated request is sent once per role (and without credentials): the

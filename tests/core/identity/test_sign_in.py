@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from core.identity.models import User, UserSession
 from core.web.authentication import SESSION_COOKIE
 
@@ -99,3 +101,31 @@ def test_every_page_warns_while_demo_accounts_keep_the_published_password(demo_s
     demo_server.call(lambda: User.all().update(has_demo_password=False))
     demo_server.app.state.demo_warning = (0.0, False)  # skip the 30-second re-check
     assert "Demo accounts still use the published password" not in browser.get("/").text
+
+
+def test_production_hashing_is_argon2_cffis_rfc_9106_low_memory_profile():
+    """The settings' defaults are argon2-cffi's recommended profile, and a hash made with
+    them carries those parameters (the test kit lowers them for speed; production never)."""
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    from core.identity import passwords
+    from core.settings import Settings, load_settings
+    from core.testing import settings_for
+
+    for settings in (Settings(), load_settings(environ={})):  # the model and config/default.toml
+        assert (settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism) == (
+            RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism)
+    try:
+        passwords.configure_hashing_from(Settings())
+        assert "$m=65536,t=3,p=4$" in passwords.hash_password("a production password")
+    finally:
+        passwords.configure_hashing_from(settings_for("sqlite://unused.sqlite3"))
+    assert "$m=8,t=1,p=1$" in passwords.hash_password("a test password")
+
+
+def test_argon2_memory_must_fit_its_lanes():
+    from core.errors import StartupError
+    from core.settings import load_settings
+
+    with pytest.raises(StartupError, match="8 KiB per lane"):
+        load_settings(environ={}, password_memory_kib=16, password_parallelism=4)
