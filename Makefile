@@ -46,7 +46,7 @@ run: $(RUN_STAMP)
 # Parallel test processes (pytest-xdist). Three on two cores: the tests wait on the
 # databases' disks often enough that a third process fills the gaps (docs/testing.md).
 PYTEST_WORKERS ?= 3
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # The whole suite on SQLite, then every database test again on PostgreSQL (skipped when
 # no server answers, unless FRONTDESK_TEST_REQUIRE_POSTGRES=1). One backend per process:
