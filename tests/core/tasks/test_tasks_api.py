@@ -196,3 +196,22 @@ def test_history_is_append_only(demo_server, agent):
 
     demo_server.call(try_to_rewrite)
     assert agent.get(f"/api/v1/sites/harbour/tasks/{task['id']}/events").json()[0]["note"] == ""
+
+
+@pytest.mark.parametrize("field, value", [("title", "Leak\u0000in A-0101"), ("description", "bell\u0007"),
+                                          ("title", "escape\u001b[31m")])
+def test_control_characters_are_refused_naming_the_field_and_nothing_is_written(agent, field, value):
+    """PostgreSQL refuses NUL in text (a 500 before); every backend now answers 422."""
+    before = agent.get("/api/v1/sites/harbour/tasks", params={"limit": 200}).json()["items"]
+    response = agent.post("/api/v1/sites/harbour/tasks", json={"type": "core.general", "title": "Leak", field: value})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": field, "message": "must not contain control characters"}]
+    assert agent.get("/api/v1/sites/harbour/tasks", params={"limit": 200}).json()["items"] == before
+    searched = agent.get("/api/v1/sites/harbour/units", params={"q": "A-01\u0000"})
+    assert searched.status_code == 422 and searched.json()["errors"][0]["field"] == "q"
+
+
+def test_tabs_and_line_breaks_are_text(agent):
+    created = agent.post("/api/v1/sites/harbour/tasks", json={"type": "core.general", "title": "Leak",
+                                                                "description": "line one\r\n\tline two"})
+    assert created.status_code == 201 and created.json()["description"] == "line one\r\n\tline two"
