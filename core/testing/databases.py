@@ -296,9 +296,9 @@ class PostgresCopies:
 
 
 def _memory_folder() -> str | None:
-    """/dev/shm where there is one: SQLite's synchronous commits then cost no disk flush,
-    and a test's database is thrown away after the test anyway."""
-    shm = Path("/dev/shm")
+    """The shared-memory folder where there is one: SQLite's synchronous commits then cost
+    no disk flush, and a test's database is thrown away after the test anyway."""
+    shm = Path("/dev/shm")  # noqa: S108 — mkdtemp() makes the run's private folder inside it
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
