@@ -43,27 +43,17 @@ run: $(RUN_STAMP)
 	$(BIN)/frontdesk demo --if-empty
 	$(BIN)/frontdesk serve
 
-# Parallel test processes (pytest-xdist) per pass. `make test` runs its two passes at the
-# same time, two processes each: on two cores the passes fill each other's waits (on the
-# databases' disks, on a slow test at a pass's end). docs/testing.md has the figures.
-PYTEST_WORKERS ?= 2
+# Parallel test processes (pytest-xdist). Three on two cores: the tests wait on the
+# databases' disks often enough that a third process fills the gaps (docs/testing.md).
+PYTEST_WORKERS ?= 3
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-# The whole suite on SQLite and, beside it, every database test again on PostgreSQL
-# (skipped when no server answers, unless FRONTDESK_TEST_REQUIRE_POSTGRES=1). One backend
-# per process: Tortoise caches dialect-specific queries on the model classes. The
-# PostgreSQL pass writes to a log shown after the SQLite pass; either failing fails.
-# PYTEST_WORKERS=0 runs each pass in one process.
+# The whole suite on SQLite, then every database test again on PostgreSQL (skipped when
+# no server answers, unless FRONTDESK_TEST_REQUIRE_POSTGRES=1). One backend per process:
+# Tortoise caches dialect-specific queries on the model classes.
 test: $(DEV_STAMP)
-	@log=$$(mktemp); \
-	FRONTDESK_TEST_BACKEND=postgres FRONTDESK_TEST_DATABASE_ONLY=1 $(PYTEST) $(PYTEST_ARGS) >$$log 2>&1 & postgres=$$!; \
-	trap 'kill $$postgres 2>/dev/null; rm -f $$log' INT TERM; \
-	echo "== SQLite pass (the PostgreSQL pass runs beside it)"; \
-	FRONTDESK_TEST_BACKEND=sqlite $(PYTEST) $(PYTEST_ARGS); sqlite_status=$$?; \
-	wait $$postgres; postgres_status=$$?; \
-	echo "== make test: SQLite pass exit $$sqlite_status, PostgreSQL pass exit $$postgres_status"; \
-	echo "== PostgreSQL pass (database tests)"; cat $$log; rm -f $$log; \
-	[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
+	FRONTDESK_TEST_BACKEND=sqlite $(PYTEST) $(PYTEST_ARGS)
+	FRONTDESK_TEST_BACKEND=postgres FRONTDESK_TEST_DATABASE_ONLY=1 $(PYTEST) $(PYTEST_ARGS)
 
 test-sqlite: $(DEV_STAMP)
 	FRONTDESK_TEST_BACKEND=sqlite $(PYTEST) $(PYTEST_ARGS)
