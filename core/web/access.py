@@ -18,6 +18,7 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.entities.models import Site
 from core.i18n import N_
@@ -129,6 +130,15 @@ def can(request: Request, permission: str) -> bool:
     if site is not None:
         return permission in state.permissions_by_site.get(site.id, set())
     return any(permission in granted for granted in state.permissions_by_site.values())
+
+
+def actor_of(request: Request) -> Actor:
+    """The signed-in user as services see them: at the request's site (if any), with the
+    permissions granted there, from the client's address."""
+    state = request.state
+    return Actor(user=getattr(state, "user", None), site=getattr(state, "site", None),
+                 permissions=frozenset(getattr(state, "permissions", ()) or ()),
+                 client_address=getattr(state, "client_address", "") or "")
 
 
 def current_site(request: Request) -> Site:

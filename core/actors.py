@@ -1,0 +1,43 @@
+"""Who acts: what every service receives instead of an HTTP request.
+
+Pages, the API, the CLI and background jobs all reach the same services; each builds an
+``Actor`` (``core.web.access.actor_of(request)`` for HTTP) and the service needs nothing
+else to check permissions and to write the audit. Services never see Starlette.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user acting at a site (or at none, for platform-wide acts) from an address."""
+
+    #: ``core.identity.models.User``, or None for the system (jobs, the demo loader).
+    user: Any
+    #: ``core.entities.models.Site`` the act is addressed to, or None.
+    site: Any = None
+    #: The user's permissions at ``site`` (empty for the system, which is not checked).
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    client_address: str = ""
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.user, "id", None)
+
+    @property
+    def is_system(self) -> bool:
+        return self.user is None
+
+    def can(self, permission: str) -> bool:
+        """Whether this actor holds ``permission`` at its site (the system holds all)."""
+        return self.is_system or permission in self.permissions
+
+    def audit_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments ``core.audit.services.record`` takes for who and where."""
+        return {"actor": self.user, "site_id": getattr(self.site, "id", None), "client_address": self.client_address}
+
+
+SYSTEM = Actor(user=None)
