@@ -32,9 +32,14 @@ async def prepare(url: str, ids: dict, scale: float) -> dict:
     from core.entities.models import Site
     from core.identity import services as identity
     from core.identity.models import Role
+    from core.actors import Actor
+    from core.events import EventBus
+    from core.plugins import load_plugins
+    from core.tasks.services import TaskKernel
     from plugins.cashier import services
     from plugins.cashier.models import Entry, Shift
 
+    kernel = TaskKernel(load_plugins(), EventBus())  # no app here: live events reach nobody
     site = await Site.get(id=ids["site_id"])
     roles = {role.name: role for role in await Role.all()}
     entries = max(200, int(FULL_ENTRIES * scale))
@@ -43,8 +48,8 @@ async def prepare(url: str, ids: dict, scale: float) -> dict:
         user = await identity.create_user(f"benchcash{number:02d}", PASSWORD)
         await identity.grant_membership(user, site, roles["cashier"])
         cashiers.append(user.username)
-        register = await services.create_register(site, f"Bench till {number}", services.Actor(user))
-        shift = await services.open_shift(site, register, services.Actor(user), {"1000": 5})
+        register = await services.create_register(site, f"Bench till {number}", Actor(user))
+        shift = await services.open_shift(kernel, site, register, Actor(user), {"1000": 5})
         if number == SHIFTS:
             continue  # the last one takes the concurrent posts
         now = dt.datetime.now(dt.timezone.utc)

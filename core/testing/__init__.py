@@ -16,6 +16,10 @@ Load it with ``-p core.testing`` (Frontdesk's own ``pyproject.toml`` does) or
   browsers, event streams and outside clients. Both offer ``client()``,
   ``sign_in(username)``, ``api_client(username)`` and ``call(coroutine_function, ...)``;
   ``make_app(extra_plugins=[module])`` registers a plugin for one test only.
+- **Parity** (``core.testing.parity``): ``parity.check(username, api=..., page=...)`` does
+  an action through the API and through its page form, each on a fresh copy of the demo
+  database, and asserts both left the same live events, audit actions, task events and
+  row counts.
 - **Browsers** (``core.testing.browsers``): ``browser``, ``page`` and ``browser_as``
   (Debian's Chromium through Playwright, against a live server).
 - **Time**: ``clock`` moves the wall clock forward (``clock.shift(seconds)``) instead of
@@ -39,6 +43,7 @@ from core.testing.databases import (  # noqa: F401 — fixtures and names plugin
     BACKEND, DATABASE_TESTS_ONLY, POSTGRES_URL, REQUIRE_POSTGRES, TEST_SECRET_KEY, admin_execute, backend_runs,
     backend_skips, close_run_folder, database_backend, database_url, demo_database_url, migrate_database,
     open_run_folder, postgres_available, postgres_url_for, settings_for, template_store)
+from core.testing.parity import Footprint, Parity, parity  # noqa: F401 — fixture and classes
 from core.testing.servers import (  # noqa: F401 — fixtures and classes
     AppUnderTest, InProcessApp, LiveServer, client, demo_server, live_demo_server, live_server, make_app,
     make_demo_app, make_live_app, make_live_demo_app, server)
@@ -51,6 +56,9 @@ def pytest_configure(config) -> None:
         raise pytest.UsageError(f"FRONTDESK_TEST_BACKEND must be sqlite or postgres, not {BACKEND!r}")
     config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright")
     config.addinivalue_line("markers", "slow: runs for many seconds; left out of a quick inner loop")
+    from core.web import api
+
+    api.STRICT_RESPONSES = True  # a response that differs from its declared model fails the test
     _run_folder.append(open_run_folder())
 
 

@@ -12,11 +12,6 @@ meta = PluginMeta(
 
 
 @hookimpl
-def register_models():
-    return ["plugins.cashier.models"]
-
-
-@hookimpl
 def register_permissions():
     from core.permissions import Permission
 
@@ -36,20 +31,6 @@ def register_permissions():
 
 
 @hookimpl
-def register_api_routes():
-    from plugins.cashier import api
-
-    return api.routes()
-
-
-@hookimpl
-def register_routes():
-    from plugins.cashier import pages
-
-    return pages.routes()
-
-
-@hookimpl
 def register_menu_items():
     from core.menu import MenuItem
 
@@ -62,7 +43,7 @@ def register_menu_items():
 
 @hookimpl
 def register_task_types():
-    from plugins.cashier.flags import TASK_TYPES
+    from plugins.cashier.review_tasks import TASK_TYPES
 
     return TASK_TYPES
 

@@ -6,23 +6,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.clock import utcnow
-from core.web.access import current_site, get_in_site, site_query
+from core.money import format_money
+from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
 from core.web.pagination import paginate
+from core.web.responses import Page
 from core.web.problems import Problem, invalid
 from core.i18n import gettext as _
-from plugins.cashier import flags, money, reports, services
+from plugins.cashier import money, reports, services
 from plugins.cashier.models import Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
-from plugins.cashier.schemas import (CloseIn, DailyQuery, DecisionIn, DepositIn, EntryIn, Out, OverShortQuery,
-                                     PageQuery, RegisterIn, ReportQuery, ReverseIn, ReviewIn, SettlementIn, ShiftIn,
-                                     ShiftQuery)
+from plugins.cashier.schemas import (ApprovalOut, CloseIn, DailyOut, DailyQuery, DecisionIn, DepositIn, DepositOut,
+                                     EntryIn, EntryOut, OverShortOut, OverShortQuery, PageQuery,
+                                     ReconciliationOut, RegisterIn, RegisterOut, ReportQuery, ReverseIn, ReviewIn,
+                                     SettlementIn, SettlementOut, ShiftIn, ShiftOut, ShiftQuery, ShiftReportOut)
 
 PREFIX = "/api/v1/sites/{site}/cashier"
 REVENUE = "cashier.revenue.read"
 
 
-def who(request: Request) -> services.Actor:
-    return services.Actor(request.state.user, request.state.client_address, set(request.state.permissions))
+def kernel(request: Request):
+    return request.app.state.tasks
 
 
 def sees_revenue(request: Request, shift: Shift) -> bool:
@@ -63,20 +66,20 @@ def register_out(register: Register) -> dict:
     return {"id": register.id, "name": register.name, "active": register.active, "version": register.version}
 
 
-async def list_registers(request: Request) -> Out:
+async def list_registers(request: Request) -> Page[RegisterOut]:
     registers = await site_query(request, Register).order_by("name")
     return {"items": [register_out(r) for r in registers], "next_cursor": None}
 
 
-async def create_register(request: Request, body: RegisterIn) -> Out:
+async def create_register(request: Request, body: RegisterIn) -> RegisterOut:
     """Add a register (till) to the site."""
-    return register_out(await services.create_register(current_site(request), body.name, who(request)))
+    return register_out(await services.create_register(current_site(request), body.name, actor_of(request)))
 
 
 # --- Shifts --------------------------------------------------------------------------------
 
 
-async def list_shifts(request: Request, query: ShiftQuery) -> Out:
+async def list_shifts(request: Request, query: ShiftQuery) -> Page[ShiftOut]:
     """Shifts, newest first; revenue figures only for those who may see them."""
     shifts = site_query(request, Shift)
     for name in ("status", "register_id", "cashier_id"):
@@ -85,52 +88,41 @@ async def list_shifts(request: Request, query: ShiftQuery) -> Out:
     return await paginate(shifts, query, lambda shift: show_shift(request, shift), descending=True)
 
 
-async def open_shift(request: Request, body: ShiftIn) -> Out:
+async def open_shift(request: Request, body: ShiftIn) -> ShiftOut:
     """Open a shift on a register with the float counted by denomination."""
     site = current_site(request)
     register = await site_query(request, Register).get_or_none(id=body.register_id)
     if register is None:
         raise invalid("register_id", _("No register %(id)s here.", id=body.register_id))
-    shift = await services.open_shift(site, register, who(request), body.opening_count)
-    if shift.float_flagged:
-        await flags.shift_needs_review(request, site, shift, register.name)
-    await flags.publish(request, site.id, "cashier.shift.changed", {"id": shift.id, "status": shift.status})
-    await shift.refresh_from_db()
+    shift = await services.open_shift(kernel(request), site, register, actor_of(request), body.opening_count)
     return show_shift(request, shift)
 
 
-async def get_shift(request: Request) -> Out:
+async def get_shift(request: Request) -> ShiftOut:
     shift = await _shift(request)
     data = show_shift(request, shift)
     if shift.status == "open" and REVENUE in request.state.permissions and shift.cashier_id != request.state.user.id:
-        data["expected_cash"] = money.format_money(await services.expected_cash(shift), current_site(request).currency)
+        data["expected_cash"] = format_money(await services.expected_cash(shift), current_site(request).currency)
     return data
 
 
-async def close_shift(request: Request, body: CloseIn) -> Out:
+async def close_shift(request: Request, body: CloseIn) -> ShiftOut:
     """Blind close: counted drawer and float left in; expected, difference and takings out."""
     site = current_site(request)
-    shift = await services.close_shift(site, await _shift(request), who(request), body.counted, body.float_left,
-                                       body.version)
-    if shift.status == "pending_review":
-        register = await Register.get(id=shift.register_id)
-        await flags.shift_needs_review(request, site, shift, register.name)
-        await shift.refresh_from_db()
-    await flags.publish(request, site.id, "cashier.shift.changed", {"id": shift.id, "status": shift.status})
-    data = services.shift_out(shift, site, show_revenue=True)
-    return data
-
-
-async def review_shift(request: Request, body: ReviewIn) -> Out:
-    """A supervisor (not the shift's cashier) reviews a shift closed with a difference."""
-    site = current_site(request)
-    shift = await services.review_shift(site, await _shift(request), who(request), body.note, body.version)
-    await flags.shift_reviewed(request, shift)
-    await flags.publish(request, site.id, "cashier.shift.changed", {"id": shift.id, "status": shift.status})
+    shift = await services.close_shift(kernel(request), site, await _shift(request), actor_of(request), body.counted,
+                                       body.float_left, body.version)
     return services.shift_out(shift, site, show_revenue=True)
 
 
-async def shift_report(request: Request, query: ReportQuery):
+async def review_shift(request: Request, body: ReviewIn) -> ShiftOut:
+    """A supervisor (not the shift's cashier) reviews a shift closed with a difference."""
+    site = current_site(request)
+    shift = await services.review_shift(kernel(request), site, await _shift(request), actor_of(request), body.note,
+                                        body.version)
+    return services.shift_out(shift, site, show_revenue=True)
+
+
+async def shift_report(request: Request, query: ReportQuery) -> ShiftReportOut | Response:
     """The shift report: totals by method, every entry, counts, over/short, float, deposits."""
     site, shift = current_site(request), await _shift(request)
     if not sees_revenue(request, shift):
@@ -150,17 +142,13 @@ async def shift_report(request: Request, query: ReportQuery):
 # --- Ledger --------------------------------------------------------------------------------
 
 
-async def _entry_response(request: Request, entry: Entry, created: bool) -> dict:
+async def _entry_response(request: Request, entry: Entry) -> dict:
     site = current_site(request)
     approval = await Approval.get_or_none(entry_id=entry.reverses_id or entry.id)
-    if created and entry.needs_approval and not entry.is_reversal:
-        await flags.refund_waits(request, site, entry)
-    if created:
-        await flags.publish(request, site.id, "cashier.entry.posted", {"id": entry.id, "shift_id": entry.shift_id})
     return services.entry_out(entry, site, approval.status if approval else None)
 
 
-async def list_transactions(request: Request, query: PageQuery) -> Out:
+async def list_transactions(request: Request, query: PageQuery) -> Page[EntryOut]:
     shift = await _shift(request)
     if shift.cashier_id != request.state.user.id and REVENUE not in request.state.permissions:
         raise Problem(403, _("Revenue figures of this shift are not yours to see."))
@@ -170,14 +158,14 @@ async def list_transactions(request: Request, query: PageQuery) -> Out:
                           lambda e: services.entry_out(e, site, statuses.get(e.reverses_id or e.id)))
 
 
-async def post_transaction(request: Request, body: EntryIn) -> Out:
+async def post_transaction(request: Request, body: EntryIn) -> EntryOut:
     """Append a sale, refund, paid-in or paid-out (Idempotency-Key required)."""
-    entry, created = await services.post_entry(current_site(request), await _shift(request), who(request),
-                                               key=idempotency_key(request), **body.model_dump())
-    return await _entry_response(request, entry, created)
+    entry, _created = await services.post_entry(kernel(request), current_site(request), await _shift(request),
+                                                actor_of(request), key=idempotency_key(request), **body.model_dump())
+    return await _entry_response(request, entry)
 
 
-async def get_transaction(request: Request) -> Out:
+async def get_transaction(request: Request) -> EntryOut:
     entry = await _entry(request)
     shift = await Shift.get(id=entry.shift_id)
     if shift.cashier_id != request.state.user.id and REVENUE not in request.state.permissions:
@@ -186,25 +174,24 @@ async def get_transaction(request: Request) -> Out:
     return services.entry_out(entry, current_site(request), approval.status if approval else None)
 
 
-async def reverse_transaction(request: Request, body: ReverseIn) -> Out:
+async def reverse_transaction(request: Request, body: ReverseIn) -> EntryOut:
     """A new entry that cancels the first, linked to it, with the reason."""
-    entry, created = await services.reverse_entry(current_site(request), await _entry(request), who(request),
-                                                  body.reason, key=idempotency_key(request))
-    return await _entry_response(request, entry, created)
+    entry, _created = await services.reverse_entry(kernel(request), current_site(request), await _entry(request),
+                                                   actor_of(request), body.reason, key=idempotency_key(request))
+    return await _entry_response(request, entry)
 
 
-async def decide_transaction(request: Request, body: DecisionIn) -> Out:
+async def decide_transaction(request: Request, body: DecisionIn) -> ApprovalOut:
     """A supervisor approves or rejects a refund that waits; only an approved one counts."""
-    approval = await services.decide_refund(current_site(request), await _entry(request), who(request), body.approve,
-                                            body.note, body.version)
-    await flags.refund_decided(request, approval)
+    approval = await services.decide_refund(kernel(request), current_site(request), await _entry(request),
+                                            actor_of(request), body.approve, body.note, body.version)
     return services.approval_out(approval)
 
 
 # --- Differences, deposits, reports --------------------------------------------------------
 
 
-async def over_short(request: Request, query: OverShortQuery) -> Out:
+async def over_short(request: Request, query: OverShortQuery) -> OverShortOut:
     """Overages handed in and shortages owed, per cashier; totals kept apart."""
     if REVENUE not in request.state.permissions:
         if query.cashier_id not in (None, request.state.user.id):
@@ -213,14 +200,14 @@ async def over_short(request: Request, query: OverShortQuery) -> Out:
     return await reports.over_short(current_site(request), query.cashier_id)
 
 
-async def settle(request: Request, body: SettlementIn) -> Out:
+async def settle(request: Request, body: SettlementIn) -> SettlementOut:
     """Record a payment towards a shortage the cashier owes."""
     site = current_site(request)
     difference = await get_in_site(request, Difference, request.path_params["id"], "difference")
-    settlement = await services.settle_shortage(site, difference, who(request), body.amount, body.method, body.note)
+    settlement = await services.settle_shortage(site, difference, actor_of(request), body.amount, body.method, body.note)
     await difference.refresh_from_db()
     return {"id": settlement.id, "difference": reports.difference_out(difference, site),
-            "amount": money.format_money(settlement.amount, site.currency), "method": settlement.method}
+            "amount": format_money(settlement.amount, site.currency), "method": settlement.method}
 
 
 async def deposit_out(deposit: Deposit, site) -> dict:
@@ -229,33 +216,32 @@ async def deposit_out(deposit: Deposit, site) -> dict:
 
     links = await DepositShift.filter(deposit_id=deposit.id).order_by("shift_id")
     people = {u.id: u for u in await User.filter(id__in=[deposit.created_by_id, deposit.witness_id])}
-    return {"id": deposit.id, "bag_number": deposit.bag_number, "amount": money.format_money(deposit.amount, site.currency),
+    return {"id": deposit.id, "bag_number": deposit.bag_number, "amount": format_money(deposit.amount, site.currency),
             "count": money.count_out(deposit.count, site.currency), "shift_ids": [link.shift_id for link in links],
             "created_by": people[deposit.created_by_id].username, "witness": people[deposit.witness_id].username,
             "created_at": rfc3339(deposit.created_at), "witnessed_at": rfc3339(deposit.witnessed_at)}
 
 
-async def create_deposit(request: Request, body: DepositIn) -> Out:
+async def create_deposit(request: Request, body: DepositIn) -> DepositOut:
     """Put closed shifts' takings in a numbered bag, counted and witnessed."""
     site = current_site(request)
-    deposit = await services.create_deposit(site, who(request), **body.model_dump())
-    await flags.publish(request, site.id, "cashier.deposit.created", {"id": deposit.id})
+    deposit = await services.create_deposit(kernel(request), site, actor_of(request), **body.model_dump())
     return await deposit_out(deposit, site)
 
 
-async def list_deposits(request: Request, query: PageQuery) -> Out:
+async def list_deposits(request: Request, query: PageQuery) -> Page[DepositOut]:
     site = current_site(request)
     page = await paginate(site_query(request, Deposit), query, lambda d: d, descending=True)
     page["items"] = [await deposit_out(d, site) for d in page["items"]]
     return page
 
 
-async def get_deposit(request: Request) -> Out:
+async def get_deposit(request: Request) -> DepositOut:
     return await deposit_out(await get_in_site(request, Deposit, request.path_params["id"], "deposit"),
                              current_site(request))
 
 
-async def daily(request: Request, query: DailyQuery) -> Out:
+async def daily(request: Request, query: DailyQuery) -> DailyOut:
     """The site's day: shifts closed, net by method, takings, over/short, deposits."""
     site = current_site(request)
     if query.date is None:
@@ -265,7 +251,7 @@ async def daily(request: Request, query: DailyQuery) -> Out:
     return await reports.daily_summary(site, query.date)
 
 
-async def reconciliation(request: Request) -> Out:
+async def reconciliation(request: Request) -> ReconciliationOut:
     """Recompute every closed shift from its ledger; list mismatches."""
     return await reports.reconcile(current_site(request))
 
@@ -275,35 +261,35 @@ def routes():
     read = dict(permission="cashier.shift.read", tags=["cashier"])
     return [
         api_route(f"{PREFIX}/denominations", denominations, response=list[str], **read),
-        api_route(f"{PREFIX}/registers", list_registers, response=Out, **read),
+        api_route(f"{PREFIX}/registers", list_registers, response=Page[RegisterOut], **read),
         api_route(f"{PREFIX}/registers", create_register, method="POST", permission="cashier.register.manage",
-                  body=RegisterIn, response=Out, status_code=201, tags=["cashier"]),
-        api_route(f"{PREFIX}/shifts", list_shifts, query=ShiftQuery, response=Out, **read),
-        api_route(f"{PREFIX}/shifts", open_shift, permission="cashier.shift.work", body=ShiftIn, response=Out,
+                  body=RegisterIn, response=RegisterOut, status_code=201, tags=["cashier"]),
+        api_route(f"{PREFIX}/shifts", list_shifts, query=ShiftQuery, response=Page[ShiftOut], **read),
+        api_route(f"{PREFIX}/shifts", open_shift, permission="cashier.shift.work", body=ShiftIn, response=ShiftOut,
                   **money_post),
-        api_route(f"{PREFIX}/shifts/{{id:int}}", get_shift, response=Out, **read),
-        api_route(f"{PREFIX}/shifts/{{id:int}}/transactions", list_transactions, query=PageQuery, response=Out, **read),
+        api_route(f"{PREFIX}/shifts/{{id:int}}", get_shift, response=ShiftOut, **read),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/transactions", list_transactions, query=PageQuery, response=Page[EntryOut], **read),
         api_route(f"{PREFIX}/shifts/{{id:int}}/transactions", post_transaction, permission="cashier.shift.work",
-                  body=EntryIn, response=Out, **money_post),
+                  body=EntryIn, response=EntryOut, **money_post),
         api_route(f"{PREFIX}/shifts/{{id:int}}/close", close_shift, permission="cashier.shift.work", body=CloseIn,
-                  response=Out, **{**money_post, "status_code": 200}),
+                  response=ShiftOut, **{**money_post, "status_code": 200}),
         api_route(f"{PREFIX}/shifts/{{id:int}}/review", review_shift, method="POST",
-                  permission="cashier.shift.review", body=ReviewIn, response=Out, tags=["cashier"]),
-        api_route(f"{PREFIX}/shifts/{{id:int}}/report", shift_report, query=ReportQuery, response=Out,
+                  permission="cashier.shift.review", body=ReviewIn, response=ShiftOut, tags=["cashier"]),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/report", shift_report, query=ReportQuery, response=ShiftReportOut,
                   downloads=(CSV, XLSX), **read),
-        api_route(f"{PREFIX}/transactions/{{id:int}}", get_transaction, response=Out, **read),
+        api_route(f"{PREFIX}/transactions/{{id:int}}", get_transaction, response=EntryOut, **read),
         api_route(f"{PREFIX}/transactions/{{id:int}}/reverse", reverse_transaction, permission="cashier.shift.work",
-                  body=ReverseIn, response=Out, **money_post),
+                  body=ReverseIn, response=EntryOut, **money_post),
         api_route(f"{PREFIX}/transactions/{{id:int}}/decision", decide_transaction, method="POST",
-                  permission="cashier.shift.review", body=DecisionIn, response=Out, tags=["cashier"]),
-        api_route(f"{PREFIX}/over-short", over_short, query=OverShortQuery, response=Out, **read),
+                  permission="cashier.shift.review", body=DecisionIn, response=ApprovalOut, tags=["cashier"]),
+        api_route(f"{PREFIX}/over-short", over_short, query=OverShortQuery, response=OverShortOut, **read),
         api_route(f"{PREFIX}/differences/{{id:int}}/settlements", settle, permission="cashier.shift.review",
-                  body=SettlementIn, response=Out, **money_post),
-        api_route(f"{PREFIX}/deposits", list_deposits, query=PageQuery, response=Out, permission=REVENUE,
+                  body=SettlementIn, response=SettlementOut, **money_post),
+        api_route(f"{PREFIX}/deposits", list_deposits, query=PageQuery, response=Page[DepositOut], permission=REVENUE,
                   tags=["cashier"]),
         api_route(f"{PREFIX}/deposits", create_deposit, permission="cashier.deposit.create", body=DepositIn,
-                  response=Out, **money_post),
-        api_route(f"{PREFIX}/deposits/{{id:int}}", get_deposit, response=Out, permission=REVENUE, tags=["cashier"]),
-        api_route(f"{PREFIX}/daily", daily, query=DailyQuery, response=Out, permission=REVENUE, tags=["cashier"]),
-        api_route(f"{PREFIX}/reconciliation", reconciliation, response=Out, permission=REVENUE, tags=["cashier"]),
+                  response=DepositOut, **money_post),
+        api_route(f"{PREFIX}/deposits/{{id:int}}", get_deposit, response=DepositOut, permission=REVENUE, tags=["cashier"]),
+        api_route(f"{PREFIX}/daily", daily, query=DailyQuery, response=DailyOut, permission=REVENUE, tags=["cashier"]),
+        api_route(f"{PREFIX}/reconciliation", reconciliation, response=ReconciliationOut, permission=REVENUE, tags=["cashier"]),
     ]

@@ -3,24 +3,25 @@ waiting), a float handed over between them, and a witnessed deposit."""
 
 from __future__ import annotations
 
+from core.actors import Actor
 from plugins.cashier import services
 
 
 async def load(demo):
-    site = demo.sites["lotus"]
+    site, kernel = demo.sites["lotus"], demo.tasks
     cashier, cashier2, sup = demo.users["cashier"], demo.users["cashier2"], demo.users["hotelsup"]
-    as_sup = services.Actor(sup)
+    as_sup = Actor(sup)
     front = await services.create_register(site, "Front desk till 1", as_sup)
     await services.create_register(site, "Front desk till 2", as_sup)
     await services.create_register(site, "Restaurant till", as_sup)
 
     async def shift(user, opening, sales, counted, float_left):
-        actor = services.Actor(user)
-        current = await services.open_shift(site, front, actor, opening)
+        actor = Actor(user)
+        current = await services.open_shift(kernel, site, front, actor, opening)
         for number, (kind, amount, method) in enumerate(sales):
-            await services.post_entry(site, current, actor, kind=kind, amount=amount, method=method,
+            await services.post_entry(kernel, site, current, actor, kind=kind, amount=amount, method=method,
                                       reference=f"R{current.id:03d}-{number + 1:03d}", key=f"demo-{current.id}-{number}")
-        return await services.close_shift(site, current, actor, counted, float_left, current.version)
+        return await services.close_shift(kernel, site, current, actor, counted, float_left, current.version)
 
     # Balanced: 5000 float + 2800 cash sales - 300 refund = 7500 counted, 5000 left.
     balanced = await shift(cashier, {"1000": 5}, [
@@ -29,11 +30,11 @@ async def load(demo):
     # Overage 長繳: expected 5000 + 1850 = 6850, counted 6900.
     over = await shift(cashier2, {"1000": 5}, [("sale", "1250", "cash"), ("sale", "600", "cash"),
                                                ("sale", "3100", "card")], {"1000": 6, "500": 1, "200": 2}, "5000")
-    await services.review_shift(site, over, as_sup, "Counted twice; overage handed in.", over.version)
+    await services.review_shift(kernel, site, over, as_sup, "Counted twice; overage handed in.", over.version)
     # Shortage 短補, left waiting for the supervisor's review: expected 5000 + 2150 - 200 = 6950, counted 6850.
     await shift(cashier, {"1000": 5}, [
         ("sale", "1500", "cash"), ("sale", "650", "cash"), ("paid_out", "200", "cash"), ("sale", "990", "voucher")],
         {"1000": 6, "500": 1, "100": 3, "50": 1}, "5000")
-    await services.create_deposit(site, services.Actor(cashier), shift_ids=[balanced.id], bag_number="LG-0001",
+    await services.create_deposit(kernel, site, Actor(cashier), shift_ids=[balanced.id], bag_number="LG-0001",
                                   count={"1000": 2, "500": 1}, witness_username="hotelsup",
                                   witness_password="frontdesk-demo")

@@ -11,12 +11,13 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import User
-from core.pages import render
-from core.web.access import can, current_site, get_in_site, site_query
+from core.money import format_money
+from core.web.templating import render
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import form_strings
 from core.web.problems import Problem
 from core.web.routing import page_route
-from plugins.cashier import flags, money, reports, services
+from plugins.cashier import money, reports, services
 from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Entry, Register, Shift
 
 KIND_LABELS = {"sale": N_("Sale"), "refund": N_("Refund"), "paid_in": N_("Paid in"), "paid_out": N_("Paid out")}
@@ -24,8 +25,8 @@ METHOD_LABELS = {"cash": N_("Cash"), "card": N_("Card"), "mobile": N_("Mobile"),
                  "other": N_("Other")}
 
 
-def who(request: Request) -> services.Actor:
-    return services.Actor(request.state.user, request.state.client_address, set(request.state.permissions))
+def kernel(request: Request):
+    return request.app.state.tasks
 
 
 def base(request: Request) -> str:
@@ -72,7 +73,7 @@ async def home(request: Request, errors: list[str] | None = None, status: int = 
             previous = await services.previous_shift(register)
             busy = await Shift.filter(open_register_id=register.id).exists()
             rows.append({"register": register, "busy": busy,
-                         "float_left": money.format_money(previous.float_left or 0, site.currency) if previous else None,
+                         "float_left": format_money(previous.float_left or 0, site.currency) if previous else None,
                          "float_count": money.count_out(previous.float_left_count, site.currency) if previous else {}})
         context["registers"] = rows
         return render(request, "cashier/open.html", context, status_code=status)
@@ -90,9 +91,7 @@ async def open_shift(request: Request) -> Response:
     form = await form_strings(request, ["register_id"])
     try:
         register = await get_in_site(request, Register, form["register_id"] or 0, "register")
-        shift = await services.open_shift(site, register, who(request), await read_count(request, "open"))
-        if shift.float_flagged:
-            await flags.shift_needs_review(request, site, shift, register.name)
+        await services.open_shift(kernel(request), site, register, actor_of(request), await read_count(request, "open"))
     except Problem as problem:
         return await home(request, problem_message(problem), status=problem.status)
     return RedirectResponse(base(request) + "/", status_code=303)
@@ -103,11 +102,10 @@ async def post_entry(request: Request) -> Response:
     shift = await get_in_site(request, Shift, request.path_params["id"], "shift")
     form = await form_strings(request, ["kind", "amount", "method", "reference", "note", "form_key"])
     try:
-        entry, created = await services.post_entry(
-            site, shift, who(request), kind=form["kind"], amount=form["amount"], method=form["method"],
-            reference=form["reference"][:100], note=form["note"][:500], key=form["form_key"][:200] or None)
-        if created and entry.needs_approval:
-            await flags.refund_waits(request, site, entry)
+        await services.post_entry(
+            kernel(request), site, shift, actor_of(request), kind=form["kind"], amount=form["amount"],
+            method=form["method"], reference=form["reference"][:100], note=form["note"][:500],
+            key=form["form_key"][:200] or None)
     except Problem as problem:
         return await home(request, problem_message(problem), status=problem.status)
     return RedirectResponse(base(request) + "/", status_code=303)
@@ -118,7 +116,8 @@ async def reverse_entry(request: Request) -> Response:
     entry = await get_in_site(request, Entry, request.path_params["id"], "transaction")
     form = await form_strings(request, ["reason", "form_key"])
     try:
-        await services.reverse_entry(site, entry, who(request), form["reason"][:500], key=form["form_key"][:200] or None)
+        await services.reverse_entry(kernel(request), site, entry, actor_of(request), form["reason"][:500],
+                                     key=form["form_key"][:200] or None)
     except Problem as problem:
         return await home(request, problem_message(problem), status=problem.status)
     return RedirectResponse(base(request) + "/", status_code=303)
@@ -142,11 +141,8 @@ async def close_shift(request: Request) -> Response:
     form = await form_strings(request, ["float_left", "version"])
     try:
         version = int(form["version"]) if form["version"].isdigit() else -1
-        shift = await services.close_shift(site, shift, who(request), await read_count(request, "count"),
-                                           form["float_left"] or "0", version)
-        if shift.status == "pending_review":
-            register = await Register.get(id=shift.register_id)
-            await flags.shift_needs_review(request, site, shift, register.name)
+        shift = await services.close_shift(kernel(request), site, shift, actor_of(request),
+                                           await read_count(request, "count"), form["float_left"] or "0", version)
     except Problem as problem:
         if problem.status == 409 and shift.status != "open":
             return RedirectResponse(f"{base(request)}/shifts/{shift.id}", status_code=303)
@@ -187,9 +183,8 @@ async def review_shift(request: Request) -> Response:
     shift = await get_in_site(request, Shift, request.path_params["id"], "shift")
     form = await form_strings(request, ["note", "version"])
     try:
-        shift = await services.review_shift(site, shift, who(request), form["note"],
-                                            int(form["version"]) if form["version"].isdigit() else -1)
-        await flags.shift_reviewed(request, shift)
+        await services.review_shift(kernel(request), site, shift, actor_of(request), form["note"],
+                                    int(form["version"]) if form["version"].isdigit() else -1)
     except Problem as problem:
         return await review_queue(request, problem_message(problem), status=problem.status)
     return RedirectResponse(base(request) + "/review", status_code=303)
@@ -200,9 +195,8 @@ async def decide_refund(request: Request) -> Response:
     entry = await get_in_site(request, Entry, request.path_params["id"], "transaction")
     form = await form_strings(request, ["decision", "note", "version"])
     try:
-        approval = await services.decide_refund(site, entry, who(request), form["decision"] == "approve", form["note"],
-                                                int(form["version"]) if form["version"].isdigit() else -1)
-        await flags.refund_decided(request, approval)
+        await services.decide_refund(kernel(request), site, entry, actor_of(request), form["decision"] == "approve",
+                                     form["note"], int(form["version"]) if form["version"].isdigit() else -1)
     except Problem as problem:
         return await review_queue(request, problem_message(problem), status=problem.status)
     return RedirectResponse(base(request) + "/review", status_code=303)
@@ -227,7 +221,7 @@ async def deposits_page(request: Request, errors: list[str] | None = None, statu
     return render(request, "cashier/deposits.html", {
         "site": site, "base": base(request), "errors": errors or [], "form": form or {}, "people": people,
         "shifts": [services.shift_out(s, site, show_revenue=True) for s in shifts],
-        "deposits": [{"id": d.id, "bag_number": d.bag_number, "amount": money.format_money(d.amount, site.currency),
+        "deposits": [{"id": d.id, "bag_number": d.bag_number, "amount": format_money(d.amount, site.currency),
                       "created_at": d.created_at} for d in deposits],
         "denominations": denominations(site), "form_key": uuid.uuid4().hex}, status_code=status)
 
@@ -238,7 +232,7 @@ async def create_deposit(request: Request) -> Response:
     strings = await form_strings(request, ["bag_number", "witness_username", "witness_password"])
     shift_ids = [int(v) for v in form.getlist("shift_ids") if str(v).isdigit()]
     try:
-        deposit = await services.create_deposit(site, who(request), shift_ids=shift_ids,
+        deposit = await services.create_deposit(kernel(request), site, actor_of(request), shift_ids=shift_ids,
                                                 bag_number=strings["bag_number"], count=await read_count(request, "bag"),
                                                 witness_username=strings["witness_username"],
                                                 witness_password=str(form.get("witness_password", "")))

@@ -1,8 +1,10 @@
 """The cashier's rules: registers, shifts, the append-only ledger, blind close, 長繳短補.
 
-Plain async functions, no HTTP. Every change commits with its audit entry in one
-transaction; refusals that matter (closing twice, a wrong witness password) leave an
-audit entry and nothing else.
+Plain async functions, no HTTP: pages and the API call the same ones with the task kernel
+and a ``core.actors.Actor``. Every change commits with its audit entry in one transaction;
+its follow-ups (a supervisor's task, the live event) happen here after the commit, so every
+way in does the same. Refusals that matter (closing twice, a wrong witness password) leave
+an audit entry and nothing else.
 """
 
 from __future__ import annotations
@@ -19,17 +21,20 @@ from tortoise.expressions import F
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.audit.models import AuditEntry
 from core.clock import utcnow
 from core.entities.models import Site
+from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.identity.passwords import verify_password
 from core.identity.services import permissions_by_site
+from core.money import format_money, parse_money
 from core.tasks.models import Handover
 from core.web.problems import Problem, invalid
-from plugins.cashier import money
+from plugins.cashier import money, review_tasks
 from plugins.cashier.models import (KINDS, METHODS, SIGN, Approval, Deposit, DepositShift, Difference, Entry,
                                     Register, Settlement, Shift)
 
@@ -44,13 +49,9 @@ WITNESS_FAILURES_ALLOWED = 5
 WITNESS_FAILURE_WINDOW = dt.timedelta(minutes=15)
 
 
-@dataclass
-class Actor:
-    """Who acts and from where (for the audit)."""
-
-    user: User
-    client_address: str = ""
-    permissions: set[str] = field(default_factory=set)
+SHIFT_EVENT = "cashier.shift.changed"
+ENTRY_EVENT = "cashier.entry.posted"
+DEPOSIT_EVENT = "cashier.deposit.created"
 
 
 def _audit_kwargs(site: Site, who: Actor) -> dict[str, Any]:
@@ -63,6 +64,18 @@ async def refuse(site: Site, who: Actor, action: str, problem: Problem, object_t
     await audit.record(f"cashier.refused.{action}", **_audit_kwargs(site, who), object_type=object_type,
                        object_id=object_id, note=problem.detail[:500])
     return problem
+
+
+async def publish(kernel, site_id: int, name: str, data: dict) -> None:
+    """A live event to those who see the registers, sent after the change committed."""
+    try:
+        await kernel.bus.publish(LiveEvent(site_id, name, data, permission="cashier.shift.read"))
+    except Exception:  # a live refresh is a convenience, never a reason to fail the write
+        log.exception("cashier: live event %s not published", name)
+
+
+async def _shift_changed(kernel, shift: Shift) -> None:
+    await publish(kernel, shift.site_id, SHIFT_EVENT, {"id": shift.id, "status": shift.status})
 
 
 def request_hash(data: dict[str, Any]) -> str:
@@ -168,7 +181,9 @@ def _count_items(count: dict[int, int], currency: str) -> list[dict]:
             for minor, pieces in sorted(count.items(), reverse=True)]
 
 
-async def open_shift(site: Site, register: Register, who: Actor, opening_count: Any) -> Shift:
+async def open_shift(kernel, site: Site, register: Register, who: Actor, opening_count: Any) -> Shift:
+    """Open a shift with the float counted; a float that differs from the one left becomes
+    a supervisor's task."""
     count = money.parse_count(opening_count, site, "opening_count")
     if not register.active:
         raise invalid("register_id", _("This register is not in use."))
@@ -188,12 +203,12 @@ async def open_shift(site: Site, register: Register, who: Actor, opening_count: 
                 float_difference=difference, float_flagged=difference != 0)
             await _handover(site, who.user, _(
                 "Float received at %(register)s: %(received)s expected, %(counted)s counted.",
-                register=register.name, received=money.format_money(float_received, currency),
-                counted=money.format_money(opening_float, currency)),
+                register=register.name, received=format_money(float_received, currency),
+                counted=format_money(opening_float, currency)),
                 [{"label": "shift", "value": str(shift.id)},
-                 {"label": "float_received", "value": money.format_money(float_received, currency)},
-                 {"label": "float_counted", "value": money.format_money(opening_float, currency)},
-                 {"label": "float_difference", "value": money.format_money(difference, currency)},
+                 {"label": "float_received", "value": format_money(float_received, currency)},
+                 {"label": "float_counted", "value": format_money(opening_float, currency)},
+                 {"label": "float_difference", "value": format_money(difference, currency)},
                  *_count_items(count, currency)])
             await audit.record("cashier.shift.open", **_audit_kwargs(site, who), object_type="cashier.shift",
                                object_id=shift.id, after={
@@ -206,6 +221,10 @@ async def open_shift(site: Site, register: Register, who: Actor, opening_count: 
         elif await Shift.filter(open_cashier_id=who.user.id).exists():
             problem = Problem(409, _("You already have an open shift; close it first."))
         raise await refuse(site, who, "shift.open", problem, "cashier.register", register.id) from None
+    if shift.float_flagged:
+        await review_tasks.shift_needs_review(kernel, site, shift, register.name, who)
+    await shift.refresh_from_db()
+    await _shift_changed(kernel, shift)
     return shift
 
 
@@ -217,9 +236,9 @@ def _check_open(shift: Shift) -> None:
 def refund_limit(site: Site) -> int:
     configured = ((site.settings or {}).get("cashier") or {}).get("refund_approval_limit", DEFAULT_REFUND_LIMIT)
     try:
-        return money.parse_money(str(configured), site.currency, "refund_approval_limit", allow_zero=True)
+        return parse_money(str(configured), site.currency, "refund_approval_limit", allow_zero=True)
     except Problem:
-        return money.parse_money(DEFAULT_REFUND_LIMIT, site.currency, "refund_approval_limit")
+        return parse_money(DEFAULT_REFUND_LIMIT, site.currency, "refund_approval_limit")
 
 
 async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, digest: str,
@@ -256,13 +275,22 @@ async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, d
         return existing, False
 
 
-async def post_entry(site: Site, shift: Shift, who: Actor, *, kind: str, amount: Any, method: str,
+async def _entry_posted(kernel, site: Site, entry: Entry, created: bool, who: Actor) -> None:
+    """After a new entry committed: a refund above the limit waits for a supervisor's task."""
+    if not created:
+        return  # a repeated request: its follow-ups ran the first time
+    if entry.needs_approval and not entry.is_reversal:
+        await review_tasks.refund_waits(kernel, site, entry, who)
+    await publish(kernel, site.id, ENTRY_EVENT, {"id": entry.id, "shift_id": entry.shift_id})
+
+
+async def post_entry(kernel, site: Site, shift: Shift, who: Actor, *, kind: str, amount: Any, method: str,
                      reference: str = "", note: str = "", key: str | None = None) -> tuple[Entry, bool]:
     if kind not in KINDS:
         raise invalid("kind", _("Use one of: %(values)s.", values=", ".join(KINDS)))
     if method not in METHODS:
         raise invalid("method", _("Use one of: %(values)s.", values=", ".join(METHODS)))
-    minor = money.parse_money(amount, site.currency, "amount")
+    minor = parse_money(amount, site.currency, "amount")
     if shift.cashier_id != who.user.id:
         raise Problem(403, _("Only the shift's cashier posts to it."))
     if shift.status != "open":
@@ -272,10 +300,12 @@ async def post_entry(site: Site, shift: Shift, who: Actor, *, kind: str, amount:
     needs_approval = kind == "refund" and minor > refund_limit(site)
     entry, created = await _insert_entry(site, shift, who, key, digest, kind=kind, method=method, amount=minor,
                                          reference=reference.strip(), note=note.strip(), needs_approval=needs_approval)
+    await _entry_posted(kernel, site, entry, created, who)
     return entry, created
 
 
-async def reverse_entry(site: Site, entry: Entry, who: Actor, reason: str, key: str | None = None) -> tuple[Entry, bool]:
+async def reverse_entry(kernel, site: Site, entry: Entry, who: Actor, reason: str,
+                        key: str | None = None) -> tuple[Entry, bool]:
     reason = reason.strip()
     if not reason:
         raise invalid("reason", _("Say why the entry is reversed."))
@@ -288,12 +318,16 @@ async def reverse_entry(site: Site, entry: Entry, who: Actor, reason: str, key: 
         problem = Problem(409, _("Shift %(id)s is closed: nothing more can be posted to it.", id=shift.id))
         raise await refuse(site, who, "entry.reverse", problem, "cashier.entry", entry.id)
     digest = request_hash({"reverses": entry.id, "reason": reason})
-    return await _insert_entry(site, shift, who, key, digest, kind=entry.kind, method=entry.method,
-                               amount=entry.amount, reference=entry.reference, note="", reverses_id=entry.id,
-                               is_reversal=True, reason=reason, needs_approval=entry.needs_approval)
+    reversal, created = await _insert_entry(site, shift, who, key, digest, kind=entry.kind, method=entry.method,
+                                            amount=entry.amount, reference=entry.reference, note="",
+                                            reverses_id=entry.id, is_reversal=True, reason=reason,
+                                            needs_approval=entry.needs_approval)
+    await _entry_posted(kernel, site, reversal, created, who)
+    return reversal, created
 
 
-async def decide_refund(site: Site, entry: Entry, who: Actor, approve: bool, note: str, version: int) -> Approval:
+async def decide_refund(kernel, site: Site, entry: Entry, who: Actor, approve: bool, note: str,
+                        version: int) -> Approval:
     approval = await Approval.get_or_none(entry_id=entry.id)
     if approval is None:
         raise Problem(409, _("This entry does not wait for an approval."))
@@ -319,6 +353,7 @@ async def decide_refund(site: Site, entry: Entry, who: Actor, approve: bool, not
         await audit.record(f"cashier.refund.{status}", **_audit_kwargs(site, who), object_type="cashier.entry",
                            object_id=entry.id, before={"status": "pending"}, after={"status": status}, note=note[:500])
     await approval.refresh_from_db()
+    await review_tasks.refund_decided(kernel, approval, who)
     return approval
 
 
@@ -334,10 +369,11 @@ def _float_left(raw: Any, site: Site) -> tuple[int, dict[int, int] | None]:
     if isinstance(raw, dict):
         count = money.parse_count(raw, site, "float_left")
         return money.count_total(count), count
-    return money.parse_money(raw, site.currency, "float_left", allow_zero=True), None
+    return parse_money(raw, site.currency, "float_left", allow_zero=True), None
 
 
-async def close_shift(site: Site, shift: Shift, who: Actor, counted: Any, float_left: Any, version: int) -> Shift:
+async def close_shift(kernel, site: Site, shift: Shift, who: Actor, counted: Any, float_left: Any,
+                      version: int) -> Shift:
     """The blind close: the counts come in first; expected, difference and takings follow."""
     count = money.parse_count(counted, site, "counted")
     counted_cash = money.count_total(count)
@@ -386,19 +422,23 @@ async def close_shift(site: Site, shift: Shift, who: Actor, counted: Any, float_
             await Difference.create(site_id=site.id, shift_id=shift.id, cashier_id=shift.cashier_id, kind="shortage",
                                     amount=shortage, created_at=now)
         await _handover(site, who.user, _("Float left at %(register)s: %(amount)s.", register=register.name,
-                                          amount=money.format_money(left, currency)),
+                                          amount=format_money(left, currency)),
                         [{"label": "shift", "value": str(shift.id)},
-                         {"label": "float_left", "value": money.format_money(left, currency)},
+                         {"label": "float_left", "value": format_money(left, currency)},
                          *_count_items(left_count or {}, currency)])
         await audit.record("cashier.shift.close", **_audit_kwargs(site, who), object_type="cashier.shift",
                            object_id=shift.id, before={"status": "open"}, after={
                                "status": status, "expected_cash": expected, "counted_cash": counted_cash,
                                "difference": difference, "float_left": left, "takings": counted_cash - left})
     await shift.refresh_from_db()
+    if shift.status == "pending_review":
+        await review_tasks.shift_needs_review(kernel, site, shift, register.name, who)
+        await shift.refresh_from_db()
+    await _shift_changed(kernel, shift)
     return shift
 
 
-async def review_shift(site: Site, shift: Shift, who: Actor, note: str, version: int) -> Shift:
+async def review_shift(kernel, site: Site, shift: Shift, who: Actor, note: str, version: int) -> Shift:
     note = note.strip()
     if shift.cashier_id == who.user.id:
         raise await refuse(site, who, "shift.review", Problem(
@@ -423,13 +463,15 @@ async def review_shift(site: Site, shift: Shift, who: Actor, note: str, version:
                            object_id=shift.id, before={"status": "pending_review"}, after={"status": "closed"},
                            note=note[:500])
     await shift.refresh_from_db()
+    await review_tasks.shift_reviewed(kernel, shift, who)
+    await _shift_changed(kernel, shift)
     return shift
 
 
 async def settle_shortage(site: Site, difference: Difference, who: Actor, amount: Any, method: str,
                           note: str = "") -> Settlement:
     """The cashier pays back (part of) a shortage: its own record, never netted with an overage."""
-    minor = money.parse_money(amount, site.currency, "amount")
+    minor = parse_money(amount, site.currency, "amount")
     if method not in METHODS:
         raise invalid("method", _("Use one of: %(values)s.", values=", ".join(METHODS)))
     if difference.kind != "shortage":
@@ -441,7 +483,7 @@ async def settle_shortage(site: Site, difference: Difference, who: Actor, amount
             settled=F("settled") + minor, version=F("version") + 1)
         if not updated:
             await difference.refresh_from_db()
-            raise invalid("amount", _("Only %(amount)s is still owed.", amount=money.format_money(
+            raise invalid("amount", _("Only %(amount)s is still owed.", amount=format_money(
                 difference.amount - difference.settled, site.currency)))
         settlement = await Settlement.create(site_id=site.id, difference_id=difference.id, amount=minor, method=method,
                                              note=note.strip()[:500], received_by=who.user, created_at=utcnow())
@@ -461,7 +503,7 @@ async def _witness_throttled(site: Site, witness_username: str) -> bool:
     return failures >= WITNESS_FAILURES_ALLOWED
 
 
-async def create_deposit(site: Site, who: Actor, *, shift_ids: list[int], bag_number: str, count: Any,
+async def create_deposit(kernel, site: Site, who: Actor, *, shift_ids: list[int], bag_number: str, count: Any,
                          witness_username: str, witness_password: str) -> Deposit:
     bag_number = bag_number.strip()
     if not bag_number:
@@ -497,8 +539,8 @@ async def create_deposit(site: Site, who: Actor, *, shift_ids: list[int], bag_nu
     if amount != takings:
         raise await refuse(site, who, "deposit.amount", Problem(
             409, _("The bag holds %(counted)s but the shifts' takings are %(takings)s.",
-                   counted=money.format_money(amount, site.currency), takings=money.format_money(takings, site.currency)),
-            counted=money.format_money(amount, site.currency), takings=money.format_money(takings, site.currency)))
+                   counted=format_money(amount, site.currency), takings=format_money(takings, site.currency)),
+            counted=format_money(amount, site.currency), takings=format_money(takings, site.currency)))
     now = utcnow()
     try:
         async with in_transaction():
@@ -516,6 +558,7 @@ async def create_deposit(site: Site, who: Actor, *, shift_ids: list[int], bag_nu
             raise Problem(409, _("Bag %(number)s has been used already.", number=bag_number),
                           errors=[{"field": "bag_number", "message": _("taken")}]) from None
         raise Problem(409, _("Some of these shifts' takings are in a deposit already.")) from None
+    await publish(kernel, site.id, DEPOSIT_EVENT, {"id": deposit.id})
     return deposit
 
 
@@ -527,7 +570,7 @@ def shift_out(shift: Shift, site: Site, *, show_revenue: bool) -> dict[str, Any]
     cashier (blind count): callers pass ``show_revenue`` False for them."""
     from core.clock import rfc3339
 
-    fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
+    fmt = lambda value: format_money(value, site.currency)  # noqa: E731
     data: dict[str, Any] = {
         "id": shift.id, "register_id": shift.register_id, "cashier_id": shift.cashier_id, "status": shift.status,
         "opened_at": rfc3339(shift.opened_at), "closed_at": rfc3339(shift.closed_at),
@@ -555,7 +598,7 @@ def entry_out(entry: Entry, site: Site, approval_status: str | None = None) -> d
 
     return {
         "id": entry.id, "shift_id": entry.shift_id, "kind": entry.kind, "method": entry.method,
-        "amount": money.format_money(entry.amount, site.currency), "reference": entry.reference, "note": entry.note,
+        "amount": format_money(entry.amount, site.currency), "reference": entry.reference, "note": entry.note,
         "reverses_id": entry.reverses_id, "reason": entry.reason, "is_reversal": entry.is_reversal,
         "needs_approval": entry.needs_approval, "approval_status": approval_status,
         "created_by_id": entry.created_by_id, "created_at": rfc3339(entry.created_at),

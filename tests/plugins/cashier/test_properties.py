@@ -13,23 +13,26 @@ SIGN = {"sale": 1, "refund": -1, "paid_in": 1, "paid_out": -1}
 
 
 async def _setup():
+    from core.actors import Actor
     from core.entities.models import Site
     from core.identity.models import User
     from plugins.cashier import services
 
     site = await Site.get(code="lotus")
     user = await User.get(username="cashier")
-    register = await services.create_register(site, f"Prop {uuid.uuid4().hex[:8]}", services.Actor(user))
+    register = await services.create_register(site, f"Prop {uuid.uuid4().hex[:8]}", Actor(user))
     return site, user, register
 
 
 def test_ledger_state_machine(demo_server):
+    from core.actors import Actor
     from plugins.cashier import services
     from plugins.cashier.models import Difference, Entry, Shift
 
     call = demo_server.call
+    kernel = demo_server.app.state.tasks
     site, user, register = call(_setup)
-    actor = services.Actor(user)
+    actor = Actor(user)
     counter = itertools.count()
 
     class Ledger(RuleBasedStateMachine):
@@ -44,7 +47,7 @@ def test_ledger_state_machine(demo_server):
         @precondition(lambda self: self.shift is None)
         @rule(notes=st.integers(0, 5), coins=st.integers(0, 20))
         def open(self, notes, coins):
-            self.shift = call(services.open_shift, site, register, actor, {"1000": notes, "10": coins})
+            self.shift = call(services.open_shift, kernel, site, register, actor, {"1000": notes, "10": coins})
             self.model_cash = (notes * 1000 + coins * 10) * 100
             self.entries = {}
 
@@ -53,7 +56,7 @@ def test_ledger_state_machine(demo_server):
               method=st.sampled_from(["cash", "cash", "card", "mobile"]), cents=st.integers(1, 500_000))
         def post(self, kind, method, cents):
             amount = f"{cents // 100}.{cents % 100:02d}"
-            entry, created = call(services.post_entry, site, self.shift, actor, kind=kind, amount=amount,
+            entry, created = call(services.post_entry, kernel, site, self.shift, actor, kind=kind, amount=amount,
                                   method=method, key=f"p{next(counter)}")
             assert created
             counts = not entry.needs_approval
@@ -67,7 +70,7 @@ def test_ledger_state_machine(demo_server):
             candidates = sorted(i for i, e in self.entries.items() if not e[3])
             entry_id = data.draw(st.sampled_from(candidates))
             kind, method, cents, _r, counts = self.entries[entry_id]
-            call(services.reverse_entry, site, call(Entry.get, id=entry_id), actor, "test", key=f"r{next(counter)}")
+            call(services.reverse_entry, kernel, site, call(Entry.get, id=entry_id), actor, "test", key=f"r{next(counter)}")
             self.entries[entry_id] = (kind, method, cents, True, counts)
             if method == "cash" and counts:
                 self.model_cash -= SIGN[kind] * cents
@@ -82,15 +85,15 @@ def test_ledger_state_machine(demo_server):
             shift = call(Shift.get, id=self.shift.id)
             if pending:
                 try:
-                    call(services.close_shift, site, shift, actor, pieces, "0", shift.version)
+                    call(services.close_shift, kernel, site, shift, actor, pieces, "0", shift.version)
                 except Exception as error:  # refunds waiting: 409
                     assert getattr(error, "status", None) == 409
                     for entry_id, e in list(self.entries.items()):
                         if not e[4] and not e[3]:
-                            call(services.reverse_entry, site, call(Entry.get, id=entry_id), actor, "t", key=f"x{next(counter)}")
+                            call(services.reverse_entry, kernel, site, call(Entry.get, id=entry_id), actor, "t", key=f"x{next(counter)}")
                             self.entries[entry_id] = (*e[:3], True, e[4])
                     return
-            closed = call(services.close_shift, site, shift, actor, pieces, "0", shift.version)
+            closed = call(services.close_shift, kernel, site, shift, actor, pieces, "0", shift.version)
             assert closed.expected_cash == self.model_cash
             difference = counted - self.model_cash
             assert closed.difference == difference
@@ -103,10 +106,10 @@ def test_ledger_state_machine(demo_server):
             if self.shift is not None:
                 for entry_id, e in list(self.entries.items()):
                     if not e[4] and not e[3]:
-                        call(services.reverse_entry, site, call(Entry.get, id=entry_id), actor, "t",
+                        call(services.reverse_entry, kernel, site, call(Entry.get, id=entry_id), actor, "t",
                              key=f"x{next(counter)}")
                 shift = call(Shift.get, id=self.shift.id)
-                call(services.close_shift, site, shift, actor, {}, "0", shift.version)
+                call(services.close_shift, kernel, site, shift, actor, {}, "0", shift.version)
 
         @invariant()
         def expected_matches_ledger(self):

@@ -1,0 +1,96 @@
+"""What the cashier flags to supervisors becomes a task of the task kernel.
+
+A shift closed with a difference (or opened with a float difference) and a refund above
+the limit each become a kernel task for the supervisors; the review or decision closes
+it. The shift's own status is the rule; the task is how a supervisor hears of it, so a
+failure here is logged and never undoes the money record (which has committed already).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.actors import Actor
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
+from core.money import format_money
+from core.tasks.models import Task
+from core.tasks.types import GenericUse, Subject, TaskType, Workflow
+from core.web.problems import Problem
+from plugins.cashier.models import Approval, Entry, Shift
+
+log = logging.getLogger("frontdesk.cashier")
+
+REVIEW_TASK = "cashier.difference_review"
+APPROVAL_TASK = "cashier.refund_approval"
+WORKFLOW = Workflow(transitions={"open": ("in_progress", "closed", "cancelled"),
+                                 "in_progress": ("closed", "cancelled")})
+
+# The shift's review and the refund's decision close these tasks; closed or cancelled on
+# the generic task routes they would leave the difference unreviewed, the refund undecided.
+OWNED = GenericUse(create=False, cancel=False, close=False)
+TASK_TYPES = [
+    TaskType(name=REVIEW_TASK, label=_l("Review a cash difference"), default_sla_minutes=24 * 60,
+             workflow=WORKFLOW, assign_roles=("supervisor",), generic=OWNED,
+             owner_endpoint="POST /api/v1/sites/{site}/cashier/shifts/{id}/review"),
+    TaskType(name=APPROVAL_TASK, label=_l("Approve a refund"), default_sla_minutes=30,
+             workflow=WORKFLOW, assign_roles=("supervisor",), generic=OWNED,
+             owner_endpoint="POST /api/v1/sites/{site}/cashier/transactions/{id}/decision"),
+]
+
+
+async def _create(kernel, site, actor: Actor, title: str, description: str, type_: str,
+                  subject: Subject) -> Task | None:
+    try:
+        try:
+            return await kernel.create(site, actor.user, type=type_, title=title, description=description,
+                                       assign="balanced", subject=subject, client_address=actor.client_address)
+        except Problem:  # nobody holds the role: the task waits unassigned rather than not at all
+            return await kernel.create(site, actor.user, type=type_, title=title, description=description,
+                                       subject=subject, client_address=actor.client_address)
+    except Exception:
+        log.exception("cashier: task %s not created", type_)
+        return None
+
+
+async def _close(kernel, actor: Actor, task_id: int | None, note: str) -> None:
+    if not task_id:
+        return
+    try:
+        task = await Task.get_or_none(id=task_id)
+        if task is not None and task.is_open:
+            await kernel.transition(task, "closed", task.version, actor.user, note=note[:500], may_work_any=True,
+                                    client_address=actor.client_address)
+    except Exception:
+        log.exception("cashier: task %s not closed", task_id)
+
+
+async def shift_needs_review(kernel, site, shift: Shift, register_name: str, actor: Actor) -> None:
+    if shift.review_task_id:
+        return
+    parts = []
+    if shift.difference:
+        parts.append(_("difference %(amount)s", amount=format_money(shift.difference, site.currency)))
+    if shift.float_flagged:
+        parts.append(_("float difference %(amount)s", amount=format_money(shift.float_difference, site.currency)))
+    task = await _create(kernel, site, actor, _("Review shift %(id)s at %(register)s", id=shift.id,
+                                                register=register_name), "; ".join(parts), REVIEW_TASK,
+                         Subject("cashier", "shift", shift.id))
+    if task is not None:
+        await Shift.filter(id=shift.id).update(review_task_id=task.id)
+
+
+async def shift_reviewed(kernel, shift: Shift, actor: Actor) -> None:
+    await _close(kernel, actor, shift.review_task_id, shift.review_note)
+
+
+async def refund_waits(kernel, site, entry: Entry, actor: Actor) -> None:
+    task = await _create(kernel, site, actor, _("Approve refund %(amount)s (entry %(id)s)",
+                                                amount=format_money(entry.amount, site.currency), id=entry.id),
+                         entry.reference or entry.note, APPROVAL_TASK, Subject("cashier", "entry", entry.id))
+    if task is not None:
+        await Approval.filter(entry_id=entry.id).update(task_id=task.id)
+
+
+async def refund_decided(kernel, approval: Approval, actor: Actor) -> None:
+    await _close(kernel, actor, approval.task_id, approval.note or approval.status)
