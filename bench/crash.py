@@ -106,7 +106,7 @@ def start(database_url: str, port: int) -> subprocess.Popen:
 async def verify(database_url: str, acknowledged: dict) -> list[str]:
     from core.database import open_database
     from core.integrity import problems_of, run_checks
-    from core.plugin_host import load_plugins
+    from core.plugins import load_plugins
     from core.tasks.models import Task, TaskEvent
 
     host = load_plugins()

@@ -19,7 +19,7 @@ from core.entities import services as entities
 from core.identity import services as identity
 from core.identity.models import Role
 from core.identity.services import sync_roles_and_permissions
-from core.plugin_host import load_plugins
+from core.plugins import load_plugins
 from core.settings import Settings
 
 PASSWORD = "bench-password-1"

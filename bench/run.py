@@ -40,7 +40,7 @@ def backend_database(backend: str, workdir: Path) -> str:
 
 async def _prepare(url: str, modules, scale: float) -> tuple[dict, dict]:
     from core.database import open_database
-    from core.plugin_host import load_plugins
+    from core.plugins import load_plugins
 
     ids = await data.prepare_database(url)
     contexts = {}

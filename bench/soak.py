@@ -150,7 +150,7 @@ async def load(url: str, tokens: list[str], seconds: int, cashier_tokens: list[s
 async def reconcile(database_url: str, tally: Tally) -> list[str]:
     """What the database holds against what the clients were told."""
     from core.database import open_database
-    from core.plugin_host import load_plugins
+    from core.plugins import load_plugins
     from core.tasks.models import Task, TaskEvent
 
     problems = []
@@ -188,7 +188,7 @@ async def make_cashiers(url: str, count: int) -> None:
     from core.entities.models import Site
     from core.identity import services as identity
     from core.identity.models import Role, User
-    from core.plugin_host import load_plugins
+    from core.plugins import load_plugins
 
     async with open_database(data.settings_for(url), load_plugins()):
         site = await Site.get(code="bench")

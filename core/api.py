@@ -1,4 +1,6 @@
-"""Core JSON routes: health, readiness and the API's own description."""
+"""Platform JSON routes: health, readiness, metrics and the API's own description.
+
+Each feature of core has its own (``core.<feature>.api``), found by convention."""
 
 from __future__ import annotations
 
@@ -48,14 +50,7 @@ async def openapi_document(request: Request) -> JSONResponse:
 
 
 def routes():
-    from core.entities import api as entities
-    from core.identity import api as identity
-    from core.tasks import api as tasks
-
     return [
-        *identity.routes(),
-        *entities.routes(),
-        *tasks.routes(),
         api_route("/healthz", healthz, permission=PUBLIC, response=Health, tags=["platform"]),
         api_route("/readyz", readyz, permission=PUBLIC, response=Readiness, tags=["platform"],
                   responses={503: "Not ready: the database does not answer or migrations are pending"}),

@@ -24,7 +24,8 @@ from core.events import EventBus
 from core.tasks.jobs import run_overdue_loop
 from core.tasks.services import TaskKernel
 from core.errors import StartupError
-from core.plugin_host import PluginHost, load_plugins
+from core.plugin_host import PluginHost
+from core.plugins import load_plugins
 from core.settings import Settings, load_settings
 from core.identity.passwords import configure_hashing_from
 from core.identity.services import sync_roles_and_permissions
@@ -49,11 +50,12 @@ def static_mounts(settings: Settings, host: PluginHost) -> list[Mount]:
 
 
 def owned_routes(host: PluginHost) -> list:
-    """Every plugin's routes; two plugins claiming one method and path stop start-up."""
+    """Every plugin's routes (by convention and by hook); two plugins claiming one method
+    and path stop start-up."""
     owners: dict[tuple[str, str], str] = {}
     routes = []
     for hook in ("register_api_routes", "register_routes"):
-        for plugin, contributed in host.call_each(hook):
+        for plugin, contributed in host.contributions(hook):
             for route in contributed:
                 for method in sorted(getattr(route, "methods", None) or {"*"}):
                     key = (method, route.path)

@@ -12,59 +12,23 @@ from pathlib import Path
 import logging
 import socket
 import sys
-from functools import wraps
 
 import click
 
+from core.cli_accounts import site, user
+from core.cli_support import cli_settings, fail, friendly, load_host, with_database
 from core.errors import StartupError
-
-
-def _fail(message: str, status: int = 2) -> None:
-    click.echo(f"frontdesk: {message}", err=True)
-    sys.exit(status)
-
-
-def friendly(function):
-    """Turn StartupError into one line and its exit status."""
-
-    @wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except StartupError as error:
-            _fail(str(error), error.exit_status)
-
-    return wrapper
-
-
-def _settings(**overrides):
-    from core.identity.passwords import configure_hashing_from
-    from core.settings import load_settings
-
-    settings = load_settings(**{key: value for key, value in overrides.items() if value is not None})
-    configure_hashing_from(settings)
-    return settings
-
-
-def _host(settings):
-    from core.plugin_host import load_plugins
-
-    return load_plugins(settings.disabled_plugins)
-
-
-async def _with_database(settings, host, work, require_migrated: bool = False):
-    from core.database import open_database, pending_migrations
-
-    async with open_database(settings, host):
-        if require_migrated and (pending := await pending_migrations(host)):
-            raise StartupError(f"database: {len(pending)} migration(s) not applied; run `frontdesk migrate` first")
-        return await work()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="frontdesk", prog_name="frontdesk")
 def cli() -> None:
     """Frontdesk: service desks for residents, hotel guests, cashiers and callers."""
+
+
+# The account and site commands live in core.cli_accounts.
+cli.add_command(user)
+cli.add_command(site)
 
 
 def _port_free(host: str, port: int) -> None:
@@ -89,10 +53,10 @@ def serve(host, port, workers) -> None:
 
     from core.database import pending_migrations
 
-    settings = _settings(host=host, port=port)
-    plugin_host = _host(settings)
+    settings = cli_settings(host=host, port=port)
+    plugin_host = load_host(settings)
     _port_free(settings.host, settings.port)
-    pending = asyncio.run(_with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
+    pending = asyncio.run(with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
     if pending:
         raise StartupError(
             f"database: {len(pending)} migration(s) not applied ({', '.join(pending[:5])}); "
@@ -116,8 +80,8 @@ def migrate() -> None:
     """Apply every pending migration of core and the plugins."""
     from core.database import apply_migrations
 
-    settings = _settings()
-    plugin_host = _host(settings)
+    settings = cli_settings()
+    plugin_host = load_host(settings)
 
     def progress(event, app_label, name):
         if event == "apply_done":
@@ -130,7 +94,7 @@ def migrate() -> None:
         await sync_roles_and_permissions(plugin_host)
         return applied
 
-    applied = asyncio.run(_with_database(settings, plugin_host, work))
+    applied = asyncio.run(with_database(settings, plugin_host, work))
     click.echo(f"{len(applied)} migration(s) applied." if applied else "No migrations to apply.")
 
 
@@ -142,8 +106,8 @@ def makemigrations(apps, name) -> None:
     """Write migrations for model changes (for plugin and core developers)."""
     from core.migrations_tool import make_migrations
 
-    settings = _settings()
-    plugin_host = _host(settings)
+    settings = cli_settings()
+    plugin_host = load_host(settings)
     try:
         written = asyncio.run(make_migrations(settings, plugin_host, list(apps) or None, name))
     except ValueError as error:
@@ -160,9 +124,9 @@ def demo(if_empty) -> None:
     """Load the demo sites, users and records (password: frontdesk-demo)."""
     from core.demo import DEMO_PASSWORD, load_demo
 
-    settings = _settings()
-    plugin_host = _host(settings)
-    loaded = asyncio.run(_with_database(settings, plugin_host, lambda: load_demo(plugin_host, only_if_empty=if_empty)))
+    settings = cli_settings()
+    plugin_host = load_host(settings)
+    loaded = asyncio.run(with_database(settings, plugin_host, lambda: load_demo(plugin_host, only_if_empty=if_empty)))
     if loaded:
         click.echo(f"Demo data loaded. Sign in as any of: {', '.join(loaded)} (password: {DEMO_PASSWORD})")
     else:
@@ -173,8 +137,8 @@ def demo(if_empty) -> None:
 @friendly
 def plugins() -> None:
     """List the loaded plugins, their versions and the hooks they implement."""
-    settings = _settings()
-    plugin_host = _host(settings)
+    settings = cli_settings()
+    plugin_host = load_host(settings)
     for plugin in plugin_host.plugins:
         origin = "built-in" if plugin.builtin else "installed"
         click.echo(f"{plugin.name} {plugin.meta.version} ({origin}): {', '.join(plugin.hooks) or 'no hooks'}")
@@ -187,13 +151,13 @@ def check() -> None:
     from core.database import check_reachable, pending_migrations
 
     problems = 0
-    settings = _settings()
+    settings = cli_settings()
     click.echo("config: ok")
-    plugin_host = _host(settings)
+    plugin_host = load_host(settings)
     click.echo(f"plugins: ok ({', '.join(plugin_host.names)})")
     try:
         check_reachable(settings)
-        pending = asyncio.run(_with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
+        pending = asyncio.run(with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
         click.echo("database: ok")
     except StartupError as error:
         click.echo(str(error))
@@ -213,7 +177,7 @@ def backup_command(destination) -> None:
     """Write a consistent copy of the database (SQLite backup API, or pg_dump -Fc)."""
     from core.backup import backup
 
-    written = backup(_settings(), destination)
+    written = backup(cli_settings(), destination)
     click.echo(f"Backup written to {written}.")
 
 
@@ -223,9 +187,9 @@ def integrity() -> None:
     """Check the stored data: the database's own check, core's and each plugin's."""
     from core.integrity import problems_of, run_checks
 
-    settings = _settings()
-    plugin_host = _host(settings)
-    results = asyncio.run(_with_database(settings, plugin_host, lambda: run_checks(plugin_host, settings.is_sqlite),
+    settings = cli_settings()
+    plugin_host = load_host(settings)
+    results = asyncio.run(with_database(settings, plugin_host, lambda: run_checks(plugin_host, settings.is_sqlite),
                                          require_migrated=True))
     for name, found in results.items():
         click.echo(f"{name}: {'ok' if not found else '; '.join(found)}")
@@ -253,16 +217,12 @@ def plugin_new(name, parent) -> None:
 def build_cli() -> click.Group:
     """The command group with the plugins' commands added (``register_cli_commands``)."""
     try:
-        settings = _settings()
-        plugin_host = _host(settings)
+        settings = cli_settings()
+        plugin_host = load_host(settings)
     except StartupError:
         return cli  # the command itself will report the problem in one line
     plugin_host.call_each("register_cli_commands", cli=cli)
     return cli
-
-
-# The account and site commands live in their own module and attach to `cli` on import.
-import core.cli_accounts  # noqa: E402,F401
 
 
 def main() -> None:
@@ -270,6 +230,6 @@ def main() -> None:
     try:
         build_cli()(prog_name="frontdesk")
     except StartupError as error:
-        _fail(str(error), error.exit_status)
+        fail(str(error), error.exit_status)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -1,6 +1,7 @@
 """`frontdesk user ...` and `frontdesk site ...`: accounts and sites from a terminal.
 
-Kept apart from core/cli.py (the platform commands); registered on the same group.
+Kept apart from core/cli.py (the platform commands), which adds these two groups to the
+``frontdesk`` group; the helpers both use are in core/cli_support.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sys
 
 import click
 
-from core.cli import _host, _settings, _with_database, cli, friendly
+from core.cli_support import cli_settings, friendly, load_host, with_database
 from core.errors import StartupError
 
 
@@ -24,7 +25,7 @@ def _problem_line(problem) -> StartupError:
     return StartupError(problem.detail, exit_status=1)
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """Create users, set passwords, disable accounts."""
 
@@ -44,8 +45,8 @@ def user_create(username, roles, sites, display_name, password_stdin) -> None:
     from core.web.problems import Problem
 
     password = _read_password(password_stdin)
-    settings = _settings()
-    plugin_host = _host(settings)
+    settings = cli_settings()
+    plugin_host = load_host(settings)
 
     async def work():
         await services.sync_roles_and_permissions(plugin_host)
@@ -66,7 +67,7 @@ def user_create(username, roles, sites, display_name, password_stdin) -> None:
             raise _problem_line(problem) from None
         return created
 
-    created = asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    created = asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
     click.echo(f"Created user {created.username} (id {created.id}).")
 
 
@@ -89,8 +90,8 @@ def user_passwd(username, password_stdin) -> None:
     from core.web.problems import Problem
 
     password = _read_password(password_stdin)
-    settings = _settings()
-    plugin_host = _host(settings)
+    settings = cli_settings()
+    plugin_host = load_host(settings)
 
     async def work():
         try:
@@ -98,7 +99,7 @@ def user_passwd(username, password_stdin) -> None:
         except Problem as problem:
             raise _problem_line(problem) from None
 
-    asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
     click.echo(f"Password of {username} changed; their sessions and tokens ended.")
 
 
@@ -109,17 +110,17 @@ def user_disable(username) -> None:
     """Disable a user (ends all their sessions and tokens)."""
     from core.identity import services
 
-    settings = _settings()
-    plugin_host = _host(settings)
+    settings = cli_settings()
+    plugin_host = load_host(settings)
 
     async def work():
         await services.set_active(await _find_user(username), False)
 
-    asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
     click.echo(f"User {username} disabled.")
 
 
-@cli.group()
+@click.group()
 def site() -> None:
     """Create sites."""
 
@@ -147,8 +148,8 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
     except ValidationError as error:
         first = validation_errors(error)[0]
         raise StartupError(f"site create: {first['field']}: {first['message']}", exit_status=1) from None
-    settings = _settings()
-    plugin_host = _host(settings)
+    settings = cli_settings()
+    plugin_host = load_host(settings)
 
     async def work():
         try:
@@ -156,5 +157,5 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
         except Problem as problem:
             raise _problem_line(problem) from None
 
-    created = asyncio.run(_with_database(settings, plugin_host, work, require_migrated=True))
+    created = asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
     click.echo(f"Created site {created.code} ({created.name}).")

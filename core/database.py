@@ -57,7 +57,7 @@ def sqlite_path(settings: Settings) -> Path | None:
 def apps_config(host: PluginHost) -> dict[str, dict[str, Any]]:
     """Tortoise apps in load order: core first, then each plugin after its dependencies."""
     apps: dict[str, dict[str, Any]] = {}
-    for plugin, modules in host.call_each("register_models"):
+    for plugin, modules in host.contributions("register_models"):
         apps[plugin.name] = {
             "models": list(modules),
             "migrations": f"{plugin.package}.migrations",

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core import i18n
 from core.permissions import PUBLIC
 from core.web.middleware import LANGUAGE_COOKIE
-from core.web.routing import page_route
-
-
-def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context or {}, status_code=status_code)
+from core.web.routing import page_route, safe_next
+from core.web.templating import render
 
 
 async def home(request: Request) -> Response:
@@ -23,16 +18,6 @@ async def home(request: Request) -> Response:
 
 async def api_docs(request: Request) -> Response:
     return render(request, "core/api_docs.html")
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect would let a link send users anywhere."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
 
 
 async def choose_language(request: Request) -> Response:

@@ -23,3 +23,7 @@ class Permission:
     label: Any
     #: Built-in roles granted this permission on a new installation.
     default_roles: tuple[str, ...] = ()
+
+
+#: The built-in desk roles (all but the housekeeper), for permissions every desk holds.
+EVERY_DESK = ("admin", "manager", "supervisor", "agent", "back_office", "front_desk", "cashier", "call_agent")

@@ -2,11 +2,22 @@
 
 Every app gets its own ``PluginHost`` (a fresh ``pluggy.PluginManager``), so two apps in
 one process, as the tests build them, never share registrations.
+
+This module is kernel: it knows no feature of core. Core's own features (entities,
+identity, tasks, audit, the platform pages) are plugins too; ``core.plugins`` imports
+them and hands them to ``assemble_host`` as the ``core`` plugin's hook modules, as
+Datasette's ``DEFAULT_PLUGINS``.
+
+Models, API routes and pages are found by convention in the package that holds a hook
+module (``<package>.models``, ``<package>.api.routes()``, ``<package>.pages.routes()``);
+the ``register_models``/``register_api_routes``/``register_routes`` hooks add what the
+convention does not cover, and a result the convention already gave is not added twice.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import logging
 from dataclasses import dataclass, field
@@ -25,6 +36,11 @@ log = logging.getLogger("frontdesk.plugins")
 
 ENTRY_POINT_GROUP = "frontdesk"
 CORE_NAME = "core"
+
+#: What the host finds by convention in a plugin's package, and the hook each stands for:
+#: ``<package>.models`` (a Tortoise models module), ``<package>.api.routes()`` and
+#: ``<package>.pages.routes()``.
+CONVENTIONS = {"register_models": "models", "register_api_routes": "api", "register_routes": "pages"}
 
 
 @dataclass(frozen=True)
@@ -47,10 +63,21 @@ class LoadedPlugin:
     module: ModuleType
     builtin: bool = False
     hooks: list[str] = field(default_factory=list)
+    #: Modules holding the hook implementations, when not ``module`` alone (core: its
+    #: ``DEFAULT_PLUGINS``, one per feature).
+    hook_modules: tuple[ModuleType, ...] = ()
 
     @property
     def name(self) -> str:
         return self.meta.name
+
+    @property
+    def registrations(self) -> list[tuple[str, ModuleType]]:
+        """``(pluggy name, module)`` per hook module: the plugin's name for a plugin of one
+        module, the module's name for each of core's features."""
+        if not self.hook_modules:
+            return [(self.name, self.module)]
+        return [(module.__name__, module) for module in self.hook_modules]
 
     @property
     def package_dir(self) -> Path | None:
@@ -87,6 +114,7 @@ class PluginHost:
         self.plugins = plugins
         self.manager = manager
         self.by_name = {plugin.name: plugin for plugin in plugins}
+        self._discovered: dict[str, list[tuple[LoadedPlugin, list[Any]]]] = {}
 
     @property
     def names(self) -> list[str]:
@@ -95,8 +123,29 @@ class PluginHost:
     def _ordered_impls(self, hook_name: str):
         impls = {impl.plugin_name: impl for impl in getattr(self.manager.hook, hook_name).get_hookimpls()}
         for plugin in self.plugins:
-            if plugin.name in impls:
-                yield plugin, impls[plugin.name]
+            for registration, _module in plugin.registrations:
+                if registration in impls:
+                    yield plugin, impls[registration]
+
+    def contributions(self, hook_name: str) -> list[tuple[LoadedPlugin, list[Any]]]:
+        """What each plugin contributes to a hook the host also applies by convention
+        (``CONVENTIONS``): found by convention first, then what the hook adds, without
+        what the convention already gave (a plugin that still returns ``pages.routes()``
+        from ``register_routes`` is not registered twice). One entry per plugin, in load
+        order; plugins contributing nothing are left out."""
+        if hook_name not in self._discovered:
+            merged: dict[str, list[Any]] = {}
+            for plugin in self.plugins:
+                for _registration, module in plugin.registrations:
+                    found = _by_convention(plugin, module, CONVENTIONS[hook_name])
+                    if found:
+                        merged.setdefault(plugin.name, []).extend(found)
+            for plugin, items in self.call_each(hook_name):
+                merged.setdefault(plugin.name, []).extend(items)
+            self._discovered[hook_name] = [
+                (self.by_name[name], _without_repeats(items)) for name, items in merged.items() if items
+            ]
+        return self._discovered[hook_name]
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:
         """Call a hook on every plugin in load order; ``(plugin, result)`` for non-None results.
@@ -151,6 +200,53 @@ class PluginHost:
                     await result
             except Exception:
                 log.exception("plugin %s: hook %s failed; other plugins still notified", plugin.name, hook_name)
+
+
+def _convention_module(plugin: LoadedPlugin, root: str | None, name: str) -> str | None:
+    """``<root>.<name>`` when that module exists (without importing it)."""
+    if not root:
+        return None  # a module built in memory (tests) has no package to look in
+    try:
+        spec = importlib.util.find_spec(f"{root}.{name}")
+    except (ImportError, ValueError):
+        return None
+    return spec.name if spec is not None else None
+
+
+def _by_convention(plugin: LoadedPlugin, module: ModuleType, name: str) -> list[Any]:
+    """Models module names, or the routes of ``<package>.<name>.routes()``."""
+    found = _convention_module(plugin, module.__package__, name)
+    if found is None:
+        return []
+    if name == "models":
+        return [found]
+    try:
+        routes_module = importlib.import_module(found)
+    except Exception as error:  # any import-time failure is the plugin's, name it
+        raise StartupError(f"plugin {plugin.name}: failed to import {found}: {error!r}") from error
+    routes = getattr(routes_module, "routes", None)
+    if not callable(routes):
+        raise StartupError(f"plugin {plugin.name}: {found} has no routes() (the host calls it by convention)")
+    try:
+        return list(routes())
+    except StartupError:
+        raise
+    except Exception as error:
+        raise StartupError(f"plugin {plugin.name}: {found}.routes() failed: {error!r}") from error
+
+
+def _without_repeats(items: list[Any]) -> list[Any]:
+    """First of each model module or route (same kind, path, methods and name)."""
+    seen: set[Any] = set()
+    kept = []
+    for item in items:
+        key = item if isinstance(item, str) else (
+            type(item).__name__, getattr(item, "path", None), tuple(sorted(getattr(item, "methods", None) or ())),
+            getattr(item, "name", None))
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 def _new_manager() -> pluggy.PluginManager:
@@ -227,15 +323,18 @@ def order_by_dependencies(plugins: list[LoadedPlugin]) -> list[LoadedPlugin]:
     return ordered
 
 
-def load_plugins(
+def assemble_host(
+    core: LoadedPlugin,
     disabled: Iterable[str] = (),
     extra_modules: Iterable[ModuleType] = (),
     only: Iterable[str] | None = None,
 ) -> PluginHost:
-    """Find, import, check and register plugins for one app.
+    """Find, import, check and register plugins for one app, after ``core``.
 
-    ``extra_modules`` registers plugin modules that are not installed (the test kit uses
-    it to add a plugin for one test); ``only`` restricts the installed ones by name.
+    ``core`` is core's own plugin (``core.plugins.load_plugins`` builds it from
+    ``DEFAULT_PLUGINS``); ``extra_modules`` registers plugin modules that are not
+    installed (the test kit uses it to add a plugin for one test); ``only`` restricts the
+    installed ones by name.
     """
     from core import __version__ as core_version
 
@@ -266,21 +365,26 @@ def load_plugins(
     ordered = order_by_dependencies(candidates)
 
     manager = _new_manager()
-    core_module = importlib.import_module("core.builtin_plugin")
-    core_plugin = LoadedPlugin(meta=core_module.meta, module=core_module, builtin=True)
-    for plugin in [core_plugin, *ordered]:
-        try:
-            manager.register(plugin.module, name=plugin.name)
-        except Exception as error:  # pluggy raises ValueError/PluginValidationError
-            raise StartupError(f"plugin {plugin.name}: cannot be registered: {error}") from error
+    loaded = [core, *ordered]
+    owners: dict[str, str] = {}
+    for plugin in loaded:
+        for registration, module in plugin.registrations:
+            owners[registration] = plugin.name
+            try:
+                manager.register(module, name=registration)
+            except Exception as error:  # pluggy raises ValueError/PluginValidationError
+                raise StartupError(f"plugin {plugin.name}: cannot be registered: {error}") from error
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as error:
         # pluggy names the module; say the plugin's name, as every other start-up error does.
-        name = manager.get_name(error.plugin) if error.plugin is not None else "?"
+        name = owners.get(manager.get_name(error.plugin), "?") if error.plugin is not None else "?"
         raise StartupError(f"plugin {name}: {error}") from error
-    for plugin in [core_plugin, *ordered]:
-        plugin.hooks = sorted(
-            caller.name for caller in manager.get_hookcallers(plugin.module) or []
-        )
-    return PluginHost([core_plugin, *ordered], manager)
+    for plugin in loaded:
+        hooks = {caller.name for _name, module in plugin.registrations
+                 for caller in manager.get_hookcallers(module) or []}
+        # What the convention finds counts as the hook it stands for (``frontdesk plugins``).
+        hooks |= {hook for hook, name in CONVENTIONS.items()
+                  if any(_convention_module(plugin, module.__package__, name) for _r, module in plugin.registrations)}
+        plugin.hooks = sorted(hooks)
+    return PluginHost(loaded, manager)

@@ -12,7 +12,7 @@ from core.audit.models import AuditEntry
 from core.clock import rfc3339
 from core.entities.models import Site
 from core.i18n import gettext as _
-from core.pages import render
+from core.web.templating import render
 from core.web.forms import FormErrors, offset_page, page_links, page_number
 from core.web.routing import page_route
 

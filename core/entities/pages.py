@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.clock import rfc3339
-from core.entities import party_pages, services
+from core.entities import services
 from core.entities.api import unit_out
 from core.entities.labels import SITE_KIND_LABELS, UNIT_KIND_LABELS
 from core.entities.models import UNIT_KINDS, Site, Unit
 from core.entities.schemas import UnitChange, UnitIn
 from core.i18n import gettext as _
-from core.pages import render
+from core.web.templating import render
 from core.permissions import AUTHENTICATED
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
@@ -136,5 +136,4 @@ def routes():
         page_route(f"{units}/new", unit_create, permission="core.unit.edit", methods=["POST"]),
         page_route(f"{units}/{{id:int}}", unit_page, permission="core.unit.read"),
         page_route(f"{units}/{{id:int}}", unit_update, permission="core.unit.edit", methods=["POST"]),
-        *party_pages.routes(),
     ]

@@ -17,7 +17,7 @@ from core.entities.labels import PARTY_KIND_LABELS
 from core.entities.models import PARTY_KINDS, Party, Site
 from core.entities.schemas import PartyChange, PartyIn
 from core.i18n import gettext as _
-from core.pages import render
+from core.web.templating import render
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
 from core.web.problems import Problem

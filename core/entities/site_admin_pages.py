@@ -17,7 +17,7 @@ from core.entities.models import Site
 from core.entities.schemas import SiteChange, SiteIn
 from core.i18n import LANGUAGE_NAMES
 from core.i18n import gettext as _
-from core.pages import render
+from core.web.templating import render
 from core.web.access import forget_site
 from core.web.forms import FormErrors, form_strings, problem_errors, validate, who
 from core.web.problems import Problem

@@ -10,17 +10,15 @@ from tortoise.expressions import Q
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from core.audit import pages as audit_pages
-from core.entities import site_admin_pages
 from core.entities.models import Site
 from core.i18n import LANGUAGE_NAMES
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
-from core.identity import role_pages, services
+from core.identity import services
 from core.identity.api import user_detail
 from core.identity.models import Membership, Role, User
 from core.identity.schemas import UserChange, UserIn
-from core.pages import render
+from core.web.templating import render
 from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
 from core.web.problems import Problem
 from core.web.routing import page_route
@@ -208,7 +206,4 @@ def routes():
         page_route(f"{user}/active", user_active, permission=manage, methods=["POST"]),
         page_route(f"{user}/memberships", membership_grant, permission=manage, methods=["POST"]),
         page_route(f"{user}/memberships/revoke", membership_revoke, permission=manage, methods=["POST"]),
-        *role_pages.routes(),
-        *site_admin_pages.routes(),
-        *audit_pages.routes(),
     ]

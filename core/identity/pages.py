@@ -8,7 +8,8 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import gettext as _
 from core.identity import services, sessions
 from core.identity.passwords import verify_password
-from core.pages import render, safe_next
+from core.web.routing import safe_next
+from core.web.templating import render
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.authentication import SESSION_COOKIE
 from core.web.problems import Problem

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import gettext as _
 from core.identity import services
 from core.identity.models import Role, RolePermission
-from core.pages import render
+from core.web.templating import render
 from core.web.forms import FormErrors, form_strings, problem_errors, who
 from core.web.problems import Problem
 from core.web.routing import page_route

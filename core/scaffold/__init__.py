@@ -72,7 +72,7 @@ def compile_catalogs(package_dir: Path) -> None:
 
 async def _write_initial_migration(name: str, target: Path) -> list[str]:
     from core.migrations_tool import make_migrations
-    from core.plugin_host import load_plugins
+    from core.plugins import load_plugins
     from core.settings import Settings
 
     sys.path.insert(0, str(target))

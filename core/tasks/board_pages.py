@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
-from core.pages import render
+from core.web.templating import render
 from core.tasks import handovers
 from core.tasks.models import Handover, Task
 from core.tasks.pages import site_people, task_row

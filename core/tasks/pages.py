@@ -10,7 +10,7 @@ from core.clock import rfc3339
 from core.entities.models import Unit
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
-from core.pages import render
+from core.web.templating import render
 from core.tasks import handovers
 from core.tasks.models import Task, TaskEvent
 from core.tasks.schemas import TaskIn

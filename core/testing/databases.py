@@ -113,7 +113,7 @@ async def migrate_database(database_url: str, extra_plugins: Iterable[ModuleType
     from core.demo import load_demo, load_plugin_demo
     from core.identity.passwords import configure_hashing_from
     from core.identity.services import sync_roles_and_permissions
-    from core.plugin_host import load_plugins
+    from core.plugins import load_plugins
 
     settings = settings_for(database_url)
     configure_hashing_from(settings)
@@ -132,7 +132,7 @@ def installed_plugins() -> dict[str, str]:
     """The installed plugins, each with a fingerprint of what it puts into a template: its
     migrations and its demo module. A template folder kept between runs (``make
     test-quick``) gets a new template when any of them changes."""
-    from core.plugin_host import load_plugins
+    from core.plugins import load_plugins
 
     fingerprints = {}
     for plugin in load_plugins([]).plugins:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -62,3 +63,13 @@ def page_route(
     route.permission = permission  # type: ignore[attr-defined]
     route.page_endpoint = endpoint  # type: ignore[attr-defined]
     return route
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would let a link send users anywhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
@@ -23,6 +25,11 @@ from core.settings import PROJECT_ROOT
 THEMES_DIR = PROJECT_ROOT / "themes"
 DEFAULT_THEME = "default"
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> Response:
+    """A page: ``template`` rendered with ``context`` by the app's template environment."""
+    return request.app.state.templates.TemplateResponse(request, template, context or {}, status_code=status_code)
 
 
 def theme_chain(theme: str) -> list[Path]:

@@ -17,11 +17,6 @@ SUP = ("supervisor",)
 
 
 @hookimpl
-def register_models():
-    return ["plugins.hotel.models"]
-
-
-@hookimpl
 def register_permissions():
     from core.permissions import Permission
 
@@ -61,20 +56,6 @@ def register_task_types():
         TaskType(name="hotel.guest_request", label=_l("Guest request"), default_sla_minutes=30,
                  assign_roles=floor),
     ]
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.hotel import api
-
-    return api.routes()
-
-
-@hookimpl
-def register_routes():
-    from plugins.hotel import pages
-
-    return pages.routes()
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
-from core.pages import render
+from core.web.templating import render
 from core.tasks.models import Task
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.problems import Problem

@@ -14,11 +14,6 @@ DESK = ("admin", "manager", "supervisor", "call_agent")
 
 
 @hookimpl
-def register_models():
-    return ["plugins.insurance_calls.models"]
-
-
-@hookimpl
 def register_permissions():
     from core.permissions import Permission
 
@@ -58,20 +53,6 @@ async def task_transition_guard(task, to_status):
     from plugins.insurance_calls.services import transition_guard
 
     return await transition_guard(task, to_status)
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.insurance_calls import api
-
-    return api.routes()
-
-
-@hookimpl
-def register_routes():
-    from plugins.insurance_calls import pages
-
-    return pages.routes()
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from core.i18n import N_
 from core.i18n import gettext as _
-from core.pages import render
+from core.web.templating import render
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, problem_errors
 from core.web.problems import Problem

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from core.clock import rfc3339, utcnow
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
-from core.pages import render
+from core.web.templating import render
 from core.tasks.models import Task
 from core.tasks.types import STATE_LABELS
 from core.web.access import can, current_site, site_query

@@ -15,25 +15,6 @@ LEADS = ("admin", "manager", "supervisor")
 
 
 @hookimpl
-def register_models():
-    return ["plugins.resident.models"]
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.resident import api
-
-    return api.routes()
-
-
-@hookimpl
-def register_routes():
-    from plugins.resident import pages
-
-    return pages.routes()
-
-
-@hookimpl
 def register_menu_items():
     from core.menu import MenuItem
 

@@ -13,7 +13,7 @@ from core.clock import utcnow
 from core.entities.models import Unit
 from core.i18n import gettext as _
 from core.identity.models import User
-from core.pages import render
+from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import validation_errors

@@ -14,7 +14,7 @@ from tortoise.context import TortoiseContext
 import tests.core.parking_plugin as parking
 from core.database import apply_migrations, apps_config, database_url, pending_migrations, tortoise_config
 from core.migrations_tool import detect_changes
-from core.plugin_host import load_plugins
+from core.plugins import load_plugins
 from core.settings import Settings
 
 

@@ -73,7 +73,7 @@ def test_hook_register_cli_commands():
     source = (
         "import sys, types, click\n"
         "from core import PluginMeta, hookimpl\n"
-        "from core import plugin_host\n"
+        "from core import plugins\n"
         "module = types.ModuleType('cli_plugin')\n"
         "module.meta = PluginMeta(name='cliplug', version='1')\n"
         "@hookimpl\n"
@@ -82,10 +82,8 @@ def test_hook_register_cli_commands():
         "    def wave():\n"
         "        click.echo('waving from a plugin')\n"
         "module.register_cli_commands = register_cli_commands\n"
-        "real = plugin_host.load_plugins\n"
-        "plugin_host.load_plugins = lambda disabled=(), extra_modules=(), only=None: real(disabled, [module])\n"
         "import core.cli\n"
-        "core.cli._host = lambda settings: plugin_host.load_plugins()\n"
+        "core.cli.load_host = lambda settings: plugins.load_plugins((), [module])\n"
         "sys.argv = ['frontdesk', 'wave']\n"
         "core.cli.main()\n"
     )

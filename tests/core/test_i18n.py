@@ -9,7 +9,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from core.i18n import language_from_tag, negotiate_language, parse_accept_language
-from core.plugin_host import load_plugins
+from core.plugins import load_plugins
 from core.settings import PROJECT_ROOT
 
 LANGUAGES_TRANSLATED = ("zh_Hant", "zh_Hans")

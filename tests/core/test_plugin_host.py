@@ -9,7 +9,7 @@ import pytest
 
 from core import PluginMeta, hookimpl
 from core.errors import StartupError
-from core.plugin_host import load_plugins
+from core.plugins import load_plugins
 
 BUILTIN = ["cashier", "hotel", "insurance_calls", "resident"]
 

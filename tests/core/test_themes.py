@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import StartupError
-from core.plugin_host import load_plugins
+from core.plugins import load_plugins
 from core.web.templating import build_loader
 
 

@@ -4,7 +4,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
-from core.pages import render
+from core.web.templating import render
 from core.web.access import can, current_site, site_query
 from core.web.routing import page_route
 from lost_and_found import services

@@ -1,0 +1,62 @@
+"""What every ``frontdesk`` command shares: one-line failures, settings, the loaded
+plugins and an open database.
+
+``core.cli`` (the top-level group and the platform commands) and ``core.cli_accounts``
+(user and site commands) both import these; neither imports the other's helpers.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from typing import Any, Awaitable, Callable
+
+import click
+
+from core.errors import StartupError
+
+
+def fail(message: str, status: int = 2) -> None:
+    """End the command with one line on stderr and a non-zero exit status."""
+    click.echo(f"frontdesk: {message}", err=True)
+    sys.exit(status)
+
+
+def friendly(function):
+    """Turn StartupError into one line and its exit status."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except StartupError as error:
+            fail(str(error), error.exit_status)
+
+    return wrapper
+
+
+def cli_settings(**overrides):
+    """The settings, with the options given on the command line (None: not given)."""
+    from core.identity.passwords import configure_hashing_from
+    from core.settings import load_settings
+
+    settings = load_settings(**{key: value for key, value in overrides.items() if value is not None})
+    configure_hashing_from(settings)
+    return settings
+
+
+def load_host(settings):
+    """Core and the installed plugins, less the disabled ones."""
+    from core.plugins import load_plugins
+
+    return load_plugins(settings.disabled_plugins)
+
+
+async def with_database(settings, host, work: Callable[[], Awaitable[Any]], require_migrated: bool = False) -> Any:
+    """Run ``work()`` with the database open (refusing pending migrations if asked)."""
+    from core.database import open_database, pending_migrations
+
+    async with open_database(settings, host):
+        if require_migrated and (pending := await pending_migrations(host)):
+            raise StartupError(f"database: {len(pending)} migration(s) not applied; run `frontdesk migrate` first")
+        return await work()

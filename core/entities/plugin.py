@@ -1,0 +1,41 @@
+"""Sites, units and parties: one of core's default plugins (``core.plugins``).
+
+Found by convention: ``core.entities.models``, ``core.entities.api.routes()`` and
+``core.entities.pages.routes()``. The hooks below add the rest.
+"""
+
+from core import hookimpl
+from core.entities import party_pages, site_admin_pages
+from core.i18n import lazy_gettext as _l
+from core.menu import MenuItem
+from core.permissions import AUTHENTICATED, EVERY_DESK, Permission
+
+# Every desk but the housekeeper's edits parties.
+_PARTY_EDITORS = ("admin", "manager", "supervisor", "agent", "back_office", "front_desk", "call_agent")
+
+
+@hookimpl
+def register_routes():
+    return [*party_pages.routes(), *site_admin_pages.routes()]
+
+
+@hookimpl
+def register_menu_items():
+    return [
+        MenuItem(label=_l("Sites"), url="/sites", permission=AUTHENTICATED, order=10),
+        # {site} is the site being looked at (else the user's first site).
+        MenuItem(label=_l("Units"), url="/sites/{site}/units", permission="core.unit.read", order=20),
+        MenuItem(label=_l("Parties"), url="/sites/{site}/parties", permission="core.party.read", order=30),
+    ]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("core.unit.read", _l("See units"), EVERY_DESK + ("housekeeper",)),
+        Permission("core.unit.edit", _l("Create and edit units"), ("admin", "manager", "supervisor", "back_office")),
+        Permission("core.party.read", _l("See parties (residents, guests, callers)"), EVERY_DESK),
+        Permission("core.party.edit", _l("Create and edit parties"), _PARTY_EDITORS),
+        Permission("core.party.personal_data", _l("See phone numbers and e-mail addresses unmasked"), _PARTY_EDITORS),
+        Permission("core.site.manage", _l("Create and edit sites"), ("admin",)),
+    ]
