@@ -33,7 +33,8 @@ from core.settings import resolve_secret_key
 from core.web.authentication import AuthenticationMiddleware, parse_trusted_proxies
 from core.web.metrics import Metrics, MetricsMiddleware
 from core.web.middleware import DatabaseContextMiddleware, LanguageMiddleware, SecurityHeadersMiddleware
-from core.web.problems import Problem, handle_http_exception, handle_problem, handle_unexpected
+from core.problems import Problem
+from core.web.problems import handle_http_exception, handle_problem, handle_unexpected
 from core.web.templating import ThemeStaticFiles, build_templates
 
 log = logging.getLogger("frontdesk")

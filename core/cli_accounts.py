@@ -42,7 +42,7 @@ def user_create(username, roles, sites, display_name, password_stdin) -> None:
     from core.entities.models import Site
     from core.identity import services
     from core.identity.models import Role
-    from core.web.problems import Problem
+    from core.problems import Problem
 
     password = _read_password(password_stdin)
     settings = cli_settings()
@@ -87,7 +87,7 @@ async def _find_user(username: str):
 def user_passwd(username, password_stdin) -> None:
     """Set a user's password (ends all their sessions)."""
     from core.identity import services
-    from core.web.problems import Problem
+    from core.problems import Problem
 
     password = _read_password(password_stdin)
     settings = cli_settings()
@@ -140,7 +140,7 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
     from core.entities import services
     from core.entities.schemas import SiteIn
     from core.web.api import validation_errors
-    from core.web.problems import Problem
+    from core.problems import Problem
 
     try:
         data = SiteIn(code=code, name=name, kind=kind, currency=currency, timezone=timezone,

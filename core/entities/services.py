@@ -16,7 +16,7 @@ from core.audit import services as audit
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import normalise_phone
 from core.i18n import gettext as _
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 
 SITE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 SITE_FIELDS = ["code", "name", "kind", "timezone", "currency", "default_language", "settings"]

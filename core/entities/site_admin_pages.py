@@ -20,7 +20,7 @@ from core.i18n import gettext as _
 from core.web.templating import render
 from core.web.access import forget_site
 from core.web.forms import FormErrors, form_strings, problem_errors, validate, who
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 
 CHANGE_FIELDS = ["name", "kind", "timezone", "currency", "default_language"]

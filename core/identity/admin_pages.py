@@ -20,7 +20,7 @@ from core.identity.models import Membership, Role, User
 from core.identity.schemas import UserChange, UserIn
 from core.web.templating import render
 from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 
 PAGE_SIZE = 50

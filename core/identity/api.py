@@ -15,7 +15,7 @@ from core.identity.schemas import (AuditOut, AuditPage, AuditQuery, Credentials,
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.api import api_route
 from core.web.pagination import paginate
-from core.web.problems import Problem
+from core.problems import Problem
 
 
 def user_out(user: User) -> dict:

@@ -12,7 +12,7 @@ from core.web.routing import safe_next
 from core.web.templating import render
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.authentication import SESSION_COOKIE
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 
 

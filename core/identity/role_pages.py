@@ -10,7 +10,7 @@ from core.identity import services
 from core.identity.models import Role, RolePermission
 from core.web.templating import render
 from core.web.forms import FormErrors, form_strings, problem_errors, who
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 
 NAME_LENGTH = Role._meta.fields_map["name"].max_length

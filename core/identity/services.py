@@ -18,7 +18,7 @@ from core.i18n import gettext as _
 from core.identity.models import KnownPermission, Membership, Role, RolePermission, User
 from core.identity.passwords import hash_password, password_problems
 from core.permissions import Permission
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 
 BUILTIN_ROLES = (
     "admin", "manager", "supervisor", "agent", "back_office", "front_desk", "housekeeper", "cashier", "call_agent",

@@ -22,7 +22,7 @@ from core.i18n import gettext as _
 from core.identity.models import ApiToken, LoginFailure, User, UserSession
 from core.identity.passwords import hash_password, needs_rehash, verify_password
 from core.settings import Settings
-from core.web.problems import Problem
+from core.problems import Problem
 
 TOKEN_PREFIX = "fdt_"
 # last_seen_at is written at most this often, so reading pages does not mean writing rows.

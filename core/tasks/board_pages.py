@@ -12,7 +12,7 @@ from core.tasks.models import Handover, Task
 from core.tasks.pages import site_people, task_row
 from core.tasks.types import STATE_LABELS
 from core.web.access import current_site, get_in_site, site_query
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 
 BOARD_LIMIT = 2000

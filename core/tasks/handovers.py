@@ -14,7 +14,7 @@ from core.events import EventBus, LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.tasks.models import Handover, HandoverRead
-from core.web.problems import invalid
+from core.problems import invalid
 
 MAX_BODY = 20_000
 

@@ -17,7 +17,7 @@ from core.tasks.schemas import TaskIn
 from core.tasks.types import PRIORITY_LABELS
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import validation_errors
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 
 MY_WORK_LIMIT = 200

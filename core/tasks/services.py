@@ -27,7 +27,7 @@ from core.plugin_host import PluginHost
 from core.tasks import sla
 from core.tasks.models import PRIORITIES, Task, TaskEvent
 from core.tasks.types import FOLLOW_UP, GENERAL, TaskType
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 
 log = logging.getLogger("frontdesk.tasks")
 

@@ -24,7 +24,7 @@ from core.entities.models import Site
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.permissions import AUTHENTICATED, PUBLIC
-from core.web.problems import Problem
+from core.problems import Problem
 
 M = TypeVar("M", bound=Model)
 

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.i18n import gettext as _
-from core.web.problems import Problem
+from core.problems import Problem
 
 #: A request body larger than this is refused with 413 before it is parsed.
 MAX_BODY_BYTES = 1_000_000

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from core.i18n import gettext as _
-from core.web.problems import Problem
+from core.problems import Problem
 
 #: A form field longer than this is cut before validation (the schemas set the real limits).
 MAX_FIELD_CHARS = 10_000

@@ -21,7 +21,7 @@ from tortoise.exceptions import IntegrityError
 from core.clock import utcnow
 from core.i18n import gettext as _
 from core.identity.models import IdempotencyRecord
-from core.web.problems import Problem
+from core.problems import Problem
 
 HEADER = "idempotency-key"
 MAX_KEY = 200

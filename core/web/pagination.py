@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
-from core.web.problems import invalid
+from core.problems import invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

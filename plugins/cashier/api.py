@@ -11,7 +11,7 @@ from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
 from core.web.pagination import paginate
 from core.web.responses import Page
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from core.i18n import gettext as _
 from plugins.cashier import money, reports, services
 from plugins.cashier.models import Approval, Deposit, DepositShift, Difference, Entry, Register, Shift

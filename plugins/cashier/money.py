@@ -12,7 +12,7 @@ from typing import Any
 
 from core.entities.services import currency_decimals
 from core.i18n import gettext as _
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 
 #: Notes and coins per currency, largest first, in the currency's major unit.
 DEFAULT_DENOMINATIONS: dict[str, tuple[str, ...]] = {

@@ -15,7 +15,7 @@ from core.money import format_money
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import form_strings
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 from plugins.cashier import money, reports, services
 from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Entry, Register, Shift

@@ -16,7 +16,7 @@ from core.i18n import lazy_gettext as _l
 from core.money import format_money
 from core.tasks.models import Task
 from core.tasks.types import GenericUse, Subject, TaskType, Workflow
-from core.web.problems import Problem
+from core.problems import Problem
 from plugins.cashier.models import Approval, Entry, Shift
 
 log = logging.getLogger("frontdesk.cashier")

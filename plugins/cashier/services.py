@@ -33,7 +33,7 @@ from core.identity.passwords import verify_password
 from core.identity.services import permissions_by_site
 from core.money import format_money, parse_money
 from core.tasks.models import Handover
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.cashier import money, review_tasks
 from plugins.cashier.models import (KINDS, METHODS, SIGN, Approval, Deposit, DepositShift, Difference, Entry,
                                     Register, Settlement, Shift)

@@ -11,7 +11,7 @@ from core.tasks.models import Task
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import paginate
-from core.web.problems import invalid
+from core.problems import invalid
 from core.i18n import gettext as _
 from plugins.hotel import records, rooms, services
 from plugins.hotel.models import CODES, Room, RoomEvent, StockItem, StockMovement

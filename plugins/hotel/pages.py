@@ -14,7 +14,7 @@ from core.identity.models import Membership, User
 from core.web.templating import render
 from core.tasks.models import Task
 from core.web.access import can, current_site, get_in_site, site_query
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 from plugins.hotel import api, records, rooms, services
 from plugins.hotel.models import CODES, Room, RoomEvent, StockItem

@@ -17,7 +17,7 @@ from core.audit import services as audit
 from core.clock import rfc3339
 from core.i18n import gettext as _
 from core.identity.models import User
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.hotel.models import (STOCK_CATEGORIES, STOCK_KINDS, HygieneRecord, Room, StockBalance, StockItem,
                                   StockMovement)
 

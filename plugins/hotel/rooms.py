@@ -19,7 +19,7 @@ from core.clock import utcnow
 from core.entities.models import Site, Unit
 from core.i18n import gettext as _
 from core.identity.models import User
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.hotel.models import HOUSEKEEPING, OCCUPANCY, SERVICE, Room, RoomEvent
 from plugins.hotel.services import room_code
 

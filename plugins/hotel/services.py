@@ -21,7 +21,7 @@ from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.tasks.models import Task
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.hotel.models import HOUSEKEEPING, OCCUPANCY, SERVICE, DamageReport, NightAuditRun, Room, RoomEvent
 
 ROOM_EVENT = "hotel.room.changed"

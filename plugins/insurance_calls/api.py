@@ -13,7 +13,7 @@ from core.i18n import gettext as _
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
 from core.web.pagination import paginate
-from core.web.problems import Problem
+from core.problems import Problem
 from plugins.insurance_calls import applications, kpis, services
 from plugins.insurance_calls.models import Application, Call
 from plugins.insurance_calls.schemas import (ApplicationIn, ApplicationOut, ApplicationPage, ApplicationQuery,

@@ -11,7 +11,7 @@ from core.i18n import gettext as _
 from core.web.templating import render
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, problem_errors
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import applications
 from plugins.insurance_calls.api import PERSONAL

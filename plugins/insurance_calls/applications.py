@@ -19,7 +19,7 @@ from core.entities.privacy import mask_phone
 from core.entities.services import currency_decimals
 from core.i18n import gettext as _
 from core.identity.models import User
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.insurance_calls import rules
 from plugins.insurance_calls.models import Application, Call
 

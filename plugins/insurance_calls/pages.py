@@ -18,7 +18,7 @@ from core.tasks.models import Task
 from core.tasks.types import STATE_LABELS
 from core.web.access import can, current_site, site_query
 from core.web.forms import FormErrors, offset_page, page_links, page_number, problem_errors
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import kpis, rules, services
 from plugins.insurance_calls.api import PERSONAL

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import lazy_gettext as _l
 from core.i18n import gettext as _
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 
 CALL_TYPE_LABELS = {
     "quote": _l("Car insurance quote"),

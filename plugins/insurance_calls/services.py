@@ -19,7 +19,7 @@ from core.entities.privacy import mask_phone
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.tasks.models import Task
-from core.web.problems import invalid
+from core.problems import invalid
 from plugins.insurance_calls import rules
 from plugins.insurance_calls.models import Call
 

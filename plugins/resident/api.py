@@ -19,7 +19,7 @@ from core.i18n import gettext as _
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import XLSX, ZIP, api_route
 from core.web.pagination import decode_cursor, encode_cursor, paginate
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.resident import campaigns, fees, households, kpis, procedures, services
 from plugins.resident import schemas as s
 from plugins.resident.common import uploads_dir

@@ -16,7 +16,7 @@ from core.entities.models import Site, Unit
 from core.exports import neutralise
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.resident import services
 from plugins.resident.models import Campaign, Case, Household, Revisit
 

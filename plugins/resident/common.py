@@ -12,7 +12,7 @@ from core.entities.models import Site
 from core.entities.services import currency_decimals
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
-from core.web.problems import invalid
+from core.problems import invalid
 
 DEFAULTS: dict[str, Any] = {
     # Minutes within which the resident must get a first reply, per case kind.

@@ -15,7 +15,7 @@ from core.clock import rfc3339
 from core.entities.models import Site, Unit
 from core.i18n import gettext as _
 from core.identity.models import User
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.resident.common import money, round_minor, to_minor
 from plugins.resident.models import PAYMENT_METHODS, Bill, BillingRun, Case, FeeSchedule, Household, Payment
 

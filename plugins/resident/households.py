@@ -17,7 +17,7 @@ from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.tasks.models import Task
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.resident.common import money
 from plugins.resident.models import (RELATIONS, Bill, Case, Household, Member, Payment, Procedure,
                                      ProcedureDocument, Revisit)

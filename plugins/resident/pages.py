@@ -18,7 +18,7 @@ from core.tasks.models import Task, TaskEvent
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import validation_errors
 from core.web.forms import form_strings
-from core.web.problems import Problem
+from core.problems import Problem
 from core.web.routing import page_route
 from plugins.resident import campaigns, fees, households, kpis, services
 from plugins.resident import schemas as s

@@ -17,7 +17,7 @@ from core.entities.models import Site, Unit
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.identity.models import User
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.resident.common import money, setting, to_minor
 from plugins.resident.models import PROCEDURE_KINDS, Procedure, ProcedureDocument
 

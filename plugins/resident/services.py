@@ -17,7 +17,7 @@ from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.tasks.models import Task
-from core.web.problems import Problem, invalid
+from core.problems import Problem, invalid
 from plugins.resident.common import first_with_role, setting
 from plugins.resident.models import CASE_KINDS, Case, Household, Revisit
 

@@ -142,7 +142,7 @@ def test_a_stale_user_version_is_409(demo_server):
 
 def test_role_names_longer_than_the_column_are_refused_not_crashed(demo_server):
     from core.identity import services
-    from core.web.problems import Problem
+    from core.problems import Problem
 
     async def create():
         try:
