@@ -124,8 +124,22 @@ def task_transition_guard(task: Any, to_status: str, actor: Any, kernel: Any) ->
 
     May be ``async``. Called for every transition; look at ``task.type`` and ignore other
     plugins' tasks. ``kernel`` is the app's ``TaskKernel`` (its ``bus`` publishes live
-    events). The first reason given refuses the change with 409. A guard that raises is
-    logged and ignored.
+    events). The first reason given refuses the change with 409. Guards fail closed: a
+    guard that raises refuses the change (503 naming ``<plugin>.task_transition_guard``)
+    and is logged, so a broken rule never lets everything through.
+    """
+
+
+@hookspec
+def task_subject_panel(task: Any, subject: Any, request: Any) -> Any:
+    """What the task page shows of the record a task is about, for the plugin that owns
+    it (``subject.plugin`` is its name; return None for any other). May be ``async``.
+
+    ``subject`` is a ``core.tasks.types.Subject`` (plugin, kind, id); ``request`` is the
+    page's. Return a ``core.tasks.types.SubjectPanel``: a title, a link to the record's
+    own page and a template (with its context) rendered inside the task page, e.g. a
+    room's state on a cleaning task, the reply and revisit forms on a case's task. A
+    panel that fails is logged and left out; the task page still shows.
     """
 
 

@@ -30,7 +30,7 @@ import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from core.errors import StartupError
+from core.errors import HookFailed, StartupError
 
 log = logging.getLogger("frontdesk.plugins")
 
@@ -173,9 +173,12 @@ class PluginHost:
             items.extend(result)
         return items
 
-    async def ask(self, hook_name: str, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:
+    async def ask(self, hook_name: str, *, fail_closed: bool = False, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:
         """Call a per-request hook on every plugin (awaiting async ones); a failing plugin
-        is logged and skipped, so it cannot break the request or the other plugins."""
+        is logged and skipped, so it cannot break the request or the other plugins.
+
+        ``fail_closed``: for hooks that are rules (guards), a failure is logged and then
+        raised as ``HookFailed`` naming the plugin, so the caller refuses."""
         answers = []
         for plugin, impl in self._ordered_impls(hook_name):
             arguments = {name: kwargs[name] for name in impl.argnames}
@@ -183,7 +186,10 @@ class PluginHost:
                 result = impl.function(**arguments)
                 if inspect.isawaitable(result):
                     result = await result
-            except Exception:
+            except Exception as error:
+                if fail_closed:
+                    log.exception("plugin %s: hook %s failed; refused", plugin.name, hook_name)
+                    raise HookFailed(plugin.name, hook_name, answers) from error
                 log.exception("plugin %s: hook %s failed; ignored", plugin.name, hook_name)
                 continue
             if result is not None:

@@ -11,10 +11,10 @@ from core.events import format_sse
 from core.permissions import AUTHENTICATED
 from core.tasks import handovers, stats
 from core.tasks.models import Handover, Task, TaskEvent
-from core.tasks.schemas import (AssignIn, CommentIn, EventOut, HandoverIn, HandoverOut, HandoverPage, HandoverQuery,
+from core.tasks.schemas import (AssignIn, GenericUseOut, CommentIn, EventOut, HandoverIn, HandoverOut, HandoverPage, HandoverQuery,
                                 StatsOut, StatsQuery, TaskIn, TaskOut, TaskPage, TaskQuery, TaskTypeOut, TransitionIn)
 from core.tasks.services import event_out, task_out
-from core.web.access import can, current_site, get_in_site, site_query
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import paginate
 
@@ -30,15 +30,16 @@ async def list_task_types(request: Request) -> list[TaskTypeOut]:
     return [
         TaskTypeOut(name=t.name, label=str(t.label), plugin=t.plugin or "core", states=t.workflow.states,
                     transitions={state: list(targets) for state, targets in t.workflow.transitions.items()},
-                    default_sla_minutes=t.default_sla_minutes)
+                    default_sla_minutes=t.default_sla_minutes,
+                    generic=GenericUseOut(create=t.generic.create, cancel=t.generic.cancel, close=t.generic.close),
+                    owner_endpoint=t.owner_endpoint, cancel_permission=t.cancel_permission)
         for t in kernel(request).types.values()
     ]
 
 
 async def create_task(request: Request, body: TaskIn) -> TaskOut:
     """Create a task; its SLA sets the due time unless one is given."""
-    task = await kernel(request).create(current_site(request), request.state.user,
-                                        client_address=request.state.client_address, **body.model_dump())
+    task = await kernel(request).create(current_site(request), actor_of(request), generic=True, **body.model_dump())
     return task_out(task)
 
 
@@ -67,10 +68,11 @@ async def get_task(request: Request) -> TaskOut:
 
 
 async def transition_task(request: Request, body: TransitionIn) -> TaskOut:
-    """Move a task along its workflow (409 lists the allowed states)."""
+    """Move a task along its workflow (409 lists the allowed states). Cancelling needs a
+    reason (``note``); a plugin's type may be finished or cancelled only through its record."""
     task = await kernel(request).transition(
-        await _task(request), body.to, body.version, request.state.user, note=body.note,
-        may_work_any=can(request, "core.task.assign"), client_address=request.state.client_address)
+        await _task(request), body.to, body.version, actor_of(request), note=body.note,
+        may_work_any=can(request, "core.task.assign"), generic=True)
     return task_out(task)
 
 

@@ -22,6 +22,10 @@ class Task(Model):
     parent = fields.ForeignKeyField("core.Task", related_name="children", null=True, on_delete=fields.RESTRICT)
     created_by = fields.ForeignKeyField("core.User", related_name="created_tasks", null=True,
                                         on_delete=fields.SET_NULL)
+    #: The record the task is about (``core.tasks.types.Subject``): its owner drives the task.
+    subject_plugin = fields.CharField(max_length=60, default="")
+    subject_kind = fields.CharField(max_length=40, default="")
+    subject_id = fields.BigIntField(null=True)
     due_at = fields.DatetimeField(null=True)
     overdue = fields.BooleanField(default=False)
     #: While the SLA clock is paused: the SLA seconds that were left when it stopped.
@@ -39,7 +43,8 @@ class Task(Model):
         # (site, assignee, is_open, id) serves "my open tasks, newest first" from the index
         # alone, without sorting a user's whole history.
         indexes = (("site_id", "assignee_id", "is_open", "id"), ("site_id", "status"), ("site_id", "type"),
-                   ("is_open", "overdue", "due_at"), ("site_id", "created_at"))
+                   ("is_open", "overdue", "due_at"), ("site_id", "created_at"),
+                   ("subject_plugin", "subject_kind", "subject_id"))
 
 
 class TaskEvent(Model):

@@ -14,8 +14,9 @@ from core.web.templating import render
 from core.tasks import handovers
 from core.tasks.models import Task, TaskEvent
 from core.tasks.schemas import TaskIn
-from core.tasks.types import PRIORITY_LABELS
-from core.web.access import can, current_site, get_in_site, site_query
+from core.tasks.services import subject_of
+from core.tasks.types import PRIORITY_LABELS, SubjectPanel
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import validation_errors
 from core.problems import Problem
 from core.web.routing import page_route
@@ -74,7 +75,18 @@ async def _task_context(request: Request, task: Task, error: str | None = None, 
         "may_comment": can(request, "core.task.work"),
         "may_assign": can(request, "core.task.assign"),
         "unit": await Unit.get_or_none(id=task.unit_id) if task.unit_id else None,
+        "panels": await subject_panels(request, task),
     }
+
+
+async def subject_panels(request: Request, task: Task) -> list[SubjectPanel]:
+    """What the owner of the task's record shows of it (``task_subject_panel``); a panel
+    that fails is logged and left out, the task page still shows."""
+    subject = subject_of(task)
+    if subject is None:
+        return []
+    answers = await request.app.state.host.ask("task_subject_panel", task=task, subject=subject, request=request)
+    return [panel for _plugin, panel in answers if isinstance(panel, SubjectPanel)]
 
 
 async def task_page(request: Request) -> Response:
@@ -104,10 +116,9 @@ def _version(form) -> int:
 
 async def transition(request: Request) -> Response:
     async def act(task, form):
-        await kernel(request).transition(task, str(form.get("to", "")), _version(form), request.state.user,
+        await kernel(request).transition(task, str(form.get("to", "")), _version(form), actor_of(request),
                                          note=str(form.get("note", ""))[:2000],
-                                         may_work_any=can(request, "core.task.assign"),
-                                         client_address=request.state.client_address)
+                                         may_work_any=can(request, "core.task.assign"), generic=True)
     return await _act(request, act)
 
 
@@ -132,7 +143,7 @@ async def assign(request: Request) -> Response:
 async def _new_context(request: Request, form: dict, errors: dict) -> dict:
     site = current_site(request)
     return {"site": site, "form": form, "errors": errors,
-            "types": [t for t in kernel(request).types.values()], "priorities": list(PRIORITY_LABELS.items()),
+            "types": [t for t in kernel(request).types.values() if t.generic.create], "priorities": list(PRIORITY_LABELS.items()),
             "people": await site_people(site.id), "may_assign": can(request, "core.task.assign")}
 
 
@@ -160,8 +171,7 @@ async def create_task(request: Request) -> Response:
         data["unit_id"] = unit.id
     try:
         body = TaskIn.model_validate(data)
-        task = await kernel(request).create(site, request.state.user, client_address=request.state.client_address,
-                                            **body.model_dump())
+        task = await kernel(request).create(site, actor_of(request), generic=True, **body.model_dump())
     except ValidationError as error:
         errors = {item["field"]: item["message"] for item in validation_errors(error)}
         return render(request, "core/tasks/new.html", await _new_context(request, raw, errors), status_code=422)

@@ -13,6 +13,12 @@ from core.web.pagination import PageQuery
 Priority = Literal["low", "normal", "high", "urgent"]
 
 
+class GenericUseOut(BaseModel):
+    create: bool
+    cancel: bool
+    close: bool
+
+
 class TaskTypeOut(BaseModel):
     name: str
     label: str
@@ -20,6 +26,12 @@ class TaskTypeOut(BaseModel):
     states: list[str]
     transitions: dict[str, list[str]]
     default_sla_minutes: int
+    #: What the generic task routes may do with it: create, cancel, close.
+    generic: GenericUseOut
+    #: Where its records are created and finished instead ("" when the generic routes may).
+    owner_endpoint: str = ""
+    #: The permission cancelling it on the generic routes needs (null: core.task.work).
+    cancel_permission: str | None = None
 
 
 class TaskIn(Strict):
@@ -48,6 +60,12 @@ class TaskIn(Strict):
         return self
 
 
+class SubjectOut(BaseModel):
+    plugin: str
+    kind: str
+    id: int
+
+
 class TaskOut(BaseModel):
     id: int
     type: str
@@ -64,6 +82,8 @@ class TaskOut(BaseModel):
     created_at: str
     updated_at: str
     version: int
+    #: The record the task is about; its plugin drives the task (null: none).
+    subject: SubjectOut | None = None
 
 
 class TaskQuery(PageQuery):
@@ -132,11 +152,18 @@ class HandoverIn(Strict):
     items: list[HandoverItem] = Field(default_factory=list, max_length=50)
 
 
+class HandoverLine(BaseModel):
+    """A structured line of a handover as stored (a HandoverItem, or a plugin's own line)."""
+
+    label: str
+    value: str
+
+
 class HandoverOut(BaseModel):
     id: int
     department: str
     body: str
-    items: list[dict]
+    items: list[HandoverLine]
     author_id: int | None
     created_at: str
     read: bool | None = None

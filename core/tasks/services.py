@@ -16,17 +16,18 @@ from typing import Any, Iterable
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site, Unit
-from core.errors import StartupError
+from core.errors import HookFailed, StartupError
 from core.events import EventBus, LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.plugin_host import PluginHost
 from core.tasks import sla
 from core.tasks.models import PRIORITIES, Task, TaskEvent
-from core.tasks.types import FOLLOW_UP, GENERAL, TaskType
+from core.tasks.types import FOLLOW_UP, GENERAL, Subject, TaskType
 from core.problems import Problem, invalid
 
 log = logging.getLogger("frontdesk.tasks")
@@ -38,13 +39,32 @@ MAX_COMMENT = 10_000
 RESPONSE_KINDS = ("commented", "replied")
 
 
+def subject_of(task: Task) -> Subject | None:
+    """The record ``task`` is about, if its owner named one."""
+    if not task.subject_plugin or task.subject_id is None:
+        return None
+    return Subject(task.subject_plugin, task.subject_kind, task.subject_id)
+
+
+def subject_out(task: Task) -> dict[str, Any] | None:
+    subject = subject_of(task)
+    return None if subject is None else {"plugin": subject.plugin, "kind": subject.kind, "id": subject.id}
+
+
+def _user_and_address(actor: User | Actor | None, client_address: str) -> tuple[User | None, str]:
+    """The kernel takes a plugin's ``User`` (and the address beside it) or an ``Actor``."""
+    if isinstance(actor, Actor):
+        return actor.user, client_address or actor.client_address
+    return actor, client_address
+
+
 def task_out(task: Task) -> dict[str, Any]:
     return {
         "id": task.id, "type": task.type, "title": task.title, "description": task.description,
         "status": task.status, "priority": task.priority, "assignee_id": task.assignee_id,
         "unit_id": task.unit_id, "party_id": task.party_id, "parent_id": task.parent_id,
         "due_at": rfc3339(task.due_at), "overdue": task.overdue, "created_at": rfc3339(task.created_at),
-        "updated_at": rfc3339(task.updated_at), "version": task.version,
+        "updated_at": rfc3339(task.updated_at), "version": task.version, "subject": subject_out(task),
     }
 
 
@@ -162,8 +182,17 @@ class TaskKernel:
     async def create(self, site: Site, actor: User | None, *, type: str, title: str, description: str = "",
                      priority: str = "normal", unit_id: int | None = None, party_id: int | None = None,
                      assignee_id: int | None = None, assign: str | None = None, due_at: dt.datetime | None = None,
-                     parent_id: int | None = None, client_address: str = "", extra_events: Iterable = ()) -> Task:
+                     parent_id: int | None = None, client_address: str = "", extra_events: Iterable = (),
+                     subject: Subject | None = None, generic: bool = False) -> Task:
+        """Create a task. ``generic``: the caller is the generic task API or page, which
+        may create only the types that say so (``TaskType.generic.create``); a plugin's
+        own service creates its types with the record behind them (``subject``)."""
+        actor, client_address = _user_and_address(actor, client_address)
         task_type = self.type_of(type)
+        if generic and not task_type.generic.create:
+            raise invalid("type", self._owned_message(
+                task_type, _("Tasks of type %(type)s belong to the plugin %(plugin)s; create them with their record.",
+                             type=task_type.name, plugin=task_type.plugin or "core")))
         if priority not in PRIORITIES:
             raise invalid("priority", _("Use one of: %(values)s.", values=", ".join(PRIORITIES)))
         now = utcnow()
@@ -187,7 +216,7 @@ class TaskKernel:
             task = await Task.create(site_id=site.id, type=task_type.name, title=title, description=description,
                                      status=task_type.workflow.initial, priority=priority, unit_id=unit_id,
                                      party_id=party_id, parent_id=parent_id, created_by=actor, due_at=due_at,
-                                     assignee=assignee)
+                                     assignee=assignee, **self._subject_fields(subject))
             created = await self._event(task, "created", actor, to_status=task.status, at=now)
             if assignee is not None:
                 await self._event(task, "assigned", actor, note=assignee.username,
@@ -197,14 +226,74 @@ class TaskKernel:
         await self._publish(task, "task.created", created)
         return task
 
+    @staticmethod
+    def _subject_fields(subject: Subject | None) -> dict[str, Any]:
+        if subject is None:
+            return {}
+        return {"subject_plugin": subject.plugin, "subject_kind": subject.kind, "subject_id": subject.id}
+
+    @staticmethod
+    def _owned_message(task_type: TaskType, message: str) -> str:
+        if task_type.owner_endpoint:
+            return message + " " + _("Use %(endpoint)s.", endpoint=task_type.owner_endpoint)
+        return message
+
+    async def set_subject(self, task: Task, subject: Subject) -> None:
+        """Name the record a task is about, when the record is created after its task
+        (a resident case holds its task, so the task comes first). Inside the caller's
+        transaction."""
+        fields = self._subject_fields(subject)
+        await Task.filter(id=task.id).update(**fields)
+        for name, value in fields.items():
+            setattr(task, name, value)
+
+    @staticmethod
+    def tasks_about(subject: Subject, *, site_id: int | None = None, types: Iterable[str] = (),
+                    open_only: bool = True):
+        """The tasks about ``subject`` (a queryset), oldest first."""
+        tasks = Task.filter(subject_plugin=subject.plugin, subject_kind=subject.kind, subject_id=subject.id)
+        if site_id is not None:
+            tasks = tasks.filter(site_id=site_id)
+        if types:
+            tasks = tasks.filter(type__in=list(types))
+        if open_only:
+            tasks = tasks.filter(is_open=True)
+        return tasks.order_by("id")
+
     # --- transition ---------------------------------------------------------------------
 
-    async def transition(self, task: Task, to: str, version: int, actor: User, *, note: str = "",
-                         may_work_any: bool = False, client_address: str = "") -> Task:
+    def _check_generic(self, task: Task, task_type: TaskType, to: str, actor: Actor) -> None:
+        """What only the generic task API and pages are refused: moves a type's owner
+        makes through its own records, and a cancellation by someone without the type's
+        cancel permission."""
+        workflow = task_type.workflow
+        cancelling = to in workflow.terminal and to not in workflow.resolved
+        if cancelling and not task_type.generic.cancel:
+            raise Problem(409, self._owned_message(task_type, _(
+                "A %(type)s task is cancelled through its record in %(plugin)s, not here.",
+                type=str(task_type.label), plugin=task_type.plugin)), allowed=workflow.allowed(task.status))
+        if cancelling and task_type.cancel_permission and not actor.can(task_type.cancel_permission):
+            raise Problem(403, _("Cancelling a %(type)s task needs the permission %(permission)s.",
+                                 type=str(task_type.label), permission=task_type.cancel_permission))
+        if to in workflow.resolved and not task_type.generic.close:
+            raise Problem(409, self._owned_message(task_type, _(
+                "A %(type)s task is finished through its record in %(plugin)s, not here.",
+                type=str(task_type.label), plugin=task_type.plugin)), allowed=workflow.allowed(task.status))
+
+    async def transition(self, task: Task, to: str, version: int, actor: User | Actor, *, note: str = "",
+                         may_work_any: bool = False, client_address: str = "", generic: bool = False) -> Task:
+        """Move ``task`` to ``to``. Every path passes the workflow, the version check, the
+        reason a cancellation needs and the plugins' guards; ``generic`` (the generic
+        task API and pages, which pass an ``Actor``) adds the type's ``generic`` limits
+        and its cancel permission."""
+        who = actor if isinstance(actor, Actor) else Actor(user=actor, client_address=client_address)
+        actor, client_address = _user_and_address(actor, client_address)
         task_type = self.type_of(task.type)
         workflow = task_type.workflow
         if to not in workflow.states:
             raise invalid("to", _("Unknown state %(state)s.", state=to))
+        if to in workflow.terminal and to not in workflow.resolved and not note.strip():
+            raise invalid("note", _("Give the reason for cancelling."))
         if version != task.version:
             raise await self._stale(task)
         if not may_work_any and task.assignee_id not in (None, actor.id):
@@ -213,6 +302,8 @@ class TaskKernel:
         if to not in allowed:
             raise Problem(409, _("A task that is %(status)s cannot become %(to)s.", status=task.status, to=to),
                           allowed=allowed)
+        if generic:
+            self._check_generic(task, task_type, to, who)
         reason = await self._guard(task, to, actor)
         if reason:
             raise Problem(409, reason, allowed=allowed)
@@ -256,12 +347,39 @@ class TaskKernel:
         return task
 
     async def _guard(self, task: Task, to: str, actor: User) -> str | None:
-        """Plugins' ``task_transition_guard``: the first reason given refuses the change."""
-        for _plugin, reason in await self.host.ask("task_transition_guard", task=task, to_status=to, actor=actor,
-                                                   kernel=self):
+        """Plugins' ``task_transition_guard``: the first reason given refuses the change.
+
+        Guards fail closed: a guard that raises refuses the transition (503, naming the
+        plugin's rule) instead of letting it through, because a rule that cannot be
+        checked is not a rule that holds."""
+        try:
+            answers = await self.host.ask("task_transition_guard", task=task, to_status=to, actor=actor, kernel=self,
+                                          fail_closed=True)
+        except HookFailed as failure:
+            for _plugin, reason in failure.answers:
+                if reason:  # a plugin before the broken one refused already: its reason stands
+                    return str(reason)
+            raise Problem(503, _("The rule %(rule)s could not be checked, so nothing was changed. Try again, or tell "
+                                 "an administrator.", rule=f"{failure.plugin}.task_transition_guard"),
+                          rule=f"{failure.plugin}.task_transition_guard") from failure
+        for _plugin, reason in answers:
             if reason:
                 return str(reason)
         return None
+
+    async def drive(self, task: Task, to: str, actor: User | None, *, note: str = "", client_address: str = "") -> Task:
+        """The owner of a task's record moves the task to ``to`` because the record
+        changed (a room cleaned resolves its cleaning task): along the shortest path its
+        workflow allows, one recorded transition a step, whoever it is assigned to. A
+        task already there, or finished, is left alone; guards apply to every step."""
+        workflow = self.type_of(task.type).workflow
+        path = _shortest_path(workflow.transitions, task.status, to)
+        if not path or task.status in workflow.terminal:
+            return task
+        for state in path:
+            task = await self.transition(task, state, task.version, actor, note=note, may_work_any=True,
+                                         client_address=client_address)
+        return task
 
     async def _require_follow_up(self, task: Task, task_type: TaskType) -> None:
         follow_up_type = self.type_of(task_type.requires_follow_up)
@@ -336,3 +454,24 @@ class TaskKernel:
             marked += 1
             await self._publish(task, "task.overdue", event)
         return marked
+
+
+def _shortest_path(transitions: dict[str, tuple[str, ...]], start: str, goal: str) -> list[str]:
+    """The states after ``start`` on a shortest way to ``goal`` ([] when there is none or
+    ``start`` is the goal)."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier and goal not in previous:
+        following = []
+        for state in frontier:
+            for target in transitions.get(state, ()):
+                if target not in previous and target != start:
+                    previous[target] = state
+                    following.append(target)
+        frontier = following
+    if goal not in previous:
+        return []
+    path = [goal]
+    while previous[path[-1]] != start:
+        path.append(previous[path[-1]])
+    return path[::-1]

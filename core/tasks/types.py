@@ -54,6 +54,52 @@ STATE_LABELS = {
 
 
 @dataclass(frozen=True)
+class GenericUse:
+    """What the generic task routes (``/api/v1/sites/{site}/tasks`` and the task pages)
+    may do with a type. A plugin whose records drive their tasks says no to what would
+    leave the record behind: a complaint created without its case, a refund approval
+    closed without a decision."""
+
+    #: Create a task of this type with no record behind it.
+    create: bool = False
+    #: Cancel it (always with a reason, and with ``TaskType.cancel_permission``).
+    cancel: bool = True
+    #: Move it into one of its workflow's resolved states.
+    close: bool = True
+
+
+#: Core's own types: the generic routes are their only way in.
+GENERIC_ONLY = GenericUse(create=True)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The record a task is about, named by the plugin that owns it: ``("hotel", "room", 7)``.
+
+    The owner advances or resolves the task when the record changes and renders the
+    record's panel on the task page (``task_subject_panel``)."""
+
+    plugin: str
+    kind: str
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.plugin}.{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class SubjectPanel:
+    """A plugin's panel about a task's record on the task page (``task_subject_panel``)."""
+
+    title: Any
+    #: The record's own page.
+    url: str
+    #: A template of the plugin, rendered with ``context`` (plus the page's own context).
+    template: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class TaskType:
     """A kind of work a plugin contributes: ``hotel.departure_clean``, ``resident.complaint``."""
 
@@ -70,6 +116,14 @@ class TaskType:
     assign_skill: str | None = None
     #: The type of follow-up (a revisit, a callback) a task must have, done, before it closes.
     requires_follow_up: str | None = None
+    #: What the generic task routes may do with it (plugins' types: not create, by default).
+    generic: GenericUse = GenericUse()
+    #: Where a person creates, cancels or closes it instead, when the generic routes may
+    #: not: named in the refusal ("POST /api/v1/sites/{site}/resident/cases").
+    owner_endpoint: str = ""
+    #: A permission the actor must hold (at the task's site) to cancel it on the generic
+    #: routes: a complaint's cancellation is a supervisor's act.
+    cancel_permission: str | None = None
     #: Filled by the host: the plugin that declared the type.
     plugin: str = field(default="", compare=False)
 
@@ -78,6 +132,7 @@ class TaskType:
 
 
 GENERAL = TaskType(name="core.general", label=_l("General task"), default_sla_minutes=24 * 60,
-                   assign_roles=("agent", "supervisor", "front_desk", "back_office", "call_agent"))
+                   assign_roles=("agent", "supervisor", "front_desk", "back_office", "call_agent"),
+                   generic=GENERIC_ONLY)
 FOLLOW_UP = TaskType(name="core.follow_up", label=_l("Follow-up"), default_sla_minutes=7 * 24 * 60,
-                     assign_roles=("agent", "call_agent"))
+                     assign_roles=("agent", "call_agent"), generic=GENERIC_ONLY)

@@ -13,6 +13,7 @@ from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.web.templating import render
 from core.tasks.models import Task
+from core.tasks.types import SubjectPanel
 from core.web.access import can, current_site, get_in_site, site_query
 from core.problems import Problem
 from core.web.routing import page_route
@@ -88,6 +89,17 @@ async def room_page(request: Request, error: str | None = None, status_code: int
                 ("room.housekeeping", "room.inspect", "room.check_in", "room.service", "room.observe",
                  "damage.report", "hygiene.write")},
     }, status_code=status_code)
+
+
+async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | None:
+    """The room's state on the task page of a task about it (``task_subject_panel``)."""
+    room = await Room.get_or_none(id=subject.id, site_id=task.site_id)
+    if room is None:
+        return None
+    return SubjectPanel(title=_("Room %(number)s", number=room.number),
+                        url=f"/sites/{current_site(request).code}/hotel/rooms/{room.id}",
+                        template="hotel/_task_panel.html",
+                        context={"room": services.room_out(room), "code_labels": code_labels()})
 
 
 async def room_get(request: Request) -> Response:

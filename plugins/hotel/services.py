@@ -13,14 +13,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site
 from core.events import LiveEvent
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.tasks.models import Task
+from core.tasks.types import Subject
 from core.problems import Problem, invalid
 from plugins.hotel.models import HOUSEKEEPING, OCCUPANCY, SERVICE, DamageReport, NightAuditRun, Room, RoomEvent
 
@@ -28,6 +31,7 @@ ROOM_EVENT = "hotel.room.changed"
 #: Task types whose completion makes the room clean.
 CLEANING_TYPES = ("hotel.departure_clean", "hotel.stay_over", "hotel.pickup")
 HOUSEKEEPING_LETTER = {"dirty": "D", "pickup": "P", "clean": "C", "inspected": "I"}
+HOUSEKEEPING_LABELS = {"dirty": N_("dirty"), "pickup": N_("pick-up"), "clean": N_("clean"), "inspected": N_("inspected")}
 
 
 # --- the code and the room as JSON ---------------------------------------------------------
@@ -124,10 +128,39 @@ async def _change(kernel, room: Room, actor, kind: str, note: str, guests: bool,
                            object_id=room.id, before={k: before[k] for k in after if before[k] != after[k]},
                            after={k: after[k] for k in after if before[k] != after[k]},
                            client_address=client_address, note=note[:500])
+        if room.housekeeping != before["housekeeping"]:
+            await drive_room_tasks(kernel, room, actor, client_address)
         if then is not None:
             await then(room)
     await publish(kernel.bus, room)
     return room
+
+
+def room_subject(room: Room) -> Subject:
+    return Subject("hotel", "room", room.id)
+
+
+def _room_tasks(kernel, room: Room, types: tuple[str, ...]):
+    """Open tasks about ``room``: named as its subject, or (tasks made on the generic
+    routes, which carry no subject) by its unit."""
+    about = Q(subject_plugin="hotel", subject_kind="room", subject_id=room.id)
+    if room.unit_id is not None:
+        about |= Q(unit_id=room.unit_id)
+    return Task.filter(about, site_id=room.site_id, is_open=True, type__in=list(types)).order_by("id")
+
+
+async def drive_room_tasks(kernel, room: Room, actor: User | None, client_address: str = "") -> None:
+    """The room's state drives its tasks, whoever changed it (board, sheet, API): clean
+    resolves its open cleaning tasks; inspected closes them and its inspection."""
+    if room.housekeeping == "clean":
+        targets = {type_name: "resolved" for type_name in CLEANING_TYPES}
+    elif room.housekeeping == "inspected":
+        targets = {type_name: "closed" for type_name in (*CLEANING_TYPES, "hotel.inspection")}
+    else:
+        return
+    note = _("Room %(number)s is %(status)s.", number=room.number, status=_(HOUSEKEEPING_LABELS[room.housekeeping]))
+    for task in await _room_tasks(kernel, room, tuple(targets)):
+        await kernel.drive(task, targets[task.type], actor, note=note, client_address=client_address)
 
 
 # --- housekeeping status -------------------------------------------------------------------
@@ -269,11 +302,14 @@ async def create_room_task(kernel, site: Site, room: Room, actor: User | None, t
         assignee_id = await housekeeper_for(site, room)
     return await kernel.create(site, actor, type=type_name, title=title, description=description,
                                priority=priority, unit_id=room.unit_id, assignee_id=assignee_id,
+                               subject=room_subject(room),
                                assign="balanced" if assign and assignee_id is None and type_name in (
                                    "hotel.inspection", "hotel.maintenance") else None)
 
 
 async def room_of_task(task: Task) -> Room | None:
+    if task.subject_plugin == "hotel" and task.subject_kind == "room":
+        return await Room.get_or_none(site_id=task.site_id, id=task.subject_id)
     if task.unit_id is None:
         return None
     return await Room.get_or_none(site_id=task.site_id, unit_id=task.unit_id)

@@ -29,6 +29,8 @@ def register_permissions():
         Permission("insurance_calls.application.check", _l("Check phone applications (second person)"),
                    ("admin", "supervisor", "call_agent")),
         Permission("insurance_calls.application.issue", _l("Enter issued policies"), ("admin", "supervisor")),
+        Permission("insurance_calls.complaint.cancel", _l("Cancel a complaint (it still counts in the KPIs)"),
+                   ("admin", "supervisor")),
     ]
 
 
@@ -36,13 +38,16 @@ def register_permissions():
 def register_task_types():
     from core.tasks.types import TaskType
 
+    # Every task of this desk comes from a logged call (and a complaint with its revisit).
+    calls = {"owner_endpoint": "POST /api/v1/sites/{site}/insurance/calls"}
     return [
         TaskType(name="insurance_calls.callback", label=_l("Callback"), default_sla_minutes=24 * 60,
-                 assign_roles=("call_agent",)),
+                 assign_roles=("call_agent",), **calls),
         TaskType(name="insurance_calls.complaint", label=_l("Insurance complaint"), default_sla_minutes=24 * 60,
-                 assign_roles=("supervisor",), requires_follow_up="insurance_calls.revisit"),
+                 assign_roles=("supervisor",), requires_follow_up="insurance_calls.revisit",
+                 cancel_permission="insurance_calls.complaint.cancel", **calls),
         TaskType(name="insurance_calls.revisit", label=_l("Complaint revisit"), default_sla_minutes=3 * 24 * 60,
-                 assign_roles=("call_agent",)),
+                 assign_roles=("call_agent",), **calls),
     ]
 
 

@@ -84,7 +84,9 @@ async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, An
                             if r["resolved_at"] is not None and r["resolved_at"] <= r["due_at"]}
     counted = [c for c in complaints if c["resolved_at"] is not None or (c["due_at"] and c["due_at"] <= now)]
     replied_on_time = [c for c in counted if c["resolved_at"] is not None and c["resolved_at"] <= c["due_at"]]
-    settled = [c for c in complaints if c["status"] == "closed" or (c["due_at"] and c["due_at"] <= now)]
+    # A cancelled complaint is settled at once, never to standard: cancelling must not
+    # take it out of the denominator.
+    settled = [c for c in complaints if c["status"] in ("closed", "cancelled") or (c["due_at"] and c["due_at"] <= now)]
     standard = [c for c in settled if c["status"] == "closed" and c["id"] in revisit_done_on_time
                 and c["resolved_at"] is not None and c["resolved_at"] <= c["due_at"]]
     judged = await (Call.filter(site_id=site.id, task__type=REVISIT, started_at__gte=start, started_at__lt=end)

@@ -19,6 +19,8 @@ from core.entities.privacy import mask_phone
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.tasks.models import Task
+from core.tasks.services import subject_of
+from core.tasks.types import Subject
 from core.problems import invalid
 from plugins.insurance_calls import rules
 from plugins.insurance_calls.models import Call
@@ -141,20 +143,23 @@ async def log_call(kernel, site: Site, actor: User, data: dict[str, Any], *, may
             call_type=values["call_type"], summary=values["summary"], answer=values["answer"],
             outcome=values["outcome"], follow_up_at=values["follow_up_at"], type_fields=values["fields"],
             satisfied=satisfied, task_id=task.id if task else None)
+        about = Subject("insurance_calls", "call", call.id)
         if values["outcome"] == "follow_up":
             callback = await kernel.create(
                 site, actor, type=CALLBACK, title=_title(values, _("Call back")),
                 description=values["summary"][:2000], assignee_id=actor.id, due_at=values["follow_up_at"],
-                client_address=client_address)
+                subject=about, client_address=client_address)
             call.follow_up_task_id = callback.id
         if values["outcome"] == "complaint":
             complaint = await kernel.create(
                 site, actor, type=COMPLAINT, title=_title(values, _("Complaint")), priority="high",
-                description=values["summary"][:2000], assign="balanced", client_address=client_address)
+                description=values["summary"][:2000], assign="balanced", subject=about,
+                client_address=client_address)
             await kernel.create(
                 site, actor, type=REVISIT, title=_title(values, _("Revisit")), parent_id=complaint.id,
                 description=values["summary"][:2000], assignee_id=actor.id,
-                due_at=complaint.due_at + dt.timedelta(hours=REVISIT_AFTER_HOURS), client_address=client_address)
+                due_at=complaint.due_at + dt.timedelta(hours=REVISIT_AFTER_HOURS), subject=about,
+                client_address=client_address)
             call.complaint_task_id = complaint.id
         if call.follow_up_task_id or call.complaint_task_id:
             await call.save(update_fields=["follow_up_task_id", "complaint_task_id"])
@@ -184,6 +189,7 @@ async def _carry_out(kernel, site: Site, actor: User, task: Task, call: Call, ma
         parent = await Task.get(id=task.parent_id)
         if parent.is_open:
             await kernel.create(site, actor, type=REVISIT, title=task.title, parent_id=parent.id,
+                                subject=subject_of(parent),
                                 description=_("The customer was not satisfied: handle the complaint again and "
                                               "call back."), assignee_id=task.assignee_id or actor.id,
                                 priority="high", client_address=client_address)

@@ -47,6 +47,7 @@ def register_permissions():
         Permission("resident.fee.manage", _l("Set fee schedules and run billing"), ("admin", "manager", "back_office")),
         Permission("resident.fee.collect", _l("Record property fee payments"), LEADS + ("back_office", "cashier")),
         Permission("resident.kpi.read", _l("See complaint KPIs"), LEADS),
+        Permission("resident.complaint.cancel", _l("Cancel a complaint (it still counts in the KPIs)"), LEADS),
         Permission("resident.announcement.read", _l("Read announcements"), DESK + ("back_office", "cashier")),
         Permission("resident.announcement.edit", _l("Publish announcements"), LEADS),
     ]
@@ -56,12 +57,14 @@ def register_permissions():
 def register_task_types():
     from core.tasks.types import TaskType
 
+    # Every resident task is a case's: created with it, never on its own.
+    cases = {"owner_endpoint": "POST /api/v1/sites/{site}/resident/cases"}
     return [
-        TaskType(name="resident.repair", label=_l("Repair"), default_sla_minutes=48 * 60),
+        TaskType(name="resident.repair", label=_l("Repair"), default_sla_minutes=48 * 60, **cases),
         TaskType(name="resident.complaint", label=_l("Complaint"), default_sla_minutes=72 * 60,
-                 assign_skill="complaints"),
-        TaskType(name="resident.inquiry", label=_l("Inquiry"), default_sla_minutes=24 * 60),
-        TaskType(name="resident.suggestion", label=_l("Suggestion"), default_sla_minutes=7 * 24 * 60),
+                 assign_skill="complaints", cancel_permission="resident.complaint.cancel", **cases),
+        TaskType(name="resident.inquiry", label=_l("Inquiry"), default_sla_minutes=24 * 60, **cases),
+        TaskType(name="resident.suggestion", label=_l("Suggestion"), default_sla_minutes=7 * 24 * 60, **cases),
     ]
 
 
@@ -69,7 +72,16 @@ def register_task_types():
 async def task_transition_guard(task, to_status):
     from plugins.resident import services
 
-    return await services.guard(task, to_status)
+    return await services.transition_guard(task, to_status)
+
+
+@hookimpl
+async def task_subject_panel(task, subject, request):
+    if subject.plugin != "resident":
+        return None
+    from plugins.resident import pages
+
+    return await pages.task_panel(request, task, subject)
 
 
 @hookimpl

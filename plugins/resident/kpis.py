@@ -23,7 +23,7 @@ async def kpis(site: Site, start: dt.date, end: dt.date) -> dict[str, Any]:
 
     - on-time reply rate: replied within the reply time / complaints;
     - standard-handling rate: resolved or closed within the SLA and never reopened /
-      complaints resolved or closed;
+      complaints resolved, closed or cancelled (a cancelled one never to standard);
     - satisfaction rate: satisfied revisits / revisits that reached the resident.
     """
     low = dt.datetime.combine(start, dt.time(), dt.timezone.utc)
@@ -36,11 +36,13 @@ async def kpis(site: Site, start: dt.date, end: dt.date) -> dict[str, Any]:
     handled = standard = 0
     for case in cases:
         task = tasks.get(case["task_id"])
-        if task is None or task["status"] not in ("resolved", "closed"):
+        # A cancelled complaint was handled, never to standard: cancelling (a supervisor's
+        # act, with a reason) must not take it out of the denominator.
+        if task is None or task["status"] not in ("resolved", "closed", "cancelled"):
             continue
         handled += 1
         finished = task["resolved_at"] or task["updated_at"]
-        if case["reopen_count"] == 0 and not task["overdue"] and (task["due_at"] is None or finished <= task["due_at"]):
+        if task["status"] != "cancelled" and case["reopen_count"] == 0 and not task["overdue"] and (task["due_at"] is None or finished <= task["due_at"]):
             standard += 1
     visits = await Revisit.filter(case_id__in=[c["id"] for c in cases], status="done", reached=True).values("satisfied")
     satisfied = sum(1 for v in visits if v["satisfied"])

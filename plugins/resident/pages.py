@@ -15,7 +15,8 @@ from core.i18n import gettext as _
 from core.identity.models import User
 from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
-from core.web.access import can, current_site, get_in_site, site_query
+from core.tasks.types import SubjectPanel
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import validation_errors
 from core.web.forms import form_strings
 from core.problems import Problem
@@ -31,9 +32,6 @@ KIND_LABELS = {"repair": "Repair", "complaint": "Complaint", "inquiry": "Inquiry
 def kernel(request: Request):
     return request.app.state.tasks
 
-
-def who(request: Request) -> dict:
-    return {"actor": request.state.user, "client_address": request.state.client_address}
 
 
 def home(request: Request, path: str = "") -> str:
@@ -77,8 +75,7 @@ async def create_case(request: Request) -> Response:
     data = {key: value for key, value in form.items() if value and key != "unit_code"}
     try:
         body = s.CaseIn.model_validate({**data, "unit_id": unit.id})
-        case, duplicates = await services.create_case(kernel(request), site, request.state.user, body.model_dump(),
-                                                      request.state.client_address)
+        case, duplicates = await services.create_case(kernel(request), site, actor_of(request), body.model_dump())
     except ValidationError as error:
         return await desk(request, form, _errors(error=error), 422)
     except Problem as problem:
@@ -107,6 +104,19 @@ async def case_page(request: Request, error: str = "", status_code: int = 200) -
     }, status_code=status_code)
 
 
+async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | None:
+    """A case on its task's page (``task_subject_panel``): the reply and revisit forms."""
+    case = await Case.get_or_none(id=subject.id, site_id=task.site_id)
+    if case is None:
+        return None
+    unit = await Unit.get_or_none(id=case.unit_id)
+    return SubjectPanel(title=_("Case %(id)s: %(title)s", id=case.id, title=case.title),
+                        url=home(request, f"cases/{case.id}"), template="resident/_task_panel.html",
+                        context={"case": case, "unit_code": unit.code if unit else "",
+                                 "kind_label": _(KIND_LABELS.get(case.kind, case.kind)),
+                                 "may_work": can(request, "resident.case.work")})
+
+
 async def case_view(request: Request) -> Response:
     return await case_page(request)
 
@@ -124,7 +134,7 @@ async def _case_action(request: Request, action) -> Response:
 
 async def case_reply(request: Request) -> Response:
     async def act(case, form):
-        await services.reply(kernel(request), case, str(form.get("message", "")), **who(request))
+        await services.reply(kernel(request), case, str(form.get("message", "")), actor=actor_of(request))
     return await _case_action(request, act)
 
 
@@ -135,9 +145,9 @@ async def case_transition(request: Request) -> Response:
             version = int(str(form.get("version", "")))
         except ValueError:
             raise Problem(400, _("The form is outdated. Reload the page.")) from None
-        await kernel(request).transition(task, str(form.get("to", "")), version, request.state.user,
-                                         note=str(form.get("note", ""))[:2000], may_work_any=True,
-                                         client_address=request.state.client_address)
+        # The case page's buttons are the task's generic moves, with the same limits.
+        await kernel(request).transition(task, str(form.get("to", "")), version, actor_of(request),
+                                         note=str(form.get("note", ""))[:2000], may_work_any=True, generic=True)
     return await _case_action(request, act)
 
 
@@ -158,7 +168,7 @@ async def case_revisit(request: Request) -> Response:
             s.RevisitIn.model_validate({k: v for k, v in data.items() if k != "evaluation"})
         except ValidationError as error:
             raise Problem(422, "; ".join(e["message"] for e in validation_errors(error))) from None
-        await services.revisit_case(kernel(request), case, data, **who(request))
+        await services.revisit_case(kernel(request), case, data, actor=actor_of(request))
     return await _case_action(request, act)
 
 
@@ -167,7 +177,7 @@ async def case_merge(request: Request) -> Response:
         into = await site_query(request, Case).get_or_none(id=int(str(form.get("into_id", "0")) or 0))
         if into is None:
             raise Problem(422, _("Choose the case to merge into."))
-        await services.merge_case(kernel(request), case, into, **who(request))
+        await services.merge_case(kernel(request), case, into, actor=actor_of(request))
     return await _case_action(request, act)
 
 
@@ -197,7 +207,7 @@ async def record_revisit(request: Request) -> Response:
         if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
             raise Problem(403, _("This revisit is on another agent's call list."))
         s.RevisitRecordIn.model_validate({k: v for k, v in data.items() if k != "comments"})
-        await campaigns.record(kernel(request), revisit, data, **who(request))
+        await campaigns.record(kernel(request), revisit, data, actor=actor_of(request))
     except ValidationError as error:
         return await calls(request, "; ".join(e["message"] for e in validation_errors(error)), 422)
     except Problem as problem:
@@ -240,7 +250,7 @@ async def create_campaign(request: Request) -> Response:
         body = s.CampaignIn.model_validate({"name": form["name"], "rule": rule, "agent_ids": agent_ids,
                                             "due_days": int(form["due_days"]) if form["due_days"].isdigit() else None,
                                             "skill": form["skill"] or None})
-        campaign = await campaigns.create_campaign(current_site(request), body.model_dump(), **who(request))
+        campaign = await campaigns.create_campaign(current_site(request), body.model_dump(), actor=actor_of(request))
     except ValidationError as error:
         return await campaigns_page(request, form, _errors(error=error), 422)
     except Problem as problem:
@@ -257,7 +267,7 @@ async def campaign_report(request: Request) -> Response:
 
 async def distribute(request: Request) -> Response:
     campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
-    await campaigns.distribute(request.app.state.events, current_site(request), campaign, **who(request))
+    await campaigns.distribute(request.app.state.events, current_site(request), campaign, actor=actor_of(request))
     return RedirectResponse(home(request, f"campaigns/{campaign.id}"), status_code=303)
 
 
@@ -296,9 +306,8 @@ async def import_households(request: Request) -> Response:
     except UnicodeDecodeError:
         return await households_page(request, error=_("Save the file as UTF-8 CSV."), status_code=422)
     try:
-        report = await households.import_csv(current_site(request), text, request.state.user,
-                                             dry_run=form.get("dry_run") == "yes",
-                                             client_address=request.state.client_address)
+        report = await households.import_csv(current_site(request), text, actor_of(request),
+                                             dry_run=form.get("dry_run") == "yes")
     except Problem as problem:
         return await households_page(request, problem.extra.get("report"), problem.detail, problem.status)
     return await households_page(request, report)
@@ -327,7 +336,7 @@ async def fees_view(request: Request) -> Response:
 async def run_billing(request: Request) -> Response:
     form = await form_strings(request, ["period"])
     try:
-        result = await fees.billing_run(current_site(request), form["period"], **who(request))
+        result = await fees.billing_run(current_site(request), form["period"], actor=actor_of(request))
     except Problem as problem:
         detail = problem.errors[0]["message"] if problem.errors else problem.detail
         return await fees_page(request, error=detail, status_code=problem.status)

@@ -10,6 +10,9 @@ import datetime as dt
 from typing import Any
 
 
+from tortoise.transactions import in_transaction
+
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site, Unit
@@ -17,9 +20,10 @@ from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.tasks.models import Task
+from core.tasks.types import Subject
 from core.problems import Problem, invalid
 from plugins.resident.common import first_with_role, setting
-from plugins.resident.models import CASE_KINDS, Case, Household, Revisit
+from plugins.resident.models import CASE_KINDS, Announcement, Case, Household, Revisit
 
 #: The rule a complaint must pass before it closes (named in the 409).
 RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
@@ -86,7 +90,7 @@ async def _escalate(kernel, task: Task, to_role: str, reason: str, actor: User |
     return target
 
 
-async def create_case(kernel, site: Site, actor: User, data: dict[str, Any], client_address: str = "") -> tuple[Case, list[int]]:
+async def create_case(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> tuple[Case, list[int]]:
     kind = data["kind"]
     if kind not in CASE_KINDS:
         raise invalid("kind", _("Use one of: %(values)s.", values=", ".join(CASE_KINDS)))
@@ -112,25 +116,26 @@ async def create_case(kernel, site: Site, actor: User, data: dict[str, Any], cli
         assign: dict[str, Any] = {"assignee_id": supervisor.id} if supervisor else {"assign": "balanced"}
         try:
             task = await kernel.create(
-                site, actor, type=f"resident.{kind}", title=data["title"], description=data.get("description") or "",
+                site, actor.user, type=f"resident.{kind}", title=data["title"], description=data.get("description") or "",
                 priority="urgent" if reasons else ("high" if severity == "major" else "normal"), unit_id=unit.id,
-                party_id=party_id, client_address=client_address, **assign)
+                party_id=party_id, client_address=actor.client_address, **assign)
         except Problem as problem:
             if problem.status != 409 or "assign" not in assign:
                 raise
             task = await kernel.create(  # nobody holds the role: the case waits in the queue
-                site, actor, type=f"resident.{kind}", title=data["title"], description=data.get("description") or "",
+                site, actor.user, type=f"resident.{kind}", title=data["title"], description=data.get("description") or "",
                 priority="high" if severity == "major" else "normal", unit_id=unit.id, party_id=party_id,
-                client_address=client_address)
+                client_address=actor.client_address)
         case = await Case.create(site_id=site.id, task=task, unit_id=unit.id, party_id=party_id, kind=kind,
                                  channel=data["channel"], category=category, severity=severity, title=data["title"],
                                  reply_due_at=now + dt.timedelta(minutes=reply_minutes),
                                  escalated_to="supervisor" if supervisor else "")
+        await kernel.set_subject(task, Subject("resident", "case", case.id))
         if supervisor:
-            await kernel.comment(task, " ".join(reasons), actor, kind="escalated")
-        await audit.record("resident.case.create", actor=actor, site_id=site.id, object_type="resident.case",
+            await kernel.comment(task, " ".join(reasons), actor.user, kind="escalated")
+        await audit.record("resident.case.create", actor=actor.user, site_id=site.id, object_type="resident.case",
                            object_id=case.id, after=case_out(case, task, duplicates=duplicates),
-                           client_address=client_address)
+                           client_address=actor.client_address)
     await publish(kernel.bus, site.id, "resident.case.created", case_out(case, task))
     return case, duplicates
 
@@ -139,7 +144,7 @@ async def load_task(case: Case) -> Task:
     return await Task.get(id=case.task_id)
 
 
-async def merge_case(kernel, case: Case, into: Case, actor: User, client_address: str = "") -> Case:
+async def merge_case(kernel, case: Case, into: Case, actor: Actor) -> Case:
     if case.id == into.id:
         raise invalid("into_id", _("A case cannot be merged into itself."))
     if into.site_id != case.site_id:
@@ -150,19 +155,19 @@ async def merge_case(kernel, case: Case, into: Case, actor: User, client_address
     if not target.is_open:
         raise Problem(409, _("Merge into an open case."))
     async with kernel.transaction():
-        await kernel.transition(task, "cancelled", task.version, actor,
+        await kernel.transition(task, "cancelled", task.version, actor.user,
                                 note=_("Merged into case %(id)s.", id=into.id), may_work_any=True,
-                                client_address=client_address)
+                                client_address=actor.client_address)
         case.merged_into_id = into.id
         await case.save(update_fields=["merged_into_id"])
         await kernel.comment(target, _("Case %(id)s (%(title)s) was merged into this one.", id=case.id, title=case.title),
-                             actor, kind="merged", client_address=client_address)
-        await audit.record("resident.case.merge", actor=actor, site_id=case.site_id, object_type="resident.case",
-                           object_id=case.id, after={"merged_into_id": into.id}, client_address=client_address)
+                             actor.user, kind="merged", client_address=actor.client_address)
+        await audit.record("resident.case.merge", actor=actor.user, site_id=case.site_id, object_type="resident.case",
+                           object_id=case.id, after={"merged_into_id": into.id}, client_address=actor.client_address)
     return case
 
 
-async def reply(kernel, case: Case, message: str, actor: User, client_address: str = "") -> Case:
+async def reply(kernel, case: Case, message: str, actor: Actor) -> Case:
     """Record the answer given to the resident; the first one is the first response."""
     message = message.strip()
     if not message:
@@ -171,17 +176,17 @@ async def reply(kernel, case: Case, message: str, actor: User, client_address: s
     if not task.is_open and task.status != "resolved":
         raise Problem(409, _("This case is %(status)s; it takes no more replies.", status=task.status))
     async with kernel.transaction():
-        await kernel.comment(task, message, actor, kind="replied", client_address=client_address)
+        await kernel.comment(task, message, actor.user, kind="replied", client_address=actor.client_address)
         now = utcnow()
         changes = {"reply": message}
         if case.replied_at is None:
             changes["replied_at"] = now
         await Case.filter(id=case.id).update(**changes)
         if task.status == "open":
-            await kernel.transition(task, "in_progress", task.version, actor, note=_("Replied to the resident."),
-                                    may_work_any=True, client_address=client_address)
-        await audit.record("resident.case.reply", actor=actor, site_id=case.site_id, object_type="resident.case",
-                           object_id=case.id, note=message[:500], client_address=client_address)
+            await kernel.transition(task, "in_progress", task.version, actor.user, note=_("Replied to the resident."),
+                                    may_work_any=True, client_address=actor.client_address)
+        await audit.record("resident.case.reply", actor=actor.user, site_id=case.site_id, object_type="resident.case",
+                           object_id=case.id, note=message[:500], client_address=actor.client_address)
     await case.refresh_from_db()
     await publish(kernel.bus, case.site_id, "resident.case.replied", case_out(case))
     return case
@@ -195,7 +200,7 @@ def check_revisit_fields(data: dict[str, Any]) -> None:
         raise invalid("score", _("A score from 1 to 5."))
 
 
-async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: User, client_address: str = "") -> None:
+async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: Actor) -> None:
     """A satisfied revisit lets a complaint close; an unsatisfied one reopens and escalates."""
     if not revisit.reached:
         return
@@ -204,16 +209,16 @@ async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: Use
         return
     task = await load_task(case)
     if task.status in ("resolved", "closed") and "in_progress" in kernel.type_of(task.type).workflow.allowed(task.status):
-        await kernel.transition(task, "in_progress", task.version, actor, may_work_any=True,
+        await kernel.transition(task, "in_progress", task.version, actor.user, may_work_any=True,
                                 note=_("Reopened: the resident was not satisfied at the revisit."),
-                                client_address=client_address)
+                                client_address=actor.client_address)
         await case.refresh_from_db()
         if case.escalated_to != "manager":
             await _escalate(kernel, task, "supervisor",
-                            _("Reopened after an unsatisfied revisit: escalated to the supervisor."), actor)
+                            _("Reopened after an unsatisfied revisit: escalated to the supervisor."), actor.user)
 
 
-async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: User, client_address: str = "") -> Revisit:
+async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: Actor) -> Revisit:
     task = await load_task(case)
     if task.status != "resolved":
         raise Problem(409, _("A revisit is recorded once the case is resolved; this one is %(status)s.",
@@ -222,16 +227,16 @@ async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: User, cl
     now = utcnow()
     async with kernel.transaction():
         revisit = await Revisit.create(
-            site_id=case.site_id, unit_id=case.unit_id, case=case, agent=actor, status="done", method=data["method"],
+            site_id=case.site_id, unit_id=case.unit_id, case=case, agent=actor.user, status="done", method=data["method"],
             reached=bool(data["reached"]), satisfied=data.get("satisfied") if data["reached"] else None,
             score=data.get("score"), evaluation=data.get("comments") or data.get("evaluation") or "",
             suggestions=data.get("suggestions") or "", notes=data.get("notes") or "", done_at=now)
-        await audit.record("resident.revisit.record", actor=actor, site_id=case.site_id, object_type="resident.revisit",
-                           object_id=revisit.id, after=revisit_out(revisit), client_address=client_address)
+        await audit.record("resident.revisit.record", actor=actor.user, site_id=case.site_id, object_type="resident.revisit",
+                           object_id=revisit.id, after=revisit_out(revisit), client_address=actor.client_address)
         await kernel.comment(task, _("Revisit by %(method)s: %(result)s", method=revisit.method, result=(
             _("satisfied") if revisit.satisfied else _("not satisfied") if revisit.reached else _("not reached"))),
-            actor, kind="revisited", client_address=client_address)
-        await apply_revisit_to_case(kernel, case, revisit, actor, client_address)
+            actor.user, kind="revisited", client_address=actor.client_address)
+        await apply_revisit_to_case(kernel, case, revisit, actor)
     await publish(kernel.bus, case.site_id, "resident.revisit.recorded", revisit_out(revisit))
     return revisit
 
@@ -239,7 +244,7 @@ async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: User, cl
 # --- hooks ------------------------------------------------------------------------------
 
 
-async def guard(task: Task, to_status: str) -> str | None:
+async def transition_guard(task: Task, to_status: str) -> str | None:
     if task.type != "resident.complaint" or to_status != "closed":
         return None
     case = await Case.get_or_none(task_id=task.id)
@@ -263,3 +268,30 @@ async def on_reopened(kernel, task: Task, actor_id: int | None) -> None:
     if case.reopen_count > limit:
         await _escalate(kernel, task, "manager", _("Reopened %(count)s times (more than %(limit)s): escalated to the manager.",
                                                    count=case.reopen_count, limit=limit), actor)
+
+
+# --- announcements ----------------------------------------------------------------------
+
+
+def announcement_out(item: Announcement) -> dict[str, Any]:
+    return {"id": item.id, "title": item.title, "body": item.body, "building": item.building or None,
+            "publish_from": rfc3339(item.publish_from), "publish_until": rfc3339(item.publish_until),
+            "created_at": rfc3339(item.created_at)}
+
+
+async def create_announcement(site: Site, data: dict[str, Any], actor: Actor) -> Announcement:
+    """Publish a notice to the site's residents (or one building's) for a window of time."""
+    start = data.get("publish_from") or utcnow()
+    until = data.get("publish_until")
+    if until is not None and until <= start:
+        raise invalid("publish_until", _("The end of the publish window is before its start."))
+    building = data.get("building") or ""
+    if building and not await Unit.filter(site_id=site.id, building=building).exists():
+        raise invalid("building", _("No building %(name)s at this site.", name=building))
+    async with in_transaction():
+        item = await Announcement.create(site_id=site.id, title=data["title"], body=data["body"], building=building,
+                                         publish_from=start, publish_until=until, created_by=actor.user)
+        await audit.record("resident.announcement.create", actor=actor.user, site_id=site.id,
+                           object_type="resident.announcement", object_id=item.id, after=announcement_out(item),
+                           client_address=actor.client_address)
+    return item

@@ -5,7 +5,7 @@ import types
 
 from core import PluginMeta, hookimpl
 from core.tasks.models import Task, TaskEvent
-from core.tasks.types import TaskType
+from core.tasks.types import GenericUse, TaskType
 from tests.core.tasks.conftest import move, new_task
 
 
@@ -31,7 +31,7 @@ def _past_due(demo_server, task_id, minutes=5):
 def test_overdue_job_marks_once_and_skips_waiting_and_done_tasks(demo_server, agent):
     late = new_task(agent)
     waiting = move(agent, move(agent, new_task(agent), "in_progress").json(), "waiting").json()
-    done = move(agent, new_task(agent), "cancelled").json()
+    done = move(agent, new_task(agent), "cancelled", note="No longer needed").json()
     for task in (late, waiting, done):
         _past_due(demo_server, task["id"])
     kernel = demo_server.app.state.tasks
@@ -79,7 +79,7 @@ def _plugin(name, **hooks):
 
 
 COMPLAINT = TaskType(name="complaints.complaint", label="Complaint", default_sla_minutes=240,
-                     requires_follow_up="core.follow_up")
+                     requires_follow_up="core.follow_up", generic=GenericUse(create=True))
 
 
 def test_a_type_can_require_a_done_follow_up_before_its_parent_closes(make_demo_app):
@@ -96,8 +96,9 @@ def test_a_type_can_require_a_done_follow_up_before_its_parent_closes(make_demo_
     assert move(supervisor, parent, "closed").status_code == 200
 
 
-def test_hook_task_transition_guard(make_demo_app):
-    """The first reason a guard gives refuses the transition; a guard that raises is ignored."""
+def test_hook_task_transition_guard(make_demo_app, caplog):
+    """The first reason a guard gives refuses the transition; a guard that raises refuses
+    it too (fail closed), naming the rule, and is logged."""
     def guard(task, to_status):
         if task.type == "core.general" and to_status == "cancelled" and task.priority == "urgent":
             return "Urgent tasks are never cancelled; resolve them."
@@ -109,9 +110,18 @@ def test_hook_task_transition_guard(make_demo_app):
                                           _plugin("buggy", task_transition_guard=broken_guard)])
     agent = server.api_client("agent")
     urgent = new_task(agent, priority="urgent")
-    refused = move(agent, urgent, "cancelled")
+    refused = move(agent, urgent, "cancelled", note="No longer needed")
     assert refused.status_code == 409 and refused.json()["detail"] == "Urgent tasks are never cancelled; resolve them."
-    assert move(agent, new_task(agent), "cancelled").status_code == 200
+    broken = move(agent, new_task(agent), "cancelled", note="No longer needed")
+    assert broken.status_code == 503 and broken.json()["rule"] == "buggy.task_transition_guard"
+    assert "buggy.task_transition_guard" in broken.json()["detail"]
+    assert any("plugin buggy: hook task_transition_guard failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_guard_that_answers_lets_the_transition_through(make_demo_app):
+    server = make_demo_app(extra_plugins=[_plugin("calm", task_transition_guard=lambda task: None)])
+    agent = server.api_client("agent")
+    assert move(agent, new_task(agent), "cancelled", note="No longer needed").status_code == 200
 
 
 def test_hook_register_task_types(make_demo_app):

@@ -81,8 +81,8 @@ def test_every_transition_of_the_default_workflow(supervisor, state):
     for target in DEFAULT_TRANSITIONS:
         task = new_task(supervisor)
         for step in PATHS[state]:
-            task = move(supervisor, task, step).json()
-        response = move(supervisor, task, target)
+            task = move(supervisor, task, step, note="Cancelling needs a reason").json()
+        response = move(supervisor, task, target, note="Cancelling needs a reason")
         if target in DEFAULT_TRANSITIONS[state]:
             assert response.status_code == 200, (state, target, response.text)
             assert response.json()["status"] == target
@@ -103,7 +103,7 @@ def test_unknown_state_is_422_and_stale_version_is_409_with_current(agent):
     task = new_task(agent)
     assert move(agent, task, "teleported").status_code == 422
     moved = move(agent, task, "in_progress").json()
-    stale = move(agent, task, "cancelled")
+    stale = move(agent, task, "cancelled", note="No longer needed")
     assert stale.status_code == 409 and stale.json()["current"]["version"] == moved["version"]
 
 
@@ -115,7 +115,7 @@ def test_concurrent_writers_on_one_task_exactly_one_wins(demo_server, supervisor
 
     def attempt(client, target):
         barrier.wait()
-        results.append(move(client, task, target).status_code)
+        results.append(move(client, task, target, note="Racing").status_code)
 
     threads = [threading.Thread(target=attempt, args=(c, "in_progress" if i % 2 else "cancelled"))
                for i, c in enumerate(clients)]
@@ -160,12 +160,12 @@ def test_balanced_assignment_picks_the_least_loaded_then_the_least_given(no_demo
 
 def test_balanced_assignment_prefers_the_skill_the_type_asks_for(no_demo_tasks, demo_server, supervisor, user_ids):
     from core.identity.models import User
-    from core.tasks.types import TaskType
+    from core.tasks.types import GenericUse, TaskType
 
     demo_server.call(lambda: User.filter(username="agent").update(skills=["complaints"]))
     kernel = demo_server.app.state.tasks
     kernel.types["test.complaint"] = TaskType(name="test.complaint", label="Complaint", default_sla_minutes=60,
-                                             assign_skill="complaints")
+                                              generic=GenericUse(create=True), assign_skill="complaints")
     for _ in range(2):
         new_task(supervisor, type="core.follow_up", assignee_id=user_ids["agent"])
     assert new_task(supervisor, type="test.complaint", assign="balanced")["assignee_id"] == user_ids["agent"]
@@ -174,7 +174,7 @@ def test_balanced_assignment_prefers_the_skill_the_type_asks_for(no_demo_tasks, 
 def test_list_filters_and_my_open_tasks(no_demo_tasks, agent, supervisor, user_ids):
     mine = new_task(supervisor, assignee_id=user_ids["agent"])
     new_task(supervisor, assignee_id=user_ids["agent2"])
-    done = move(supervisor, move(supervisor, new_task(supervisor, assignee_id=user_ids["agent"]), "cancelled").json(), "x")
+    done = move(supervisor, move(supervisor, new_task(supervisor, assignee_id=user_ids["agent"]), "cancelled", note="No longer needed").json(), "x")
     listed = agent.get("/api/v1/sites/harbour/tasks", params={"assignee_id": user_ids["agent"], "open": "true"}).json()
     assert [t["id"] for t in listed["items"]] == [mine["id"]]
     assert agent.get("/api/v1/sites/harbour/tasks", params={"status": "cancelled"}).json()["items"][0]["status"] == "cancelled"
