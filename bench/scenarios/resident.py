@@ -45,10 +45,12 @@ async def prepare(url: str, ids: dict, scale: float) -> dict:
     households = [Household(site_id=site.id, unit_id=unit_id, area=Decimal(50 + n % 60)) for n, unit_id in enumerate(unit_ids)]
     for start in range(0, len(households), 1000):
         await Household.bulk_create(households[start:start + 1000])
-    await fees.set_schedule(site, {"unit_kind": "apartment", "fixed": "800", "per_sqm": "30"}, supervisor)
+    from core.actors import Actor
+
+    await fees.set_schedule(site, {"unit_kind": "apartment", "fixed": "800", "per_sqm": "30"}, Actor(supervisor))
     # Two past periods billed so the arrears list has age buckets to fill.
     for period in ("2026-01", "2026-02"):
-        await fees.billing_run(site, period, supervisor)
+        await fees.billing_run(site, period, Actor(supervisor))
     campaign_size = max(50, int(FULL_CAMPAIGN * scale))
     return {"units": units, "campaign_units": unit_ids[:campaign_size]}
 

@@ -10,15 +10,15 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
-from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Unit
 from core.i18n import gettext as _
-from core.web.access import can, current_site, get_in_site, site_query
+from core.money import format_money
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import XLSX, ZIP, api_route
 from core.web.pagination import decode_cursor, encode_cursor, paginate
+from core.web.responses import Page
 from core.problems import Problem, invalid
 from plugins.resident import campaigns, fees, households, kpis, procedures, services
 from plugins.resident import schemas as s
@@ -33,9 +33,6 @@ def kernel(request: Request):
     return request.app.state.tasks
 
 
-def who(request: Request) -> dict:
-    return {"actor": request.state.user, "client_address": request.state.client_address}
-
 
 def upload_folder(request: Request) -> Path:
     return uploads_dir(request.app.state.settings.database_url)
@@ -49,7 +46,7 @@ async def _household(request: Request, household: Household) -> dict:
     return households.household_out(household, members, can(request, "core.party.personal_data"))
 
 
-async def list_households(request: Request, query: s.HouseholdQuery) -> dict:
+async def list_households(request: Request, query: s.HouseholdQuery) -> Page[s.HouseholdOut]:
     rows = site_query(request, Household)
     if query.building:
         rows = rows.filter(unit__building=query.building)
@@ -58,21 +55,20 @@ async def list_households(request: Request, query: s.HouseholdQuery) -> dict:
     return page
 
 
-async def create_household(request: Request, body: s.HouseholdIn) -> dict:
-    household = await households.create_household(current_site(request), body.model_dump(), **who(request))
+async def create_household(request: Request, body: s.HouseholdIn) -> s.HouseholdOut:
+    household = await households.create_household(current_site(request), body.model_dump(), actor=actor_of(request))
     return await _household(request, household)
 
 
-async def get_household(request: Request) -> dict:
+async def get_household(request: Request) -> s.HouseholdOut:
     return await _household(request, await get_in_site(request, Household, request.path_params["id"], "household"))
 
 
-async def import_households(request: Request, body: s.ImportIn) -> dict:
-    return await households.import_csv(current_site(request), body.csv, request.state.user, body.dry_run,
-                                       request.state.client_address)
+async def import_households(request: Request, body: s.ImportIn) -> s.ImportReport:
+    return await households.import_csv(current_site(request), body.csv, actor_of(request), body.dry_run)
 
 
-async def unit_timeline(request: Request) -> dict:
+async def unit_timeline(request: Request) -> s.TimelineOut:
     unit = await get_in_site(request, Unit, request.path_params["id"], "unit")
     return {"unit_id": unit.id, "unit_code": unit.code, "items": await households.timeline(current_site(request), unit)}
 
@@ -84,7 +80,7 @@ async def _case(request: Request) -> Case:
     return await get_in_site(request, Case, request.path_params["id"], "case")
 
 
-async def list_cases(request: Request, query: s.CaseQuery) -> dict:
+async def list_cases(request: Request, query: s.CaseQuery) -> Page[s.CaseOut]:
     rows = site_query(request, Case).select_related("task")
     if query.kind:
         rows = rows.filter(kind=query.kind)
@@ -95,13 +91,13 @@ async def list_cases(request: Request, query: s.CaseQuery) -> dict:
     return await paginate(rows, query, services.case_out, descending=True)
 
 
-async def create_case(request: Request, body: s.CaseIn) -> dict:
-    case, duplicates = await services.create_case(kernel(request), current_site(request), request.state.user,
-                                                  body.model_dump(), request.state.client_address)
+async def create_case(request: Request, body: s.CaseIn) -> s.CaseOut:
+    case, duplicates = await services.create_case(kernel(request), current_site(request), actor_of(request),
+                                                  body.model_dump())
     return services.case_out(case, await services.load_task(case), duplicates=duplicates)
 
 
-async def get_case(request: Request) -> dict:
+async def get_case(request: Request) -> s.CaseOut:
     case = await _case(request)
     revisits = await Revisit.filter(case_id=case.id).order_by("id")
     return services.case_out(case, await services.load_task(case),
@@ -110,45 +106,45 @@ async def get_case(request: Request) -> dict:
                              revisits=[services.revisit_out(r) for r in revisits])
 
 
-async def reply_case(request: Request, body: s.ReplyIn) -> dict:
-    case = await services.reply(kernel(request), await _case(request), body.message, **who(request))
+async def reply_case(request: Request, body: s.ReplyIn) -> s.CaseOut:
+    case = await services.reply(kernel(request), await _case(request), body.message, actor=actor_of(request))
     return services.case_out(case, await services.load_task(case))
 
 
-async def revisit_case(request: Request, body: s.RevisitIn) -> dict:
+async def revisit_case(request: Request, body: s.RevisitIn) -> s.CaseRevisitOut:
     case = await _case(request)
-    revisit = await services.revisit_case(kernel(request), case, body.model_dump(), **who(request))
+    revisit = await services.revisit_case(kernel(request), case, body.model_dump(), actor=actor_of(request))
     await case.refresh_from_db()
     return {**services.revisit_out(revisit), "case": services.case_out(case, await services.load_task(case))}
 
 
-async def merge_case(request: Request, body: s.MergeIn) -> dict:
+async def merge_case(request: Request, body: s.MergeIn) -> s.CaseOut:
     case = await _case(request)
     into = await site_query(request, Case).get_or_none(id=body.into_id)
     if into is None:
         raise invalid("into_id", _("No case %(id)s at this site.", id=body.into_id))
-    case = await services.merge_case(kernel(request), case, into, **who(request))
+    case = await services.merge_case(kernel(request), case, into, actor=actor_of(request))
     return services.case_out(case, await services.load_task(case))
 
 
 # --- campaigns and revisits ---------------------------------------------------------------
 
 
-async def list_campaigns(request: Request, query: s.PageQuery) -> dict:
+async def list_campaigns(request: Request, query: s.PageQuery) -> Page[s.CampaignOut]:
     return await paginate(site_query(request, Campaign), query, campaigns.campaign_out, descending=True)
 
 
-async def create_campaign(request: Request, body: s.CampaignIn) -> dict:
-    campaign = await campaigns.create_campaign(current_site(request), body.model_dump(), **who(request))
+async def create_campaign(request: Request, body: s.CampaignIn) -> s.CampaignOut:
+    campaign = await campaigns.create_campaign(current_site(request), body.model_dump(), actor=actor_of(request))
     return campaigns.campaign_out(campaign, revisits=await Revisit.filter(campaign_id=campaign.id).count())
 
 
-async def distribute(request: Request) -> dict:
+async def distribute(request: Request) -> s.DistributionOut:
     campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
-    return await campaigns.distribute(request.app.state.events, current_site(request), campaign, **who(request))
+    return await campaigns.distribute(request.app.state.events, current_site(request), campaign, actor=actor_of(request))
 
 
-async def campaign_report(request: Request, query: s.FormatQuery):
+async def campaign_report(request: Request, query: s.FormatQuery) -> s.CampaignReport | Response:
     campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
     data = await campaigns.report(current_site(request), campaign)
     if query.format == "xlsx":
@@ -157,7 +153,7 @@ async def campaign_report(request: Request, query: s.FormatQuery):
     return data
 
 
-async def list_revisits(request: Request, query: s.RevisitQuery) -> dict:
+async def list_revisits(request: Request, query: s.RevisitQuery) -> Page[s.RevisitOut]:
     rows = site_query(request, Revisit)
     agent_id = query.agent_id
     if not can(request, "resident.campaign.manage"):
@@ -171,33 +167,33 @@ async def list_revisits(request: Request, query: s.RevisitQuery) -> dict:
     return await paginate(rows, query, services.revisit_out)
 
 
-async def record_revisit(request: Request, body: s.RevisitRecordIn) -> dict:
+async def record_revisit(request: Request, body: s.RevisitRecordIn) -> s.RevisitOut:
     revisit = await get_in_site(request, Revisit, request.path_params["id"], "revisit")
     if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
         raise Problem(403, _("This revisit is on another agent's call list."))
-    revisit = await campaigns.record(kernel(request), revisit, body.model_dump(), **who(request))
+    revisit = await campaigns.record(kernel(request), revisit, body.model_dump(), actor=actor_of(request))
     return services.revisit_out(revisit)
 
 
 # --- fees -------------------------------------------------------------------------------
 
 
-async def list_schedules(request: Request) -> dict:
+async def list_schedules(request: Request) -> Page[s.ScheduleOut]:
     site = current_site(request)
     return {"items": [fees.schedule_out(x, site) for x in await site_query(request, FeeSchedule).order_by("unit_kind")],
             "next_cursor": None}
 
 
-async def set_schedule(request: Request, body: s.ScheduleIn) -> dict:
+async def set_schedule(request: Request, body: s.ScheduleIn) -> s.ScheduleOut:
     site = current_site(request)
-    return fees.schedule_out(await fees.set_schedule(site, body.model_dump(), **who(request)), site)
+    return fees.schedule_out(await fees.set_schedule(site, body.model_dump(), actor=actor_of(request)), site)
 
 
-async def billing_run(request: Request, body: s.BillingRunIn) -> dict:
-    return await fees.billing_run(current_site(request), body.period, **who(request))
+async def billing_run(request: Request, body: s.BillingRunIn) -> s.BillingRunOut:
+    return await fees.billing_run(current_site(request), body.period, actor=actor_of(request))
 
 
-async def list_bills(request: Request, query: s.BillQuery) -> dict:
+async def list_bills(request: Request, query: s.BillQuery) -> Page[s.BillOut]:
     site = current_site(request)
     rows = site_query(request, Bill)
     if query.unit_id:
@@ -207,15 +203,15 @@ async def list_bills(request: Request, query: s.BillQuery) -> dict:
     return await paginate(rows, query, lambda bill: fees.bill_out(bill, site), descending=True)
 
 
-async def pay_bill(request: Request, body: s.PaymentIn) -> dict:
+async def pay_bill(request: Request, body: s.PaymentIn) -> s.PaymentOut:
     site = current_site(request)
     bill = await get_in_site(request, Bill, request.path_params["id"], "bill")
-    payment = await fees.pay(site, bill, body.amount, body.method, **who(request))
-    return {"id": payment.id, "bill_id": bill.id, "amount": fees.money(payment.amount_minor, site),
+    payment = await fees.pay(site, bill, body.amount, body.method, actor=actor_of(request))
+    return {"id": payment.id, "bill_id": bill.id, "amount": format_money(payment.amount_minor, site.currency),
             "method": payment.method, "paid_at": rfc3339(payment.paid_at), "bill": fees.bill_out(bill, site)}
 
 
-async def get_arrears(request: Request, query: s.ArrearsQuery) -> dict:
+async def get_arrears(request: Request, query: s.ArrearsQuery) -> s.ArrearsOut:
     site = current_site(request)
     after = decode_cursor(query.cursor) if query.cursor else None
     data = await fees.arrears(site, query.as_of or utcnow().date(), query.limit, after, query.building or "")
@@ -236,7 +232,7 @@ def kpi_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.d
     return start, end
 
 
-async def get_kpis(request: Request, query: s.KpiQuery):
+async def get_kpis(request: Request, query: s.KpiQuery) -> s.KpiOut | Response:
     start, end = kpi_range(query.start, query.end)
     data = await kpis.kpis(current_site(request), start, end)
     if query.format == "xlsx":
@@ -252,50 +248,50 @@ async def _procedure(request: Request) -> Procedure:
     return await get_in_site(request, Procedure, request.path_params["id"], "procedure")
 
 
-async def list_procedures(request: Request, query: s.PageQuery) -> dict:
+async def list_procedures(request: Request, query: s.PageQuery) -> Page[s.ProcedureOut]:
     site = current_site(request)
     page = await paginate(site_query(request, Procedure), query, lambda p: p, descending=True)
     page["items"] = [await procedures.procedure_out(p, site) for p in page["items"]]
     return page
 
 
-async def create_procedure(request: Request, body: s.ProcedureIn) -> dict:
+async def create_procedure(request: Request, body: s.ProcedureIn) -> s.ProcedureOut:
     site = current_site(request)
-    return await procedures.procedure_out(await procedures.create(site, body.model_dump(), **who(request)), site)
+    return await procedures.procedure_out(await procedures.create(site, body.model_dump(), actor=actor_of(request)), site)
 
 
-async def get_procedure(request: Request) -> dict:
+async def get_procedure(request: Request) -> s.ProcedureOut:
     return await procedures.procedure_out(await _procedure(request), current_site(request))
 
 
-async def procedure_step(request: Request, body: s.StepIn) -> dict:
-    procedure = await procedures.complete_step(await _procedure(request), body.step, body.version, **who(request))
+async def procedure_step(request: Request, body: s.StepIn) -> s.ProcedureOut:
+    procedure = await procedures.complete_step(await _procedure(request), body.step, body.version, actor=actor_of(request))
     return await procedures.procedure_out(procedure, current_site(request))
 
 
-async def procedure_approve(request: Request, body: s.VersionIn) -> dict:
-    procedure = await procedures.approve(await _procedure(request), body.version, **who(request))
+async def procedure_approve(request: Request, body: s.VersionIn) -> s.ProcedureOut:
+    procedure = await procedures.approve(await _procedure(request), body.version, actor=actor_of(request))
     return await procedures.procedure_out(procedure, current_site(request))
 
 
-async def procedure_complete(request: Request, body: s.VersionIn) -> dict:
-    procedure = await procedures.complete(await _procedure(request), body.version, refund=body.refund, **who(request))
+async def procedure_complete(request: Request, body: s.VersionIn) -> s.ProcedureOut:
+    procedure = await procedures.complete(await _procedure(request), body.version, refund=body.refund, actor=actor_of(request))
     return await procedures.procedure_out(procedure, current_site(request))
 
 
-async def procedure_document(request: Request, body: s.DocumentIn) -> dict:
+async def procedure_document(request: Request, body: s.DocumentIn) -> s.UploadedOut:
     procedure = await _procedure(request)
     try:
         content = base64.b64decode(body.content_base64, validate=True)
     except (binascii.Error, ValueError):
         raise invalid("content_base64", _("Send the file as base64.")) from None
     document = await procedures.add_document(procedure, body.step, body.filename, content, upload_folder(request),
-                                             **who(request))
+                                             actor=actor_of(request))
     return {"id": document.id, "filename": document.filename, "content_type": document.content_type,
             "size": document.size, "step": document.step}
 
 
-async def download_document(request: Request):
+async def download_document(request: Request) -> Response:
     procedure = await _procedure(request)
     document = await ProcedureDocument.get_or_none(id=int(request.path_params["doc_id"]), procedure_id=procedure.id)
     path = upload_folder(request) / document.stored_as if document else None
@@ -305,7 +301,7 @@ async def download_document(request: Request):
         "Content-Disposition": f'attachment; filename="document-{document.id}{Path(document.stored_as).suffix}"'})
 
 
-async def procedure_bundle(request: Request):
+async def procedure_bundle(request: Request) -> Response:
     procedure = await _procedure(request)
     data = await procedures.bundle(procedure, current_site(request), upload_folder(request))
     return Response(data, media_type="application/zip",
@@ -315,37 +311,21 @@ async def procedure_bundle(request: Request):
 # --- announcements ----------------------------------------------------------------------
 
 
-def announcement_out(item: Announcement) -> dict:
-    return {"id": item.id, "title": item.title, "body": item.body, "building": item.building or None,
-            "publish_from": rfc3339(item.publish_from), "publish_until": rfc3339(item.publish_until),
-            "created_at": rfc3339(item.created_at)}
 
 
-async def list_announcements(request: Request, query: s.AnnouncementQuery) -> dict:
+async def list_announcements(request: Request, query: s.AnnouncementQuery) -> Page[s.AnnouncementOut]:
     rows = site_query(request, Announcement)
     if not query.all or not can(request, "resident.announcement.edit"):
         now = utcnow()
         rows = rows.filter(publish_from__lte=now).filter(Q(publish_until=None) | Q(publish_until__gt=now))
     if query.building:
         rows = rows.filter(Q(building="") | Q(building=query.building))
-    return await paginate(rows, query, announcement_out, descending=True)
+    return await paginate(rows, query, services.announcement_out, descending=True)
 
 
-async def create_announcement(request: Request, body: s.AnnouncementIn) -> dict:
-    site = current_site(request)
-    start = body.publish_from or utcnow()
-    if body.publish_until is not None and body.publish_until <= start:
-        raise invalid("publish_until", _("The end of the publish window is before its start."))
-    if body.building and not await Unit.filter(site_id=site.id, building=body.building).exists():
-        raise invalid("building", _("No building %(name)s at this site.", name=body.building))
-    async with in_transaction():
-        item = await Announcement.create(site_id=site.id, title=body.title, body=body.body,
-                                         building=body.building or "", publish_from=start,
-                                         publish_until=body.publish_until, created_by=request.state.user)
-        await audit.record("resident.announcement.create", actor=request.state.user, site_id=site.id,
-                           object_type="resident.announcement", object_id=item.id, after=announcement_out(item),
-                           client_address=request.state.client_address)
-    return announcement_out(item)
+async def create_announcement(request: Request, body: s.AnnouncementIn) -> s.AnnouncementOut:
+    item = await services.create_announcement(current_site(request), body.model_dump(), actor_of(request))
+    return services.announcement_out(item)
 
 
 def routes():
@@ -359,49 +339,50 @@ def routes():
         return api_route(path, endpoint, tags=tags, **kw)
 
     return [
-        r(f"{BASE}/households", list_households, permission=h + "read", query=s.HouseholdQuery),
-        r(f"{BASE}/households", create_household, method="POST", permission=h + "edit", body=s.HouseholdIn,
+        r(f"{BASE}/households", list_households, response=Page[s.HouseholdOut], permission=h + "read", query=s.HouseholdQuery),
+        r(f"{BASE}/households", create_household, response=s.HouseholdOut, method="POST", permission=h + "edit", body=s.HouseholdIn,
           status_code=201),
-        r(f"{BASE}/households/import", import_households, method="POST", permission=h + "edit", body=s.ImportIn),
-        r(f"{BASE}/households/{{id:int}}", get_household, permission=h + "read"),
-        r(f"{BASE}/units/{{id:int}}/timeline", unit_timeline, permission=h + "read"),
-        r(f"{BASE}/cases", list_cases, permission=c + "read", query=s.CaseQuery),
-        r(f"{BASE}/cases", create_case, method="POST", permission=c + "create", body=s.CaseIn, status_code=201),
-        r(case, get_case, permission=c + "read"),
-        r(f"{case}/reply", reply_case, method="POST", permission=c + "work", body=s.ReplyIn),
-        r(f"{case}/revisit", revisit_case, method="POST", permission=c + "work", body=s.RevisitIn, status_code=201),
-        r(f"{case}/merge", merge_case, method="POST", permission=c + "work", body=s.MergeIn),
-        r(f"{BASE}/campaigns", list_campaigns, permission=k + "manage", query=s.PageQuery),
-        r(f"{BASE}/campaigns", create_campaign, method="POST", permission=k + "manage", body=s.CampaignIn,
+        r(f"{BASE}/households/import", import_households, response=s.ImportReport, method="POST", permission=h + "edit", body=s.ImportIn),
+        r(f"{BASE}/households/{{id:int}}", get_household, response=s.HouseholdOut, permission=h + "read"),
+        r(f"{BASE}/units/{{id:int}}/timeline", unit_timeline, response=s.TimelineOut, permission=h + "read"),
+        r(f"{BASE}/cases", list_cases, response=Page[s.CaseOut], permission=c + "read", query=s.CaseQuery),
+        r(f"{BASE}/cases", create_case, response=s.CaseOut, method="POST", permission=c + "create", body=s.CaseIn, status_code=201),
+        r(case, get_case, response=s.CaseOut, permission=c + "read"),
+        r(f"{case}/reply", reply_case, response=s.CaseOut, method="POST", permission=c + "work", body=s.ReplyIn),
+        r(f"{case}/revisit", revisit_case, response=s.CaseRevisitOut, method="POST", permission=c + "work", body=s.RevisitIn, status_code=201),
+        r(f"{case}/merge", merge_case, response=s.CaseOut, method="POST", permission=c + "work", body=s.MergeIn),
+        r(f"{BASE}/campaigns", list_campaigns, response=Page[s.CampaignOut], permission=k + "manage", query=s.PageQuery),
+        r(f"{BASE}/campaigns", create_campaign, response=s.CampaignOut, method="POST", permission=k + "manage", body=s.CampaignIn,
           status_code=201),
-        r(f"{BASE}/campaigns/{{id:int}}/distribute", distribute, method="POST", permission=k + "manage"),
-        r(f"{BASE}/campaigns/{{id:int}}/report", campaign_report, permission=k + "manage", query=s.FormatQuery,
+        r(f"{BASE}/campaigns/{{id:int}}/distribute", distribute, response=s.DistributionOut, method="POST", permission=k + "manage"),
+        r(f"{BASE}/campaigns/{{id:int}}/report", campaign_report, response=s.CampaignReport, permission=k + "manage", query=s.FormatQuery,
           downloads=(XLSX,)),
-        r(f"{BASE}/revisits", list_revisits, permission="resident.revisit.record", query=s.RevisitQuery),
-        r(f"{BASE}/revisits/{{id:int}}", record_revisit, method="POST", permission="resident.revisit.record",
+        r(f"{BASE}/revisits", list_revisits, response=Page[s.RevisitOut], permission="resident.revisit.record", query=s.RevisitQuery),
+        r(f"{BASE}/revisits/{{id:int}}", record_revisit, response=s.RevisitOut, method="POST", permission="resident.revisit.record",
           body=s.RevisitRecordIn),
-        r(f"{BASE}/fee-schedules", list_schedules, permission=f + "read"),
-        r(f"{BASE}/fee-schedules", set_schedule, method="POST", permission=f + "manage", body=s.ScheduleIn),
-        r(f"{BASE}/billing-runs", billing_run, method="POST", permission=f + "manage", body=s.BillingRunIn,
+        r(f"{BASE}/fee-schedules", list_schedules, response=Page[s.ScheduleOut], permission=f + "read"),
+        r(f"{BASE}/fee-schedules", set_schedule, response=s.ScheduleOut, method="POST", permission=f + "manage", body=s.ScheduleIn),
+        r(f"{BASE}/billing-runs", billing_run, response=s.BillingRunOut, method="POST", permission=f + "manage", body=s.BillingRunIn,
           status_code=201),
-        r(f"{BASE}/bills", list_bills, permission=f + "read", query=s.BillQuery),
-        r(f"{BASE}/bills/{{id:int}}/payments", pay_bill, method="POST", permission=f + "collect", body=s.PaymentIn,
+        r(f"{BASE}/bills", list_bills, response=Page[s.BillOut], permission=f + "read", query=s.BillQuery),
+        r(f"{BASE}/bills/{{id:int}}/payments", pay_bill, response=s.PaymentOut, method="POST", permission=f + "collect", body=s.PaymentIn,
           status_code=201, idempotency_required=True),
-        r(f"{BASE}/arrears", get_arrears, permission=f + "read", query=s.ArrearsQuery),
-        r(f"{BASE}/kpis", get_kpis, permission="resident.kpi.read", query=s.KpiQuery, downloads=(XLSX,)),
-        r(f"{BASE}/procedures", list_procedures, permission=p + "read", query=s.PageQuery),
-        r(f"{BASE}/procedures", create_procedure, method="POST", permission=p + "edit", body=s.ProcedureIn,
+        r(f"{BASE}/arrears", get_arrears, response=s.ArrearsOut, permission=f + "read", query=s.ArrearsQuery),
+        r(f"{BASE}/kpis", get_kpis, response=s.KpiOut, permission="resident.kpi.read", query=s.KpiQuery, downloads=(XLSX,)),
+        r(f"{BASE}/procedures", list_procedures, response=Page[s.ProcedureOut], permission=p + "read", query=s.PageQuery),
+        r(f"{BASE}/procedures", create_procedure, response=s.ProcedureOut, method="POST", permission=p + "edit", body=s.ProcedureIn,
           status_code=201),
-        r(proc, get_procedure, permission=p + "read"),
-        r(f"{proc}/steps", procedure_step, method="POST", permission=p + "edit", body=s.StepIn),
-        r(f"{proc}/approve", procedure_approve, method="POST", permission=p + "approve", body=s.VersionIn),
-        r(f"{proc}/complete", procedure_complete, method="POST", permission=p + "approve", body=s.VersionIn),
-        r(f"{proc}/documents", procedure_document, method="POST", permission=p + "edit", body=s.DocumentIn,
+        r(proc, get_procedure, response=s.ProcedureOut, permission=p + "read"),
+        r(f"{proc}/steps", procedure_step, response=s.ProcedureOut, method="POST", permission=p + "edit", body=s.StepIn),
+        r(f"{proc}/approve", procedure_approve, response=s.ProcedureOut, method="POST", permission=p + "approve", body=s.VersionIn),
+        r(f"{proc}/complete", procedure_complete, response=s.ProcedureOut, method="POST", permission=p + "approve", body=s.VersionIn),
+        r(f"{proc}/documents", procedure_document, response=s.UploadedOut, method="POST", permission=p + "edit", body=s.DocumentIn,
           status_code=201),
-        r(f"{proc}/documents/{{doc_id:int}}", download_document, permission=p + "read"),
-        r(f"{proc}/bundle", procedure_bundle, permission=p + "read", media_type=ZIP),
-        r(f"{BASE}/announcements", list_announcements, permission="resident.announcement.read",
+        r(f"{proc}/documents/{{doc_id:int}}", download_document, response=bytes, permission=p + "read",
+          media_type="application/octet-stream"),  # the file as uploaded, under its own type
+        r(f"{proc}/bundle", procedure_bundle, response=bytes, permission=p + "read", media_type=ZIP),
+        r(f"{BASE}/announcements", list_announcements, response=Page[s.AnnouncementOut], permission="resident.announcement.read",
           query=s.AnnouncementQuery),
-        r(f"{BASE}/announcements", create_announcement, method="POST", permission="resident.announcement.edit",
+        r(f"{BASE}/announcements", create_announcement, response=s.AnnouncementOut, method="POST", permission="resident.announcement.edit",
           body=s.AnnouncementIn, status_code=201),
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site, Unit
@@ -80,7 +81,7 @@ async def _targets(site: Site, rule: dict[str, Any]) -> list[tuple[int, int | No
     return [(unit_id, None) for unit_id in await query.order_by("unit_id").values_list("unit_id", flat=True)]
 
 
-async def create_campaign(site: Site, data: dict[str, Any], actor: User, client_address: str = "") -> Campaign:
+async def create_campaign(site: Site, data: dict[str, Any], actor: Actor) -> Campaign:
     await _check_agents(site, data["agent_ids"])
     targets = await _targets(site, data["rule"])
     if not targets:
@@ -90,12 +91,12 @@ async def create_campaign(site: Site, data: dict[str, Any], actor: User, client_
         campaign = await Campaign.create(site_id=site.id, name=data["name"], rule=data["rule"],
                                          agent_ids=list(data["agent_ids"]), skill=data.get("skill") or "",
                                          due_at=utcnow() + dt.timedelta(days=due_days) if due_days else None,
-                                         created_by=actor)
+                                         created_by=actor.user)
         await Revisit.bulk_create([Revisit(site_id=site.id, unit_id=unit_id, case_id=case_id, campaign_id=campaign.id)
                                    for unit_id, case_id in targets], batch_size=CHUNK)
-        await audit.record("resident.campaign.create", actor=actor, site_id=site.id, object_type="resident.campaign",
+        await audit.record("resident.campaign.create", actor=actor.user, site_id=site.id, object_type="resident.campaign",
                            object_id=campaign.id, after={"name": campaign.name, "rule": campaign.rule,
-                                                         "revisits": len(targets)}, client_address=client_address)
+                                                         "revisits": len(targets)}, client_address=actor.client_address)
     return campaign
 
 
@@ -121,8 +122,7 @@ def plan(revisit_ids: list[int], loads: dict[int, int], weights: dict[int, int])
     return given
 
 
-async def distribute(bus, site: Site, campaign: Campaign, actor: User, agent_ids: list[int] | None = None,
-                     client_address: str = "") -> dict[str, Any]:
+async def distribute(bus, site: Site, campaign: Campaign, actor: Actor, agent_ids: list[int] | None = None) -> dict[str, Any]:
     agent_ids = list(dict.fromkeys(agent_ids or campaign.agent_ids))
     await _check_agents(site, agent_ids)
     weights = {a: 1 for a in agent_ids}
@@ -140,9 +140,9 @@ async def distribute(bus, site: Site, campaign: Campaign, actor: User, agent_ids
                 await Revisit.filter(id__in=ids[start:start + CHUNK], agent_id=None).update(agent_id=agent_id)
         campaign.distributed_at = utcnow()
         await campaign.save(update_fields=["distributed_at"])
-        await audit.record("resident.campaign.distribute", actor=actor, site_id=site.id,
+        await audit.record("resident.campaign.distribute", actor=actor.user, site_id=site.id,
                            object_type="resident.campaign", object_id=campaign.id,
-                           after={str(a): len(ids) for a, ids in given.items()}, client_address=client_address)
+                           after={str(a): len(ids) for a, ids in given.items()}, client_address=actor.client_address)
     loads = await open_loads(site.id, agent_ids)
     await services.publish(bus, site.id, "resident.campaign.distributed", {"campaign_id": campaign.id})
     return {"campaign_id": campaign.id, "distributed": len(pending),
@@ -150,7 +150,7 @@ async def distribute(bus, site: Site, campaign: Campaign, actor: User, agent_ids
             "loads": {str(a): n for a, n in loads.items()}}
 
 
-async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: User, client_address: str = "") -> Revisit:
+async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: Actor) -> Revisit:
     """Fill the revisit record (回訪記錄表)."""
     if revisit.status != "pending":
         raise Problem(409, _("This revisit was recorded already."))
@@ -160,18 +160,18 @@ async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: User, cl
             status="done", method=data["method"], reached=bool(data["reached"]),
             satisfied=data.get("satisfied") if data["reached"] else None, score=data.get("score"),
             evaluation=data.get("evaluation") or "", suggestions=data.get("suggestions") or "",
-            notes=data.get("notes") or "", done_at=utcnow(), agent_id=revisit.agent_id or actor.id)
+            notes=data.get("notes") or "", done_at=utcnow(), agent_id=revisit.agent_id or actor.user_id)
         if not updated:
             raise Problem(409, _("This revisit was recorded already."))
         await revisit.refresh_from_db()
-        await audit.record("resident.revisit.record", actor=actor, site_id=revisit.site_id,
+        await audit.record("resident.revisit.record", actor=actor.user, site_id=revisit.site_id,
                            object_type="resident.revisit", object_id=revisit.id, after=services.revisit_out(revisit),
-                           client_address=client_address)
+                           client_address=actor.client_address)
         if revisit.case_id:
             case = await Case.get(id=revisit.case_id)
             task = await services.load_task(case)
             if task.status == "resolved":
-                await services.apply_revisit_to_case(kernel, case, revisit, actor, client_address)
+                await services.apply_revisit_to_case(kernel, case, revisit, actor)
     await services.publish(kernel.bus, revisit.site_id, "resident.revisit.recorded", services.revisit_out(revisit))
     return revisit
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.actors import Actor
 from core.entities.models import Party, Unit
+from core.money import format_money
 from plugins.resident import campaigns, fees, households, procedures, services
 from plugins.resident.models import Announcement
 
@@ -23,6 +25,7 @@ async def load(demo):
     site = demo.sites["harbour"]
     supervisor, agent, agent2 = demo.users["supervisor"], demo.users["agent"], demo.users["agent2"]
     manager = demo.users["manager"]
+    as_supervisor, as_agent, as_manager = Actor(supervisor), Actor(agent), Actor(manager)
     kernel = demo.tasks
     units = {unit.code: unit for unit in await Unit.filter(site_id=site.id)}
     parties = list(await Party.filter(site_id=site.id).order_by("id"))
@@ -37,38 +40,38 @@ async def load(demo):
             members.append({"name": f"家屬 {code}", "relation": "family"})
         await households.create_household(site, {"unit_id": units[code].id, "members": members,
                                                  "important": code == "B-0101", "area": str(60 + index % 5 * 10)},
-                                          supervisor)
+                                          as_supervisor)
     for kind, channel, code, category, severity, title in CASES:
-        await services.create_case(kernel, site, supervisor, {"kind": kind, "channel": channel,
+        await services.create_case(kernel, site, as_supervisor, {"kind": kind, "channel": channel,
                                                               "unit_id": units[code].id, "category": category,
                                                               "severity": severity, "title": title})
     # one complaint handled and waiting for its revisit
-    case, _dups = await services.create_case(kernel, site, agent, {
+    case, _dups = await services.create_case(kernel, site, as_agent, {
         "kind": "complaint", "channel": "phone", "unit_id": units["A-0301"].id, "category": "cleaning",
         "title": "Corridor not cleaned for a week"})
-    await services.reply(kernel, case, "清潔組今天下午處理。", supervisor)
+    await services.reply(kernel, case, "清潔組今天下午處理。", as_supervisor)
     task = await services.load_task(case)
     await kernel.transition(task, "resolved", task.version, supervisor, may_work_any=True)
     # a revisit campaign spread over the two agents
     campaign = await campaigns.create_campaign(site, {"name": "中秋節回訪 Mid-Autumn revisits",
                                                       "rule": {"kind": "building", "building": "Tower A"},
-                                                      "agent_ids": [agent.id, agent2.id], "due_days": 14}, manager)
-    await campaigns.distribute(kernel.bus, site, campaign, manager)
+                                                      "agent_ids": [agent.id, agent2.id], "due_days": 14}, as_manager)
+    await campaigns.distribute(kernel.bus, site, campaign, as_manager)
     # property fees: two periods billed, some paid
-    await fees.set_schedule(site, {"unit_kind": "apartment", "fixed": "1200", "per_sqm": "25"}, manager)
+    await fees.set_schedule(site, {"unit_kind": "apartment", "fixed": "1200", "per_sqm": "25"}, as_manager)
     today = dt.date.today()
     first = (today.replace(day=1) - dt.timedelta(days=40)).strftime("%Y-%m")
     second = (today.replace(day=1) - dt.timedelta(days=5)).strftime("%Y-%m")
     for period in (first, second):
-        await fees.billing_run(site, period, manager)
+        await fees.billing_run(site, period, as_manager)
     from plugins.resident.models import Bill
 
     for number, bill in enumerate(await Bill.filter(site_id=site.id).order_by("id")):
         if number % 3 == 0:
-            await fees.pay(site, bill, fees.money(bill.outstanding_minor, site), "transfer", manager)
+            await fees.pay(site, bill, format_money(bill.outstanding_minor, site.currency), "transfer", as_manager)
         elif number % 7 == 0:
-            await fees.pay(site, bill, "500", "cash", manager)
-    await procedures.create(site, {"kind": "move_in", "unit_id": units["A-0102"].id, "applicant": "陳大文"}, supervisor)
-    await procedures.create(site, {"kind": "renovation", "unit_id": units["B-0303"].id, "applicant": "林美玲"}, supervisor)
+            await fees.pay(site, bill, "500", "cash", as_manager)
+    await procedures.create(site, {"kind": "move_in", "unit_id": units["A-0102"].id, "applicant": "陳大文"}, as_supervisor)
+    await procedures.create(site, {"kind": "renovation", "unit_id": units["B-0303"].id, "applicant": "林美玲"}, as_supervisor)
     await Announcement.create(site_id=site.id, title="停水通知 Water off", body="週二 9:00–12:00 A 棟停水。",
                               building="Tower A", publish_from=dt.datetime.now(dt.timezone.utc), created_by=supervisor)

@@ -10,13 +10,13 @@ from typing import Any
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339
 from core.entities.models import Site, Unit
 from core.i18n import gettext as _
-from core.identity.models import User
+from core.money import format_money, parse_money, round_minor
 from core.problems import Problem, invalid
-from plugins.resident.common import money, round_minor, to_minor
 from plugins.resident.models import PAYMENT_METHODS, Bill, BillingRun, Case, FeeSchedule, Household, Payment
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -32,22 +32,21 @@ def bucket_of(days: int) -> str:
 
 
 def bill_out(bill: Bill, site: Site, **extra: Any) -> dict[str, Any]:
-    return {"id": bill.id, "unit_id": bill.unit_id, "period": bill.period, "amount": money(bill.amount_minor, site),
-            "paid": money(bill.paid_minor, site), "outstanding": money(bill.outstanding_minor, site),
+    return {"id": bill.id, "unit_id": bill.unit_id, "period": bill.period, "amount": format_money(bill.amount_minor, site.currency),
+            "paid": format_money(bill.paid_minor, site.currency), "outstanding": format_money(bill.outstanding_minor, site.currency),
             "status": "paid" if bill.outstanding_minor == 0 else ("partial" if bill.paid_minor else "open"),
             "due_date": bill.due_date.isoformat(), "currency": site.currency, "version": bill.version, **extra}
 
 
 def schedule_out(schedule: FeeSchedule, site: Site) -> dict[str, Any]:
-    return {"id": schedule.id, "unit_kind": schedule.unit_kind, "fixed": money(schedule.fixed_minor, site),
-            "per_sqm": money(schedule.per_sqm_minor, site), "due_day": schedule.due_day}
+    return {"id": schedule.id, "unit_kind": schedule.unit_kind, "fixed": format_money(schedule.fixed_minor, site.currency),
+            "per_sqm": format_money(schedule.per_sqm_minor, site.currency), "due_day": schedule.due_day}
 
 
-async def set_schedule(site: Site, data: dict[str, Any], actor: User, client_address: str = "") -> FeeSchedule:
-    fixed = to_minor(data["fixed"], site, "fixed")
-    per_sqm = to_minor(data.get("per_sqm") or "0", site, "per_sqm")
-    if fixed < 0 or per_sqm < 0:
-        raise invalid("fixed", _("A fee cannot be negative."))
+async def set_schedule(site: Site, data: dict[str, Any], actor: Actor) -> FeeSchedule:
+    # A schedule may charge by area only (fixed 0) or a flat fee only (per_sqm 0); never a credit.
+    fixed = parse_money(data["fixed"], site.currency, "fixed", allow_zero=True)
+    per_sqm = parse_money(data.get("per_sqm") or "0", site.currency, "per_sqm", allow_zero=True)
     async with in_transaction():
         schedule = await FeeSchedule.get_or_none(site_id=site.id, unit_kind=data["unit_kind"])
         before = schedule_out(schedule, site) if schedule else None
@@ -58,9 +57,9 @@ async def set_schedule(site: Site, data: dict[str, Any], actor: User, client_add
             schedule.fixed_minor, schedule.per_sqm_minor = fixed, per_sqm
             schedule.due_day = data.get("due_day") or schedule.due_day
             await schedule.save()
-        await audit.record("resident.fee_schedule.set", actor=actor, site_id=site.id, object_type="resident.fee_schedule",
+        await audit.record("resident.fee_schedule.set", actor=actor.user, site_id=site.id, object_type="resident.fee_schedule",
                            object_id=schedule.id, before=before, after=schedule_out(schedule, site),
-                           client_address=client_address)
+                           client_address=actor.client_address)
     return schedule
 
 
@@ -71,7 +70,7 @@ def parse_period(period: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-async def billing_run(site: Site, period: str, actor: User, client_address: str = "") -> dict[str, Any]:
+async def billing_run(site: Site, period: str, actor: Actor) -> dict[str, Any]:
     """One bill per unit with a fee schedule for ``period``; bills that exist are kept, so
     running a period twice creates nothing new (the (unit, period) pair is unique)."""
     year, month = parse_period(period)
@@ -97,23 +96,21 @@ async def billing_run(site: Site, period: str, actor: User, client_address: str 
         for start in range(0, len(bills), BATCH):
             await Bill.bulk_create(bills[start:start + BATCH], ignore_conflicts=True)
         created = await Bill.filter(site_id=site.id, period=period).count() - before
-        run = await BillingRun.create(site_id=site.id, period=period, created_count=created, run_by=actor)
-        await audit.record("resident.billing_run", actor=actor, site_id=site.id, object_type="resident.billing_run",
-                           object_id=run.id, after={"period": period, "created": created}, client_address=client_address)
+        run = await BillingRun.create(site_id=site.id, period=period, created_count=created, run_by=actor.user)
+        await audit.record("resident.billing_run", actor=actor.user, site_id=site.id, object_type="resident.billing_run",
+                           object_id=run.id, after={"period": period, "created": created}, client_address=actor.client_address)
     return {"id": run.id, "period": period, "created": created,
             "existing": len(existing) + (len(bills) - created), "created_at": rfc3339(run.created_at)}
 
 
-async def pay(site: Site, bill: Bill, amount_text: str, method: str, actor: User, client_address: str = "") -> Payment:
-    amount = to_minor(amount_text, site, "amount")
-    if amount <= 0:
-        raise invalid("amount", _("The amount must be more than zero."))
+async def pay(site: Site, bill: Bill, amount_text: str, method: str, actor: Actor) -> Payment:
+    amount = parse_money(amount_text, site.currency, "amount")
     if method not in PAYMENT_METHODS:
         raise invalid("method", _("Use one of: %(values)s.", values=", ".join(PAYMENT_METHODS)))
     if bill.outstanding_minor == 0:
         raise Problem(409, _("This bill is paid already."), current=bill_out(bill, site))
     if amount > bill.outstanding_minor:
-        raise invalid("amount", _("More than is owed on this bill (%(owed)s).", owed=money(bill.outstanding_minor, site)))
+        raise invalid("amount", _("More than is owed on this bill (%(owed)s).", owed=format_money(bill.outstanding_minor, site.currency)))
     async with in_transaction():
         updated = await Bill.filter(id=bill.id, version=bill.version).update(
             paid_minor=bill.paid_minor + amount, outstanding_minor=bill.outstanding_minor - amount,
@@ -123,10 +120,10 @@ async def pay(site: Site, bill: Bill, amount_text: str, method: str, actor: User
             raise Problem(409, _("Someone changed this bill since you read it. Reload and try again."),
                           current=bill_out(bill, site))
         payment = await Payment.create(site_id=site.id, bill_id=bill.id, amount_minor=amount, method=method,
-                                       received_by=actor)
-        await audit.record("resident.payment", actor=actor, site_id=site.id, object_type="resident.bill",
-                           object_id=bill.id, after={"amount": money(amount, site), "method": method,
-                                                     "payment_id": payment.id}, client_address=client_address)
+                                       received_by=actor.user)
+        await audit.record("resident.payment", actor=actor.user, site_id=site.id, object_type="resident.bill",
+                           object_id=bill.id, after={"amount": format_money(amount, site.currency), "method": method,
+                                                     "payment_id": payment.id}, client_address=actor.client_address)
     await bill.refresh_from_db()
     return payment
 
@@ -156,11 +153,11 @@ async def arrears(site: Site, as_of: dt.date, limit: int = 50, after_id: int | N
     for row in rows:
         days = (as_of - row["due_date"]).days
         items.append({"bill_id": row["id"], "unit_id": row["unit_id"], "unit_code": codes.get(row["unit_id"], ""),
-                      "period": row["period"], "amount": money(row["amount_minor"], site),
-                      "outstanding": money(row["outstanding_minor"], site), "due_date": row["due_date"].isoformat(),
+                      "period": row["period"], "amount": format_money(row["amount_minor"], site.currency),
+                      "outstanding": format_money(row["outstanding_minor"], site.currency), "due_date": row["due_date"].isoformat(),
                       "days_overdue": days, "bucket": bucket_of(days),
                       "open_complaints": complaints.get(row["unit_id"], 0)})
     return {"as_of": as_of.isoformat(), "currency": site.currency, "items": items,
             "next_after": rows[-1]["id"] if more and rows else None,
-            "buckets": {name: {"count": t["count"], "amount": money(t["amount_minor"], site)} for name, t in totals.items()},
-            "total": money(sum(t["amount_minor"] for t in totals.values()), site)}
+            "buckets": {name: {"count": t["count"], "amount": format_money(t["amount_minor"], site.currency)} for name, t in totals.items()},
+            "total": format_money(sum(t["amount_minor"] for t in totals.values()), site.currency)}

@@ -10,15 +10,15 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import gettext as _
-from core.identity.models import User
+from core.money import format_money
 from core.tasks.models import Task
 from core.problems import Problem, invalid
-from plugins.resident.common import money
 from plugins.resident.models import (RELATIONS, Bill, Case, Household, Member, Payment, Procedure,
                                      ProcedureDocument, Revisit)
 
@@ -59,7 +59,7 @@ async def _check_members(site: Site, members: list[dict[str, Any]]) -> list[dict
     return checked
 
 
-async def create_household(site: Site, data: dict[str, Any], actor: User, client_address: str = "") -> Household:
+async def create_household(site: Site, data: dict[str, Any], actor: Actor) -> Household:
     unit = await Unit.get_or_none(id=data["unit_id"], site_id=site.id)
     if unit is None:
         raise invalid("unit_id", _("No unit %(id)s at this site.", id=data["unit_id"]))
@@ -71,10 +71,10 @@ async def create_household(site: Site, data: dict[str, Any], actor: User, client
                                            area=Decimal(str(data.get("area") or "0")), notes=data.get("notes") or "")
         for member in members:
             await Member.create(household=household, **member)
-        await audit.record("resident.household.create", actor=actor, site_id=site.id,
+        await audit.record("resident.household.create", actor=actor.user, site_id=site.id,
                            object_type="resident.household", object_id=household.id,
                            after={"unit_id": unit.id, "members": [m["name"] for m in members]},
-                           client_address=client_address)
+                           client_address=actor.client_address)
     return household
 
 
@@ -86,8 +86,7 @@ def _decimal(text: str) -> Decimal | None:
     return value if value >= 0 and value == value.quantize(Decimal("0.01")) and value < Decimal("100000000") else None
 
 
-async def import_csv(site: Site, text: str, actor: User, dry_run: bool = False,
-                     client_address: str = "") -> dict[str, Any]:
+async def import_csv(site: Site, text: str, actor: Actor, dry_run: bool = False) -> dict[str, Any]:
     """Households from CSV rows (one member a row; rows of one unit form its household).
 
     Every row is checked first; if any is bad, nothing is written and the report lists
@@ -152,8 +151,8 @@ async def import_csv(site: Site, text: str, actor: User, dry_run: bool = False,
         ids = dict(await Household.filter(site_id=site.id, unit_id__in=list(groups)).values_list("unit_id", "id"))
         await Member.bulk_create([Member(household_id=ids[unit_id], **member)
                                   for unit_id, g in groups.items() for member in g["members"]], batch_size=500)
-        await audit.record("resident.household.import", actor=actor, site_id=site.id, object_type="resident.household",
-                           note=_("%(count)s households imported.", count=len(groups)), client_address=client_address)
+        await audit.record("resident.household.import", actor=actor.user, site_id=site.id, object_type="resident.household",
+                           note=_("%(count)s households imported.", count=len(groups)), client_address=actor.client_address)
     report["created"] = len(groups)
     return report
 
@@ -178,10 +177,11 @@ async def timeline(site: Site, unit: Unit) -> list[dict[str, Any]]:
     bills = await Bill.filter(unit_id=unit.id).order_by("-id").limit(120)
     for bill in bills:
         items.append({"at": bill.created_at, "kind": "bill", "id": bill.id, "period": bill.period,
-                      "amount": money(bill.amount_minor, site), "outstanding": money(bill.outstanding_minor, site)})
+                      "amount": format_money(bill.amount_minor, site.currency),
+                      "outstanding": format_money(bill.outstanding_minor, site.currency)})
     for payment in await Payment.filter(bill_id__in=[b.id for b in bills]).order_by("-id").limit(200):
         items.append({"at": payment.paid_at, "kind": "payment", "id": payment.id, "bill_id": payment.bill_id,
-                      "amount": money(payment.amount_minor, site), "method": payment.method})
+                      "amount": format_money(payment.amount_minor, site.currency), "method": payment.method})
     items.sort(key=lambda item: (item["at"] is not None, item["at"]), reverse=True)
     for item in items:
         item["at"] = rfc3339(item["at"])

@@ -11,14 +11,15 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site, Unit
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
-from core.identity.models import User
+from core.money import format_money, parse_money
 from core.problems import Problem, invalid
-from plugins.resident.common import money, setting, to_minor
+from plugins.resident.common import setting
 from plugins.resident.models import PROCEDURE_KINDS, Procedure, ProcedureDocument
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -44,15 +45,15 @@ def default_steps(kind: str) -> list[dict[str, Any]]:
 async def procedure_out(procedure: Procedure, site: Site) -> dict[str, Any]:
     documents = await ProcedureDocument.filter(procedure_id=procedure.id).order_by("id")
     return {"id": procedure.id, "unit_id": procedure.unit_id, "kind": procedure.kind, "status": procedure.status,
-            "applicant": procedure.applicant, "steps": procedure.steps, "deposit": money(procedure.deposit_minor, site),
-            "deposit_refunded": money(procedure.deposit_refunded_minor, site),
+            "applicant": procedure.applicant, "steps": procedure.steps, "deposit": format_money(procedure.deposit_minor, site.currency),
+            "deposit_refunded": format_money(procedure.deposit_refunded_minor, site.currency),
             "approved_by": procedure.approved_by_id, "approved_at": rfc3339(procedure.approved_at),
             "documents": [{"id": d.id, "step": d.step, "filename": d.filename, "content_type": d.content_type,
                            "size": d.size, "uploaded_at": rfc3339(d.uploaded_at)} for d in documents],
             "created_at": rfc3339(procedure.created_at), "version": procedure.version}
 
 
-async def _change(procedure: Procedure, action: str, actor: User, client_address: str, **changes: Any) -> Procedure:
+async def _change(procedure: Procedure, action: str, actor: Actor, **changes: Any) -> Procedure:
     async with in_transaction():
         updated = await Procedure.filter(id=procedure.id, version=procedure.version).update(
             version=procedure.version + 1, updated_at=utcnow(), **changes)
@@ -60,31 +61,31 @@ async def _change(procedure: Procedure, action: str, actor: User, client_address
             await procedure.refresh_from_db()
             raise Problem(409, _("Someone changed this procedure since you read it. Reload and try again."),
                           current={"id": procedure.id, "status": procedure.status, "version": procedure.version})
-        await audit.record(f"resident.procedure.{action}", actor=actor, site_id=procedure.site_id,
+        await audit.record(f"resident.procedure.{action}", actor=actor.user, site_id=procedure.site_id,
                            object_type="resident.procedure", object_id=procedure.id,
                            after={k: (rfc3339(v) if hasattr(v, "tzinfo") else v) for k, v in changes.items()},
-                           client_address=client_address)
+                           client_address=actor.client_address)
     await procedure.refresh_from_db()
     return procedure
 
 
-async def create(site: Site, data: dict[str, Any], actor: User, client_address: str = "") -> Procedure:
+async def create(site: Site, data: dict[str, Any], actor: Actor) -> Procedure:
     if data["kind"] not in PROCEDURE_KINDS:
         raise invalid("kind", _("Use one of: %(values)s.", values=", ".join(PROCEDURE_KINDS)))
     if not await Unit.filter(id=data["unit_id"], site_id=site.id).exists():
         raise invalid("unit_id", _("No unit %(id)s at this site.", id=data["unit_id"]))
     deposit = 0
     if data["kind"] == "renovation":
-        deposit = to_minor(data.get("deposit") or setting(site, "renovation_deposit"), site, "deposit")
-        if deposit < 0:
-            raise invalid("deposit", _("A deposit cannot be negative."))
+        # A site may waive the deposit (0); it is never negative.
+        deposit = parse_money(data.get("deposit") or setting(site, "renovation_deposit"), site.currency, "deposit",
+                              allow_zero=True)
     async with in_transaction():
         procedure = await Procedure.create(site_id=site.id, unit_id=data["unit_id"], kind=data["kind"],
                                            applicant=data.get("applicant") or "", steps=default_steps(data["kind"]),
                                            deposit_minor=deposit)
-        await audit.record("resident.procedure.create", actor=actor, site_id=site.id, object_type="resident.procedure",
+        await audit.record("resident.procedure.create", actor=actor.user, site_id=site.id, object_type="resident.procedure",
                            object_id=procedure.id, after={"kind": procedure.kind, "unit_id": procedure.unit_id},
-                           client_address=client_address)
+                           client_address=actor.client_address)
     return procedure
 
 
@@ -93,7 +94,7 @@ def _open(procedure: Procedure) -> None:
         raise Problem(409, _("This procedure is %(status)s.", status=procedure.status))
 
 
-async def complete_step(procedure: Procedure, key: str, version: int, actor: User, client_address: str = "") -> Procedure:
+async def complete_step(procedure: Procedure, key: str, version: int, actor: Actor) -> Procedure:
     _open(procedure)
     if version != procedure.version:
         raise Problem(409, _("Someone changed this procedure since you read it. Reload and try again."),
@@ -104,11 +105,11 @@ async def complete_step(procedure: Procedure, key: str, version: int, actor: Use
         raise invalid("step", _("No step %(key)s in this procedure.", key=key))
     if step["required_document"] and not await ProcedureDocument.filter(procedure_id=procedure.id, step=key).exists():
         raise Problem(409, _("Upload the document for this step first."), rule="resident.procedure.document_required")
-    step.update(done=True, done_by=actor.id, done_at=rfc3339(utcnow()))
-    return await _change(procedure, "step", actor, client_address, steps=steps)
+    step.update(done=True, done_by=actor.user_id, done_at=rfc3339(utcnow()))
+    return await _change(procedure, "step", actor, steps=steps)
 
 
-async def approve(procedure: Procedure, version: int, actor: User, client_address: str = "") -> Procedure:
+async def approve(procedure: Procedure, version: int, actor: Actor) -> Procedure:
     if procedure.status != "open":
         raise Problem(409, _("Only an open procedure can be approved."))
     if version != procedure.version:
@@ -117,12 +118,11 @@ async def approve(procedure: Procedure, version: int, actor: User, client_addres
     missing = [s["label"] for s in procedure.steps if s["required_document"] and not s["done"]]
     if missing:
         raise Problem(409, _("Still missing: %(steps)s.", steps=", ".join(missing)))
-    return await _change(procedure, "approve", actor, client_address, status="approved", approved_by_id=actor.id,
+    return await _change(procedure, "approve", actor, status="approved", approved_by_id=actor.user_id,
                          approved_at=utcnow())
 
 
-async def complete(procedure: Procedure, version: int, actor: User, refund: str | None = None,
-                   client_address: str = "") -> Procedure:
+async def complete(procedure: Procedure, version: int, actor: Actor, refund: str | None = None) -> Procedure:
     if procedure.status != "approved":
         raise Problem(409, _("A procedure completes only after its approval."))
     if version != procedure.version:
@@ -132,11 +132,12 @@ async def complete(procedure: Procedure, version: int, actor: User, refund: str 
     if open_steps:
         raise Problem(409, _("Still missing: %(steps)s.", steps=", ".join(open_steps)))
     site = await Site.get(id=procedure.site_id)
-    refunded = to_minor(refund, site, "refund") if refund else procedure.deposit_minor
-    if refunded < 0 or refunded > procedure.deposit_minor:
+    # Damage may keep the whole deposit: a refund of 0 is allowed.
+    refunded = parse_money(refund, site.currency, "refund", allow_zero=True) if refund else procedure.deposit_minor
+    if refunded > procedure.deposit_minor:
         raise invalid("refund", _("The refund is between 0 and the deposit (%(deposit)s).",
-                                  deposit=money(procedure.deposit_minor, site)))
-    return await _change(procedure, "complete", actor, client_address, status="completed",
+                                  deposit=format_money(procedure.deposit_minor, site.currency)))
+    return await _change(procedure, "complete", actor, status="completed",
                          deposit_refunded_minor=refunded)
 
 
@@ -147,8 +148,7 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-async def add_document(procedure: Procedure, step: str, filename: str, content: bytes, folder: Path, actor: User,
-                       client_address: str = "") -> ProcedureDocument:
+async def add_document(procedure: Procedure, step: str, filename: str, content: bytes, folder: Path, actor: Actor) -> ProcedureDocument:
     _open(procedure)
     if step and step not in {s["key"] for s in procedure.steps}:
         raise invalid("step", _("No step %(key)s in this procedure.", key=step))
@@ -167,10 +167,10 @@ async def add_document(procedure: Procedure, step: str, filename: str, content: 
         async with in_transaction():
             document = await ProcedureDocument.create(procedure=procedure, step=step, filename=Path(filename).name[:200] or name,
                                                       content_type=content_type, size=len(content), stored_as=name,
-                                                      uploaded_by=actor)
-            await audit.record("resident.procedure.document", actor=actor, site_id=procedure.site_id,
+                                                      uploaded_by=actor.user)
+            await audit.record("resident.procedure.document", actor=actor.user, site_id=procedure.site_id,
                                object_type="resident.procedure", object_id=procedure.id,
-                               after={"document": document.filename, "step": step}, client_address=client_address)
+                               after={"document": document.filename, "step": step}, client_address=actor.client_address)
     except Exception:
         path.unlink(missing_ok=True)
         raise
