@@ -166,6 +166,43 @@ def parse_body(payload: Any, model: type[BaseModel]) -> BaseModel:
         raise _invalid(validation_errors(error)) from None
 
 
+#: Set by the test kit (``core.testing``): a handler's dict that its declared response model
+#: would change (a key the model drops, a value it converts) fails the test instead of going
+#: out quietly altered. Keys the model adds with their defaults are its documented answer.
+#: Production keeps the validated answer and does not pay for the comparison.
+STRICT_RESPONSES = False
+
+
+class UndeclaredResponse(AssertionError):
+    """A handler returned something its declared response model does not carry as is."""
+
+
+def _altered(given: Any, sent: Any, where: str = "") -> str | None:
+    """Where ``sent`` (the declared model's JSON) lost or changed part of ``given``."""
+    if isinstance(given, dict) and isinstance(sent, dict):
+        for key, value in given.items():
+            if key not in sent:
+                return f"{where}.{key} is dropped"
+            if (spot := _altered(value, sent[key], f"{where}.{key}")) is not None:
+                return spot
+        return None
+    if isinstance(given, list) and isinstance(sent, list) and len(given) == len(sent):
+        for index, (value, out) in enumerate(zip(given, sent, strict=True)):
+            if (spot := _altered(value, out, f"{where}[{index}]")) is not None:
+                return spot
+        return None
+    same = given == sent and type(given) is type(sent)
+    return None if same else f"{where or 'the answer'}: {given!r} becomes {sent!r}"
+
+
+def _same_as_declared(result: Any, content: Any, operation: ApiOperation) -> None:
+    from pydantic_core import to_jsonable_python
+
+    if (spot := _altered(to_jsonable_python(result), content)) is not None:
+        raise UndeclaredResponse(f"{operation.method} {operation.path}: {spot} by the declared "
+                                 f"response {operation.response!r}")
+
+
 def render_json(result: Any, operation: ApiOperation) -> Response:
     if isinstance(result, Response):
         return result
@@ -178,6 +215,8 @@ def render_json(result: Any, operation: ApiOperation) -> Response:
         # document promises is what goes out.
         adapter = operation.response_adapter
         content = adapter.dump_python(adapter.validate_python(result), mode="json")
+        if STRICT_RESPONSES:
+            _same_as_declared(result, content, operation)
     else:
         content = result
     return JSONResponse(content, status_code=operation.status_code)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import models_json_schema
+from pydantic import TypeAdapter
 
 from core import __version__
 from core.permissions import PUBLIC
@@ -57,27 +56,42 @@ def _problem(description: str) -> dict[str, Any]:
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _response_schema(annotation: Any, schemas: dict[str, Any]) -> dict[str, Any]:
-    adapter = TypeAdapter(annotation)
-    schema = adapter.json_schema(ref_template=REF_TEMPLATE, mode="serialization")
-    schemas.update(schema.pop("$defs", {}))
+def _collect_schemas(operations: list[ApiOperation]) -> tuple[dict[tuple[Any, str], Any], dict[str, Any]]:
+    """Every body, query and response schema, generated in ONE pass.
+
+    Models are named in ``components/schemas`` by class name, but two plugins may each have
+    a ``VersionIn``: generated apart, one definition overwrote the other, and a reference
+    written by hand as ``#/components/schemas/<class name>`` pointed at a name Pydantic had
+    qualified to keep them apart, so it dangled. One pass names every model once, and each
+    operation uses the reference that pass gave its model.
+    """
+    inputs: list[tuple[tuple[int, str], Any, TypeAdapter]] = []
+    for index, operation in enumerate(operations):
+        if operation.body is not None:
+            inputs.append(((index, "body"), "validation", TypeAdapter(operation.body)))
+        if operation.query is not None:
+            inputs.append(((index, "query"), "validation", TypeAdapter(operation.query)))
+        if operation.response is not None and operation.status_code != 204:
+            inputs.append(((index, "response"), "serialization", operation.response_adapter))
+    keyed, definitions = TypeAdapter.json_schemas(inputs, ref_template=REF_TEMPLATE)
+    return {key: schema for (key, _mode), schema in keyed.items()}, dict(definitions.get("$defs", {}))
+
+
+def _resolved(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """A schema that is only a local reference, replaced by what it refers to."""
+    ref = schema.get("$ref", "")
+    if ref.startswith(REF_TEMPLATE.format(model="")):
+        return schemas[ref.rsplit("/", 1)[1]]
     return schema
 
 
 def build_openapi(operations: list[ApiOperation], title: str = "Frontdesk") -> dict[str, Any]:
-    models: set[type[BaseModel]] = set()
-    for operation in operations:
-        if operation.body is not None:
-            models.add(operation.body)
-        if operation.query is not None:
-            models.add(operation.query)
-    keyed = [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)]
-    _, defs = models_json_schema(keyed, ref_template=REF_TEMPLATE)
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    operations = sorted(operations, key=lambda op: (op.path, op.method))
+    generated, schemas = _collect_schemas(operations)
     schemas["Problem"] = PROBLEM_SCHEMA
 
     paths: dict[str, dict[str, Any]] = {}
-    for operation in sorted(operations, key=lambda op: (op.path, op.method)):
+    for index, operation in enumerate(operations):
         path = PARAM.sub(r"{\1}", operation.path)
         parameters: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True,
@@ -85,8 +99,7 @@ def build_openapi(operations: list[ApiOperation], title: str = "Frontdesk") -> d
             for name in PARAM.findall(operation.path)
         ]
         if operation.query is not None:
-            query_schema = operation.query.model_json_schema(ref_template=REF_TEMPLATE)
-            schemas.update(query_schema.pop("$defs", {}))
+            query_schema = _resolved(generated[(index, "query")], schemas)
             required = set(query_schema.get("required", []))
             for name, prop in query_schema.get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": name in required, "schema": prop})
@@ -96,7 +109,7 @@ def build_openapi(operations: list[ApiOperation], title: str = "Frontdesk") -> d
 
         success: dict[str, Any] = {"description": "Success"}
         if operation.status_code != 204:
-            schema = _response_schema(operation.response, schemas) if operation.response is not None else {}
+            schema = generated.get((index, "response"), {})
             success["content"] = {operation.media_type: {"schema": schema}}
             for download in operation.downloads:
                 success["content"][download] = {"schema": {"type": "string", "format": "binary"}}
@@ -129,7 +142,7 @@ def build_openapi(operations: list[ApiOperation], title: str = "Frontdesk") -> d
         if operation.body is not None:
             entry["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=operation.body.__name__)}}},
+                "content": {"application/json": {"schema": generated[(index, "body")]}},
             }
         paths.setdefault(path, {})[operation.method.lower()] = entry
 

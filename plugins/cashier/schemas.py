@@ -9,23 +9,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
+from core.money import MoneyText, schema_money_text
 from core.web.pagination import PageQuery
+from core.web.responses import Sparse
 
 Count = dict[str, StrictInt]
 
 
-def _money_text(value: Any) -> str:
-    """Money arrives as a string (or a JSON integer); a float is refused, never rounded."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError('send the amount as a string such as "1234.50"')
-    return str(value)
-
-
 def _amount_or_count(value: Any) -> Any:
-    return value if isinstance(value, dict) else _money_text(value)
+    return value if isinstance(value, dict) else schema_money_text(value)
 
 
-Amount = Annotated[str, BeforeValidator(_money_text), Field(max_length=40)]
+#: Parsed by ``core.money.parse_money`` in the services, which know the site's currency.
+Amount = Annotated[MoneyText, Field(max_length=40)]
 AmountOrCount = Annotated[Any, BeforeValidator(_amount_or_count)]
 
 
@@ -103,4 +99,188 @@ class DailyQuery(BaseModel):
     date: dt.date | None = None
 
 
-Out = dict[str, Any]
+
+# --- Responses (money as strings with the currency's decimals; times RFC 3339 in UTC) ------
+
+Money = str
+Pieces = dict[str, int]
+"""A count by denomination as the API shows it: {"1000": 3, "0.5": 2}."""
+
+
+class RegisterOut(BaseModel):
+    id: int
+    name: str
+    active: bool
+    version: int
+
+
+class ShiftOut(Sparse):
+    """A shift. The figures below ``review_note`` appear once it is closed, and all but
+    ``float_left`` only to those who may see revenue; ``expected_cash`` also for a
+    supervisor looking at another cashier's open shift (never to its own cashier: blind count)."""
+
+    id: int
+    register_id: int
+    cashier_id: int
+    status: str
+    opened_at: str
+    closed_at: str | None
+    opening_count: Pieces
+    opening_float: Money
+    float_received: Money
+    float_difference: Money
+    float_flagged: bool
+    entry_count: int
+    version: int
+    reviewed_by_id: int | None
+    reviewed_at: str | None
+    review_note: str
+    counted: Pieces | None = None
+    counted_cash: Money | None = None
+    float_left: Money | None = None
+    expected_cash: Money | None = None
+    difference: Money | None = None
+    overage: Money | None = None
+    shortage: Money | None = None
+    takings: Money | None = None
+
+
+class EntryOut(BaseModel):
+    id: int
+    shift_id: int
+    kind: str
+    method: str
+    amount: Money
+    reference: str
+    note: str
+    reverses_id: int | None
+    reason: str
+    is_reversal: bool
+    needs_approval: bool
+    approval_status: str | None
+    created_by_id: int
+    created_at: str
+
+
+class ApprovalOut(BaseModel):
+    entry_id: int
+    status: str
+    note: str
+    decided_by_id: int | None
+    decided_at: str | None
+    version: int
+
+
+class DifferenceOut(BaseModel):
+    """An overage or a shortage; ``settled`` and ``outstanding`` are null for an overage."""
+
+    id: int
+    shift_id: int
+    cashier_id: int
+    kind: str
+    amount: Money
+    settled: Money | None
+    outstanding: Money | None
+    created_at: str
+    version: int
+
+
+class SettlementOut(BaseModel):
+    id: int
+    difference: DifferenceOut
+    amount: Money
+    method: str
+
+
+class OverShortOut(BaseModel):
+    items: list[DifferenceOut]
+    overage_total: Money
+    shortage_total: Money
+    shortage_outstanding: Money
+
+
+class DepositOut(BaseModel):
+    id: int
+    bag_number: str
+    amount: Money
+    count: Pieces
+    shift_ids: list[int]
+    created_by: str
+    witness: str
+    created_at: str
+    witnessed_at: str
+
+
+class DailyOut(BaseModel):
+    date: str
+    shifts: int
+    net_by_method: dict[str, Money]
+    takings: Money
+    overage: Money
+    shortage: Money
+    deposited: Money
+    deposits: int
+
+
+class MismatchOut(BaseModel):
+    shift_id: int
+    problems: list[str]
+
+
+class ReconciliationOut(BaseModel):
+    checked: int
+    mismatches: list[MismatchOut]
+
+
+class ReportRegister(BaseModel):
+    id: int
+    name: str
+
+
+class ReportCashier(BaseModel):
+    id: int
+    username: str
+    display_name: str
+
+
+class MethodTotals(BaseModel):
+    """One payment method's sums by entry kind, and its net."""
+
+    method: str
+    sale: Money
+    refund: Money
+    paid_in: Money
+    paid_out: Money
+    net: Money
+
+
+class ReportDeposit(BaseModel):
+    id: int
+    bag_number: str
+    takings: Money
+    created_at: str
+
+
+class ShiftReportOut(BaseModel):
+    # ``register`` is a method of every model (abc), hence the alias.
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    shift: ShiftOut
+    register_: ReportRegister = Field(alias="register")
+    cashier: ReportCashier
+    currency: str
+    totals_by_method: list[MethodTotals]
+    entries: list[EntryOut]
+    opening_count: Pieces
+    closing_count: Pieces
+    expected_cash: Money | None
+    counted_cash: Money | None
+    difference: Money | None
+    overage: Money | None
+    shortage: Money | None
+    float_received: Money
+    opening_float: Money
+    float_left: Money | None
+    takings: Money | None
+    differences: list[DifferenceOut]
+    deposits: list[ReportDeposit]

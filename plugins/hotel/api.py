@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 from core.clock import rfc3339
 from core.tasks import handovers
 from core.tasks.models import Task
+from core.tasks.schemas import HandoverOut
 from core.web.access import can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import paginate
@@ -239,7 +240,7 @@ async def hygiene_day(request: Request, query: HygieneQuery) -> HygieneDay:
     return await records.hygiene_day(site.id, query.date or services.local_today(site))
 
 
-async def write_handover(request: Request, body: HandoverIn) -> dict:
+async def write_handover(request: Request, body: HandoverIn) -> HandoverOut:
     """A core handover with the hotel's structured items: rooms to watch, DND rooms, linen counts."""
     site = current_site(request)
     numbers = set(body.watch_rooms) | set(body.dnd_rooms)
@@ -307,5 +308,5 @@ def routes():
         api_route(f"{BASE}/hygiene", hygiene_day, permission="hotel.hygiene.read", query=HygieneQuery,
                   response=HygieneDay, tags=tags),
         api_route(f"{BASE}/handovers", write_handover, method="POST", permission="core.handover.write",
-                  body=HandoverIn, status_code=201, tags=tags),
+                  body=HandoverIn, response=HandoverOut, status_code=201, tags=tags),
     ]

@@ -18,8 +18,8 @@ from plugins.insurance_calls import applications, kpis, services
 from plugins.insurance_calls.models import Application, Call
 from plugins.insurance_calls.schemas import (ApplicationIn, ApplicationOut, ApplicationPage, ApplicationQuery,
                                              ApplicationUpdate, CallIn, CallOut, CallPage, CallQuery, CheckIn,
-                                             IssueIn, LookupOut, LookupQuery, PeriodQuery, ReportQuery, VersionIn,
-                                             WeeklyQuery)
+                                             DailyReportOut, IssueIn, KpisOut, LookupOut, LookupQuery, PeriodQuery,
+                                             ReportQuery, VersionIn, WeeklyQuery, WeeklyReportOut)
 
 PREFIX = "/api/v1/sites/{site}/insurance"
 PERSONAL = "insurance_calls.caller.personal_data"
@@ -98,7 +98,7 @@ def _period(query: PeriodQuery) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-async def get_kpis(request: Request, query: PeriodQuery) -> dict[str, Any]:
+async def get_kpis(request: Request, query: PeriodQuery) -> KpisOut:
     """Calls by type and agent, handle time, callbacks on time, complaint rates against targets."""
     start, end = _period(query)
     return await kpis.kpis(current_site(request), start, end)
@@ -119,7 +119,7 @@ def _local_today(site) -> dt.date:
     return utcnow().astimezone(ZoneInfo(site.timezone)).date()
 
 
-async def daily_report(request: Request, query: ReportQuery) -> Any:
+async def daily_report(request: Request, query: ReportQuery) -> DailyReportOut | Response:
     """The daily per-agent summary (?format=csv|xlsx to download)."""
     site = current_site(request)
     day = query.date or _local_today(site)
@@ -130,7 +130,7 @@ async def daily_report(request: Request, query: ReportQuery) -> Any:
     return _download([(_("Agents"), headers, rows)], query.format, f"calls-daily-{site.code}-{day.isoformat()}")
 
 
-async def weekly_report(request: Request, query: WeeklyQuery) -> Any:
+async def weekly_report(request: Request, query: WeeklyQuery) -> WeeklyReportOut | Response:
     """The weekly report: calls per day and type, per agent, and the KPIs (?format=csv|xlsx)."""
     site = current_site(request)
     today = _local_today(site)
@@ -216,10 +216,12 @@ def routes() -> list:
         api_route(PREFIX + "/calls/{id:int}", get_call, permission=f"{r}.call.read", response=CallOut, tags=TAGS),
         api_route(f"{PREFIX}/lookup", lookup, permission=f"{r}.call.read", query=LookupQuery, response=LookupOut,
                   tags=TAGS),
-        api_route(f"{PREFIX}/kpis", get_kpis, permission=f"{r}.kpi.read", query=PeriodQuery, tags=TAGS),
+        api_route(f"{PREFIX}/kpis", get_kpis, permission=f"{r}.kpi.read", query=PeriodQuery, response=KpisOut, tags=TAGS),
         api_route(f"{PREFIX}/reports/daily", daily_report, permission=f"{r}.kpi.read", query=ReportQuery, tags=TAGS,
+                  response=DailyReportOut,
                   downloads=(CSV, XLSX)),
         api_route(f"{PREFIX}/reports/weekly", weekly_report, permission=f"{r}.kpi.read", query=WeeklyQuery,
+                  response=WeeklyReportOut,
                   tags=TAGS, downloads=(CSV, XLSX)),
         api_route(f"{PREFIX}/applications", create_application, method="POST", permission=f"{r}.application.edit",
                   body=ApplicationIn, response=ApplicationOut, status_code=201, tags=TAGS),

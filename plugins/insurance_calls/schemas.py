@@ -6,9 +6,10 @@ import datetime as dt
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.entities.schemas import Strict
+from core.money import MoneyText
 from core.tasks.schemas import TaskOut
 from core.web.pagination import PageQuery
 
@@ -67,7 +68,7 @@ class CallOut(BaseModel):
     answer: str
     outcome: str
     follow_up_at: str | None
-    fields: dict[str, Any]
+    fields: dict[str, str] = Field(description="The call type's own fields (vehicle, card_number, repair_shop, claim_no).")
     satisfied: bool | None
     follow_up_task_id: int | None
     complaint_task_id: int | None
@@ -134,7 +135,7 @@ class ApplicationIn(Strict):
     vin: str = Field(min_length=1, max_length=30)
     vehicle: str | None = Field(None, max_length=100)
     cover: list[str] = Field(min_length=1, max_length=10)
-    premium: str = Field(min_length=1, max_length=20)
+    premium: MoneyText = Field(min_length=1, max_length=20)
     call_id: int | None = None
 
 
@@ -147,14 +148,14 @@ class ApplicationUpdate(Strict):
     vin: str | None = Field(None, max_length=30)
     vehicle: str | None = Field(None, max_length=100)
     cover: list[str] | None = Field(None, max_length=10)
-    premium: str | None = Field(None, max_length=20)
+    premium: MoneyText | None = Field(None, max_length=20)
 
 
 class CheckIn(Strict):
     version: int
     vin: str = Field(min_length=1, max_length=30)
     id_number: str = Field(min_length=1, max_length=30)
-    premium: str = Field(min_length=1, max_length=20)
+    premium: MoneyText = Field(min_length=1, max_length=20)
 
 
 class VersionIn(Strict):
@@ -197,3 +198,80 @@ class ApplicationPage(BaseModel):
 
 class ApplicationQuery(PageQuery):
     status: Literal["draft", "submitted", "issued"] | None = None
+
+
+# --- KPIs and reports --------------------------------------------------------------------
+
+
+class AgentCalls(BaseModel):
+    agent_id: int | None
+    name: str
+    calls: int
+    average_handle_seconds: float | None
+
+
+class CallbackKpis(BaseModel):
+    due: int
+    done: int
+    done_on_time: int
+    open: int
+    on_time_rate: float | None = Field(description="Percent, one decimal; null when none was due.")
+
+
+class ComplaintKpis(BaseModel):
+    count: int
+    replied_on_time: int
+    handled_to_standard: int
+    revisits_judged: int
+
+
+class KpisOut(BaseModel):
+    """Rates are percentages with one decimal, null when there is nothing to rate."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    calls: int
+    average_handle_seconds: float | None
+    by_type: dict[str, int]
+    by_agent: list[AgentCalls]
+    callbacks: CallbackKpis
+    complaints: ComplaintKpis
+    on_time_reply_rate: float | None
+    standard_handling_rate: float | None
+    satisfaction_rate: float | None
+    targets: dict[str, float]
+    met: dict[str, bool | None]
+
+
+class AgentDay(BaseModel):
+    """One agent's calls by direction and by outcome."""
+
+    agent: str
+    calls: int
+    inbound: int
+    outbound: int
+    average_handle_seconds: int | float
+    resolved: int
+    follow_up: int
+    transferred: int
+    complaint: int
+
+
+class DailyReportOut(BaseModel):
+    date: str
+    rows: list[AgentDay]
+
+
+class DayCalls(BaseModel):
+    date: str
+    calls: int
+    by_type: dict[str, int]
+
+
+class WeeklyReportOut(BaseModel):
+    week_start: str
+    days: list[DayCalls]
+    agents: list[AgentDay]
+    kpis: KpisOut

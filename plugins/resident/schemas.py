@@ -7,10 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from core.money import MoneyText
 from core.web.pagination import PageQuery
-
-Money = StrictStr  # "1234.50": a JSON number is refused, money is never a float
-
+from core.web.responses import Sparse
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -107,8 +106,8 @@ class FormatQuery(BaseModel):
 
 class ScheduleIn(Strict):
     unit_kind: str = Field(min_length=1, max_length=20)
-    fixed: Money
-    per_sqm: Money | None = None
+    fixed: MoneyText
+    per_sqm: MoneyText | None = None
     due_day: int | None = Field(None, ge=1, le=28)
 
 
@@ -122,7 +121,7 @@ class BillQuery(PageQuery):
 
 
 class PaymentIn(Strict):
-    amount: Money
+    amount: MoneyText
     method: Literal["cash", "card", "transfer", "mobile", "other"]
 
 
@@ -144,7 +143,7 @@ class ProcedureIn(Strict):
     kind: Literal["move_in", "renovation"]
     unit_id: int
     applicant: str | None = Field(None, max_length=200)
-    deposit: Money | None = None
+    deposit: MoneyText | None = None
 
 
 class StepIn(Strict):
@@ -154,7 +153,7 @@ class StepIn(Strict):
 
 class VersionIn(Strict):
     version: int
-    refund: Money | None = None
+    refund: MoneyText | None = None
 
 
 class DocumentIn(Strict):
@@ -174,3 +173,321 @@ class AnnouncementIn(Strict):
 class AnnouncementQuery(PageQuery):
     building: str | None = Field(None, max_length=60)
     all: bool = False
+
+
+# --- Responses (money as strings with the currency's decimals; times RFC 3339 in UTC) ------
+
+Money = str
+
+
+class MemberOut(BaseModel):
+    id: int
+    name: str
+    relation: str
+    party_id: int | None
+    phone: str = Field(description="Masked unless the caller may see personal data.")
+
+
+class HouseholdOut(BaseModel):
+    id: int
+    unit_id: int
+    important: bool
+    area: str = Field(description='Square metres with two decimals: "85.50".')
+    notes: str
+    version: int
+    members: list[MemberOut]
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    rows: int
+    households: int
+    members: int
+    errors: list[ImportRowError]
+    dry_run: bool
+    created: int
+
+
+class TimelineItem(Sparse):
+    """One event on a unit's timeline; which keys beyond ``at``, ``kind`` and ``id`` it has
+    depends on ``kind`` (case, revisit, procedure, bill, payment)."""
+
+    at: str | None
+    kind: str
+    id: int
+    case_kind: str | None = None
+    procedure_kind: str | None = None
+    title: str | None = None
+    status: str | None = None
+    task_id: int | None = None
+    case_id: int | None = None
+    bill_id: int | None = None
+    reached: bool | None = None
+    satisfied: bool | None = None
+    method: str | None = None
+    documents: int | None = None
+    period: str | None = None
+    amount: Money | None = None
+    outstanding: Money | None = None
+
+
+class TimelineOut(BaseModel):
+    unit_id: int
+    unit_code: str
+    items: list[TimelineItem]
+
+
+class RevisitOut(BaseModel):
+    id: int
+    unit_id: int
+    case_id: int | None
+    campaign_id: int | None
+    agent_id: int | None
+    status: str
+    method: str | None
+    reached: bool | None
+    satisfied: bool | None
+    score: int | None
+    evaluation: str
+    suggestions: str
+    notes: str
+    done_at: str | None
+    created_at: str
+
+
+class CaseOut(Sparse):
+    """A case; its task's fields (status to version) when it has a task, ``duplicates``
+    when created or read alone, ``revisits`` when read alone."""
+
+    id: int
+    task_id: int | None
+    kind: str
+    channel: str
+    category: str
+    severity: str
+    unit_id: int
+    party_id: int | None
+    title: str
+    reply: str
+    reply_due_at: str | None
+    replied_at: str | None
+    satisfied: bool
+    reopen_count: int
+    escalated_to: str | None
+    merged_into_id: int | None
+    created_at: str
+    status: str | None = None
+    assignee_id: int | None = None
+    due_at: str | None = None
+    overdue: bool | None = None
+    priority: str | None = None
+    version: int | None = None
+    duplicates: list[int] | None = None
+    revisits: list[RevisitOut] | None = None
+
+
+class CaseRevisitOut(RevisitOut):
+    case: CaseOut
+
+
+class CampaignRule(Sparse):
+    """The rule as the client sent it: ``kind`` and the keys that kind reads. Other keys
+    the client added are echoed as they came."""
+
+    model_config = ConfigDict(extra="allow", serialize_by_alias=True, validate_by_name=True)
+
+    kind: str
+    from_: str | int | None = Field(None, alias="from")
+    to: str | int | None = None
+    building: str | int | None = None
+    name: str | int | None = None
+    unit_ids: list[int] | None = None
+
+
+class CampaignOut(Sparse):
+    id: int
+    name: str
+    rule: CampaignRule
+    agent_ids: list[int]
+    skill: str | None
+    due_at: str | None
+    distributed_at: str | None
+    created_at: str
+    revisits: int | None = Field(None, description="How many revisits the campaign made (on creation).")
+
+
+class DistributionOut(BaseModel):
+    campaign_id: int
+    distributed: int
+    assigned: dict[str, int] = Field(description="Revisits given now, by agent id.")
+    loads: dict[str, int] = Field(description="Pending revisits, by agent id.")
+
+
+class Suggestion(BaseModel):
+    revisit_id: int
+    unit: str
+    text: str
+
+
+class AgentSummary(BaseModel):
+    agent_id: int | None
+    agent: str
+    assigned: int
+    done: int
+    reached: int
+    satisfied: int
+    reach_rate: float | None
+    satisfaction_rate: float | None
+
+
+class CampaignReport(BaseModel):
+    campaign: CampaignOut
+    planned: int
+    done: int
+    reached: int
+    satisfied: int
+    reach_rate: float | None
+    satisfaction_rate: float | None
+    average_score: float | None
+    suggestions: list[Suggestion]
+    agents: list[AgentSummary]
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    unit_kind: str
+    fixed: Money
+    per_sqm: Money
+    due_day: int
+
+
+class BillingRunOut(BaseModel):
+    id: int
+    period: str
+    created: int
+    existing: int
+    created_at: str
+
+
+class BillOut(BaseModel):
+    id: int
+    unit_id: int
+    period: str
+    amount: Money
+    paid: Money
+    outstanding: Money
+    status: str
+    due_date: str
+    currency: str
+    version: int
+
+
+class PaymentOut(BaseModel):
+    id: int
+    bill_id: int
+    amount: Money
+    method: str
+    paid_at: str
+    bill: BillOut
+
+
+class ArrearsItem(BaseModel):
+    bill_id: int
+    unit_id: int
+    unit_code: str
+    period: str
+    amount: Money
+    outstanding: Money
+    due_date: str
+    days_overdue: int
+    bucket: str
+    open_complaints: int
+
+
+class ArrearsBucket(BaseModel):
+    count: int
+    amount: Money
+
+
+class ArrearsOut(BaseModel):
+    as_of: str
+    currency: str
+    items: list[ArrearsItem]
+    next_cursor: str | None
+    buckets: dict[str, ArrearsBucket] = Field(description="By age: 0_30, 31_60, 61_90, 90_plus days.")
+    total: Money
+
+
+class KpiOut(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    complaints: int
+    replied_on_time: int
+    handled: int
+    handled_to_standard: int
+    revisits_reached: int
+    revisits_satisfied: int
+    on_time_reply_rate: float | None
+    standard_handling_rate: float | None
+    satisfaction_rate: float | None
+    targets: dict[str, float]
+    met: dict[str, bool]
+
+
+class ProcedureStep(BaseModel):
+    key: str
+    label: str
+    required_document: bool
+    done: bool
+    done_by: int | None
+    done_at: str | None
+
+
+class DocumentOut(BaseModel):
+    id: int
+    step: str
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: str
+
+
+class ProcedureOut(BaseModel):
+    id: int
+    unit_id: int
+    kind: str
+    status: str
+    applicant: str
+    steps: list[ProcedureStep]
+    deposit: Money
+    deposit_refunded: Money
+    approved_by: int | None
+    approved_at: str | None
+    documents: list[DocumentOut]
+    created_at: str
+    version: int
+
+
+class UploadedOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    step: str
+
+
+class AnnouncementOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    building: str | None
+    publish_from: str
+    publish_until: str | None
+    created_at: str
