@@ -6,7 +6,6 @@ import re
 import zoneinfo
 from typing import Any
 
-from babel.numbers import get_currency_precision
 from babel.core import get_global
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -37,10 +36,6 @@ def check_currency(code: str) -> str:
     if code not in get_global("all_currencies"):
         raise invalid("currency", _("Unknown ISO 4217 currency %(code)s.", code=code))
     return code
-
-
-def currency_decimals(code: str) -> int:
-    return get_currency_precision(code)
 
 
 def stale(record: Any, serialize) -> Problem:

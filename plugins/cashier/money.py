@@ -1,17 +1,17 @@
-"""Money as integer minor units: parsing, formatting, denominations and counts.
+"""The cashier's notes and coins: denominations per currency and counts of a drawer.
 
-Nothing here touches floats: amounts arrive as strings (or JSON integers), are checked
-against the currency's decimals, and become integers of minor units.
+Amounts themselves are parsed and shown by ``core.money`` (one rule for every desk);
+what is left here is the cashier's own: which pieces a till holds and how counts of them
+are read, stored and shown. Nothing here touches floats.
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from core.entities.services import currency_decimals
 from core.i18n import gettext as _
+from core.money import currency_decimals, parse_money
 from core.problems import Problem, invalid
 
 #: Notes and coins per currency, largest first, in the currency's major unit.
@@ -25,67 +25,22 @@ DEFAULT_DENOMINATIONS: dict[str, tuple[str, ...]] = {
 }
 FALLBACK_DENOMINATIONS = ("100", "50", "20", "10", "5", "1")
 
-AMOUNT_PATTERN = re.compile(r"^\d{1,15}(\.\d+)?$")
 #: More than this many of one note or coin in a drawer is a typing mistake.
 MAX_PIECES = 1_000_000
-#: The largest amount of one entry, in major units (a guard against typing mistakes).
-MAX_AMOUNT_MAJOR = 10**12
 
 
-def decimals(currency: str) -> int:
-    return currency_decimals(currency)
-
-
-def format_money(minor: int | None, currency: str) -> str | None:
-    """Minor units as the API's money string: 123450 TWD -> "1234.50"."""
-    if minor is None:
-        return None
-    places = decimals(currency)
-    sign = "-" if minor < 0 else ""
-    minor = abs(int(minor))
-    if places == 0:
-        return f"{sign}{minor}"
-    whole, part = divmod(minor, 10**places)
-    return f"{sign}{whole}.{part:0{places}d}"
-
-
-def parse_money(value: Any, currency: str, field: str, *, allow_zero: bool = False) -> int:
-    """A positive amount (string or JSON integer) as minor units; 422 naming ``field``."""
-    if isinstance(value, bool) or isinstance(value, float) or value is None:
-        raise invalid(field, _("Send the amount as a string such as \"1234.50\"."))
-    text = str(value).strip()
-    if not AMOUNT_PATTERN.match(text):
-        if text.startswith("-"):
-            raise invalid(field, _("The amount must be greater than zero."))
-        raise invalid(field, _("Not an amount: use digits and at most one decimal point."))
-    places = decimals(currency)
-    whole, _dot, part = text.partition(".")
-    if len(part) > places:
-        raise invalid(field, _("At most %(count)s decimals in %(currency)s.", count=places, currency=currency))
-    minor = int(whole) * 10**places + (int(part.ljust(places, "0")) if places else 0)
-    if minor == 0 and not allow_zero:
-        raise invalid(field, _("The amount must be greater than zero."))
-    if int(whole) >= MAX_AMOUNT_MAJOR:
-        raise invalid(field, _("The amount is too large."))
-    return minor
-
-
-def _denomination_minor(text: str, currency: str) -> int | None:
+def _denomination_minor(text: Any, currency: str) -> int | None:
+    """A note or coin ("1000", "0.5") in minor units, by core's money rule (so "１０００"
+    or "1e3" name no piece), or None."""
     try:
-        value = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError):
+        return parse_money(text, currency, "denomination")
+    except Problem:
         return None
-    if not value.is_finite() or value <= 0:
-        return None
-    minor = value * (10 ** decimals(currency))
-    if minor != minor.to_integral_value():
-        return None
-    return int(minor)
 
 
 def denomination_label(minor: int, currency: str) -> str:
     """A denomination as counts name it: "1000", "0.5"."""
-    places = decimals(currency)
+    places = currency_decimals(currency)
     value = Decimal(minor) / (Decimal(10) ** places)
     text = format(value, "f")
     if "." in text:
@@ -121,7 +76,7 @@ def parse_count(raw: Any, site, field: str) -> dict[int, int]:
                                                         value=key, currency=site.currency)})
             continue
         if isinstance(pieces, bool) or not isinstance(pieces, int):
-            if isinstance(pieces, str) and pieces.strip().isdigit():
+            if isinstance(pieces, str) and pieces.strip().isascii() and pieces.strip().isdigit():
                 pieces = int(pieces.strip())
             else:
                 errors.append({"field": where, "message": _("Enter a whole number of pieces.")})

@@ -13,13 +13,14 @@ from core.entities.models import Site
 from core.exports import neutralise
 from core.i18n import gettext as _
 from core.identity.models import User
+from core.money import format_money
 from plugins.cashier import money
 from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
 from plugins.cashier.services import ledger_totals, shift_out
 
 
 async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
-    fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
+    fmt = lambda value: format_money(value, site.currency)  # noqa: E731
     totals = await ledger_totals(shift.id)
     entries = await Entry.filter(shift_id=shift.id).order_by("id").values(*ENTRY_FIELDS)
     statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
@@ -65,7 +66,7 @@ def _entry_row(row: dict, fmt, statuses: dict) -> dict[str, Any]:
 
 
 def difference_out(difference: Difference, site: Site) -> dict[str, Any]:
-    fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
+    fmt = lambda value: format_money(value, site.currency)  # noqa: E731
     return {"id": difference.id, "shift_id": difference.shift_id, "cashier_id": difference.cashier_id,
             "kind": difference.kind, "amount": fmt(difference.amount),
             "settled": fmt(difference.settled) if difference.kind == "shortage" else None,
@@ -139,9 +140,9 @@ async def over_short(site: Site, cashier_id: int | None = None) -> dict[str, Any
         if difference.kind == "shortage":
             totals["outstanding"] += difference.amount - difference.settled
     return {"items": [difference_out(d, site) for d in differences],
-            "overage_total": money.format_money(totals["overage"], site.currency),
-            "shortage_total": money.format_money(totals["shortage"], site.currency),
-            "shortage_outstanding": money.format_money(totals["outstanding"], site.currency)}
+            "overage_total": format_money(totals["overage"], site.currency),
+            "shortage_total": format_money(totals["shortage"], site.currency),
+            "shortage_outstanding": format_money(totals["outstanding"], site.currency)}
 
 
 async def daily_summary(site: Site, day: dt.date) -> dict[str, Any]:
@@ -149,7 +150,7 @@ async def daily_summary(site: Site, day: dt.date) -> dict[str, Any]:
     start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
     end = start + dt.timedelta(days=1)
     shifts = await Shift.filter(site_id=site.id, closed_at__gte=start, closed_at__lt=end).order_by("id")
-    fmt = lambda value: money.format_money(value, site.currency)  # noqa: E731
+    fmt = lambda value: format_money(value, site.currency)  # noqa: E731
     by_method: dict[str, int] = {method: 0 for method in METHODS}
     sums = {"takings": 0, "overage": 0, "shortage": 0}
     for shift in shifts:
@@ -176,8 +177,8 @@ async def reconcile(site: Site) -> dict[str, Any]:
         expected = shift.opening_float + totals.cash_movement
         if expected != shift.expected_cash:
             problems.append(_("expected cash %(stored)s, the ledger gives %(computed)s",
-                              stored=money.format_money(shift.expected_cash, site.currency),
-                              computed=money.format_money(expected, site.currency)))
+                              stored=format_money(shift.expected_cash, site.currency),
+                              computed=format_money(expected, site.currency)))
         if money.count_total(money.loaded_count(shift.counted)) != shift.counted_cash:
             problems.append(_("the counted cash does not match its count by denomination"))
         if money.count_total(money.loaded_count(shift.opening_count)) != shift.opening_float:

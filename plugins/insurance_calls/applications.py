@@ -16,9 +16,9 @@ from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site
 from core.entities.privacy import mask_phone
-from core.entities.services import currency_decimals
 from core.i18n import gettext as _
 from core.identity.models import User
+from core.money import format_money, parse_money
 from core.problems import Problem, invalid
 from plugins.insurance_calls import rules
 from plugins.insurance_calls.models import Application, Call
@@ -28,13 +28,12 @@ COVERS = ("compulsory", "third_party", "vehicle_damage", "driver_passenger", "th
 
 
 def application_out(app: Application, site: Site, show_personal: bool) -> dict[str, Any]:
-    decimals = currency_decimals(site.currency)
     return {
         "id": app.id, "status": app.status, "call_id": app.call_id, "applicant_name": app.applicant_name,
         "id_number": app.id_number if show_personal else rules.mask_id(app.id_number),
         "phone": app.phone if show_personal else mask_phone(app.phone), "plate": app.plate, "vin": app.vin,
         "vehicle": app.vehicle, "cover": list(app.cover or []),
-        "premium": rules.money_text(app.premium_minor, decimals), "currency": site.currency,
+        "premium": format_money(app.premium_minor, site.currency), "currency": site.currency,
         "policy_no": app.policy_no if show_personal else rules.mask_policy(app.policy_no),
         "created_by_id": app.created_by_id, "checked_by_id": app.checked_by_id, "checked_at": rfc3339(app.checked_at),
         "submitted_at": rfc3339(app.submitted_at), "issued_at": rfc3339(app.issued_at),
@@ -70,7 +69,7 @@ async def clean(site: Site, data: dict[str, Any], partial: bool = False) -> dict
             raise invalid("cover", _("Choose at least one cover of: %(values)s.", values=", ".join(COVERS)))
         values["cover"] = cover
     if "premium" in data or not partial:
-        values["premium_minor"] = rules.money_minor(data.get("premium") or "", currency_decimals(site.currency))
+        values["premium_minor"] = parse_money(data.get("premium"), site.currency, "premium")
     if data.get("call_id") is not None:
         if not await Call.filter(id=data["call_id"], site_id=site.id).exists():
             raise invalid("call_id", _("No call %(id)s at this site.", id=data["call_id"]))
@@ -129,7 +128,7 @@ async def check(app: Application, site: Site, data: dict[str, Any], version: int
     if actor.id == app.created_by_id:
         raise Problem(409, _("The check must be done by someone other than the person who entered the application."))
     entered = {"vin": rules.vin(data.get("vin") or ""), "id_number": rules.id_number(data.get("id_number") or ""),
-               "premium_minor": rules.money_minor(data.get("premium") or "", currency_decimals(site.currency))}
+               "premium_minor": parse_money(data.get("premium"), site.currency, "premium")}
     names = {"vin": "vin", "id_number": "id_number", "premium_minor": "premium"}
     mismatched = [names[name] for name, value in entered.items() if getattr(app, name) != value]
     if mismatched:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import lazy_gettext as _l
@@ -121,28 +120,6 @@ def id_number(raw: str, field: str = "id_number") -> str:
     if ID_CHECK[total % 11] != text[17]:
         raise invalid(field, _("The check digit of this ID number is wrong; read it again."))
     return text
-
-
-def money_minor(raw: str, decimals: int, field: str = "premium") -> int:
-    """A money string ("1234.50") in minor units; floats never enter."""
-    if isinstance(raw, float):
-        raise invalid(field, _("Send money as a string such as \"1234.50\"."))
-    try:
-        amount = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise invalid(field, _("Enter an amount such as 1234.50.")) from None
-    if not amount.is_finite() or amount <= 0:
-        raise invalid(field, _("The amount must be more than zero."))
-    scaled = amount.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise invalid(field, _("At most %(count)s decimals.", count=decimals))
-    if scaled >= 10**15:
-        raise invalid(field, _("This amount is too large."))
-    return int(scaled)
-
-
-def money_text(minor: int, decimals: int) -> str:
-    return f"{Decimal(minor).scaleb(-decimals):.{decimals}f}"
 
 
 def type_fields(raw: dict | None) -> dict[str, str]:

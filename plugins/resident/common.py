@@ -1,18 +1,13 @@
-"""Helpers shared by the resident services: site settings, money, people, serialising."""
+"""Helpers shared by the resident services: site settings, people, serialising (money is core.money)."""
 
 from __future__ import annotations
 
 import os
-import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from core.entities.models import Site
-from core.entities.services import currency_decimals
-from core.i18n import gettext as _
 from core.identity.models import Membership, User
-from core.problems import invalid
 
 DEFAULTS: dict[str, Any] = {
     # Minutes within which the resident must get a first reply, per case kind.
@@ -26,9 +21,6 @@ DEFAULTS: dict[str, Any] = {
     "renovation_deposit": "10000",
 }
 
-MONEY = re.compile(r"^-?\d{1,13}(\.\d{1,4})?$")
-
-
 def setting(site: Site, key: str) -> Any:
     """A resident setting of the site (``site.settings["resident"][key]``) or its default."""
     value = ((site.settings or {}).get("resident") or {}).get(key)
@@ -36,35 +28,6 @@ def setting(site: Site, key: str) -> Any:
     if isinstance(default, dict) and isinstance(value, dict):
         return {**default, **value}
     return default if value is None else value
-
-
-def decimals(site: Site) -> int:
-    return currency_decimals(site.currency)
-
-
-def to_minor(text: str, site: Site, field: str) -> int:
-    """A money string ("1234.50") in the site's currency as integer minor units."""
-    places = decimals(site)
-    text = str(text).strip()
-    if not MONEY.match(text):
-        raise invalid(field, _("Enter an amount such as 1234.50."))
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise invalid(field, _("Enter an amount such as 1234.50.")) from None
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise invalid(field, _("At most %(count)s decimals in this currency.", count=places))
-    return int(value.scaleb(places))
-
-
-def money(minor: int | None, site: Site) -> str:
-    places = decimals(site)
-    value = Decimal(minor or 0).scaleb(-places)
-    return f"{value:.{places}f}"
-
-
-def round_minor(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 async def site_users_with_role(site_id: int, role: str) -> list[User]:
