@@ -102,6 +102,7 @@ compile-messages: $(DEV_STAMP)
 # Security and correctness lint (ruff: pyflakes, bugbear, bandit); part of CI.
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check core plugins bench tests
+	$(BIN)/lint-imports
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run

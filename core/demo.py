@@ -109,7 +109,3 @@ async def load_plugin_demo(host, plugin_names: Iterable[str]) -> None:
     for plugin, loader in host.call_each("register_demo_data"):
         if plugin.name in wanted:
             await await_me_maybe(lambda: loader(demo))  # noqa: B023 — called at once, in this iteration
-
-
-async def demo_password_in_use() -> bool:
-    return await User.filter(has_demo_password=True, is_active=True).exists()

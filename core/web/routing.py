@@ -16,11 +16,11 @@ DEMO_CHECK_SECONDS = 30
 
 async def demo_warning(app) -> bool:
     """Whether demo accounts still have the published password (re-checked every 30 s)."""
-    from core.demo import demo_password_in_use
+    from core.identity.models import User
 
     checked_at, value = getattr(app.state, "demo_warning", (0.0, False))
     if time.monotonic() - checked_at > DEMO_CHECK_SECONDS:
-        value = await demo_password_in_use()
+        value = await User.filter(has_demo_password=True, is_active=True).exists()
         app.state.demo_warning = (time.monotonic(), value)
     return value
 

@@ -118,3 +118,98 @@ def test_frontdesk_plugins_lists_the_four_builtin_plugins_with_versions_and_hook
     for name in BUILTIN:
         line = next(line for line in lines if line.startswith(f"{name} "))
         assert "0.1.0" in line and "register_models" in line
+
+
+# --- Conventions: <package>.models, <package>.api.routes(), <package>.pages.routes() -----
+
+ROUTES_MODULE = (
+    "from starlette.responses import PlainTextResponse\n"
+    "from starlette.routing import Route\n\n"
+    "async def hello(request):\n"
+    "    return PlainTextResponse('hi')\n\n"
+    "def routes():\n"
+    "    return [Route({path!r}, hello)]\n"
+)
+
+
+def write_package(root, name, init, **modules):
+    package = root / name
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from core import PluginMeta, hookimpl\n"
+        f"meta = PluginMeta(name={name!r}, version='1.0')\n" + init)
+    for module, source in modules.items():
+        (package / f"{module}.py").write_text(source)
+    import importlib
+
+    return importlib.import_module(name)
+
+
+def contributed(host, hook, name):
+    return next((items for plugin, items in host.contributions(hook) if plugin.name == name), [])
+
+
+def test_models_api_and_pages_are_found_by_convention_without_hooks(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = write_package(tmp_path, "conv_only", "", models="", api=ROUTES_MODULE.format(path="/api/v1/conv"),
+                           pages=ROUTES_MODULE.format(path="/conv/"))
+    host = load_plugins(extra_modules=[module])
+    assert contributed(host, "register_models", "conv_only") == ["conv_only.models"]
+    assert [route.path for route in contributed(host, "register_api_routes", "conv_only")] == ["/api/v1/conv"]
+    assert [route.path for route in contributed(host, "register_routes", "conv_only")] == ["/conv/"]
+    # `frontdesk plugins` lists what the convention found as the hooks it stands for.
+    assert {"register_models", "register_api_routes", "register_routes"} <= set(host.by_name["conv_only"].hooks)
+
+
+def test_a_plugin_that_still_implements_the_hooks_is_not_registered_twice(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    init = (
+        "@hookimpl\n"
+        "def register_models():\n"
+        "    return ['legacy_hooks.models']\n\n"
+        "@hookimpl\n"
+        "def register_routes():\n"
+        "    from legacy_hooks import extra, pages\n"
+        "    return [*pages.routes(), *extra.routes()]\n"
+    )
+    module = write_package(tmp_path, "legacy_hooks", init, models="", pages=ROUTES_MODULE.format(path="/legacy/"),
+                           extra=ROUTES_MODULE.format(path="/legacy/extra"))
+    host = load_plugins(extra_modules=[module])
+    assert contributed(host, "register_models", "legacy_hooks") == ["legacy_hooks.models"]
+    # pages.routes() once (the convention's), and the hook's extra page kept.
+    assert [route.path for route in contributed(host, "register_routes", "legacy_hooks")] == ["/legacy/", "/legacy/extra"]
+
+
+def test_a_pages_module_without_routes_stops_startup_naming_the_plugin(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = write_package(tmp_path, "no_routes", "", pages="PAGES = []\n")
+    host = load_plugins(extra_modules=[module])
+    with pytest.raises(StartupError, match=r"plugin no_routes: no_routes.pages has no routes\(\)"):
+        host.contributions("register_routes")
+
+
+def test_core_features_are_default_plugins_of_the_one_core_plugin():
+    from core.plugins import DEFAULT_PLUGINS
+
+    core = load_plugins().by_name["core"]
+    assert core.hook_modules == DEFAULT_PLUGINS
+    assert {module.__name__ for module in DEFAULT_PLUGINS} == {
+        "core.builtin_plugin", "core.entities.plugin", "core.identity.plugin", "core.audit.plugin", "core.tasks.plugin"}
+    # One Tortoise app for all of core's models, with core's migrations.
+    from core.database import apps_config
+
+    app = apps_config(load_plugins())["core"]
+    assert app["migrations"] == "core.migrations"
+    assert app["models"] == ["core.entities.models", "core.identity.models", "core.audit.models", "core.tasks.models"]
+
+
+def test_a_failing_core_feature_hook_names_the_core_plugin(monkeypatch):
+    from core.entities import plugin as entities_plugin
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(entities_plugin, "register_menu_items", hookimpl(broken))
+    host = load_plugins()
+    with pytest.raises(StartupError, match="plugin core: hook register_menu_items failed"):
+        host.collect("register_menu_items")
