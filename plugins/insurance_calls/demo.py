@@ -51,6 +51,11 @@ async def _task(site, type_, title, creator, assignee, created, due, status="ope
     return task
 
 
+async def _about(task: Task, call: Call) -> None:
+    """The call a task came from is its subject, as ``services.log_call`` names it."""
+    await Task.filter(id=task.id).update(subject_plugin="insurance_calls", subject_kind="call", subject_id=call.id)
+
+
 async def load(demo) -> None:
     site = demo.sites["sunrise"]
     agents = [demo.users["caller"], demo.users["caller2"]]
@@ -84,12 +89,13 @@ async def load(demo) -> None:
         task = await _task(site, CALLBACK, f"回电: {name} · 车险报价", agent, agent, started, now + offset, status)
         if offset.total_seconds() < 0 and status == "open":
             await Task.filter(id=task.id).update(overdue=True)
-        await Call.create(site_id=site.id, direction="inbound", started_at=started,
+        asked = await Call.create(site_id=site.id, direction="inbound", started_at=started,
                           ended_at=started + dt.timedelta(minutes=4), handle_seconds=240, agent_id=agent.id,
                           phone=phone, caller_name=name, plate=plate, call_type="quote",
                           summary="询问报价，需核实车型后回电", answer="承诺回电报价", outcome="follow_up",
                           follow_up_at=now + offset, type_fields={"vehicle": "大众 帕萨特 2019"},
                           follow_up_task_id=task.id)
+        await _about(task, asked)
         if status == "resolved":
             await Call.create(site_id=site.id, direction="outbound", started_at=now + offset - dt.timedelta(hours=1),
                               ended_at=now + offset - dt.timedelta(minutes=55), handle_seconds=300,
@@ -101,13 +107,15 @@ async def load(demo) -> None:
     started = now - dt.timedelta(hours=5)
     complaint = await _task(site, COMPLAINT, f"投诉: {name} · 理赔速度慢", agents[1], supervisor, started,
                             started + dt.timedelta(days=1))
-    await _task(site, REVISIT, f"回访: {name} · 投诉", agents[1], agents[1], started,
-                started + dt.timedelta(days=3), parent=complaint)
-    await Call.create(site_id=site.id, direction="inbound", started_at=started,
+    revisit = await _task(site, REVISIT, f"回访: {name} · 投诉", agents[1], agents[1], started,
+                          started + dt.timedelta(days=3), parent=complaint)
+    complained = await Call.create(site_id=site.id, direction="inbound", started_at=started,
                       ended_at=started + dt.timedelta(minutes=9), handle_seconds=540, agent_id=agents[1].id,
                       phone=phone, caller_name=name, plate=plate, policy_no=policy, call_type="complaint",
                       summary="投诉理赔款迟迟未到账", answer="已登记投诉，主管24小时内答复", outcome="complaint",
                       complaint_task_id=complaint.id)
+    for task in (complaint, revisit):
+        await _about(task, complained)
     await Application.create(site_id=site.id, status="draft", applicant_name="周杰", id_number="11010519491231002X",
                              phone="13800001111", plate="粤B99999", vin="LSVAU2180N2183294", vehicle="大众 朗逸 2022",
                              cover=["compulsory", "third_party", "vehicle_damage"], premium_minor=486000,

@@ -196,3 +196,34 @@ def test_kernel_transaction_publishes_after_commit_and_not_after_rollback(demo_s
             bus.unsubscribe(subscription)
 
     assert demo_server.call(scenario) == (0, 1, 1, False)
+
+
+def test_hook_task_subject_panel(make_demo_app):
+    """The owner of a task's subject renders its panel on the task page; a panel that
+    fails is left out and the page still shows."""
+    from core.tasks.types import Subject, SubjectPanel
+
+    def panel(task, subject, request):
+        if subject.plugin != "lockers":
+            return None
+        return SubjectPanel(title=f"Locker {subject.id}", url=f"/lockers/{subject.id}")
+
+    async def broken(task, subject):
+        raise RuntimeError("a broken panel must not break the task page")
+
+    server = make_demo_app(extra_plugins=[_plugin("lockers", task_subject_panel=panel),
+                                          _plugin("broken_panel", task_subject_panel=broken)])
+
+    async def make_task():
+        from core.entities.models import Site
+
+        kernel = server.app.state.tasks
+        task = await kernel.create(await Site.get(code="harbour"), None, type="core.general", title="Locker jammed",
+                                   subject=Subject("lockers", "locker", 12))
+        return task.id
+
+    task_id = server.call(make_task)
+    assert server.api_client("agent").get(f"/api/v1/sites/harbour/tasks/{task_id}").json()["subject"] == {
+        "plugin": "lockers", "kind": "locker", "id": 12}
+    page = server.sign_in("agent").get(f"/sites/harbour/tasks/{task_id}")
+    assert page.status_code == 200 and '<a href="/lockers/12">Locker 12</a>' in page.text
