@@ -115,8 +115,9 @@ class Parity:
 
     def _start(self) -> tuple[AppUnderTest, str]:
         from core.app import create_app
-        from core.testing.databases import settings_for
+        from core.testing.databases import backend_runs, settings_for
 
+        backend_runs[self.backend] = backend_runs.get(self.backend, 0) + 1  # for the run's summary line
         url = self.store.fresh("demo")
         try:
             return InProcessApp(create_app(settings_for(url))), url
