@@ -24,10 +24,22 @@ Hooks come in three families, named after when they run:
   one that raises is logged and the others still run, so a plugin cannot break the
   request that fired the event. They may be ``async``.
 
-Conventions the host applies without a hook, because every plugin wants the same:
-``<package>/templates/`` joins the template search path, ``<package>/static/`` is served
-at ``/static/<plugin name>/``, ``<package>/locale/`` joins the translations and
-``<package>/migrations/`` holds the plugin's committed migrations.
+Conventions the host applies without a hook, because every plugin wants the same
+(``<package>`` is the package holding the plugin module):
+
+- ``<package>.models``, if present, is the plugin's Tortoise models module (its app
+  label is the plugin's name);
+- ``<package>.api.routes()`` returns its JSON routes, ``<package>.pages.routes()`` its
+  HTML pages;
+- ``<package>/templates/`` joins the template search path, ``<package>/static/`` is
+  served at ``/static/<plugin name>/``, ``<package>/locale/`` joins the translations
+  and ``<package>/migrations/`` holds the plugin's committed migrations.
+
+``register_models``, ``register_api_routes`` and ``register_routes`` stay for what the
+convention does not cover (another page module, models elsewhere); what a plugin still
+returns there and the convention already found (``pages.routes()``) is not registered
+twice. ``frontdesk plugins`` lists a convention as the hook it stands for. Core's own
+features are plugins of the same shape (``core.plugins.DEFAULT_PLUGINS``).
 
 The reference with an example per hook is ``docs/plugins.md``; a meta-test fails when a
 hook here has no entry there or no test in ``tests/core/test_hooks.py``.
@@ -54,9 +66,10 @@ hookspec = pluggy.HookspecMarker("frontdesk")
 
 @hookspec
 def register_models() -> list[str]:
-    """Model modules of this plugin's Tortoise app (its label is the plugin's name).
+    """Model modules of this plugin's Tortoise app (its label is the plugin's name), beyond
+    ``<package>.models``, which the host finds without this hook.
 
-    Return dotted module names, e.g. ``["plugins.hotel.models"]``. The app's migrations
+    Return dotted module names, e.g. ``["plugins.hotel.stock_models"]``. The app's migrations
     live in ``<package>.migrations`` and are applied by ``frontdesk migrate``.
     """
 
@@ -64,12 +77,14 @@ def register_models() -> list[str]:
 @hookspec
 def register_routes() -> list[BaseRoute]:
     """HTML page routes (``core.web.routing.page_route``), under ``/<plugin>/`` or
-    ``/sites/{site}/<plugin>/``. Each route declares the permission it needs."""
+    ``/sites/{site}/<plugin>/``, beyond ``<package>.pages.routes()`` (found without this
+    hook). Each route declares the permission it needs."""
 
 
 @hookspec
 def register_api_routes() -> list[BaseRoute]:
-    """JSON routes (``core.web.api.api_route``) with full paths under ``/api/v1``.
+    """JSON routes (``core.web.api.api_route``) with full paths under ``/api/v1``, beyond
+    ``<package>.api.routes()`` (found without this hook).
 
     Their request and response schemas appear in ``/api/openapi.json``.
     """

@@ -1,4 +1,5 @@
-"""Pages for people: the user's sites, and the units of a site (parties: ``party_pages``).
+"""Pages for people: the user's sites, and the units of a site (parties: ``party_pages``,
+registered beside these by ``core.entities.plugin``).
 
 Access (sign-in, membership of the site in the path, permission) is checked by
 ``page_route`` before an endpoint runs; endpoints read site data only through

@@ -1,5 +1,6 @@
-"""Administration pages: users and their memberships here; roles, sites and the audit
-log in their own modules, all registered by ``routes()``.
+"""Administration pages: users and their memberships. Roles (``role_pages``), sites
+(``core.entities.site_admin_pages``) and the audit log (``core.audit.pages``) have their
+own modules, each registered by its feature's plugin module.
 
 Every change goes through ``core.identity.services``, which audits it.
 """

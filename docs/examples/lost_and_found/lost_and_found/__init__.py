@@ -1,4 +1,10 @@
-"""Lost and found: a Frontdesk plugin."""
+"""Lost and found: a Frontdesk plugin.
+
+Found by convention, without a hook: ``models.py`` (this plugin's Tortoise app),
+``api.routes()`` (JSON routes) and ``pages.routes()`` (HTML pages); ``templates/``,
+``static/``, ``locale/`` and ``migrations/`` beside this file. The hooks below add the
+rest (see core/hookspecs.py).
+"""
 
 from core import PluginMeta, hookimpl
 from core.i18n import lazy_gettext as _l
@@ -7,25 +13,6 @@ from core.permissions import Permission
 from core.tasks.types import TaskType
 
 meta = PluginMeta(name="lost_and_found", version="0.1.0", core_requires=">=0.1.0,<1", description="Lost and found")
-
-
-@hookimpl
-def register_models():
-    return ["lost_and_found.models"]
-
-
-@hookimpl
-def register_routes():
-    from lost_and_found import pages
-
-    return pages.routes()
-
-
-@hookimpl
-def register_api_routes():
-    from lost_and_found import api
-
-    return api.routes()
 
 
 @hookimpl
