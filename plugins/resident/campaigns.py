@@ -25,8 +25,24 @@ RULE_KINDS = ("closed_cases", "building", "all", "holiday", "manual")
 CHUNK = 500
 
 
+RULE_TEXT_KEYS = ("from", "to", "building", "name")
+
+
+def shown_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A stored rule in the documented shape. Rules stored before ``stored_rule`` may hold
+    other keys or other types (a number as a holiday's name): shown as text, never a 500."""
+    shown: dict[str, Any] = {"kind": str(rule.get("kind", ""))}
+    for key in RULE_TEXT_KEYS:
+        if rule.get(key) is not None:
+            shown[key] = str(rule[key])
+    if isinstance(rule.get("unit_ids"), list):
+        shown["unit_ids"] = [i for i in rule["unit_ids"] if isinstance(i, int) and not isinstance(i, bool)]
+    return shown
+
+
 def campaign_out(campaign: Campaign, **extra: Any) -> dict[str, Any]:
-    return {"id": campaign.id, "name": campaign.name, "rule": campaign.rule, "agent_ids": campaign.agent_ids,
+    return {"id": campaign.id, "name": campaign.name, "rule": shown_rule(campaign.rule or {}),
+            "agent_ids": campaign.agent_ids,
             "skill": campaign.skill or None, "due_at": rfc3339(campaign.due_at),
             "distributed_at": rfc3339(campaign.distributed_at), "created_at": rfc3339(campaign.created_at), **extra}
 
@@ -66,7 +82,7 @@ async def _targets(site: Site, rule: dict[str, Any]) -> list[tuple[int, int | No
         query = query.filter(unit__building=building)
     elif kind == "manual":
         unit_ids = rule.get("unit_ids") or []
-        if not unit_ids or not all(isinstance(i, int) for i in unit_ids):
+        if not unit_ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in unit_ids):
             raise invalid("rule.unit_ids", _("List the units by id."))
         found = set(await Unit.filter(site_id=site.id, id__in=unit_ids).values_list("id", flat=True))
         for index, unit_id in enumerate(unit_ids):
@@ -81,14 +97,33 @@ async def _targets(site: Site, rule: dict[str, Any]) -> list[tuple[int, int | No
     return [(unit_id, None) for unit_id in await query.order_by("unit_id").values_list("unit_id", flat=True)]
 
 
+def stored_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """The rule as it is kept and shown: its kind and the keys that kind reads, in their
+    checked form (``_targets`` has validated them). Other keys a client sent are dropped,
+    so the stored rule always has the shape the API documents."""
+    kind = rule["kind"]
+    kept: dict[str, Any] = {"kind": kind}
+    if kind == "closed_cases":
+        kept.update({"from": dt.date.fromisoformat(str(rule["from"])).isoformat(),
+                     "to": dt.date.fromisoformat(str(rule["to"])).isoformat()})
+    elif kind == "building":
+        kept["building"] = str(rule["building"]).strip()
+    elif kind == "holiday":
+        kept["name"] = str(rule["name"]).strip()
+    elif kind == "manual":
+        kept["unit_ids"] = list(dict.fromkeys(rule["unit_ids"]))
+    return kept
+
+
 async def create_campaign(site: Site, data: dict[str, Any], actor: Actor) -> Campaign:
     await _check_agents(site, data["agent_ids"])
     targets = await _targets(site, data["rule"])
     if not targets:
         raise invalid("rule", _("Nobody is due under this rule."))
+    rule = stored_rule(data["rule"])
     due_days = data.get("due_days")
     async with in_transaction():
-        campaign = await Campaign.create(site_id=site.id, name=data["name"], rule=data["rule"],
+        campaign = await Campaign.create(site_id=site.id, name=data["name"], rule=rule,
                                          agent_ids=list(data["agent_ids"]), skill=data.get("skill") or "",
                                          due_at=utcnow() + dt.timedelta(days=due_days) if due_days else None,
                                          created_by=actor.user)

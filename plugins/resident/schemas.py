@@ -296,16 +296,16 @@ class CaseRevisitOut(RevisitOut):
 
 
 class CampaignRule(Sparse):
-    """The rule as the client sent it: ``kind`` and the keys that kind reads. Other keys
-    the client added are echoed as they came."""
+    """The rule as it is kept: ``kind`` and only the keys that kind reads, checked
+    (``campaigns.stored_rule``)."""
 
-    model_config = ConfigDict(extra="allow", serialize_by_alias=True, validate_by_name=True)
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
 
     kind: str
-    from_: str | int | None = Field(None, alias="from")
-    to: str | int | None = None
-    building: str | int | None = None
-    name: str | int | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    building: str | None = None
+    name: str | None = None
     unit_ids: list[int] | None = None
 
 

@@ -218,3 +218,21 @@ def test_the_unit_timeline_shows_cases_revisits_procedures_bills_and_payments(ma
                  headers={"Idempotency-Key": "t1"})
     kinds = {item["kind"] for item in manager.get(f"{BASE}/units/{unit}/timeline").json()["items"]}
     assert kinds == {"case", "revisit", "procedure", "bill", "payment"}
+
+
+def test_a_campaign_keeps_only_what_its_rule_reads(demo_server, supervisor, user_ids):
+    """Keys the rule's kind does not read are dropped and values kept as checked text, so a
+    campaign always answers in its documented shape (an object as a holiday's name was a
+    500 when the answer was checked against the model)."""
+    from plugins.resident.models import Campaign
+
+    created = supervisor.post(f"{BASE}/campaigns", json={
+        "name": "Lantern", "agent_ids": [user_ids["agent"]],
+        "rule": {"kind": "holiday", "name": {"zh": "元宵"}, "colour": "red", "unit_ids": [1]}})
+    assert created.status_code == 201, created.text
+    assert created.json()["rule"] == {"kind": "holiday", "name": "{'zh': '元宵'}"}
+    campaign_id = created.json()["id"]
+    demo_server.call(lambda: Campaign.filter(id=campaign_id).update(rule={"kind": "holiday", "name": 15, "x": [1]}))
+    listed = supervisor.get(f"{BASE}/campaigns", params={"limit": 200})
+    assert listed.status_code == 200
+    assert next(c for c in listed.json()["items"] if c["id"] == campaign_id)["rule"] == {"kind": "holiday", "name": "15"}
