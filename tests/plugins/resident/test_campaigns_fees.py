@@ -220,7 +220,7 @@ def test_the_unit_timeline_shows_cases_revisits_procedures_bills_and_payments(ma
     assert kinds == {"case", "revisit", "procedure", "bill", "payment"}
 
 
-def test_a_campaign_keeps_only_what_its_rule_reads(demo_server, supervisor, user_ids):
+def test_a_campaign_keeps_only_what_its_rule_reads(demo_server, supervisor, user_ids, units):
     """Keys the rule's kind does not read are dropped and values kept as checked text, so a
     campaign always answers in its documented shape (an object as a holiday's name was a
     500 when the answer was checked against the model)."""
@@ -228,9 +228,9 @@ def test_a_campaign_keeps_only_what_its_rule_reads(demo_server, supervisor, user
 
     created = supervisor.post(f"{BASE}/campaigns", json={
         "name": "Lantern", "agent_ids": [user_ids["agent"]],
-        "rule": {"kind": "holiday", "name": {"zh": "元宵"}, "colour": "red", "unit_ids": [1]}})
+        "rule": {"kind": "manual", "unit_ids": [units["A-0101"]], "name": {"zh": "元宵"}, "colour": "red"}})
     assert created.status_code == 201, created.text
-    assert created.json()["rule"] == {"kind": "holiday", "name": "{'zh': '元宵'}"}
+    assert created.json()["rule"] == {"kind": "manual", "unit_ids": [units["A-0101"]]}
     campaign_id = created.json()["id"]
     demo_server.call(lambda: Campaign.filter(id=campaign_id).update(rule={"kind": "holiday", "name": 15, "x": [1]}))
     listed = supervisor.get(f"{BASE}/campaigns", params={"limit": 200})
