@@ -7,12 +7,15 @@ so Pydantic's English ones are replaced by translated ones for the usual error t
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
 from core.problems import Problem
@@ -88,14 +91,69 @@ def validate(schema: type[BaseModel], data: dict[str, Any],
 def problem_errors(problem: Problem, known_fields: list[str] | tuple[str, ...] = ()) -> FormErrors:
     """A service's Problem as messages: next to the fields it names, else on top."""
     errors = FormErrors()
+    elsewhere = []
     for item in problem.errors or []:
         if item.get("field") in known_fields:
             errors.fields.setdefault(item["field"], item["message"])
+        else:
+            elsewhere.append(item["message"])
+    if errors.fields:
+        # A message about a field the page does not show must not vanish with it.
+        errors.general.extend(message for message in elsewhere if message not in errors.general)
     if not errors.fields:
         errors.general.append(problem.detail)
     elif problem.status == 409:
         errors.general.append(problem.detail)  # "Unit A-0101 exists already" reads better than "taken" alone
     return errors
+
+
+# --- One page form's POST ------------------------------------------------------------------
+
+#: Re-renders the form's page: ``page(errors, values, status_code)``.
+PageRenderer = Callable[[FormErrors, dict[str, str], int], Awaitable[Response]]
+
+
+def _without_empty_optionals(schema: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """An HTML form sends "" for a field left blank; for an optional field that means
+    "not given" (the schema's default), not an empty value its pattern must match."""
+    fields = schema.model_fields
+    return {name: value for name, value in data.items()
+            if value != "" or name not in fields or fields[name].is_required()}
+
+
+async def form_action(request: Request, *, fields: Sequence[str], act: Callable[[Any], Awaitable[Any]],
+                      page: PageRenderer, success_url: str | Callable[[Any], str],
+                      schema: type[BaseModel] | None = None,
+                      prepare: Callable[[dict[str, str]], Any] | None = None,
+                      hidden: tuple[str, ...] = ("version",), beside: Sequence[str] | None = None) -> Response:
+    """Run one page form's POST the same way on every page.
+
+    Reads ``fields`` (stripped, cut), turns them into the service's input with
+    ``prepare`` (sync or async, may raise a Problem) and checks that with ``schema``, then
+    calls ``act`` (one service call) with the schema's model, or the prepared dict when
+    there is no schema. Success redirects (303, so a reload does not post again) to
+    ``success_url``, or to ``success_url(result)``. A bad form is re-shown by ``page`` with
+    422, a Problem from ``prepare`` or the service with its own status (403, 409, 422...),
+    both with the messages beside the fields named in ``beside`` (default: every field but
+    the ``hidden`` ones), the others on top, and the submitted values kept.
+    """
+    values = await form_strings(request, list(fields))
+    known = [name for name in fields if name not in hidden] if beside is None else list(beside)
+    try:
+        data: Any = prepare(dict(values)) if prepare is not None else dict(values)
+        if inspect.isawaitable(data):
+            data = await data
+        if schema is not None:
+            data, errors = validate(schema, _without_empty_optionals(schema, data), hidden)
+            if data is None:
+                # A message for a field the page does not show beside it goes on top.
+                for name in [name for name in errors.fields if name not in known]:
+                    errors.general.append(errors.fields.pop(name))
+                return await page(errors, values, 422)
+        result = await act(data)
+    except Problem as problem:
+        return await page(problem_errors(problem, known), values, problem.status)
+    return RedirectResponse(success_url(result) if callable(success_url) else success_url, status_code=303)
 
 
 # --- Simple offset pagination for pages (the API uses cursors) ------------------------------
