@@ -29,6 +29,7 @@ USER = "benchhotel"
 async def prepare(url: str, ids: dict, scale: float) -> dict:
     import random
 
+    from core.actors import Actor
     from core.entities import services as entities
     from core.identity import services as identity
     from core.identity.models import Role
@@ -48,7 +49,7 @@ async def prepare(url: str, ids: dict, scale: float) -> dict:
                      "section": f"S{floor % 8}", "occupancy": occupancy,
                      "housekeeping": rng.choice(("dirty", "pickup", "clean", "inspected")),
                      "service": "out_of_order" if rng.random() < 0.02 else "in_service"})
-    rooms = await _insert(site, rows, user, "created")
+    rooms = await _insert(site, rows, Actor(user, site), "created")
     return {"rooms": len(rooms), "room_ids": [room.id for room in rooms]}
 
 

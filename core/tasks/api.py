@@ -145,8 +145,8 @@ async def list_handovers(request: Request, query: HandoverQuery) -> HandoverPage
 
 async def write_handover(request: Request, body: HandoverIn) -> HandoverOut:
     handover = await handovers.write_handover(
-        request.app.state.events, current_site(request).id, request.state.user, body.department, body.body,
-        [item.model_dump() for item in body.items], request.state.client_address)
+        request.app.state.events, current_site(request).id, actor_of(request), body.department, body.body,
+        [item.model_dump() for item in body.items])
     return handovers.handover_out(handover, True)
 
 

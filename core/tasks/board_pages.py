@@ -11,7 +11,7 @@ from core.tasks import handovers
 from core.tasks.models import Handover, Task
 from core.tasks.pages import site_people, task_row
 from core.tasks.types import STATE_LABELS
-from core.web.access import current_site, get_in_site, site_query
+from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.problems import Problem
 from core.web.routing import page_route
 
@@ -71,8 +71,8 @@ async def handovers_post(request: Request) -> Response:
     try:
         if not department:
             raise Problem(422, _("Name the department this handover is for."))
-        await handovers.write_handover(request.app.state.events, site.id, request.state.user, department,
-                                       str(form.get("body", "")), client_address=request.state.client_address)
+        await handovers.write_handover(request.app.state.events, site.id, actor_of(request), department,
+                                       str(form.get("body", "")))
     except Problem as problem:
         return await handover_page(request, problem.detail, dict(form), status_code=problem.status)
     return RedirectResponse(f"/sites/{site.code}/handovers", status_code=303)

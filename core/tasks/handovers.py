@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339
 from core.events import EventBus, LiveEvent
@@ -27,8 +28,8 @@ def handover_out(handover: Handover, read_by_me: bool | None = None) -> dict[str
     return data
 
 
-async def write_handover(bus: EventBus, site_id: int, author: User, department: str, body: str,
-                         items: list[dict] | None = None, client_address: str = "") -> Handover:
+async def write_handover(bus: EventBus, site_id: int, author: Actor, department: str, body: str,
+                         items: list[dict] | None = None) -> Handover:
     body = body.strip()
     if not body:
         raise invalid("body", _("Write what the next shift needs to know."))
@@ -36,11 +37,12 @@ async def write_handover(bus: EventBus, site_id: int, author: User, department: 
         raise invalid("body", _("At most %(count)s characters.", count=MAX_BODY))
     async with in_transaction():
         handover = await Handover.create(site_id=site_id, department=department, body=body, items=items or [],
-                                         author=author)
+                                         author=author.user)
         # The author has read their own handover.
-        await HandoverRead.create(handover=handover, user=author)
-        await audit.record("handover.write", actor=author, site_id=site_id, object_type="handover",
-                           object_id=handover.id, after={"department": department}, client_address=client_address)
+        await HandoverRead.create(handover=handover, user=author.user)
+        await audit.record("handover.write", actor=author.user, site_id=site_id, object_type="handover",
+                           object_id=handover.id, after={"department": department},
+                           client_address=author.client_address)
     await bus.publish(LiveEvent(site_id=site_id, name="handover.written", data=handover_out(handover),
                                 permission="core.handover.read"))
     return handover

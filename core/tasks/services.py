@@ -179,7 +179,7 @@ class TaskKernel:
 
     # --- create -----------------------------------------------------------------------------
 
-    async def create(self, site: Site, actor: User | None, *, type: str, title: str, description: str = "",
+    async def create(self, site: Site, actor: User | Actor | None, *, type: str, title: str, description: str = "",
                      priority: str = "normal", unit_id: int | None = None, party_id: int | None = None,
                      assignee_id: int | None = None, assign: str | None = None, due_at: dt.datetime | None = None,
                      parent_id: int | None = None, client_address: str = "", extra_events: Iterable = (),
@@ -367,7 +367,7 @@ class TaskKernel:
                 return str(reason)
         return None
 
-    async def drive(self, task: Task, to: str, actor: User | None, *, note: str = "", client_address: str = "") -> Task:
+    async def drive(self, task: Task, to: str, actor: User | Actor | None, *, note: str = "", client_address: str = "") -> Task:
         """The owner of a task's record moves the task to ``to`` because the record
         changed (a room cleaned resolves its cleaning task): along the shortest path its
         workflow allows, one recorded transition a step, whoever it is assigned to. A

@@ -9,7 +9,7 @@ from core.clock import rfc3339
 from core.tasks import handovers
 from core.tasks.models import Task
 from core.tasks.schemas import HandoverOut
-from core.web.access import can, current_site, get_in_site, site_query
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import paginate
 from core.problems import invalid
@@ -34,10 +34,6 @@ def kernel(request: Request):
 
 def sees_guests(request: Request) -> bool:
     return can(request, "hotel.guest.read")
-
-
-def client(request: Request) -> str:
-    return request.state.client_address
 
 
 async def _room(request: Request) -> Room:
@@ -107,15 +103,15 @@ async def get_room(request: Request) -> RoomOut:
 
 async def create_room(request: Request, body: RoomIn) -> RoomOut:
     """Add a room (and its core unit)."""
-    room = await rooms.create_room(current_site(request), body.model_dump(), request.state.user, client(request))
+    room = await rooms.create_room(current_site(request), body.model_dump(), actor_of(request))
     return services.room_out(room, sees_guests(request))
 
 
 async def import_rooms(request: Request, body: ImportIn) -> ImportOut:
     """Check a CSV of rooms (number, floor, room_type, section[, occupancy, housekeeping,
     service]); with ``apply`` import it, all rows or, with ``skip_bad_rows``, the valid ones."""
-    return await rooms.import_rooms(current_site(request), body.csv, request.state.user, apply=body.apply,
-                                    skip_bad_rows=body.skip_bad_rows, client_address=client(request))
+    return await rooms.import_rooms(current_site(request), body.csv, actor_of(request), apply=body.apply,
+                                    skip_bad_rows=body.skip_bad_rows)
 
 
 async def room_history(request: Request) -> list[RoomEventOut]:
@@ -130,38 +126,34 @@ async def room_history(request: Request) -> list[RoomEventOut]:
 async def set_housekeeping(request: Request, body: HousekeepingIn) -> RoomOut:
     """Change the housekeeping status (only a supervisor sets ``inspected``)."""
     room = await services.set_housekeeping(kernel(request), await _room(request), body.status, body.version,
-                                           request.state.user, may_inspect=can(request, "hotel.room.inspect"),
-                                           guests=sees_guests(request), client_address=client(request))
+                                           actor_of(request))
     return services.room_out(room, sees_guests(request))
 
 
 async def check_in(request: Request, body: CheckInIn) -> RoomOut:
     """Check a guest into a vacant, in-service, clean (or inspected) room."""
     room = await services.check_in(kernel(request), current_site(request), await _room(request), body.version,
-                                   request.state.user, guest_name=body.guest_name or "", party_id=body.party_id,
-                                   client_address=client(request))
+                                   actor_of(request), guest_name=body.guest_name or "", party_id=body.party_id)
     return services.room_out(room, True)
 
 
 async def check_out(request: Request, body: VersionIn) -> RoomOut:
     """Check out: the room becomes vacant dirty and gets a departure-clean task."""
     room = await services.check_out(kernel(request), current_site(request), await _room(request), body.version,
-                                    request.state.user, client_address=client(request))
+                                    actor_of(request))
     return services.room_out(room, True)
 
 
 async def set_service(request: Request, body: ServiceIn) -> RoomOut:
     """Take a room out of order or service (with a reason) or back into service."""
     room = await services.set_service(kernel(request), await _room(request), body.service, body.version,
-                                      request.state.user, reason=body.reason or "", until=body.until,
-                                      guests=sees_guests(request), client_address=client(request))
+                                      actor_of(request), reason=body.reason or "", until=body.until)
     return services.room_out(room, sees_guests(request))
 
 
 async def observe(request: Request, body: ObservedIn) -> RoomOut:
     """Housekeeping's look: is the room occupied or vacant?"""
-    room = await services.observe(kernel(request), await _room(request), body.occupancy, request.state.user,
-                                  client_address=client(request))
+    room = await services.observe(kernel(request), await _room(request), body.occupancy, actor_of(request))
     return services.room_out(room, sees_guests(request))
 
 
@@ -174,7 +166,7 @@ async def damage_report(request: Request, body: DamageIn) -> DamageOut:
     """Report damage: a maintenance task, and the room out of order when asked."""
     room = await get_in_site(request, Room, body.room_id, "room")
     report = await services.report_damage(kernel(request), current_site(request), room, body.description,
-                                          body.take_out_of_order, request.state.user, client_address=client(request))
+                                          body.take_out_of_order, actor_of(request))
     return {"id": report.id, "room_id": room.id, "task_id": report.task_id,
             "took_out_of_order": report.took_out_of_order}
 
@@ -182,7 +174,7 @@ async def damage_report(request: Request, body: DamageIn) -> DamageOut:
 async def night_audit(request: Request, body: NightAuditIn) -> NightAuditOut:
     """Run the nightly job now (it also runs by itself): occupied rooms become dirty."""
     rooms_changed = await services.night_audit(kernel(request), current_site(request), body.business_date,
-                                               request.state.user)
+                                               actor_of(request))
     return {"rooms": rooms_changed}
 
 
@@ -193,8 +185,7 @@ async def list_items(request: Request, query: StockItemQuery) -> list[StockItemO
 
 
 async def create_item(request: Request, body: StockItemIn) -> StockItemOut:
-    item = await records.create_item(current_site(request).id, request.state.user, client_address=client(request),
-                                     **body.model_dump())
+    item = await records.create_item(current_site(request).id, actor_of(request), **body.model_dump())
     return records.item_out(item, 0)
 
 
@@ -203,10 +194,9 @@ async def move_stock(request: Request, body: MovementIn) -> MovementOut:
     item = await site_query(request, StockItem).get_or_none(id=body.item_id)
     if item is None:
         raise invalid("item_id", _("No stock item %(id)s here.", id=body.item_id))
-    movement = await records.move_stock(current_site(request).id, item, request.state.user,
+    movement = await records.move_stock(current_site(request).id, item, actor_of(request),
                                         location=body.location, kind=body.kind, quantity=body.quantity,
-                                        to_location=body.to_location, reason=body.reason or "",
-                                        client_address=client(request))
+                                        to_location=body.to_location, reason=body.reason or "")
     return records.movement_out(movement)
 
 
@@ -227,10 +217,10 @@ async def record_hygiene(request: Request, body: HygieneIn) -> HygieneOut:
     """Record (or correct) a room's hygiene entry of a day."""
     site = current_site(request)
     room = await get_in_site(request, Room, body.room_id, "room")
-    record = await records.record_hygiene(site.id, room, request.state.user, date=body.date,
+    record = await records.record_hygiene(site.id, room, actor_of(request), date=body.date,
                                           linen_changed=body.linen_changed, cups_disinfected=body.cups_disinfected,
                                           bathroom_cleaned=body.bathroom_cleaned, aired_times=body.aired_times,
-                                          today=services.local_today(site), client_address=client(request))
+                                          today=services.local_today(site))
     return records.hygiene_out(record, room.number, room.floor)
 
 
@@ -258,8 +248,8 @@ async def write_handover(request: Request, body: HandoverIn) -> HandoverOut:
         items.append({"label": _("Do not disturb"), "value": ", ".join(body.dnd_rooms)[:200]})
     for name, count in body.linen_counts.items():
         items.append({"label": _("Linen: %(name)s", name=name[:80]), "value": str(count)})
-    handover = await handovers.write_handover(request.app.state.events, site.id, request.state.user,
-                                              body.department, body.body, items, client(request))
+    handover = await handovers.write_handover(request.app.state.events, site.id, actor_of(request),
+                                              body.department, body.body, items)
     return JSONResponse(handovers.handover_out(handover, True), status_code=201)
 
 

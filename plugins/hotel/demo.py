@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from core.actors import Actor
 from core.tasks.handovers import write_handover
 from plugins.hotel import records, services
 from plugins.hotel.models import Room
@@ -38,6 +39,8 @@ async def load(demo) -> None:
     site = demo.sites["lotus"]
     users = demo.users
     rng = random.Random(5)
+    sup, desk = Actor(users["hotelsup"], site), Actor(users["frontdesk"], site)
+    attendants = Actor(users["housekeeper"], site), Actor(users["housekeeper2"], site)
     site.settings = {**(site.settings or {}), "hotel": {"inspection_required": False,
                                                         "hygiene_required_for_departure": False,
                                                         "night_audit_hour": 3}}
@@ -55,7 +58,7 @@ async def load(demo) -> None:
                          "room_type": "Suite" if door == 1 else ("Twin" if door % 3 == 0 else "Double"),
                          "section": "A" if floor <= 5 else "B", "occupancy": occupancy,
                          "housekeeping": housekeeping, "service": service})
-    created = await _insert(site, rows, users["hotelsup"], "created")
+    created = await _insert(site, rows, sup, "created")
     kernel = demo.tasks
     for index, room in enumerate(created):
         if room.occupancy == "occupied":
@@ -66,39 +69,39 @@ async def load(demo) -> None:
         elif room.service == "out_of_service":
             await Room.filter(id=room.id).update(oos_reason="Carpet replacement / 更換地毯")
         if room.service == "in_service" and room.occupancy == "vacant" and room.housekeeping == "dirty":
-            await services.create_room_task(kernel, site, room, users["frontdesk"], "hotel.departure_clean",
+            await services.create_room_task(kernel, site, room, desk, "hotel.departure_clean",
                                             f"Departure clean, room {room.number}", priority="high")
         elif room.service == "in_service" and room.occupancy == "occupied" and room.housekeeping == "dirty":
-            await services.create_room_task(kernel, site, room, users["hotelsup"], "hotel.stay_over",
+            await services.create_room_task(kernel, site, room, sup, "hotel.stay_over",
                                             f"Stay-over service, room {room.number}")
     # Two discrepancies for the front desk to resolve.
     by_number = {room.number: room for room in await Room.filter(site_id=site.id)}
     for room in by_number.values():
         if room.occupancy == "occupied":
-            await services.observe(kernel, room, "vacant", users["housekeeper"])
+            await services.observe(kernel, room, "vacant", attendants[0])
             break
     for room in by_number.values():
         if room.occupancy == "vacant" and room.service == "in_service":
-            await services.observe(kernel, room, "occupied", users["housekeeper2"])
+            await services.observe(kernel, room, "occupied", attendants[1])
             break
 
     for code, name, category, unit, par, quantity in ITEMS:
-        item = await records.create_item(site.id, users["hotelsup"], code=code, name=name, category=category,
+        item = await records.create_item(site.id, sup, code=code, name=name, category=category,
                                          unit=unit, par_level=par)
-        await records.move_stock(site.id, item, users["hotelsup"], location="Main store", kind="in",
+        await records.move_stock(site.id, item, sup, location="Main store", kind="in",
                                  quantity=quantity)
         if category != "drinks":
-            await records.move_stock(site.id, item, users["hotelsup"], location="Main store", kind="transfer",
+            await records.move_stock(site.id, item, sup, location="Main store", kind="transfer",
                                      quantity=min(quantity // 4, 60), to_location="Floor 3 pantry")
     today = services.local_today(site)
     for room in list(by_number.values())[:60]:
         if room.occupancy == "occupied" or room.housekeeping in ("clean", "inspected"):
-            await records.record_hygiene(site.id, room, users["housekeeper"], date=today, linen_changed=True,
+            await records.record_hygiene(site.id, room, attendants[0], date=today, linen_changed=True,
                                          cups_disinfected=True, bathroom_cleaned=rng.random() > 0.1,
                                          aired_times=rng.choice((1, 2, 2)), today=today)
     dnd = [room.number for room in by_number.values() if room.occupancy == "occupied"][:3]
     watch = [room.number for room in by_number.values() if room.service == "out_of_order"][:3]
-    await write_handover(kernel.bus, site.id, users["frontdesk"], "housekeeping",
+    await write_handover(kernel.bus, site.id, desk, "housekeeping",
                          "Night shift: VIP arrival in the suite on floor 9 at 14:00; please inspect it first. "
                          "夜班交接：九樓套房下午兩點有貴賓入住，請優先查房。",
                          [{"label": "Rooms to watch", "value": ", ".join(watch)},

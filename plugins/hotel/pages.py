@@ -14,7 +14,7 @@ from core.identity.models import Membership, User
 from core.web.templating import render
 from core.tasks.models import Task
 from core.tasks.types import SubjectPanel
-from core.web.access import can, current_site, get_in_site, site_query
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.hotel import api, records, rooms, services
@@ -115,12 +115,11 @@ def _version(form) -> int:
 
 async def room_action(request: Request) -> Response:
     """The room page's forms: one POST per action, named in the path."""
-    site, user = current_site(request), request.state.user
+    site, actor = current_site(request), actor_of(request)
     room = await get_in_site(request, Room, request.path_params["id"], "room")
     form = await request.form()
     action = request.path_params["action"]
     kernel = request.app.state.tasks
-    address = request.state.client_address
     needed = {"housekeeping": "hotel.room.housekeeping", "check-in": "hotel.room.check_in",
               "check-out": "hotel.room.check_in", "service": "hotel.room.service",
               "observed": "hotel.room.observe", "damage": "hotel.damage.report"}
@@ -131,13 +130,12 @@ async def room_action(request: Request) -> Response:
             raise Problem(403, _("You do not have the permission this needs (%(permission)s).",
                                  permission=needed[action]))
         if action == "housekeeping":
-            await services.set_housekeeping(kernel, room, str(form.get("status", "")), _version(form), user,
-                                            may_inspect=can(request, "hotel.room.inspect"), client_address=address)
+            await services.set_housekeeping(kernel, room, str(form.get("status", "")), _version(form), actor)
         elif action == "check-in":
-            await services.check_in(kernel, site, room, _version(form), user,
-                                    guest_name=str(form.get("guest_name", "")), client_address=address)
+            await services.check_in(kernel, site, room, _version(form), actor,
+                                    guest_name=str(form.get("guest_name", "")))
         elif action == "check-out":
-            await services.check_out(kernel, site, room, _version(form), user, client_address=address)
+            await services.check_out(kernel, site, room, _version(form), actor)
         elif action == "service":
             until = None
             if form.get("until"):
@@ -145,13 +143,13 @@ async def room_action(request: Request) -> Response:
                     until = dt.date.fromisoformat(str(form.get("until")))
                 except ValueError:
                     raise Problem(422, _("Give the date as YYYY-MM-DD.")) from None
-            await services.set_service(kernel, room, str(form.get("service", "")), _version(form), user,
-                                       reason=str(form.get("reason", "")), until=until, client_address=address)
+            await services.set_service(kernel, room, str(form.get("service", "")), _version(form), actor,
+                                       reason=str(form.get("reason", "")), until=until)
         elif action == "observed":
-            await services.observe(kernel, room, str(form.get("occupancy", "")), user, client_address=address)
+            await services.observe(kernel, room, str(form.get("occupancy", "")), actor)
         elif action == "damage":
             await services.report_damage(kernel, site, room, str(form.get("description", "")),
-                                         form.get("take_out_of_order") == "1", user, client_address=address)
+                                         form.get("take_out_of_order") == "1", actor)
     except Problem as problem:
         if problem.status == 404:
             raise
@@ -212,10 +210,9 @@ async def stock_post(request: Request) -> Response:
         quantity = _int(str(form.get("quantity", "")))
         if quantity is None:
             raise Problem(422, _("A whole number from 1 to %(max)s.", max=records.MAX_QUANTITY))
-        await records.move_stock(site.id, item, request.state.user, location=str(form.get("location", "")),
+        await records.move_stock(site.id, item, actor_of(request), location=str(form.get("location", "")),
                                  kind=str(form.get("kind", "")), quantity=quantity,
-                                 to_location=str(form.get("to_location", "")), reason=str(form.get("reason", "")),
-                                 client_address=request.state.client_address)
+                                 to_location=str(form.get("to_location", "")), reason=str(form.get("reason", "")))
     except Problem as problem:
         return await stock_page(request, problem.detail, problem.status)
     return RedirectResponse(f"/sites/{site.code}/hotel/stock", status_code=303)
@@ -252,11 +249,11 @@ async def hygiene_post(request: Request) -> Response:
         if aired is None:
             raise Problem(422, _("A whole number from 0 to 6."))
         today = services.local_today(site)
-        await records.record_hygiene(site.id, room, request.state.user, date=today,
+        await records.record_hygiene(site.id, room, actor_of(request), date=today,
                                      linen_changed=form.get("linen_changed") == "1",
                                      cups_disinfected=form.get("cups_disinfected") == "1",
                                      bathroom_cleaned=form.get("bathroom_cleaned") == "1", aired_times=aired,
-                                     today=today, client_address=request.state.client_address)
+                                     today=today)
     except Problem as problem:
         return await hygiene_page(request, problem.detail, problem.status)
     return RedirectResponse(f"/sites/{site.code}/hotel/hygiene", status_code=303)
@@ -283,9 +280,8 @@ async def import_post(request: Request) -> Response:
     if not text.strip():
         return await import_page(request, error=_("Paste the CSV or choose a file."), status_code=422)
     try:
-        report = await rooms.import_rooms(current_site(request), text, request.state.user,
-                                          apply=form.get("apply") == "1", skip_bad_rows=form.get("skip") == "1",
-                                          client_address=request.state.client_address)
+        report = await rooms.import_rooms(current_site(request), text, actor_of(request),
+                                          apply=form.get("apply") == "1", skip_bad_rows=form.get("skip") == "1")
     except Problem as problem:
         return await import_page(request, problem.extra.get("report"), problem.detail, text, problem.status)
     return await import_page(request, report, None, "" if report["applied"] else text)

@@ -13,10 +13,10 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339
 from core.i18n import gettext as _
-from core.identity.models import User
 from core.problems import Problem, invalid
 from plugins.hotel.models import (STOCK_CATEGORIES, STOCK_KINDS, HygieneRecord, Room, StockBalance, StockItem,
                                   StockMovement)
@@ -39,8 +39,8 @@ def movement_out(movement: StockMovement) -> dict[str, Any]:
             "reason": movement.reason, "actor_id": movement.actor_id, "at": rfc3339(movement.at)}
 
 
-async def create_item(site_id: int, actor: User, *, code: str, name: str, category: str, unit: str = "",
-                      par_level: int = 0, client_address: str = "") -> StockItem:
+async def create_item(site_id: int, actor: Actor, *, code: str, name: str, category: str, unit: str = "",
+                      par_level: int = 0) -> StockItem:
     code, name = code.strip(), name.strip()
     if not code:
         raise invalid("code", _("Give the item a code."))
@@ -55,8 +55,8 @@ async def create_item(site_id: int, actor: User, *, code: str, name: str, catego
     async with in_transaction():
         item = await StockItem.create(site_id=site_id, code=code, name=name, category=category, unit=unit.strip(),
                                       par_level=par_level)
-        await audit.record("hotel.stock.item_create", actor=actor, site_id=site_id, object_type="hotel.stock_item",
-                           object_id=item.id, after=item_out(item), client_address=client_address)
+        await audit.record("hotel.stock.item_create", actor=actor.user, site_id=site_id, object_type="hotel.stock_item",
+                           object_id=item.id, after=item_out(item), client_address=actor.client_address)
     return item
 
 
@@ -77,8 +77,8 @@ async def _take(site_id: int, item: StockItem, location: str, quantity: int) -> 
                       balance=have[0] if have else 0)
 
 
-async def move_stock(site_id: int, item: StockItem, actor: User, *, location: str, kind: str, quantity: int,
-                     to_location: str | None = None, reason: str = "", client_address: str = "") -> StockMovement:
+async def move_stock(site_id: int, item: StockItem, actor: Actor, *, location: str, kind: str, quantity: int,
+                     to_location: str | None = None, reason: str = "") -> StockMovement:
     location = (location or "").strip()
     to_location = (to_location or "").strip()
     reason = (reason or "").strip()
@@ -106,9 +106,9 @@ async def move_stock(site_id: int, item: StockItem, actor: User, *, location: st
                 await _add(site_id, item.id, to_location, quantity)
         movement = await StockMovement.create(site_id=site_id, item_id=item.id, location=location, kind=kind,
                                               quantity=quantity, to_location=to_location, reason=reason[:500],
-                                              actor=actor)
-        await audit.record("hotel.stock.move", actor=actor, site_id=site_id, object_type="hotel.stock_movement",
-                           object_id=movement.id, after=movement_out(movement), client_address=client_address)
+                                              actor=actor.user)
+        await audit.record("hotel.stock.move", actor=actor.user, site_id=site_id, object_type="hotel.stock_movement",
+                           object_id=movement.id, after=movement_out(movement), client_address=actor.client_address)
     return movement
 
 
@@ -146,9 +146,9 @@ def compliant(record: HygieneRecord | dict) -> bool:
                 and get("aired_times") >= 1)
 
 
-async def record_hygiene(site_id: int, room: Room, actor: User, *, date: dt.date, linen_changed: bool,
+async def record_hygiene(site_id: int, room: Room, actor: Actor, *, date: dt.date, linen_changed: bool,
                          cups_disinfected: bool, bathroom_cleaned: bool, aired_times: int,
-                         today: dt.date, client_address: str = "") -> HygieneRecord:
+                         today: dt.date) -> HygieneRecord:
     if date > today:
         raise invalid("date", _("A hygiene record cannot be for a future day."))
     if date < today - dt.timedelta(days=7):
@@ -156,7 +156,7 @@ async def record_hygiene(site_id: int, room: Room, actor: User, *, date: dt.date
     if not 0 <= aired_times <= 6:
         raise invalid("aired_times", _("A whole number from 0 to 6."))
     values = {"linen_changed": linen_changed, "cups_disinfected": cups_disinfected,
-              "bathroom_cleaned": bathroom_cleaned, "aired_times": aired_times, "recorded_by_id": actor.id}
+              "bathroom_cleaned": bathroom_cleaned, "aired_times": aired_times, "recorded_by_id": actor.user_id}
     async with in_transaction():
         record = await HygieneRecord.get_or_none(room_id=room.id, date=date)
         if record is None:
@@ -164,8 +164,8 @@ async def record_hygiene(site_id: int, room: Room, actor: User, *, date: dt.date
         else:
             await HygieneRecord.filter(id=record.id).update(**values)
             await record.refresh_from_db()
-        await audit.record("hotel.hygiene.record", actor=actor, site_id=site_id, object_type="hotel.hygiene",
-                           object_id=record.id, after=hygiene_out(record), client_address=client_address)
+        await audit.record("hotel.hygiene.record", actor=actor.user, site_id=site_id, object_type="hotel.hygiene",
+                           object_id=record.id, after=hygiene_out(record), client_address=actor.client_address)
     return record
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import utcnow
 from core.entities.models import Site, Unit
 from core.i18n import gettext as _
-from core.identity.models import User
 from core.problems import Problem, invalid
 from plugins.hotel.models import HOUSEKEEPING, OCCUPANCY, SERVICE, Room, RoomEvent
 from plugins.hotel.services import room_code
@@ -59,7 +59,7 @@ def check_room(row: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]
     return clean, errors
 
 
-async def _insert(site: Site, rows: list[dict[str, Any]], actor: User | None, kind: str) -> list[Room]:
+async def _insert(site: Site, rows: list[dict[str, Any]], actor: Actor, kind: str) -> list[Room]:
     now = utcnow()
     units = [Unit(site_id=site.id, code=row["number"], kind="room", floor=str(row["floor"]),
                   name=row["room_type"]) for row in rows]
@@ -78,13 +78,13 @@ async def _insert(site: Site, rows: list[dict[str, Any]], actor: User | None, ki
     await Room.bulk_create(rooms, batch_size=500)
     created = await Room.filter(site_id=site.id, number__in=[r["number"] for r in rows])
     await RoomEvent.bulk_create([
-        RoomEvent(site_id=site.id, room_id=room.id, at=now, actor_id=getattr(actor, "id", None), kind=kind,
+        RoomEvent(site_id=site.id, room_id=room.id, at=now, actor_id=actor.user_id, kind=kind,
                   occupancy=room.occupancy, housekeeping=room.housekeeping, service=room.service, code=room.code)
         for room in created], batch_size=500)
     return created
 
 
-async def create_room(site: Site, data: dict[str, Any], actor: User, client_address: str = "") -> Room:
+async def create_room(site: Site, data: dict[str, Any], actor: Actor) -> Room:
     clean, errors = check_room(data)
     if errors:
         raise Problem(422, _("Invalid fields: %(fields)s", fields=", ".join(e["field"] for e in errors)),
@@ -93,13 +93,12 @@ async def create_room(site: Site, data: dict[str, Any], actor: User, client_addr
         raise invalid("number", _("Room %(number)s already exists.", number=clean["number"]))
     async with in_transaction():
         (room,) = await _insert(site, [clean], actor, "created")
-        await audit.record("hotel.room.create", actor=actor, site_id=site.id, object_type="hotel.room",
-                           object_id=room.id, after=clean, client_address=client_address)
+        await audit.record("hotel.room.create", actor=actor.user, site_id=site.id, object_type="hotel.room",
+                           object_id=room.id, after=clean, client_address=actor.client_address)
     return room
 
 
-async def import_rooms(site: Site, text: str, actor: User, *, apply: bool, skip_bad_rows: bool,
-                       client_address: str = "") -> dict[str, Any]:
+async def import_rooms(site: Site, text: str, actor: Actor, *, apply: bool, skip_bad_rows: bool) -> dict[str, Any]:
     """Check every row; report them all. Writes only with ``apply`` and either no bad rows
     or ``skip_bad_rows`` (the explicit consent to import only the good rows)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -142,9 +141,9 @@ async def import_rooms(site: Site, text: str, actor: User, *, apply: bool, skip_
     if good:
         async with in_transaction():
             created = await _insert(site, good, actor, "imported")
-            await audit.record("hotel.room.import", actor=actor, site_id=site.id, object_type="hotel.room",
+            await audit.record("hotel.room.import", actor=actor.user, site_id=site.id, object_type="hotel.room",
                                after={"created": len(created), "skipped_lines": bad_lines},
-                               client_address=client_address)
+                               client_address=actor.client_address)
         report["created"] = len(created)
     report["applied"] = True
     return report

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site
@@ -32,6 +33,10 @@ ROOM_EVENT = "hotel.room.changed"
 CLEANING_TYPES = ("hotel.departure_clean", "hotel.stay_over", "hotel.pickup")
 HOUSEKEEPING_LETTER = {"dirty": "D", "pickup": "P", "clean": "C", "inspected": "I"}
 HOUSEKEEPING_LABELS = {"dirty": N_("dirty"), "pickup": N_("pick-up"), "clean": N_("clean"), "inspected": N_("inspected")}
+#: Who sees guests' names (in a refused change's ``current`` room as in every answer).
+GUEST_PERMISSION = "hotel.guest.read"
+#: Who marks a room inspected: the supervisor's act, whichever way it comes in.
+INSPECT_PERMISSION = "hotel.room.inspect"
 
 
 # --- the code and the room as JSON ---------------------------------------------------------
@@ -86,9 +91,8 @@ async def publish(bus, room: Room) -> None:
                                 permission="hotel.room.read"))
 
 
-async def change_room(kernel, room: Room, version: int | None, actor: User | None, kind: str, *,
-                      note: str = "", guests: bool = False, client_address: str = "", then=None,
-                      **changes: Any) -> Room:
+async def change_room(kernel, room: Room, version: int | None, actor: Actor, kind: str, *,
+                      note: str = "", guests: bool = False, then=None, **changes: Any) -> Room:
     """Apply ``changes`` to ``room`` if nobody changed it since ``version``; one event, one
     audit entry, then the live event. ``then(room)`` runs inside the same transaction."""
     if version is not None and version != room.version:
@@ -98,15 +102,15 @@ async def change_room(kernel, room: Room, version: int | None, actor: User | Non
         # wins, so a lost race is retried on the fresh row instead of refused.
         for _attempt in range(3):
             try:
-                return await _change(kernel, room, actor, kind, note, guests, client_address, then, dict(changes))
+                return await _change(kernel, room, actor, kind, note, guests, then, dict(changes))
             except Problem as problem:
                 if problem.status != 409 or "current" not in problem.extra:
                     raise
         raise await _stale(room, guests)
-    return await _change(kernel, room, actor, kind, note, guests, client_address, then, changes)
+    return await _change(kernel, room, actor, kind, note, guests, then, changes)
 
 
-async def _change(kernel, room: Room, actor, kind: str, note: str, guests: bool, client_address: str, then,
+async def _change(kernel, room: Room, actor: Actor, kind: str, note: str, guests: bool, then,
                   changes: dict[str, Any]) -> Room:
     before = room_out(room, True)
     merged = {"occupancy": room.occupancy, "housekeeping": room.housekeeping, "service": room.service, **changes}
@@ -120,16 +124,16 @@ async def _change(kernel, room: Room, actor, kind: str, note: str, guests: bool,
         for key, value in changes.items():
             setattr(room, key, value)
         room.version += 1
-        await RoomEvent.create(site_id=room.site_id, room_id=room.id, at=now, actor_id=getattr(actor, "id", None),
+        await RoomEvent.create(site_id=room.site_id, room_id=room.id, at=now, actor_id=actor.user_id,
                                kind=kind, occupancy=room.occupancy, housekeeping=room.housekeeping,
                                service=room.service, code=room.code, from_code=before["code"], note=note[:500])
         after = room_out(room, True)
-        await audit.record(f"hotel.room.{kind}", actor=actor, site_id=room.site_id, object_type="hotel.room",
+        await audit.record(f"hotel.room.{kind}", actor=actor.user, site_id=room.site_id, object_type="hotel.room",
                            object_id=room.id, before={k: before[k] for k in after if before[k] != after[k]},
                            after={k: after[k] for k in after if before[k] != after[k]},
-                           client_address=client_address, note=note[:500])
+                           client_address=actor.client_address, note=note[:500])
         if room.housekeeping != before["housekeeping"]:
-            await drive_room_tasks(kernel, room, actor, client_address)
+            await drive_room_tasks(kernel, room, actor)
         if then is not None:
             await then(room)
     await publish(kernel.bus, room)
@@ -149,7 +153,7 @@ def _room_tasks(kernel, room: Room, types: tuple[str, ...]):
     return Task.filter(about, site_id=room.site_id, is_open=True, type__in=list(types)).order_by("id")
 
 
-async def drive_room_tasks(kernel, room: Room, actor: User | None, client_address: str = "") -> None:
+async def drive_room_tasks(kernel, room: Room, actor: Actor) -> None:
     """The room's state drives its tasks, whoever changed it (board, sheet, API): clean
     resolves its open cleaning tasks; inspected closes them and its inspection."""
     if room.housekeeping == "clean":
@@ -160,27 +164,26 @@ async def drive_room_tasks(kernel, room: Room, actor: User | None, client_addres
         return
     note = _("Room %(number)s is %(status)s.", number=room.number, status=_(HOUSEKEEPING_LABELS[room.housekeeping]))
     for task in await _room_tasks(kernel, room, tuple(targets)):
-        await kernel.drive(task, targets[task.type], actor, note=note, client_address=client_address)
+        await kernel.drive(task, targets[task.type], actor, note=note)
 
 
 # --- housekeeping status -------------------------------------------------------------------
 
 
-async def set_housekeeping(kernel, room: Room, status: str, version: int, actor: User, *, may_inspect: bool,
-                           guests: bool = False, client_address: str = "") -> Room:
+async def set_housekeeping(kernel, room: Room, status: str, version: int, actor: Actor) -> Room:
     if status not in HOUSEKEEPING:
         raise invalid("status", _("Use one of: %(values)s.", values=", ".join(HOUSEKEEPING)))
-    if status == "inspected" and not may_inspect:
+    if status == "inspected" and not actor.can(INSPECT_PERMISSION):
         raise Problem(403, _("Only a supervisor marks a room inspected."))
-    return await change_room(kernel, room, version, actor, "housekeeping", housekeeping=status, guests=guests,
-                             client_address=client_address)
+    return await change_room(kernel, room, version, actor, "housekeeping", housekeeping=status,
+                             guests=actor.can(GUEST_PERMISSION))
 
 
 # --- front desk -----------------------------------------------------------------------------
 
 
-async def check_in(kernel, site: Site, room: Room, version: int, actor: User, *, guest_name: str = "",
-                   party_id: int | None = None, client_address: str = "") -> Room:
+async def check_in(kernel, site: Site, room: Room, version: int, actor: Actor, *, guest_name: str = "",
+                   party_id: int | None = None) -> Room:
     guest_name = (guest_name or "").strip()
     if party_id is not None:
         party = await Party.get_or_none(id=party_id, site_id=site.id)
@@ -203,11 +206,10 @@ async def check_in(kernel, site: Site, room: Room, version: int, actor: User, *,
                    else _("Room %(number)s is not clean.", number=room.number))
         raise Problem(409, message, current=room_out(room, True))
     return await change_room(kernel, room, version, actor, "check_in", occupancy="occupied", guest_name=guest_name,
-                             party_id=party_id, observed=None, observed_at=None, guests=True,
-                             client_address=client_address)
+                             party_id=party_id, observed=None, observed_at=None, guests=True)
 
 
-async def check_out(kernel, site: Site, room: Room, version: int, actor: User, *, client_address: str = "") -> Room:
+async def check_out(kernel, site: Site, room: Room, version: int, actor: Actor) -> Room:
     if version != room.version:
         raise await _stale(room, True)
     if room.occupancy != "occupied":
@@ -219,14 +221,14 @@ async def check_out(kernel, site: Site, room: Room, version: int, actor: User, *
 
     return await change_room(kernel, room, version, actor, "check_out", occupancy="vacant", housekeeping="dirty",
                              guest_name="", party_id=None, observed=None, observed_at=None, guests=True,
-                             client_address=client_address, then=departure_task)
+                             then=departure_task)
 
 
 # --- service ---------------------------------------------------------------------------------
 
 
-async def set_service(kernel, room: Room, service: str, version: int, actor: User, *, reason: str = "",
-                      until: dt.date | None = None, guests: bool = False, client_address: str = "") -> Room:
+async def set_service(kernel, room: Room, service: str, version: int, actor: Actor, *, reason: str = "",
+                      until: dt.date | None = None) -> Room:
     if service not in SERVICE:
         raise invalid("service", _("Use one of: %(values)s.", values=", ".join(SERVICE)))
     reason = (reason or "").strip()
@@ -234,22 +236,23 @@ async def set_service(kernel, room: Room, service: str, version: int, actor: Use
         raise invalid("reason", _("Give the reason the room leaves service."))
     if until is not None and service != "in_service" and until < dt.date.today() - dt.timedelta(days=1):
         raise invalid("until", _("This date is in the past."))
+    guests = actor.can(GUEST_PERMISSION)
     if service == "in_service":
         note = reason or _("Back in service")
         return await change_room(kernel, room, version, actor, "service", service=service, oos_reason="",
-                                 oos_until=None, note=note, guests=guests, client_address=client_address)
+                                 oos_until=None, note=note, guests=guests)
     return await change_room(kernel, room, version, actor, "service", service=service, oos_reason=reason,
-                             oos_until=until, note=reason, guests=guests, client_address=client_address)
+                             oos_until=until, note=reason, guests=guests)
 
 
 # --- discrepancies ----------------------------------------------------------------------------
 
 
-async def observe(kernel, room: Room, occupancy: str, actor: User, *, client_address: str = "") -> Room:
+async def observe(kernel, room: Room, occupancy: str, actor: Actor) -> Room:
     if occupancy not in OCCUPANCY:
         raise invalid("occupancy", _("Use one of: %(values)s.", values=", ".join(OCCUPANCY)))
     return await change_room(kernel, room, None, actor, "observed", observed=occupancy, observed_at=utcnow(),
-                             note=occupancy, client_address=client_address)
+                             note=occupancy)
 
 
 def discrepancy_kind(front_desk: str, housekeeping: str | None) -> str | None:
@@ -294,7 +297,7 @@ async def housekeeper_for(site: Site, room: Room) -> int | None:
     return min(candidates, key=lambda uid: (loads[uid], uid))
 
 
-async def create_room_task(kernel, site: Site, room: Room, actor: User | None, type_name: str, title: str, *,
+async def create_room_task(kernel, site: Site, room: Room, actor: Actor, type_name: str, title: str, *,
                            description: str = "", priority: str = "normal", assign: bool = True) -> Task:
     assignee_id = None
     if assign and type_name in ("hotel.departure_clean", "hotel.stay_over", "hotel.pickup",
@@ -323,8 +326,11 @@ async def after_task_event(kernel, task: Task, event: Any) -> None:
     room = await room_of_task(task)
     if room is None:
         return
-    actor = await User.get_or_none(id=event.actor_id) if event.actor_id else None
     site = await Site.get(id=task.site_id)
+    # The room follows its task on behalf of whoever finished it (nobody's permission is
+    # asked again: the transition itself was checked).
+    user = await User.get_or_none(id=event.actor_id) if event.actor_id else None
+    actor = Actor(user=user, site=site)
     if task.type in CLEANING_TYPES and room.housekeeping in ("dirty", "pickup"):
         await change_room(kernel, room, None, actor, "cleaned", housekeeping="clean",
                           note=_("Task %(id)s done", id=task.id))
@@ -358,7 +364,7 @@ async def transition_guard(task: Task, to_status: str) -> str | None:
 
 
 async def report_damage(kernel, site: Site, room: Room, description: str, take_out_of_order: bool,
-                        actor: User, *, client_address: str = "") -> DamageReport:
+                        actor: Actor) -> DamageReport:
     description = (description or "").strip()
     if not description:
         raise invalid("description", _("Describe the damage."))
@@ -369,11 +375,12 @@ async def report_damage(kernel, site: Site, room: Room, description: str, take_o
                                       _("Repair in room %(number)s", number=room.number),
                                       description=description, priority="high" if take_out_of_order else "normal")
         report = await DamageReport.create(site_id=site.id, room_id=room.id, description=description,
-                                           took_out_of_order=take_out_of_order, task_id=task.id, reported_by=actor)
-        await audit.record("hotel.damage.report", actor=actor, site_id=site.id, object_type="hotel.damage_report",
+                                           took_out_of_order=take_out_of_order, task_id=task.id,
+                                           reported_by=actor.user)
+        await audit.record("hotel.damage.report", actor=actor.user, site_id=site.id, object_type="hotel.damage_report",
                            object_id=report.id, after={"room_id": room.id, "task_id": task.id,
                                                        "take_out_of_order": take_out_of_order},
-                           client_address=client_address)
+                           client_address=actor.client_address)
         if take_out_of_order and room.service != "out_of_order":
             await change_room(kernel, room, None, actor, "service", service="out_of_order",
                               oos_reason=description[:500], note=description[:500])
@@ -383,7 +390,7 @@ async def report_damage(kernel, site: Site, room: Room, description: str, take_o
 # --- the nightly job -------------------------------------------------------------------------
 
 
-async def night_audit(kernel, site: Site, business_date: dt.date | None = None, actor: User | None = None) -> int:
+async def night_audit(kernel, site: Site, business_date: dt.date | None = None, actor: Actor = SYSTEM) -> int:
     """Occupied rooms become dirty and get a stay-over task; once per site and date.
 
     Returns how many rooms it changed (0 when it already ran for that date)."""
