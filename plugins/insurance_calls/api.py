@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from core.clock import utcnow
 from core.i18n import gettext as _
-from core.web.access import can, current_site, get_in_site, site_query
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
 from core.web.pagination import paginate
 from core.problems import Problem
@@ -22,17 +22,16 @@ from plugins.insurance_calls.schemas import (ApplicationIn, ApplicationOut, Appl
                                              ReportQuery, VersionIn, WeeklyQuery, WeeklyReportOut)
 
 PREFIX = "/api/v1/sites/{site}/insurance"
-PERSONAL = "insurance_calls.caller.personal_data"
 TAGS = ["insurance"]
 
 
 def show_personal(request: Request) -> bool:
-    return can(request, PERSONAL)
+    return can(request, services.PERSONAL)
 
 
 async def _unmasked(request: Request, what: str) -> None:
     if show_personal(request):
-        await services.audit_unmasked(request.state.user, current_site(request), what, request.state.client_address)
+        await services.audit_unmasked(actor_of(request), current_site(request), what)
 
 
 def _need_personal(request: Request, field: str) -> None:
@@ -44,8 +43,7 @@ def _need_personal(request: Request, field: str) -> None:
 async def log_call(request: Request, body: CallIn) -> CallOut:
     """Log a call; a follow-up creates a callback task, a complaint a complaint task."""
     call = await services.log_call(
-        request.app.state.tasks, current_site(request), request.state.user, body.model_dump(),
-        may_work_any=can(request, "core.task.assign"), client_address=request.state.client_address)
+        request.app.state.tasks, current_site(request), actor_of(request), body.model_dump())
     return services.call_out(call, show_personal(request))
 
 
@@ -74,14 +72,8 @@ async def get_call(request: Request) -> CallOut:
 
 async def lookup(request: Request, query: LookupQuery) -> LookupOut:
     """The caller's history (screen pop): calls, open tasks, complaints, repeat caller."""
-    if query.phone:
-        _need_personal(request, "phone")
-    elif query.policy_no and not query.plate:
-        _need_personal(request, "policy_no")
-    result = await services.lookup(current_site(request), phone=query.phone or "",
-                                   plate="" if query.phone else (query.plate or ""),
-                                   policy_no="" if (query.phone or query.plate) else (query.policy_no or ""),
-                                   show_personal=show_personal(request))
+    result = await services.lookup(current_site(request), actor_of(request), phone=query.phone or "",
+                                   plate=query.plate or "", policy_no=query.policy_no or "")
     if result["calls"]:
         await _unmasked(request, "caller lookup")
     return result
@@ -150,8 +142,7 @@ def _app_out(request: Request, app: Application) -> dict[str, Any]:
 
 async def create_application(request: Request, body: ApplicationIn) -> ApplicationOut:
     """Enter a phone application as a draft."""
-    app = await applications.create(current_site(request), request.state.user, body.model_dump(),
-                                    request.state.client_address)
+    app = await applications.create(current_site(request), actor_of(request), body.model_dump())
     return _app_out(request, app)
 
 
@@ -172,37 +163,33 @@ async def get_application(request: Request) -> ApplicationOut:
     return _app_out(request, app)
 
 
-def _opts(request: Request) -> dict[str, Any]:
-    return {"client_address": request.state.client_address, "show_personal": show_personal(request)}
-
-
 async def update_application(request: Request, body: ApplicationUpdate) -> ApplicationOut:
     """Change a draft; changing the VIN, ID number or premium withdraws its check."""
     data = body.model_dump(exclude_unset=True)
     version = data.pop("version")
     app = await applications.update(await _application(request), current_site(request), data, version,
-                                    request.state.user, **_opts(request))
+                                    actor_of(request))
     return _app_out(request, app)
 
 
 async def check_application(request: Request, body: CheckIn) -> ApplicationOut:
     """A second person re-enters VIN, ID number and premium; they must match."""
     app = await applications.check(await _application(request), current_site(request), body.model_dump(),
-                                   body.version, request.state.user, **_opts(request))
+                                   body.version, actor_of(request))
     return _app_out(request, app)
 
 
 async def submit_application(request: Request, body: VersionIn) -> ApplicationOut:
     """Submit a checked draft."""
     app = await applications.submit(await _application(request), current_site(request), body.version,
-                                    request.state.user, **_opts(request))
+                                    actor_of(request))
     return _app_out(request, app)
 
 
 async def issue_application(request: Request, body: IssueIn) -> ApplicationOut:
     """Enter the issued policy's number."""
     app = await applications.issue(await _application(request), current_site(request), body.policy_no,
-                                   body.version, request.state.user, **_opts(request))
+                                   body.version, actor_of(request))
     return _app_out(request, app)
 
 

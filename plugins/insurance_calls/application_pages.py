@@ -9,12 +9,12 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.web.templating import render
-from core.web.access import can, current_site, get_in_site, site_query
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, problem_errors
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import applications
-from plugins.insurance_calls.api import PERSONAL
+from plugins.insurance_calls.services import PERSONAL
 from plugins.insurance_calls.models import Application
 
 NEW_FIELDS = ["applicant_name", "id_number", "phone", "plate", "vin", "vehicle", "premium"]
@@ -50,7 +50,7 @@ async def new_application(request: Request) -> Response:
         form = {name: str(raw.get(name, ""))[:200].strip() for name in NEW_FIELDS}
         form["cover"] = [str(value) for value in raw.getlist("cover")][:10]
         try:
-            app = await applications.create(site, request.state.user, form, request.state.client_address)
+            app = await applications.create(site, actor_of(request), form)
             return RedirectResponse(f"/sites/{site.code}/insurance_calls/applications/{app.id}", status_code=303)
         except Problem as problem:
             errors, status = problem_errors(problem, NEW_FIELDS + ["cover"]), 422
@@ -92,15 +92,14 @@ async def application_action(request: Request) -> Response:
     raw = await request.form()
     form = {name: str(raw.get(name, ""))[:200].strip() for name in ("version", "vin", "id_number", "premium",
                                                                      "policy_no")}
-    options = {"client_address": request.state.client_address, "show_personal": can(request, PERSONAL)}
     try:
         version = int(form["version"]) if form["version"].isdigit() else -1
         if action == "check":
-            await applications.check(app, site, form, version, request.state.user, **options)
+            await applications.check(app, site, form, version, actor_of(request))
         elif action == "submit":
-            await applications.submit(app, site, version, request.state.user, **options)
+            await applications.submit(app, site, version, actor_of(request))
         else:
-            await applications.issue(app, site, form["policy_no"], version, request.state.user, **options)
+            await applications.issue(app, site, form["policy_no"], version, actor_of(request))
     except Problem as problem:
         await app.refresh_from_db()
         return await _detail(request, app, problem_errors(problem, ["vin", "id_number", "premium", "policy_no"]),

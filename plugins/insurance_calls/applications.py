@@ -12,15 +12,16 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site
 from core.entities.privacy import mask_phone
 from core.i18n import gettext as _
-from core.identity.models import User
 from core.money import format_money, parse_money
 from core.problems import Problem, invalid
 from plugins.insurance_calls import rules
+from plugins.insurance_calls.services import PERSONAL
 from plugins.insurance_calls.models import Application, Call
 
 KEY_FIELDS = ("vin", "id_number", "premium_minor")
@@ -77,18 +78,19 @@ async def clean(site: Site, data: dict[str, Any], partial: bool = False) -> dict
     return values
 
 
-async def create(site: Site, actor: User, data: dict[str, Any], client_address: str = "") -> Application:
+async def create(site: Site, actor: Actor, data: dict[str, Any]) -> Application:
     values = await clean(site, data)
     async with in_transaction():
-        app = await Application.create(site_id=site.id, created_by_id=actor.id, status="draft", **values)
-        await audit.record("insurance_calls.application.create", actor=actor, site_id=site.id,
+        app = await Application.create(site_id=site.id, created_by_id=actor.user_id, status="draft", **values)
+        await audit.record("insurance_calls.application.create", actor=actor.user, site_id=site.id,
                            object_type="insurance_application", object_id=app.id, after=_snapshot(app),
-                           client_address=client_address)
+                           client_address=actor.client_address)
     return app
 
 
-async def _save(app: Application, site: Site, changes: dict[str, Any], version: int, actor: User, action: str,
-                client_address: str, show_personal: bool) -> Application:
+async def _save(app: Application, site: Site, changes: dict[str, Any], version: int, actor: Actor,
+                action: str) -> Application:
+    show_personal = actor.can(PERSONAL)  # in the current record a refused change shows
     if version != app.version:
         await app.refresh_from_db()
         raise Problem(409, _("Someone changed this application since you read it. Reload and try again."),
@@ -103,29 +105,26 @@ async def _save(app: Application, site: Site, changes: dict[str, Any], version: 
                           current=application_out(app, site, show_personal))
         await app.refresh_from_db()
         before_changed, after_changed = audit.changed_fields(before, _snapshot(app))
-        await audit.record(action, actor=actor, site_id=site.id, object_type="insurance_application",
+        await audit.record(action, actor=actor.user, site_id=site.id, object_type="insurance_application",
                            object_id=app.id, before=before_changed, after=after_changed,
-                           client_address=client_address)
+                           client_address=actor.client_address)
     return app
 
 
-async def update(app: Application, site: Site, data: dict[str, Any], version: int, actor: User, *,
-                 client_address: str = "", show_personal: bool = False) -> Application:
+async def update(app: Application, site: Site, data: dict[str, Any], version: int, actor: Actor) -> Application:
     if app.status != "draft":
         raise Problem(409, _("Only a draft can be changed; this application is %(status)s.", status=app.status))
     changes = await clean(site, data, partial=True)
     if any(name in changes and changes[name] != getattr(app, name) for name in KEY_FIELDS):
         changes.update(checked_by_id=None, checked_at=None)  # the check was of other values
-    return await _save(app, site, changes, version, actor, "insurance_calls.application.update", client_address,
-                       show_personal)
+    return await _save(app, site, changes, version, actor, "insurance_calls.application.update")
 
 
-async def check(app: Application, site: Site, data: dict[str, Any], version: int, actor: User, *,
-                client_address: str = "", show_personal: bool = False) -> Application:
+async def check(app: Application, site: Site, data: dict[str, Any], version: int, actor: Actor) -> Application:
     """The second person's check: VIN, ID number and premium entered again must match."""
     if app.status != "draft":
         raise Problem(409, _("Only a draft is checked; this application is %(status)s.", status=app.status))
-    if actor.id == app.created_by_id:
+    if actor.user_id == app.created_by_id:
         raise Problem(409, _("The check must be done by someone other than the person who entered the application."))
     entered = {"vin": rules.vin(data.get("vin") or ""), "id_number": rules.id_number(data.get("id_number") or ""),
                "premium_minor": parse_money(data.get("premium"), site.currency, "premium")}
@@ -133,29 +132,27 @@ async def check(app: Application, site: Site, data: dict[str, Any], version: int
     mismatched = [names[name] for name, value in entered.items() if getattr(app, name) != value]
     if mismatched:
         async with in_transaction():
-            await audit.record("insurance_calls.application.check_failed", actor=actor, site_id=site.id,
+            await audit.record("insurance_calls.application.check_failed", actor=actor.user, site_id=site.id,
                                object_type="insurance_application", object_id=app.id,
-                               note=", ".join(mismatched), client_address=client_address)
+                               note=", ".join(mismatched), client_address=actor.client_address)
         raise Problem(422, _("These fields differ from the entered application: %(fields)s. Compare with the "
                              "documents.", fields=", ".join(mismatched)),
                       errors=[{"field": name, "message": _("Does not match the entered value.")}
                               for name in mismatched])
-    return await _save(app, site, {"checked_by_id": actor.id, "checked_at": utcnow()}, version, actor,
-                       "insurance_calls.application.check", client_address, show_personal)
+    return await _save(app, site, {"checked_by_id": actor.user_id, "checked_at": utcnow()}, version, actor,
+                       "insurance_calls.application.check")
 
 
-async def submit(app: Application, site: Site, version: int, actor: User, *, client_address: str = "",
-                 show_personal: bool = False) -> Application:
+async def submit(app: Application, site: Site, version: int, actor: Actor) -> Application:
     if app.status != "draft":
         raise Problem(409, _("Only a draft is submitted; this application is %(status)s.", status=app.status))
     if app.checked_by_id is None:
         raise Problem(409, _("A second person must check the VIN, ID number and premium before submission."))
     return await _save(app, site, {"status": "submitted", "submitted_at": utcnow()}, version, actor,
-                       "insurance_calls.application.submit", client_address, show_personal)
+                       "insurance_calls.application.submit")
 
 
-async def issue(app: Application, site: Site, policy_no: str, version: int, actor: User, *,
-                client_address: str = "", show_personal: bool = False) -> Application:
+async def issue(app: Application, site: Site, policy_no: str, version: int, actor: Actor) -> Application:
     if app.status != "submitted":
         raise Problem(409, _("Only a submitted application is issued; this one is %(status)s.", status=app.status))
     number = rules.policy_no(policy_no)
@@ -165,4 +162,4 @@ async def issue(app: Application, site: Site, policy_no: str, version: int, acto
         raise Problem(409, _("Policy %(number)s is already entered.", number=number),
                       errors=[{"field": "policy_no", "message": _("Already entered.")}])
     return await _save(app, site, {"status": "issued", "issued_at": utcnow(), "policy_no": number}, version, actor,
-                       "insurance_calls.application.issue", client_address, show_personal)
+                       "insurance_calls.application.issue")

@@ -16,12 +16,12 @@ from core.identity.models import Membership, User
 from core.web.templating import render
 from core.tasks.models import Task
 from core.tasks.types import STATE_LABELS
-from core.web.access import can, current_site, site_query
+from core.web.access import actor_of, can, current_site, site_query
 from core.web.forms import FormErrors, offset_page, page_links, page_number, problem_errors
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import kpis, rules, services
-from plugins.insurance_calls.api import PERSONAL
+from plugins.insurance_calls.services import PERSONAL
 from plugins.insurance_calls.models import CALL_TYPES, Call
 
 FORM_FIELDS = ["direction", "phone", "caller_name", "plate", "policy_no", "call_type", "summary", "answer",
@@ -119,9 +119,7 @@ async def _log_from_form(request: Request) -> Response:
         if errors:
             raise Problem(422, _("Check the marked fields."),
                           errors=[{"field": k, "message": v} for k, v in errors.fields.items()])
-        call = await services.log_call(request.app.state.tasks, site, request.state.user, data,
-                                       may_work_any=can(request, "core.task.assign"),
-                                       client_address=request.state.client_address)
+        call = await services.log_call(request.app.state.tasks, site, actor_of(request), data)
     except Problem as problem:
         known = FORM_FIELDS + [f"fields.{name}" for name in TYPE_FIELD_NAMES]
         errors = problem_errors(problem, known)
@@ -178,7 +176,7 @@ async def call_list(request: Request) -> Response:
     page = page_number(request)
     rows, more = await offset_page(calls.order_by("-started_at", "-id"), page, PAGE_SIZE)
     if rows and personal:
-        await services.audit_unmasked(request.state.user, site, f"calls page {page}", request.state.client_address)
+        await services.audit_unmasked(actor_of(request), site, f"calls page {page}")
     agent_ids = await Membership.filter(site_id=site.id).values_list("user_id", flat=True)
     agents = {u.id: u.display_name or u.username for u in await User.filter(id__in=list(set(agent_ids)))}
     return render(request, "insurance_calls/calls.html", {

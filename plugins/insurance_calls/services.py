@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-
+from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site
 from core.entities.privacy import mask_phone
 from core.i18n import gettext as _
-from core.identity.models import User
 from core.tasks.models import Task
 from core.tasks.services import subject_of
 from core.tasks.types import Subject
-from core.problems import invalid
+from core.problems import Problem, invalid
 from plugins.insurance_calls import rules
 from plugins.insurance_calls.models import Call
 
@@ -36,6 +35,10 @@ HISTORY_LIMIT = 20
 REVISIT_AFTER_HOURS = 48
 CLOCK_SKEW = dt.timedelta(minutes=2)
 MAX_CALL = dt.timedelta(hours=12)
+#: Who sees callers' phone and policy numbers unmasked (and may search by them).
+PERSONAL = "insurance_calls.caller.personal_data"
+#: Who may carry out a callback assigned to someone else (a supervisor's act).
+WORK_ANY = "core.task.assign"
 
 CALL_FIELDS = ("id", "direction", "started_at", "ended_at", "handle_seconds", "agent_id", "phone", "caller_name",
                "plate", "policy_no", "call_type", "summary", "answer", "outcome", "follow_up_at", "type_fields",
@@ -128,8 +131,7 @@ async def _fulfilled_task(site: Site, task_id: int | None, direction: str, satis
     return task
 
 
-async def log_call(kernel, site: Site, actor: User, data: dict[str, Any], *, may_work_any: bool = False,
-                   client_address: str = "") -> Call:
+async def log_call(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> Call:
     """Log a call; create its callback or complaint task; carry out the task it fulfils."""
     now = utcnow()
     values = clean_call(data, now)
@@ -137,7 +139,7 @@ async def log_call(kernel, site: Site, actor: User, data: dict[str, Any], *, may
     task = await _fulfilled_task(site, data.get("task_id"), values["direction"], satisfied)
     async with kernel.transaction():
         call = await Call.create(
-            site_id=site.id, agent_id=actor.id, direction=values["direction"], started_at=values["started_at"],
+            site_id=site.id, agent_id=actor.user_id, direction=values["direction"], started_at=values["started_at"],
             ended_at=values["ended_at"], handle_seconds=values["handle_seconds"], phone=values["phone"],
             caller_name=values["caller_name"], plate=values["plate"], policy_no=values["policy_no"],
             call_type=values["call_type"], summary=values["summary"], answer=values["answer"],
@@ -147,52 +149,48 @@ async def log_call(kernel, site: Site, actor: User, data: dict[str, Any], *, may
         if values["outcome"] == "follow_up":
             callback = await kernel.create(
                 site, actor, type=CALLBACK, title=_title(values, _("Call back")),
-                description=values["summary"][:2000], assignee_id=actor.id, due_at=values["follow_up_at"],
-                subject=about, client_address=client_address)
+                description=values["summary"][:2000], assignee_id=actor.user_id, due_at=values["follow_up_at"],
+                subject=about)
             call.follow_up_task_id = callback.id
         if values["outcome"] == "complaint":
             complaint = await kernel.create(
                 site, actor, type=COMPLAINT, title=_title(values, _("Complaint")), priority="high",
-                description=values["summary"][:2000], assign="balanced", subject=about,
-                client_address=client_address)
+                description=values["summary"][:2000], assign="balanced", subject=about)
             await kernel.create(
                 site, actor, type=REVISIT, title=_title(values, _("Revisit")), parent_id=complaint.id,
-                description=values["summary"][:2000], assignee_id=actor.id,
-                due_at=complaint.due_at + dt.timedelta(hours=REVISIT_AFTER_HOURS), subject=about,
-                client_address=client_address)
+                description=values["summary"][:2000], assignee_id=actor.user_id,
+                due_at=complaint.due_at + dt.timedelta(hours=REVISIT_AFTER_HOURS), subject=about)
             call.complaint_task_id = complaint.id
         if call.follow_up_task_id or call.complaint_task_id:
             await call.save(update_fields=["follow_up_task_id", "complaint_task_id"])
         if task is not None:
-            await _carry_out(kernel, site, actor, task, call, may_work_any, client_address)
-        await audit.record("insurance_calls.call.log", actor=actor, site_id=site.id, object_type="insurance_call",
+            await _carry_out(kernel, site, actor, task, call)
+        await audit.record("insurance_calls.call.log", actor=actor.user, site_id=site.id, object_type="insurance_call",
                            object_id=call.id, after={**call_out(call, False), "phone": "", "policy_no": ""},
-                           client_address=client_address)
+                           client_address=actor.client_address)
     return call
 
 
-async def _carry_out(kernel, site: Site, actor: User, task: Task, call: Call, may_work_any: bool,
-                     client_address: str) -> None:
+async def _carry_out(kernel, site: Site, actor: Actor, task: Task, call: Call) -> None:
     note = _("Called back (call %(id)s).", id=call.id)
+    may_work_any = actor.can(WORK_ANY)
     if task.status == "open":
         task = await kernel.transition(task, "in_progress", task.version, actor, note=note,
-                                       may_work_any=may_work_any, client_address=client_address)
+                                       may_work_any=may_work_any)
     if task.status == "waiting":
         task = await kernel.transition(task, "in_progress", task.version, actor, note=note,
-                                       may_work_any=may_work_any, client_address=client_address)
-    task = await kernel.transition(task, "resolved", task.version, actor, note=note, may_work_any=may_work_any,
-                                   client_address=client_address)
+                                       may_work_any=may_work_any)
+    task = await kernel.transition(task, "resolved", task.version, actor, note=note, may_work_any=may_work_any)
     # The call is the callback: nothing is left to do, so the task closes with it.
-    await kernel.transition(task, "closed", task.version, actor, note=note, may_work_any=may_work_any,
-                            client_address=client_address)
+    await kernel.transition(task, "closed", task.version, actor, note=note, may_work_any=may_work_any)
     if task.type == REVISIT and call.satisfied is False and task.parent_id:
         parent = await Task.get(id=task.parent_id)
         if parent.is_open:
             await kernel.create(site, actor, type=REVISIT, title=task.title, parent_id=parent.id,
                                 subject=subject_of(parent),
                                 description=_("The customer was not satisfied: handle the complaint again and "
-                                              "call back."), assignee_id=task.assignee_id or actor.id,
-                                priority="high", client_address=client_address)
+                                              "call back."), assignee_id=task.assignee_id or actor.user_id,
+                                priority="high")
 
 
 async def transition_guard(task: Task, to_status: str) -> str | None:
@@ -210,13 +208,19 @@ async def transition_guard(task: Task, to_status: str) -> str | None:
 # --- caller history (screen pop) ---------------------------------------------------------
 
 
-async def lookup(site: Site, *, phone: str = "", plate: str = "", policy_no: str = "",
-                 show_personal: bool = False) -> dict[str, Any]:
-    if phone:
+async def lookup(site: Site, actor: Actor, *, phone: str = "", plate: str = "", policy_no: str = "") -> dict[str, Any]:
+    """The caller's history by the first key given: phone, plate, then policy number."""
+    show_personal = actor.can(PERSONAL)
+    by = "phone" if phone else "plate" if plate else "policy_no" if policy_no else ""
+    if by in ("phone", "policy_no") and not show_personal:
+        # Searching by a number tells whether it is a customer's: as good as seeing it.
+        raise Problem(403, _("Searching by %(field)s needs the permission to see phone and policy numbers.",
+                             field=by))
+    if by == "phone":
         key = {"phone": rules.phone(phone)}
-    elif plate:
+    elif by == "plate":
         key = {"plate": rules.plate(plate)}
-    elif policy_no:
+    elif by == "policy_no":
         key = {"policy_no": rules.policy_no(policy_no)}
     else:
         raise invalid("phone", _("Give a phone number, a plate or a policy number."))
@@ -276,7 +280,7 @@ def call_filters(queryset, *, phone: str = "", plate: str = "", policy_no: str =
     return queryset
 
 
-async def audit_unmasked(actor: User, site: Site, what: str, client_address: str = "") -> None:
+async def audit_unmasked(actor: Actor, site: Site, what: str) -> None:
     """Every unmasked view of phone or policy numbers leaves an audit entry."""
-    await audit.record("insurance_calls.personal_data.view", actor=actor, site_id=site.id,
-                       object_type="insurance_call", client_address=client_address, note=what[:500])
+    await audit.record("insurance_calls.personal_data.view", actor=actor.user, site_id=site.id,
+                       object_type="insurance_call", client_address=actor.client_address, note=what[:500])
