@@ -97,13 +97,13 @@ def problem_errors(problem: Problem, known_fields: list[str] | tuple[str, ...] =
             errors.fields.setdefault(item["field"], item["message"])
         else:
             elsewhere.append(item["message"])
-    if errors.fields:
-        # A message about a field the page does not show must not vanish with it.
-        errors.general.extend(message for message in elsewhere if message not in errors.general)
     if not errors.fields:
         errors.general.append(problem.detail)
     elif problem.status == 409:
         errors.general.append(problem.detail)  # "Unit A-0101 exists already" reads better than "taken" alone
+    # A message about a field the page does not show must not vanish with it.
+    errors.general.extend(message for message in elsewhere
+                          if message not in problem.detail and message not in errors.general)
     return errors
 
 
@@ -125,7 +125,8 @@ async def form_action(request: Request, *, fields: Sequence[str], act: Callable[
                       page: PageRenderer, success_url: str | Callable[[Any], str],
                       schema: type[BaseModel] | None = None,
                       prepare: Callable[[dict[str, str]], Any] | None = None,
-                      hidden: tuple[str, ...] = ("version",), beside: Sequence[str] | None = None) -> Response:
+                      hidden: tuple[str, ...] = ("version",), beside: Sequence[str] | None = None,
+                      aliases: dict[str, str] | None = None) -> Response:
     """Run one page form's POST the same way on every page.
 
     Reads ``fields`` (stripped, cut), turns them into the service's input with
@@ -135,7 +136,8 @@ async def form_action(request: Request, *, fields: Sequence[str], act: Callable[
     ``success_url``, or to ``success_url(result)``. A bad form is re-shown by ``page`` with
     422, a Problem from ``prepare`` or the service with its own status (403, 409, 422...),
     both with the messages beside the fields named in ``beside`` (default: every field but
-    the ``hidden`` ones), the others on top, and the submitted values kept.
+    the ``hidden`` ones), the others on top, and the submitted values kept. ``aliases``
+    maps a field name the service uses (``fields.vehicle``) to the form's (``vehicle``).
     """
     values = await form_strings(request, list(fields))
     known = [name for name in fields if name not in hidden] if beside is None else list(beside)
@@ -152,6 +154,8 @@ async def form_action(request: Request, *, fields: Sequence[str], act: Callable[
                 return await page(errors, values, 422)
         result = await act(data)
     except Problem as problem:
+        for item in (problem.errors or []) if aliases else []:
+            item["field"] = aliases.get(item.get("field", ""), item.get("field", ""))
         return await page(problem_errors(problem, known), values, problem.status)
     return RedirectResponse(success_url(result) if callable(success_url) else success_url, status_code=303)
 

@@ -14,7 +14,7 @@ from core.identity.models import User
 from core.money import format_money
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.forms import form_strings
+from core.web.forms import FormErrors, form_action
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.cashier import money, reports, services
@@ -45,27 +45,27 @@ def denominations(site) -> list[dict]:
             for minor in money.site_denominations(site)]
 
 
-async def read_count(request: Request, prefix: str) -> dict[str, int]:
-    form = await request.form()
-    count: dict[str, object] = {}
-    for denomination in denominations(current_site(request)):
-        raw = str(form.get(f"{prefix}_{denomination['label']}", "")).strip()
-        if raw:
-            count[denomination["label"]] = int(raw) if raw.isdigit() else raw
-    return count
+def count_fields(request: Request, prefix: str) -> list[str]:
+    """The form fields of a denomination grid (``cashier/_count.html``)."""
+    return [f"{prefix}_{denomination['label']}" for denomination in denominations(current_site(request))]
 
 
-def problem_message(problem: Problem) -> list[str]:
-    messages = [problem.detail]
-    messages += [f"{e['field']}: {e['message']}" for e in (problem.errors or []) if e["message"] not in problem.detail]
-    return messages
+def count_of(request: Request, values: dict[str, str], prefix: str) -> dict[str, str]:
+    """A grid's filled lines as the services' count: {denomination label: pieces}."""
+    return {name.removeprefix(f"{prefix}_"): values[name] for name in count_fields(request, prefix) if values[name]}
 
 
-async def home(request: Request, errors: list[str] | None = None, status: int = 200) -> Response:
+def count_aliases(request: Request, prefix: str, field: str) -> dict[str, str]:
+    """The services name a bad count line ``counted.1000``; the grid's field is ``count_1000``."""
+    return {f"{field}.{name.removeprefix(prefix + '_')}": name for name in count_fields(request, prefix)}
+
+
+async def home(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+               status: int = 200) -> Response:
     site, user = current_site(request), request.state.user
     shift = await site_query(request, Shift).filter(cashier_id=user.id, status="open").first()
-    context = {"site": site, "errors": errors or [], "denominations": denominations(site), "base": base(request),
-               "form_key": uuid.uuid4().hex, **labels()}
+    context = {"site": site, "errors": errors or FormErrors(), "values": values or {},
+               "denominations": denominations(site), "base": base(request), "form_key": uuid.uuid4().hex, **labels()}
     if shift is None:
         registers = await site_query(request, Register).filter(active=True).order_by("name")
         rows = []
@@ -86,44 +86,53 @@ async def home(request: Request, errors: list[str] | None = None, status: int = 
     return render(request, "cashier/shift.html", context, status_code=status)
 
 
+def home_again(request: Request):
+    """Re-shows the cashier's screen with a form's errors (``form_action``'s ``page``)."""
+    return lambda errors, values, status: home(request, errors, values, status)
+
+
 async def open_shift(request: Request) -> Response:
     site = current_site(request)
-    form = await form_strings(request, ["register_id"])
-    try:
+
+    async def act(form: dict) -> None:
         register = await get_in_site(request, Register, form["register_id"] or 0, "register")
-        await services.open_shift(kernel(request), site, register, actor_of(request), await read_count(request, "open"))
-    except Problem as problem:
-        return await home(request, problem_message(problem), status=problem.status)
-    return RedirectResponse(base(request) + "/", status_code=303)
+        await services.open_shift(kernel(request), site, register, actor_of(request), count_of(request, form, "open"))
+
+    return await form_action(request, fields=["register_id", *count_fields(request, "open")], act=act,
+                             page=home_again(request), success_url=base(request) + "/",
+                             aliases=count_aliases(request, "open", "opening_count"))
 
 
 async def post_entry(request: Request) -> Response:
     site = current_site(request)
     shift = await get_in_site(request, Shift, request.path_params["id"], "shift")
-    form = await form_strings(request, ["kind", "amount", "method", "reference", "note", "form_key"])
-    try:
+
+    async def act(form: dict) -> None:
         await services.post_entry(
             kernel(request), site, shift, actor_of(request), kind=form["kind"], amount=form["amount"],
             method=form["method"], reference=form["reference"][:100], note=form["note"][:500],
             key=form["form_key"][:200] or None)
-    except Problem as problem:
-        return await home(request, problem_message(problem), status=problem.status)
-    return RedirectResponse(base(request) + "/", status_code=303)
+
+    return await form_action(request, fields=["kind", "amount", "method", "reference", "note", "form_key"],
+                             act=act, page=home_again(request), success_url=base(request) + "/")
 
 
 async def reverse_entry(request: Request) -> Response:
     site = current_site(request)
     entry = await get_in_site(request, Entry, request.path_params["id"], "transaction")
-    form = await form_strings(request, ["reason", "form_key"])
-    try:
+
+    async def act(form: dict) -> None:
         await services.reverse_entry(kernel(request), site, entry, actor_of(request), form["reason"][:500],
                                      key=form["form_key"][:200] or None)
-    except Problem as problem:
-        return await home(request, problem_message(problem), status=problem.status)
-    return RedirectResponse(base(request) + "/", status_code=303)
+
+    # One reason field per entry row: the message goes on top, not beside every row.
+    return await form_action(request, fields=["reason", "form_key"], act=act, beside=(),
+                             page=lambda errors, values, status: home(request, errors, None, status),
+                             success_url=base(request) + "/")
 
 
-async def close_page(request: Request, errors: list[str] | None = None, status: int = 200) -> Response:
+async def close_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                     status: int = 200) -> Response:
     site = current_site(request)
     shift = await get_in_site(request, Shift, request.path_params["id"], "shift")
     if shift.cashier_id != request.state.user.id:
@@ -131,23 +140,27 @@ async def close_page(request: Request, errors: list[str] | None = None, status: 
     if shift.status != "open":
         return RedirectResponse(f"{base(request)}/shifts/{shift.id}", status_code=303)
     return render(request, "cashier/close.html", {
-        "site": site, "shift": shift, "denominations": denominations(site), "errors": errors or [],
-        "base": base(request), "form_key": uuid.uuid4().hex}, status_code=status)
+        "site": site, "shift": shift, "denominations": denominations(site), "errors": errors or FormErrors(),
+        "values": values or {}, "base": base(request), "form_key": uuid.uuid4().hex}, status_code=status)
 
 
 async def close_shift(request: Request) -> Response:
     site = current_site(request)
     shift = await get_in_site(request, Shift, request.path_params["id"], "shift")
-    form = await form_strings(request, ["float_left", "version"])
-    try:
+
+    async def act(form: dict) -> None:
         version = int(form["version"]) if form["version"].isdigit() else -1
-        shift = await services.close_shift(kernel(request), site, shift, actor_of(request),
-                                           await read_count(request, "count"), form["float_left"] or "0", version)
-    except Problem as problem:
-        if problem.status == 409 and shift.status != "open":
-            return RedirectResponse(f"{base(request)}/shifts/{shift.id}", status_code=303)
-        return await close_page(request, problem_message(problem), status=problem.status)
-    return RedirectResponse(f"{base(request)}/shifts/{shift.id}", status_code=303)
+        try:
+            await services.close_shift(kernel(request), site, shift, actor_of(request), count_of(request, form, "count"),
+                                       form["float_left"] or "0", version)
+        except Problem as problem:
+            if not (problem.status == 409 and shift.status != "open"):
+                raise  # closed already (a second click): its report is what the cashier wants
+
+    return await form_action(request, fields=["float_left", "version", *count_fields(request, "count")], act=act,
+                             page=lambda errors, values, status: close_page(request, errors, values, status),
+                             success_url=f"{base(request)}/shifts/{shift.id}",
+                             aliases=count_aliases(request, "count", "counted"))
 
 
 async def shift_report(request: Request) -> Response:
@@ -161,7 +174,7 @@ async def shift_report(request: Request) -> Response:
                                                    "shift": shift, **labels()})
 
 
-async def review_queue(request: Request, errors: list[str] | None = None, status: int = 200) -> Response:
+async def review_queue(request: Request, errors: FormErrors | None = None, status: int = 200) -> Response:
     site = current_site(request)
     shifts = await site_query(request, Shift).filter(status="pending_review").order_by("closed_at")
     people = {u.id: u for u in await User.filter(id__in=[s.cashier_id for s in shifts] or [0])}
@@ -170,7 +183,8 @@ async def review_queue(request: Request, errors: list[str] | None = None, status
     recent = await site_query(request, Shift).exclude(status="open").order_by("-id").limit(30)
     over = await reports.over_short(site)
     return render(request, "cashier/review.html", {
-        "site": site, "base": base(request), "errors": errors or [], "people": people, "registers": registers,
+        "site": site, "base": base(request), "errors": errors or FormErrors(), "people": people,
+        "registers": registers,
         "shifts": [services.shift_out(s, site, show_revenue=True) for s in shifts],
         "approvals": [{"approval": a, "entry": services.entry_out(a.entry, site, a.status)} for a in waiting],
         "recent": [services.shift_out(s, site, show_revenue=True) for s in recent],
@@ -178,32 +192,37 @@ async def review_queue(request: Request, errors: list[str] | None = None, status
         "over": over, **labels()}, status_code=status)
 
 
+def review_again(request: Request):
+    # The queue has one form per row: every message goes on top (``beside=()``).
+    return lambda errors, values, status: review_queue(request, errors, status)
+
+
 async def review_shift(request: Request) -> Response:
     site = current_site(request)
     shift = await get_in_site(request, Shift, request.path_params["id"], "shift")
-    form = await form_strings(request, ["note", "version"])
-    try:
+
+    async def act(form: dict) -> None:
         await services.review_shift(kernel(request), site, shift, actor_of(request), form["note"],
                                     int(form["version"]) if form["version"].isdigit() else -1)
-    except Problem as problem:
-        return await review_queue(request, problem_message(problem), status=problem.status)
-    return RedirectResponse(base(request) + "/review", status_code=303)
+
+    return await form_action(request, fields=["note", "version"], act=act, beside=(), page=review_again(request),
+                             success_url=base(request) + "/review")
 
 
 async def decide_refund(request: Request) -> Response:
     site = current_site(request)
     entry = await get_in_site(request, Entry, request.path_params["id"], "transaction")
-    form = await form_strings(request, ["decision", "note", "version"])
-    try:
+
+    async def act(form: dict) -> None:
         await services.decide_refund(kernel(request), site, entry, actor_of(request), form["decision"] == "approve",
                                      form["note"], int(form["version"]) if form["version"].isdigit() else -1)
-    except Problem as problem:
-        return await review_queue(request, problem_message(problem), status=problem.status)
-    return RedirectResponse(base(request) + "/review", status_code=303)
+
+    return await form_action(request, fields=["decision", "note", "version"], act=act, beside=(),
+                             page=review_again(request), success_url=base(request) + "/review")
 
 
-async def deposits_page(request: Request, errors: list[str] | None = None, status: int = 200,
-                        form: dict | None = None) -> Response:
+async def deposits_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                        status: int = 200) -> Response:
     site = current_site(request)
     deposited = DepositShift.all().values("shift_id")
     from tortoise.expressions import Subquery
@@ -219,7 +238,8 @@ async def deposits_page(request: Request, errors: list[str] | None = None, statu
         deposits = deposits.filter(created_by_id=request.state.user.id)
     deposits = await deposits.order_by("-id").limit(30)
     return render(request, "cashier/deposits.html", {
-        "site": site, "base": base(request), "errors": errors or [], "form": form or {}, "people": people,
+        "site": site, "base": base(request), "errors": errors or FormErrors(), "values": values or {},
+        "people": people,
         "shifts": [services.shift_out(s, site, show_revenue=True) for s in shifts],
         "deposits": [{"id": d.id, "bag_number": d.bag_number, "amount": format_money(d.amount, site.currency),
                       "created_at": d.created_at} for d in deposits],
@@ -228,19 +248,24 @@ async def deposits_page(request: Request, errors: list[str] | None = None, statu
 
 async def create_deposit(request: Request) -> Response:
     site = current_site(request)
-    form = await request.form()
-    strings = await form_strings(request, ["bag_number", "witness_username", "witness_password"])
-    shift_ids = [int(v) for v in form.getlist("shift_ids") if str(v).isdigit()]
-    try:
-        deposit = await services.create_deposit(kernel(request), site, actor_of(request), shift_ids=shift_ids,
-                                                bag_number=strings["bag_number"], count=await read_count(request, "bag"),
-                                                witness_username=strings["witness_username"],
-                                                witness_password=str(form.get("witness_password", "")))
-    except Problem as problem:
-        return await deposits_page(request, problem_message(problem), status=problem.status,
-                                   form={"bag_number": strings["bag_number"],
-                                         "witness_username": strings["witness_username"]})
-    return RedirectResponse(f"{base(request)}/deposits/{deposit.id}", status_code=303)
+    raw = await request.form()
+
+    async def act(form: dict) -> Deposit:
+        return await services.create_deposit(
+            kernel(request), site, actor_of(request),
+            shift_ids=[int(v) for v in raw.getlist("shift_ids") if str(v).isdigit()],
+            bag_number=form["bag_number"], count=count_of(request, form, "bag"), witness_username=form["witness_username"],
+            witness_password=str(raw.get("witness_password", "")))  # as typed: spaces may belong to it
+
+    async def again(errors: FormErrors, values: dict, status: int) -> Response:
+        # The shifts ticked stay ticked; the witness types the password again.
+        kept = {**values, "shift_ids": [str(v) for v in raw.getlist("shift_ids")]}
+        return await deposits_page(request, errors, kept, status)
+
+    return await form_action(request, fields=["bag_number", "witness_username", "shift_ids",
+                                              *count_fields(request, "bag")], act=act, page=again,
+                             success_url=lambda deposit: f"{base(request)}/deposits/{deposit.id}",
+                             aliases=count_aliases(request, "bag", "count"))
 
 
 async def deposit_report(request: Request) -> Response:

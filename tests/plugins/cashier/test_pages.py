@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tests.plugins.cashier.conftest import BASE
+from plugins.cashier.models import Deposit
+from tests.plugins.cashier.conftest import BASE, close, open_shift, post
 
 PAGES = "/sites/lotus/cashier"
 
@@ -42,6 +43,29 @@ def test_cashier_opens_posts_and_closes_blind_through_forms(demo_server):
     assert closed.status_code == 303
     report = browser.get(closed.headers["location"])
     assert report.status_code == 200 and "5300.00" in report.text and "300.00" in report.text
+
+
+def test_a_refused_deposit_is_reshown_with_the_message_on_top_and_the_form_kept(demo_server, cashier, register):
+    shift = open_shift(cashier, register, {"1000": 1})
+    post(cashier, shift, amount="1500")
+    close(cashier, shift, {"1000": 2, "500": 1}, float_left="1000")  # takings 1500
+    browser = demo_server.sign_in("cashier")
+    short = browser.form_post(f"{PAGES}/deposits", {"shift_ids": str(shift["id"]), "bag_number": "B-PAGE-1",
+                                                    "bag_1000": "1", "witness_username": "hotelsup",
+                                                    "witness_password": "frontdesk-demo"})
+    assert short.status_code == 409
+    alert = short.text.split('<div class="form-errors" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "The bag holds 1000.00 but the shifts&#39; takings are 1500.00." in alert
+    assert 'value="B-PAGE-1"' in short.text and 'value="hotelsup"' in short.text
+    assert re.search(rf'value="{shift["id"]}" checked', short.text) and 'id="bag_1000" name="bag_1000"' in short.text
+    assert re.search(r'name="bag_1000"[^>]*value="1"', short.text)
+    assert "frontdesk-demo" not in short.text  # a password is never sent back
+    assert demo_server.call(lambda: Deposit.filter(bag_number="B-PAGE-1").exists()) is False
+    bad_line = browser.form_post(f"{PAGES}/deposits", {"shift_ids": str(shift["id"]), "bag_number": "B-PAGE-1",
+                                                       "bag_1000": "x", "witness_username": "hotelsup",
+                                                       "witness_password": "frontdesk-demo"})
+    assert bad_line.status_code == 422  # the message sits beside the grid line it is about
+    assert '<p class="field-error" id="bag_1000-error">Enter a whole number of pieces.</p>' in bad_line.text
 
 
 @pytest.mark.browser
