@@ -19,11 +19,12 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.executor import MigrationExecutor
 
 from core.errors import StartupError
+from core.plugin_host import PluginHost
+from core.settings import Settings
 
-# A plugin may start with an empty models module (its migrations only mark its place).
+# A plugin may start with an empty models module (its migrations only mark its place);
+# Tortoise warns when it loads the models, long after this module is imported.
 warnings.filterwarnings("ignore", message=r"Module .* has no models", category=RuntimeWarning)
-from core.plugin_host import PluginHost  # noqa: E402 — after the warnings filter above
-from core.settings import Settings  # noqa: E402
 
 # SQLite holds money here: every commit must reach the disk before it is acknowledged
 # (synchronous=FULL with WAL), and writers from several workers wait instead of failing.

@@ -37,6 +37,9 @@ log = logging.getLogger("frontdesk.plugins")
 ENTRY_POINT_GROUP = "frontdesk"
 CORE_NAME = "core"
 
+#: Decorate a plugin's hook implementations with this marker (plugins import it from ``core``).
+hookimpl = pluggy.HookimplMarker(ENTRY_POINT_GROUP)
+
 #: What the host finds by convention in a plugin's package, and the hook each stands for:
 #: ``<package>.models`` (a Tortoise models module), ``<package>.api.routes()`` and
 #: ``<package>.pages.routes()``.
