@@ -10,7 +10,7 @@ from core.entities.privacy import mask_email, mask_phone
 from core.entities.schemas import (PartyChange, PartyIn, PartyOut, PartyPage, PartyQuery, SiteChange, SiteIn,
                                    SiteOut, UnitChange, UnitIn, UnitOut, UnitPage, UnitQuery)
 from core.permissions import AUTHENTICATED
-from core.web.access import can, current_site, forget_site, get_in_site, site_query
+from core.web.access import actor_of, can, current_site, forget_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import paginate
 
@@ -31,10 +31,6 @@ def party_out(party: Party, unmasked: bool) -> dict:
     return data
 
 
-def _who(request: Request) -> dict:
-    return {"actor": request.state.user, "client_address": request.state.client_address}
-
-
 async def list_sites(request: Request) -> list[SiteOut]:
     """The caller's sites."""
     site_ids = list(request.state.permissions_by_site)
@@ -43,13 +39,13 @@ async def list_sites(request: Request) -> list[SiteOut]:
 
 async def create_site(request: Request, body: SiteIn) -> SiteOut:
     """Create a site (its creator is not made a member: add memberships next)."""
-    return site_out(await services.create_site(body.model_dump(), **_who(request)))
+    return site_out(await services.create_site(body.model_dump(), actor=actor_of(request)))
 
 
 async def update_site(request: Request, body: SiteChange) -> SiteOut:
     site = current_site(request)
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
-    site = await services.update_site(site, changes, body.version, site_out, **_who(request))
+    site = await services.update_site(site, changes, body.version, site_out, actor=actor_of(request))
     forget_site(request, site.code)
     return site_out(site)
 
@@ -67,7 +63,7 @@ async def list_units(request: Request, query: UnitQuery) -> UnitPage:
 
 
 async def create_unit(request: Request, body: UnitIn) -> UnitOut:
-    return unit_out(await services.create_unit(current_site(request), body.model_dump(), **_who(request)))
+    return unit_out(await services.create_unit(current_site(request), body.model_dump(), actor=actor_of(request)))
 
 
 async def get_unit(request: Request) -> UnitOut:
@@ -77,7 +73,7 @@ async def get_unit(request: Request) -> UnitOut:
 async def update_unit(request: Request, body: UnitChange) -> UnitOut:
     unit = await get_in_site(request, Unit, request.path_params["id"], "unit")
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
-    return unit_out(await services.update_unit(unit, changes, body.version, unit_out, **_who(request)))
+    return unit_out(await services.update_unit(unit, changes, body.version, unit_out, actor=actor_of(request)))
 
 
 def _party_serializer(request: Request):
@@ -96,7 +92,7 @@ async def list_parties(request: Request, query: PartyQuery) -> PartyPage:
 
 
 async def create_party(request: Request, body: PartyIn) -> PartyOut:
-    party = await services.create_party(current_site(request), body.model_dump(), **_who(request))
+    party = await services.create_party(current_site(request), body.model_dump(), actor=actor_of(request))
     return _party_serializer(request)(party)
 
 
@@ -109,7 +105,7 @@ async def update_party(request: Request, body: PartyChange) -> PartyOut:
     party = await get_in_site(request, Party, request.path_params["id"], "party")
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     serialize = _party_serializer(request)
-    return serialize(await services.update_party(party, changes, body.version, serialize, **_who(request)))
+    return serialize(await services.update_party(party, changes, body.version, serialize, actor=actor_of(request)))
 
 
 STALE = {409: "Stale version: the body's `current` is the record now"}

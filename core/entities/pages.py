@@ -20,8 +20,8 @@ from core.entities.schemas import UnitChange, UnitIn
 from core.i18n import gettext as _
 from core.web.templating import render
 from core.permissions import AUTHENTICATED
-from core.web.access import can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
+from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate
 from core.problems import Problem
 from core.web.routing import page_route
 
@@ -92,7 +92,7 @@ async def unit_create(request: Request) -> Response:
     status = 422
     if body is not None:
         try:
-            return _saved(site, await services.create_unit(site, body.model_dump(), **who(request)))
+            return _saved(site, await services.create_unit(site, body.model_dump(), actor=actor_of(request)))
         except Problem as problem:
             if problem.status not in (409, 422):
                 raise
@@ -114,7 +114,7 @@ async def unit_update(request: Request) -> Response:
     if body is not None:
         try:
             changes = body.model_dump(exclude={"version"})
-            return _saved(site, await services.update_unit(unit, changes, body.version, unit_out, **who(request)))
+            return _saved(site, await services.update_unit(unit, changes, body.version, unit_out, actor=actor_of(request)))
         except Problem as problem:
             if problem.status == 409 and "current" in problem.extra:
                 # Stale version: the service re-read the unit; show it as it is now, and

@@ -18,8 +18,8 @@ from core.entities.models import PARTY_KINDS, Party, Site
 from core.entities.schemas import PartyChange, PartyIn
 from core.i18n import gettext as _
 from core.web.templating import render
-from core.web.access import can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
+from core.web.access import actor_of, can, current_site, get_in_site, site_query
+from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate
 from core.problems import Problem
 from core.web.routing import page_route
 
@@ -101,7 +101,7 @@ async def party_create(request: Request) -> Response:
     status = 422
     if body is not None:
         try:
-            return _saved(site, await services.create_party(site, body.model_dump(), **who(request)))
+            return _saved(site, await services.create_party(site, body.model_dump(), actor=actor_of(request)))
         except Problem as problem:
             if problem.status not in (409, 422):
                 raise
@@ -128,7 +128,7 @@ async def party_update(request: Request) -> Response:
         unmasked = personal(request)
         try:
             party = await services.update_party(party, changes, body.version, lambda p: party_out(p, unmasked),
-                                                **who(request))
+                                                actor=actor_of(request))
             return _saved(site, party)
         except Problem as problem:
             if problem.status == 409 and "current" in problem.extra:

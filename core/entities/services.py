@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import normalise_phone
@@ -44,7 +45,7 @@ def stale(record: Any, serialize) -> Problem:
                    current=serialize(record))
 
 
-async def create_site(data: dict[str, Any], *, actor=None, client_address: str = "") -> Site:
+async def create_site(data: dict[str, Any], *, actor: Actor = SYSTEM) -> Site:
     if not SITE_CODE.match(data["code"]):
         raise invalid("code", _("Use 2 to 32 lowercase letters, digits or dashes."))
     check_timezone(data["timezone"])
@@ -52,8 +53,8 @@ async def create_site(data: dict[str, Any], *, actor=None, client_address: str =
     try:
         async with in_transaction():
             site = await Site.create(**data)
-            await audit.record("site.create", actor=actor, site_id=site.id, object_type="site", object_id=site.id,
-                               after=audit.snapshot(site, SITE_FIELDS), client_address=client_address)
+            await audit.record("site.create", actor=actor.user, site_id=site.id, object_type="site", object_id=site.id,
+                               after=audit.snapshot(site, SITE_FIELDS), client_address=actor.client_address)
     except IntegrityError:
         raise Problem(409, _("A site with code %(code)s exists already.", code=data["code"]),
                       errors=[{"field": "code", "message": _("taken")}]) from None
@@ -61,7 +62,7 @@ async def create_site(data: dict[str, Any], *, actor=None, client_address: str =
 
 
 async def _update(instance, changes: dict[str, Any], version: int, fields: list[str], action: str,
-                  serialize, *, actor, site_id: int | None, client_address: str):
+                  serialize, *, actor: Actor, site_id: int | None):
     """Optimistic update: applies only if nobody wrote since ``version`` was read."""
     async with in_transaction():
         before = audit.snapshot(instance, fields)
@@ -72,38 +73,38 @@ async def _update(instance, changes: dict[str, Any], version: int, fields: list[
             raise stale(instance, serialize)
         await instance.refresh_from_db()
         old, new = audit.changed_fields(before, audit.snapshot(instance, fields))
-        await audit.record(action, actor=actor, site_id=site_id, object_type=type(instance).__name__.lower(),
-                           object_id=instance.id, before=old, after=new, client_address=client_address)
+        await audit.record(action, actor=actor.user, site_id=site_id, object_type=type(instance).__name__.lower(),
+                           object_id=instance.id, before=old, after=new, client_address=actor.client_address)
     return instance
 
 
-async def update_site(site: Site, changes: dict[str, Any], version: int, serialize, *, actor=None,
-                      client_address: str = "") -> Site:
+async def update_site(site: Site, changes: dict[str, Any], version: int, serialize, *,
+                      actor: Actor = SYSTEM) -> Site:
     if "timezone" in changes:
         check_timezone(changes["timezone"])
     if "currency" in changes:
         changes["currency"] = check_currency(changes["currency"])
     return await _update(site, changes, version, SITE_FIELDS, "site.update", serialize, actor=actor,
-                         site_id=site.id, client_address=client_address)
+                         site_id=site.id)
 
 
-async def create_unit(site: Site, data: dict[str, Any], *, actor=None, client_address: str = "") -> Unit:
+async def create_unit(site: Site, data: dict[str, Any], *, actor: Actor = SYSTEM) -> Unit:
     try:
         async with in_transaction():
             unit = await Unit.create(site=site, **data)
-            await audit.record("unit.create", actor=actor, site_id=site.id, object_type="unit", object_id=unit.id,
-                               after=audit.snapshot(unit, UNIT_FIELDS), client_address=client_address)
+            await audit.record("unit.create", actor=actor.user, site_id=site.id, object_type="unit", object_id=unit.id,
+                               after=audit.snapshot(unit, UNIT_FIELDS), client_address=actor.client_address)
     except IntegrityError:
         raise Problem(409, _("Unit %(code)s exists already at this site.", code=data["code"]),
                       errors=[{"field": "code", "message": _("taken")}]) from None
     return unit
 
 
-async def update_unit(unit: Unit, changes: dict[str, Any], version: int, serialize, *, actor=None,
-                      client_address: str = "") -> Unit:
+async def update_unit(unit: Unit, changes: dict[str, Any], version: int, serialize, *,
+                      actor: Actor = SYSTEM) -> Unit:
     try:
         return await _update(unit, changes, version, UNIT_FIELDS, "unit.update", serialize, actor=actor,
-                             site_id=unit.site_id, client_address=client_address)
+                             site_id=unit.site_id)
     except IntegrityError:
         raise Problem(409, _("Unit %(code)s exists already at this site.", code=changes.get("code")),
                       errors=[{"field": "code", "message": _("taken")}]) from None
@@ -120,21 +121,21 @@ def _phones(raw: list[str]) -> tuple[list[str], str]:
     return phones, " ".join(phones)
 
 
-async def create_party(site: Site, data: dict[str, Any], *, actor=None, client_address: str = "") -> Party:
+async def create_party(site: Site, data: dict[str, Any], *, actor: Actor = SYSTEM) -> Party:
     phones, index = _phones(data.pop("phones", []))
     async with in_transaction():
         party = await Party.create(site=site, phones=phones, phone_index=index, **data)
-        await audit.record("party.create", actor=actor, site_id=site.id, object_type="party", object_id=party.id,
-                           after=audit.snapshot(party, PARTY_FIELDS), client_address=client_address)
+        await audit.record("party.create", actor=actor.user, site_id=site.id, object_type="party", object_id=party.id,
+                           after=audit.snapshot(party, PARTY_FIELDS), client_address=actor.client_address)
     return party
 
 
-async def update_party(party: Party, changes: dict[str, Any], version: int, serialize, *, actor=None,
-                       client_address: str = "") -> Party:
+async def update_party(party: Party, changes: dict[str, Any], version: int, serialize, *,
+                       actor: Actor = SYSTEM) -> Party:
     if "phones" in changes:
         changes["phones"], changes["phone_index"] = _phones(changes["phones"])
     return await _update(party, changes, version, PARTY_FIELDS, "party.update", serialize, actor=actor,
-                         site_id=party.site_id, client_address=client_address)
+                         site_id=party.site_id)
 
 
 def party_search(queryset, text: str, by_phone: bool = True):

@@ -18,8 +18,8 @@ from core.entities.schemas import SiteChange, SiteIn
 from core.i18n import LANGUAGE_NAMES
 from core.i18n import gettext as _
 from core.web.templating import render
-from core.web.access import forget_site
-from core.web.forms import FormErrors, form_strings, problem_errors, validate, who
+from core.web.access import actor_of, forget_site
+from core.web.forms import FormErrors, form_strings, problem_errors, validate
 from core.problems import Problem
 from core.web.routing import page_route
 
@@ -62,7 +62,7 @@ async def site_create(request: Request) -> Response:
     status = 422
     if body is not None:
         try:
-            return _saved(await services.create_site(body.model_dump(), **who(request)))
+            return _saved(await services.create_site(body.model_dump(), actor=actor_of(request)))
         except Problem as problem:
             if problem.status not in (409, 422):
                 raise
@@ -90,7 +90,7 @@ async def site_update(request: Request) -> Response:
     if body is not None:
         try:
             changes = body.model_dump(exclude={"version"})
-            saved = await services.update_site(site, changes, body.version, site_out, **who(request))
+            saved = await services.update_site(site, changes, body.version, site_out, actor=actor_of(request))
             forget_site(request, saved.code)
             return _saved(saved)
         except Problem as problem:

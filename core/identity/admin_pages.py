@@ -20,7 +20,8 @@ from core.identity.api import user_detail
 from core.identity.models import Membership, Role, User
 from core.identity.schemas import UserChange, UserIn
 from core.web.templating import render
-from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate, who
+from core.web.access import actor_of
+from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate
 from core.problems import Problem
 from core.web.routing import page_route
 
@@ -74,7 +75,7 @@ async def user_create(request: Request) -> Response:
         data = body.model_dump()
         username, password = data.pop("username"), data.pop("password")
         try:
-            user = await services.create_user(username, password, **data, **who(request))
+            user = await services.create_user(username, password, **data, actor=actor_of(request))
             return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
         except Problem as problem:
             if problem.status not in (409, 422):
@@ -127,7 +128,7 @@ async def user_update(request: Request) -> Response:
     if body is not None:
         try:
             await services.update_user(user, body.model_dump(exclude_unset=True), version=int(read_version),
-                                       **who(request))
+                                       actor=actor_of(request))
             return _done(user)
         except Problem as problem:
             if problem.status == 409:
@@ -147,7 +148,7 @@ async def user_password(request: Request) -> Response:
         errors = FormErrors(fields={"repeat": _("The two passwords differ.")})
         return await _render_user(request, user, section="password", errors=errors, status_code=422)
     try:
-        await services.set_password(user, password, **who(request))
+        await services.set_password(user, password, actor=actor_of(request))
     except Problem as problem:
         if problem.status != 422:
             raise
@@ -161,7 +162,7 @@ async def user_active(request: Request) -> Response:
     user = await _user(request)
     active = (await form_strings(request, ["active"]))["active"] == "1"
     try:
-        await services.set_active(user, active, **who(request))
+        await services.set_active(user, active, actor=actor_of(request))
     except Problem as problem:
         if problem.status != 409:
             raise
@@ -182,7 +183,7 @@ async def _membership_change(request: Request, change) -> Response:
         errors.fields["role"] = _("Choose a role.")
     if errors:
         return await _render_user(request, user, section="memberships", errors=errors, status_code=422)
-    await change(user, site, role, **who(request))
+    await change(user, site, role, actor=actor_of(request))
     return _done(user, "#memberships")
 
 

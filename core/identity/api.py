@@ -13,6 +13,7 @@ from core.identity.models import Membership, Role, User
 from core.identity.schemas import (AuditOut, AuditPage, AuditQuery, Credentials, MeOut, MembershipIn, PasswordIn,
                                    TokenOut, UserChange, UserDetail, UserIn, UserOut, UserPage, UserQuery)
 from core.permissions import AUTHENTICATED, PUBLIC
+from core.web.access import actor_of
 from core.web.api import api_route
 from core.web.pagination import paginate
 from core.problems import Problem
@@ -29,10 +30,6 @@ async def user_detail(user: User) -> dict:
         "is_active": user.is_active, "version": user.version,
         "memberships": [{"site": row["site__code"], "role": row["role__name"]} for row in rows],
     }
-
-
-def _who(request: Request) -> dict:
-    return {"actor": request.state.user, "client_address": request.state.client_address}
 
 
 async def create_token(request: Request, body: Credentials) -> TokenOut:
@@ -76,7 +73,7 @@ async def list_users(request: Request, query: UserQuery) -> UserPage:
 async def create_user(request: Request, body: UserIn) -> UserDetail:
     data = body.model_dump()
     username, password = data.pop("username"), data.pop("password")
-    user = await services.create_user(username, password, **data, **_who(request))
+    user = await services.create_user(username, password, **data, actor=actor_of(request))
     return await user_detail(user)
 
 
@@ -98,14 +95,14 @@ async def update_user(request: Request, body: UserChange) -> UserDetail:
     active = changes.pop("is_active", None)
     version = changes.pop("version", None)
     if changes:
-        await services.update_user(user, changes, version=version, **_who(request))
+        await services.update_user(user, changes, version=version, actor=actor_of(request))
     if active is not None:
-        await services.set_active(user, active, **_who(request))
+        await services.set_active(user, active, actor=actor_of(request))
     return await user_detail(user)
 
 
 async def set_user_password(request: Request, body: PasswordIn) -> Response:
-    await services.set_password(await _user(request), body.password, **_who(request))
+    await services.set_password(await _user(request), body.password, actor=actor_of(request))
     return Response(status_code=204)
 
 
@@ -122,14 +119,14 @@ async def _membership_parts(body: MembershipIn) -> tuple[Site, Role]:
 async def grant(request: Request, body: MembershipIn) -> UserDetail:
     user = await _user(request)
     site, role = await _membership_parts(body)
-    await services.grant_membership(user, site, role, **_who(request))
+    await services.grant_membership(user, site, role, actor=actor_of(request))
     return await user_detail(user)
 
 
 async def revoke(request: Request, body: MembershipIn) -> UserDetail:
     user = await _user(request)
     site, role = await _membership_parts(body)
-    await services.revoke_membership(user, site, role, **_who(request))
+    await services.revoke_membership(user, site, role, actor=actor_of(request))
     return await user_detail(user)
 
 

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import gettext as _
 from core.identity import services, sessions
 from core.identity.passwords import verify_password
+from core.web.access import actor_of
 from core.web.routing import safe_next
 from core.web.templating import render
 from core.permissions import AUTHENTICATED, PUBLIC
@@ -73,7 +74,7 @@ async def change_password(request: Request) -> Response:
         errors.append(_("The two new passwords differ."))
     if not errors:
         try:
-            await services.set_password(user, new, actor=user, client_address=request.state.client_address)
+            await services.set_password(user, new, actor=actor_of(request))
         except Problem as problem:
             errors = [error["message"] for error in problem.errors or []] or [problem.detail]
     if errors:

@@ -9,7 +9,8 @@ from core.i18n import gettext as _
 from core.identity import services
 from core.identity.models import Role, RolePermission
 from core.web.templating import render
-from core.web.forms import FormErrors, form_strings, problem_errors, who
+from core.web.access import actor_of
+from core.web.forms import FormErrors, form_strings, problem_errors
 from core.problems import Problem
 from core.web.routing import page_route
 
@@ -41,7 +42,7 @@ async def role_save(request: Request) -> Response:
     wanted = [str(name) for name in (await request.form()).getlist("permissions")]
     declared = set(services.declared_permissions(request.app.state.host))
     try:
-        await services.set_role_permissions(role, wanted, declared, **who(request))
+        await services.set_role_permissions(role, wanted, declared, actor=actor_of(request))
     except Problem as problem:
         if problem.status != 422:
             raise
@@ -57,7 +58,7 @@ async def role_create(request: Request) -> Response:
         errors = FormErrors(fields={"name": _("Enter at most %(count)s characters.", count=NAME_LENGTH)})
         return await _render(request, errors, new_name=name, status_code=422)
     try:
-        role = await services.create_role(name, **who(request))
+        role = await services.create_role(name, actor=actor_of(request))
     except Problem as problem:
         if problem.status not in (409, 422):
             raise

@@ -11,6 +11,7 @@ from typing import Iterable
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.clock import utcnow
 from core.entities.models import Site
@@ -61,8 +62,8 @@ async def sync_roles_and_permissions(host) -> list[str]:
     return added
 
 
-async def set_role_permissions(role: Role, permissions: Iterable[str], declared: set[str], actor=None,
-                               client_address: str = "") -> None:
+async def set_role_permissions(role: Role, permissions: Iterable[str], declared: set[str],
+                               actor: Actor = SYSTEM) -> None:
     """Set which of the *declared* permissions the role holds. Grants of permissions no
     loaded plugin declares (a disabled plugin's) are kept, not silently dropped."""
     wanted = set(permissions)
@@ -77,20 +78,20 @@ async def set_role_permissions(role: Role, permissions: Iterable[str], declared:
         await RolePermission.filter(role=role, permission__in=list(current - wanted)).delete()
         for name in sorted(wanted - current):
             await RolePermission.create(role=role, permission=name)
-        await audit.record("role.permissions_changed", actor=actor, object_type="role", object_id=role.id,
+        await audit.record("role.permissions_changed", actor=actor.user, object_type="role", object_id=role.id,
                            before={"permissions": sorted(current)}, after={"permissions": sorted(wanted)},
-                           client_address=client_address)
+                           client_address=actor.client_address)
 
 
-async def create_role(name: str, actor=None, client_address: str = "") -> Role:
+async def create_role(name: str, actor: Actor = SYSTEM) -> Role:
     if not ROLE_NAME.match(name):
         raise invalid("name", _("Use 2 to 40 lowercase letters, digits, dots, dashes or underscores."))
     async with in_transaction():
         if await Role.filter(name=name).exists():
             raise Problem(409, _("A role named %(name)s exists already.", name=name))
         role = await Role.create(name=name)
-        await audit.record("role.create", actor=actor, object_type="role", object_id=role.id,
-                           after={"name": name}, client_address=client_address)
+        await audit.record("role.create", actor=actor.user, object_type="role", object_id=role.id,
+                           after={"name": name}, client_address=actor.client_address)
     return role
 
 
@@ -132,7 +133,7 @@ def _check_password(password: str, username: str) -> None:
 
 async def create_user(username: str, password: str, *, display_name: str = "", email: str = "",
                       department: str = "", locale: str = "", skills: list[str] | None = None,
-                      actor=None, client_address: str = "") -> User:
+                      actor: Actor = SYSTEM) -> User:
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise invalid("username", _("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."))
@@ -144,16 +145,15 @@ async def create_user(username: str, password: str, *, display_name: str = "", e
                 email=email, department=department, locale=locale, skills=skills or [],
                 password_changed_at=utcnow(),
             )
-            await audit.record("user.create", actor=actor, object_type="user", object_id=user.id,
-                               after=audit.snapshot(user, USER_FIELDS), client_address=client_address)
+            await audit.record("user.create", actor=actor.user, object_type="user", object_id=user.id,
+                               after=audit.snapshot(user, USER_FIELDS), client_address=actor.client_address)
     except IntegrityError:
         raise Problem(409, _("The username %(name)s is taken.", name=username),
                       errors=[{"field": "username", "message": _("taken")}]) from None
     return user
 
 
-async def update_user(user: User, changes: dict, *, version: int | None = None, actor=None,
-                      client_address: str = "") -> User:
+async def update_user(user: User, changes: dict, *, version: int | None = None, actor: Actor = SYSTEM) -> User:
     """Change profile fields (not the password, not activity: those have their own rules).
 
     With ``version`` the write happens only if nobody saved the user since it was read
@@ -172,12 +172,12 @@ async def update_user(user: User, changes: dict, *, version: int | None = None, 
         await user.refresh_from_db()
         old, new = audit.changed_fields(before, audit.snapshot(user, USER_FIELDS))
         if new:
-            await audit.record("user.update", actor=actor, object_type="user", object_id=user.id,
-                               before=old, after=new, client_address=client_address)
+            await audit.record("user.update", actor=actor.user, object_type="user", object_id=user.id,
+                               before=old, after=new, client_address=actor.client_address)
     return user
 
 
-async def set_password(user: User, password: str, *, actor=None, client_address: str = "") -> None:
+async def set_password(user: User, password: str, *, actor: Actor = SYSTEM) -> None:
     """Set a new password; every session and token of the user ends at once."""
     _check_password(password, user.username)
     async with in_transaction():
@@ -188,13 +188,13 @@ async def set_password(user: User, password: str, *, actor=None, client_address:
         user.version += 1
         await user.save(update_fields=["password_hash", "password_changed_at", "has_demo_password",
                                        "session_version", "version"])
-        await audit.record("user.password_changed", actor=actor, object_type="user", object_id=user.id,
-                           client_address=client_address)
+        await audit.record("user.password_changed", actor=actor.user, object_type="user", object_id=user.id,
+                           client_address=actor.client_address)
 
 
-async def set_active(user: User, active: bool, *, actor=None, client_address: str = "") -> None:
+async def set_active(user: User, active: bool, *, actor: Actor = SYSTEM) -> None:
     """Disable (ending every session and token) or enable a user."""
-    if actor is not None and actor.id == user.id and not active:
+    if actor.user_id == user.id and not active:
         raise Problem(409, _("You cannot disable your own account."))
     if user.is_active == active:
         return
@@ -204,25 +204,25 @@ async def set_active(user: User, active: bool, *, actor=None, client_address: st
             user.session_version += 1
         user.version += 1
         await user.save(update_fields=["is_active", "session_version", "version"])
-        await audit.record("user.enabled" if active else "user.disabled", actor=actor, object_type="user",
+        await audit.record("user.enabled" if active else "user.disabled", actor=actor.user, object_type="user",
                            object_id=user.id, before={"is_active": not active}, after={"is_active": active},
-                           client_address=client_address)
+                           client_address=actor.client_address)
 
 
-async def grant_membership(user: User, site: Site, role: Role, *, actor=None, client_address: str = "") -> Membership:
+async def grant_membership(user: User, site: Site, role: Role, *, actor: Actor = SYSTEM) -> Membership:
     async with in_transaction():
         membership, created = await Membership.get_or_create(user=user, site=site, role=role)
         if created:
-            await audit.record("membership.grant", actor=actor, site_id=site.id, object_type="user",
+            await audit.record("membership.grant", actor=actor.user, site_id=site.id, object_type="user",
                                object_id=user.id, after={"site": site.code, "role": role.name},
-                               client_address=client_address)
+                               client_address=actor.client_address)
     return membership
 
 
-async def revoke_membership(user: User, site: Site, role: Role, *, actor=None, client_address: str = "") -> None:
+async def revoke_membership(user: User, site: Site, role: Role, *, actor: Actor = SYSTEM) -> None:
     async with in_transaction():
         deleted = await Membership.filter(user=user, site=site, role=role).delete()
         if deleted:
-            await audit.record("membership.revoke", actor=actor, site_id=site.id, object_type="user",
+            await audit.record("membership.revoke", actor=actor.user, site_id=site.id, object_type="user",
                                object_id=user.id, before={"site": site.code, "role": role.name},
-                               client_address=client_address)
+                               client_address=actor.client_address)

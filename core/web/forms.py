@@ -35,11 +35,6 @@ class FormErrors:
         return bool(self.fields or self.general)
 
 
-def who(request: Request) -> dict:
-    """The keyword arguments with which services audit a change: who, from where."""
-    return {"actor": request.state.user, "client_address": request.state.client_address}
-
-
 async def form_strings(request: Request, names: list[str]) -> dict[str, str]:
     """The named form fields as stripped strings ("" when absent)."""
     form = await request.form()
@@ -97,13 +92,12 @@ def problem_errors(problem: Problem, known_fields: list[str] | tuple[str, ...] =
             errors.fields.setdefault(item["field"], item["message"])
         else:
             elsewhere.append(item["message"])
-    if not errors.fields:
-        errors.general.append(problem.detail)
-    elif problem.status == 409:
+    if problem.status == 409 or not problem.errors:
         errors.general.append(problem.detail)  # "Unit A-0101 exists already" reads better than "taken" alone
-    # A message about a field the page does not show must not vanish with it.
+    # A message about a field the page does not show goes on top (without the field's
+    # internal name, which the detail of ``invalid`` starts with) rather than vanish.
     errors.general.extend(message for message in elsewhere
-                          if message not in problem.detail and message not in errors.general)
+                          if message not in errors.general and not (errors.general and message in problem.detail))
     return errors
 
 
