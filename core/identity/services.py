@@ -114,6 +114,14 @@ async def permissions_by_site(user: User) -> dict[int, set[str]]:
     return result
 
 
+async def members_with_role(site_id: int, *roles: str) -> list[User]:
+    """The active members of a site holding one of ``roles``, by id (whom a desk hands
+    work to: the supervisor a case escalates to, the housekeepers of a hotel)."""
+    ids = await Membership.filter(site_id=site_id, role__name__in=list(roles), user__is_active=True) \
+        .values_list("user_id", flat=True)
+    return list(await User.filter(id__in=list(set(ids))).order_by("id"))
+
+
 async def roles_by_site(user: User) -> dict[int, list[str]]:
     rows = await Membership.filter(user_id=user.id).values("site_id", "role__name")
     result: dict[int, list[str]] = {}

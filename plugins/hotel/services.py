@@ -22,7 +22,8 @@ from core.entities.models import Party, Site
 from core.events import LiveEvent
 from core.i18n import N_
 from core.i18n import gettext as _
-from core.identity.models import Membership, User
+from core.identity.models import User
+from core.identity.services import members_with_role
 from core.tasks.models import Task
 from core.tasks.types import Subject
 from core.problems import Problem, invalid
@@ -282,14 +283,12 @@ async def discrepancies(site_id: int) -> list[dict[str, Any]]:
 async def housekeeper_for(site: Site, room: Room) -> int | None:
     """The attendant for a room: members with the housekeeper role, those whose skills
     name the room's section first (``section:<name>``), then the fewest open tasks."""
-    members = await Membership.filter(site_id=site.id, role__name="housekeeper", user__is_active=True) \
-        .values_list("user_id", flat=True)
-    if not members:
+    users = await members_with_role(site.id, "housekeeper")
+    if not users:
         return None
-    users = await User.filter(id__in=list(set(members))).values("id", "skills")
     tag = f"section:{room.section}"
-    in_section = [u["id"] for u in users if room.section and tag in (u["skills"] or [])]
-    candidates = in_section or [u["id"] for u in users]
+    in_section = [u.id for u in users if room.section and tag in (u.skills or [])]
+    candidates = in_section or [u.id for u in users]
     loads: dict[int, int] = {uid: 0 for uid in candidates}
     for assignee_id in await Task.filter(site_id=site.id, is_open=True, assignee_id__in=candidates,
                                          type__startswith="hotel.").values_list("assignee_id", flat=True):

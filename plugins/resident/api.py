@@ -22,7 +22,6 @@ from core.web.responses import Page
 from core.problems import Problem, invalid
 from plugins.resident import campaigns, fees, households, kpis, procedures, services
 from plugins.resident import schemas as s
-from plugins.resident.common import uploads_dir
 from plugins.resident.models import (Announcement, Bill, Campaign, Case, FeeSchedule, Household, Member, Procedure,
                                      ProcedureDocument, Revisit)
 
@@ -35,7 +34,7 @@ def kernel(request: Request):
 
 
 def upload_folder(request: Request) -> Path:
-    return uploads_dir(request.app.state.settings.database_url)
+    return procedures.uploads_dir(request.app.state.settings.database_url)
 
 
 # --- households -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 from core.entities.models import Site
 from core.i18n import gettext as _
 from core.tasks.models import Task
-from plugins.resident.common import setting
+from plugins.resident.settings import setting
 from plugins.resident.models import Case, Revisit
 
 

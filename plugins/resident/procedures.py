@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import uuid
 import zipfile
 from pathlib import Path
@@ -19,7 +20,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.money import format_money, parse_money
 from core.problems import Problem, invalid
-from plugins.resident.common import setting
+from plugins.resident.settings import setting
 from plugins.resident.models import PROCEDURE_KINDS, Procedure, ProcedureDocument
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -27,6 +28,17 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SIGNATURES = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n",),
               "image/jpeg": (b"\xff\xd8\xff",)}
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
+def uploads_dir(database_url: str) -> Path:
+    """Where procedure documents are kept: beside the SQLite file, or var/uploads; never
+    under a static folder, so they are served only through a permission-checked route."""
+    override = os.environ.get("FRONTDESK_RESIDENT_UPLOADS")
+    if override:
+        return Path(override)
+    if database_url.startswith("sqlite://"):
+        return Path(database_url[len("sqlite://"):]).resolve().parent / "resident-uploads"
+    return Path("var") / "resident-uploads"
 
 STEPS = {
     "move_in": [("identity", _l("Identity checked"), True), ("ownership", _l("Deed or lease received"), True),

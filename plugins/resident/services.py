@@ -19,10 +19,11 @@ from core.entities.models import Party, Site, Unit
 from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
+from core.identity.services import members_with_role
 from core.tasks.models import Task
 from core.tasks.types import Subject
 from core.problems import Problem, invalid
-from plugins.resident.common import first_with_role, setting
+from plugins.resident.settings import setting
 from plugins.resident.models import CASE_KINDS, Announcement, Case, Household, Revisit
 
 #: The rule a complaint must pass before it closes (named in the 409).
@@ -76,9 +77,10 @@ async def find_duplicates(site: Site, unit_id: int, category: str, exclude_id: i
 
 async def _escalate(kernel, task: Task, to_role: str, reason: str, actor: User | None) -> User | None:
     """Give the case's task to the first active member holding ``to_role``, urgently."""
-    target = await first_with_role(task.site_id, to_role)
-    if target is None:
+    holders = await members_with_role(task.site_id, to_role)
+    if not holders:
         return None
+    target = holders[0]
     if task.assignee_id != target.id:
         await task.refresh_from_db()
         task = await kernel.assign(task, target.id, False, task.version, actor)
@@ -107,7 +109,7 @@ async def create_case(kernel, site: Site, actor: Actor, data: dict[str, Any]) ->
         reasons.append(_("A major complaint goes to the supervisor at once."))
     if household is not None and household.important:
         reasons.append(_("An important owner's case goes to the supervisor at once."))
-    supervisor = await first_with_role(site.id, "supervisor") if reasons else None
+    supervisor = next(iter(await members_with_role(site.id, "supervisor")), None) if reasons else None
     now = utcnow()
     reply_minutes = int(setting(site, "reply_minutes").get(kind, 24 * 60))
     category = (data.get("category") or "").strip()
