@@ -43,7 +43,7 @@ async def form_strings(request: Request, names: list[str]) -> dict[str, str]:
 
 def _message(item: dict[str, Any], name: str) -> str:
     kind, context = item["type"], item.get("ctx") or {}
-    if kind == "missing" or (kind == "string_too_short" and context.get("min_length") == 1):
+    if kind == "missing" or (kind in ("string_too_short", "too_short") and context.get("min_length") == 1):
         return _("This field is required.")
     if kind == "string_too_short":
         return _("Enter at least %(count)s characters.", count=context.get("min_length"))

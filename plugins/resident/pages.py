@@ -4,8 +4,8 @@ fees, KPIs, households."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -17,9 +17,8 @@ from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
 from core.tasks.types import SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.api import validation_errors
-from core.web.forms import form_strings
-from core.problems import Problem
+from core.web.forms import FormErrors, form_action
+from core.problems import Problem, invalid
 from core.web.routing import page_route
 from plugins.resident import campaigns, fees, households, kpis, services
 from plugins.resident import schemas as s
@@ -38,26 +37,18 @@ def home(request: Request, path: str = "") -> str:
     return f"/sites/{current_site(request).code}/resident/{path}"
 
 
-def _errors(problem: Problem | None = None, error: ValidationError | None = None) -> dict[str, str]:
-    if error is not None:
-        return {item["field"]: item["message"] for item in validation_errors(error)}
-    if problem is not None:
-        found = {item["field"]: item["message"] for item in problem.errors or []}
-        return found or {"": problem.detail}
-    return {}
-
-
 # --- service desk -----------------------------------------------------------------------
 
 
-async def desk(request: Request, form: dict | None = None, errors: dict | None = None, status_code: int = 200) -> Response:
+async def desk(request: Request, form: dict | None = None, errors: FormErrors | None = None,
+               status_code: int = 200) -> Response:
     site = current_site(request)
     cases = await (site_query(request, Case).filter(task__is_open=True).select_related("task", "unit")
                    .order_by("-id").limit(100))
     people = {u.id: u for u in await User.filter(id__in=list({c.task.assignee_id for c in cases if c.task.assignee_id}))}
     return render(request, "resident/desk.html", {
         "site": site, "cases": cases, "people": people, "kinds": CASE_KINDS, "channels": CHANNELS,
-        "form": form or {"kind": "repair", "channel": "phone"}, "errors": errors or {},
+        "form": form or {"kind": "repair", "channel": "phone"}, "errors": errors or FormErrors(),
         "may_create": can(request, "resident.case.create"),
     }, status_code=status_code)
 
@@ -68,25 +59,28 @@ async def desk_page(request: Request) -> Response:
 
 async def create_case(request: Request) -> Response:
     site = current_site(request)
-    form = await form_strings(request, ["kind", "channel", "unit_code", "title", "description", "category", "severity"])
-    unit = await site_query(request, Unit).get_or_none(code=form["unit_code"])
-    if unit is None:
-        return await desk(request, form, {"unit_code": _("No unit with this code here.")}, 422)
-    data = {key: value for key, value in form.items() if value and key != "unit_code"}
-    try:
-        body = s.CaseIn.model_validate({**data, "unit_id": unit.id})
-        case, duplicates = await services.create_case(kernel(request), site, actor_of(request), body.model_dump())
-    except ValidationError as error:
-        return await desk(request, form, _errors(error=error), 422)
-    except Problem as problem:
-        return await desk(request, form, _errors(problem), problem.status)
-    return RedirectResponse(home(request, f"cases/{case.id}"), status_code=303)
+
+    async def with_unit(form: dict) -> dict:
+        unit = await site_query(request, Unit).get_or_none(code=form.pop("unit_code"))
+        if unit is None:
+            raise invalid("unit_code", _("No unit with this code here."))
+        return {**form, "unit_id": unit.id}
+
+    async def act(body: s.CaseIn):
+        case, _duplicates = await services.create_case(kernel(request), site, actor_of(request), body.model_dump())
+        return case
+
+    return await form_action(request, fields=["kind", "channel", "unit_code", "title", "description", "category",
+                                              "severity"], prepare=with_unit, schema=s.CaseIn, act=act,
+                             beside=["kind", "channel", "unit_code", "title", "description", "category"],
+                             page=lambda errors, values, status: desk(request, values, errors, status),
+                             success_url=lambda case: home(request, f"cases/{case.id}"))
 
 
 # --- a case -----------------------------------------------------------------------------
 
 
-async def case_page(request: Request, error: str = "", status_code: int = 200) -> Response:
+async def case_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     site = current_site(request)
     case = await get_in_site(request, Case, request.path_params["id"], "case")
     task = await Task.get(id=case.task_id)
@@ -100,7 +94,7 @@ async def case_page(request: Request, error: str = "", status_code: int = 200) -
         "site": site, "case": case, "task": task, "unit": unit, "events": events, "people": people,
         "actions": [(to, task_type.state_label(to)) for to in task_type.workflow.allowed(task.status) if to != "cancelled"],
         "revisits": await Revisit.filter(case_id=case.id).order_by("id"), "duplicates": duplicates,
-        "error": error, "may_work": can(request, "resident.case.work"),
+        "errors": errors or FormErrors(), "may_work": can(request, "resident.case.work"),
     }, status_code=status_code)
 
 
@@ -121,37 +115,38 @@ async def case_view(request: Request) -> Response:
     return await case_page(request)
 
 
-async def _case_action(request: Request, action) -> Response:
+REVISIT_FIELDS = ["method", "reached", "satisfied", "score", "comments", "suggestions", "notes"]
+
+
+async def _case_action(request: Request, fields: list[str], act, **options) -> Response:
+    """One of the case page's small forms: ``act(case, form)`` calls the service."""
     case = await get_in_site(request, Case, request.path_params["id"], "case")
-    form = await request.form()
-    try:
-        await action(case, form)
-    except Problem as problem:
-        detail = "; ".join(f"{e['message']}" for e in problem.errors or []) or problem.detail
-        return await case_page(request, detail, problem.status)
-    return RedirectResponse(home(request, f"cases/{case.id}"), status_code=303)
+    # The case page has several forms (and its task page the same ones): messages go on top.
+    return await form_action(request, fields=fields, act=lambda form: act(case, form), beside=(),
+                             page=lambda errors, values, status: case_page(request, errors, status),
+                             success_url=home(request, f"cases/{case.id}"), **options)
 
 
 async def case_reply(request: Request) -> Response:
     async def act(case, form):
-        await services.reply(kernel(request), case, str(form.get("message", "")), actor=actor_of(request))
-    return await _case_action(request, act)
+        await services.reply(kernel(request), case, form["message"], actor=actor_of(request))
+    return await _case_action(request, ["message"], act)
 
 
 async def case_transition(request: Request) -> Response:
     async def act(case, form):
         task = await Task.get(id=case.task_id)
         try:
-            version = int(str(form.get("version", "")))
+            version = int(form["version"])
         except ValueError:
             raise Problem(400, _("The form is outdated. Reload the page.")) from None
         # The case page's buttons are the task's generic moves, with the same limits.
-        await kernel(request).transition(task, str(form.get("to", "")), version, actor_of(request),
-                                         note=str(form.get("note", ""))[:2000], may_work_any=True, generic=True)
-    return await _case_action(request, act)
+        await kernel(request).transition(task, form["to"], version, actor_of(request),
+                                         note=form["note"][:2000], may_work_any=True, generic=True)
+    return await _case_action(request, ["to", "version", "note"], act)
 
 
-def _revisit_data(form) -> dict:
+def _revisit_data(form: dict) -> dict:
     reached = form.get("reached") == "yes"
     satisfied = {"yes": True, "no": False}.get(str(form.get("satisfied", "")))
     score = str(form.get("score", "")).strip()
@@ -162,29 +157,26 @@ def _revisit_data(form) -> dict:
 
 
 async def case_revisit(request: Request) -> Response:
-    async def act(case, form):
-        data = _revisit_data(form)
-        try:
-            s.RevisitIn.model_validate({k: v for k, v in data.items() if k != "evaluation"})
-        except ValidationError as error:
-            raise Problem(422, "; ".join(e["message"] for e in validation_errors(error))) from None
-        await services.revisit_case(kernel(request), case, data, actor=actor_of(request))
-    return await _case_action(request, act)
+    async def act(case, body: s.RevisitIn):
+        await services.revisit_case(kernel(request), case, body.model_dump(), actor=actor_of(request))
+    return await _case_action(request, REVISIT_FIELDS, act, schema=s.RevisitIn,
+                              prepare=lambda form: {k: v for k, v in _revisit_data(form).items() if k != "evaluation"})
 
 
 async def case_merge(request: Request) -> Response:
     async def act(case, form):
-        into = await site_query(request, Case).get_or_none(id=int(str(form.get("into_id", "0")) or 0))
+        into_id = form["into_id"]
+        into = await site_query(request, Case).get_or_none(id=int(into_id)) if into_id.isdigit() else None
         if into is None:
             raise Problem(422, _("Choose the case to merge into."))
         await services.merge_case(kernel(request), case, into, actor=actor_of(request))
-    return await _case_action(request, act)
+    return await _case_action(request, ["into_id"], act)
 
 
 # --- call list --------------------------------------------------------------------------
 
 
-async def calls(request: Request, error: str = "", status_code: int = 200) -> Response:
+async def calls(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     site = current_site(request)
     pending = await (site_query(request, Revisit).filter(agent_id=request.state.user.id, status="pending")
                      .select_related("unit").order_by("id").limit(200))
@@ -192,7 +184,8 @@ async def calls(request: Request, error: str = "", status_code: int = 200) -> Re
     for household in await Household.filter(unit_id__in=[r.unit_id for r in pending]).prefetch_related("members"):
         members[household.unit_id] = list(household.members)
     return render(request, "resident/calls.html", {"site": site, "revisits": pending, "members": members,
-                                                   "error": error, "show_phones": can(request, "core.party.personal_data")},
+                                                   "errors": errors or FormErrors(),
+                                                   "show_phones": can(request, "core.party.personal_data")},
                   status_code=status_code)
 
 
@@ -202,30 +195,33 @@ async def calls_page(request: Request) -> Response:
 
 async def record_revisit(request: Request) -> Response:
     revisit = await get_in_site(request, Revisit, request.path_params["id"], "revisit")
-    data = _revisit_data(await request.form())
-    try:
+
+    def data(form: dict) -> dict:
         if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
             raise Problem(403, _("This revisit is on another agent's call list."))
-        s.RevisitRecordIn.model_validate({k: v for k, v in data.items() if k != "comments"})
-        await campaigns.record(kernel(request), revisit, data, actor=actor_of(request))
-    except ValidationError as error:
-        return await calls(request, "; ".join(e["message"] for e in validation_errors(error)), 422)
-    except Problem as problem:
-        return await calls(request, problem.detail, problem.status)
-    return RedirectResponse(home(request, "calls"), status_code=303)
+        return {k: v for k, v in _revisit_data(form).items() if k != "comments"}
+
+    async def act(body: s.RevisitRecordIn) -> None:
+        await campaigns.record(kernel(request), revisit, body.model_dump(), actor=actor_of(request))
+
+    # One form per revisit on the call list: messages go on top.
+    return await form_action(request, fields=REVISIT_FIELDS, prepare=data, schema=s.RevisitRecordIn, act=act,
+                             beside=(), page=lambda errors, values, status: calls(request, errors, status),
+                             success_url=home(request, "calls"))
 
 
 # --- campaigns --------------------------------------------------------------------------
 
 
-async def campaigns_page(request: Request, form: dict | None = None, errors: dict | None = None,
+async def campaigns_page(request: Request, form: dict | None = None, errors: FormErrors | None = None,
                          status_code: int = 200) -> Response:
     site = current_site(request)
     from core.tasks.pages import site_people
 
     return render(request, "resident/campaigns.html", {
         "site": site, "campaigns": await site_query(request, Campaign).order_by("-id").limit(100),
-        "people": await site_people(site.id), "form": form or {"rule_kind": "all"}, "errors": errors or {},
+        "people": await site_people(site.id), "form": form or {"rule_kind": "all"},
+        "errors": errors or FormErrors(),
         "buildings": sorted(set(await site_query(request, Unit).values_list("building", flat=True))),
     }, status_code=status_code)
 
@@ -236,26 +232,28 @@ async def campaigns_view(request: Request) -> Response:
 
 async def create_campaign(request: Request) -> Response:
     raw = await request.form()
-    form = {key: str(raw.get(key, "")).strip() for key in ("name", "rule_kind", "building", "holiday", "from", "to",
-                                                             "due_days", "skill")}
-    rule: dict = {"kind": form["rule_kind"]}
-    if form["rule_kind"] == "building":
-        rule["building"] = form["building"]
-    elif form["rule_kind"] == "holiday":
-        rule["name"] = form["holiday"]
-    elif form["rule_kind"] == "closed_cases":
-        rule.update({"from": form["from"], "to": form["to"]})
-    agent_ids = [int(v) for v in raw.getlist("agent_ids") if str(v).isdigit()]
-    try:
-        body = s.CampaignIn.model_validate({"name": form["name"], "rule": rule, "agent_ids": agent_ids,
-                                            "due_days": int(form["due_days"]) if form["due_days"].isdigit() else None,
-                                            "skill": form["skill"] or None})
-        campaign = await campaigns.create_campaign(current_site(request), body.model_dump(), actor=actor_of(request))
-    except ValidationError as error:
-        return await campaigns_page(request, form, _errors(error=error), 422)
-    except Problem as problem:
-        return await campaigns_page(request, form, _errors(problem), problem.status)
-    return RedirectResponse(home(request, f"campaigns/{campaign.id}"), status_code=303)
+
+    def campaign_in(form: dict) -> dict:
+        rule: dict = {"kind": form["rule_kind"]}
+        if form["rule_kind"] == "building":
+            rule["building"] = form["building"]
+        elif form["rule_kind"] == "holiday":
+            rule["name"] = form["holiday"]
+        elif form["rule_kind"] == "closed_cases":
+            rule.update({"from": form["from"], "to": form["to"]})
+        return {"name": form["name"], "rule": rule,
+                "agent_ids": [int(v) for v in raw.getlist("agent_ids") if str(v).isdigit()],
+                "due_days": int(form["due_days"]) if form["due_days"].isdigit() else None,
+                "skill": form["skill"] or None}
+
+    async def act(body: s.CampaignIn):
+        return await campaigns.create_campaign(current_site(request), body.model_dump(), actor=actor_of(request))
+
+    return await form_action(request, fields=["name", "rule_kind", "building", "holiday", "from", "to", "due_days",
+                                              "skill"], prepare=campaign_in, schema=s.CampaignIn, act=act,
+                             beside=["name", "due_days", "skill", "agent_ids"],
+                             page=lambda errors, values, status: campaigns_page(request, values, errors, status),
+                             success_url=lambda campaign: home(request, f"campaigns/{campaign.id}"))
 
 
 async def campaign_report(request: Request) -> Response:
@@ -283,11 +281,13 @@ async def unit_page(request: Request) -> Response:
         "show_phones": can(request, "core.party.personal_data")})
 
 
-async def households_page(request: Request, report: dict | None = None, error: str = "", status_code: int = 200) -> Response:
+async def households_page(request: Request, report: dict | None = None, error: str = "",
+                          status_code: int = 200) -> Response:
     site = current_site(request)
     rows = await site_query(request, Household).select_related("unit").prefetch_related("members").order_by("id").limit(200)
     return render(request, "resident/households.html", {"site": site, "households": rows, "report": report,
-                                                        "error": error, "show_phones": can(request, "core.party.personal_data")},
+                                                        "errors": FormErrors(general=[error] if error else []),
+                                                        "show_phones": can(request, "core.party.personal_data")},
                   status_code=status_code)
 
 
@@ -316,16 +316,23 @@ async def import_households(request: Request) -> Response:
 # --- fees and KPIs ----------------------------------------------------------------------
 
 
-async def fees_page(request: Request, error: str = "", notice: str = "", status_code: int = 200) -> Response:
+async def fees_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                    status_code: int = 200) -> Response:
     site = current_site(request)
+    errors = errors or FormErrors()
     try:
         as_of = dt.date.fromisoformat(request.query_params.get("as_of", "")) if request.query_params.get("as_of") else utcnow().date()
     except ValueError:
-        as_of, error = utcnow().date(), _("Give the date as YYYY-MM-DD.")
+        as_of = utcnow().date()
+        errors.general.append(_("Give the date as YYYY-MM-DD."))
+    notice = ""
+    billed, created = request.query_params.get("billed", ""), request.query_params.get("created", "")
+    if fees.PERIOD.match(billed) and created.isdigit():  # after a billing run (its redirect)
+        notice = _("%(count)s bills created for %(period)s.", count=int(created), period=billed)
     building = request.query_params.get("building", "")[:60]
     data = await fees.arrears(site, as_of, 200, None, building)
     return render(request, "resident/fees.html", {"site": site, "data": data, "as_of": as_of, "building": building,
-                                                  "error": error, "notice": notice,
+                                                  "errors": errors, "values": values or {}, "notice": notice,
                                                   "may_bill": can(request, "resident.fee.manage")}, status_code=status_code)
 
 
@@ -334,14 +341,12 @@ async def fees_view(request: Request) -> Response:
 
 
 async def run_billing(request: Request) -> Response:
-    form = await form_strings(request, ["period"])
-    try:
-        result = await fees.billing_run(current_site(request), form["period"], actor=actor_of(request))
-    except Problem as problem:
-        detail = problem.errors[0]["message"] if problem.errors else problem.detail
-        return await fees_page(request, error=detail, status_code=problem.status)
-    return await fees_page(request, notice=_("%(count)s bills created for %(period)s.", count=result["created"],
-                                             period=result["period"]))
+    async def act(form: dict) -> dict:
+        return await fees.billing_run(current_site(request), form["period"], actor=actor_of(request))
+
+    return await form_action(request, fields=["period"], act=act, page=lambda errors, values, status: fees_page(
+        request, errors, values, status), success_url=lambda result: home(request, "fees?" + urlencode(
+            {"billed": result["period"], "created": result["created"]})))
 
 
 async def reminder(request: Request) -> Response:

@@ -1,5 +1,7 @@
 """The resident pages over real HTTP: intake, case actions, call list, reports, import."""
 
+import re
+
 from tests.plugins.resident.conftest import BASE
 
 PAGES = "/sites/harbour/resident"
@@ -15,6 +17,33 @@ def test_intake_form_reshows_a_bad_unit_and_creates_a_case(demo_server):
     page = browser.get(good.headers["location"])
     assert "Broken door" in page.text and "Reply to the resident" in page.text
     assert "Broken door" in browser.get(f"{PAGES}/").text
+
+
+def test_a_refused_campaign_is_reshown_with_the_message_on_top_and_the_form_kept(demo_server):
+    supervisor = demo_server.sign_in("supervisor")
+    no_agent = supervisor.form_post(f"{PAGES}/campaigns", {"name": "Autumn calls", "rule_kind": "all"})
+    assert no_agent.status_code == 422  # the schema's message, translated, beside the agents
+    assert '<p class="field-error" id="agent_ids-error">This field is required.</p>' in no_agent.text
+    agent_id = re.search(r'name="agent_ids" value="(\d+)"', no_agent.text).group(1)
+    refused = supervisor.form_post(f"{PAGES}/campaigns", {"name": "Autumn calls", "rule_kind": "closed_cases",
+                                                          "from": "2026-03-01", "to": "2026-02-01",
+                                                          "due_days": "9", "agent_ids": agent_id})
+    assert refused.status_code == 422  # the service's refusal
+    alert = refused.text.split('<div class="form-errors" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "The end is before the start." in alert and "rule.to" not in alert  # the message, not the field's code
+    assert 'value="Autumn calls"' in refused.text and 'value="2026-03-01"' in refused.text and 'value="9"' in refused.text
+    billed = demo_server.sign_in("manager").form_post(f"{PAGES}/fees/billing-runs", {"period": "2026-1"})
+    assert billed.status_code == 422 and 'value="2026-1"' in billed.text
+    assert '<p class="field-error" id="period-error">Give the period as YYYY-MM, e.g. 2026-11.</p>' in billed.text
+    manager = demo_server.sign_in("manager")
+    unscheduled = manager.form_post(f"{PAGES}/fees/billing-runs", {"period": "2031-01"})
+    assert unscheduled.status_code == 409 and 'value="2031-01"' in unscheduled.text
+    alert = unscheduled.text.split('<div class="form-errors" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "Set a fee schedule before running the billing." in alert
+    demo_server.api_client("manager").post(f"{BASE}/fee-schedules", json={"unit_kind": "apartment", "fixed": "1000"})
+    run = manager.form_post(f"{PAGES}/fees/billing-runs", {"period": "2031-01"})
+    assert run.status_code == 303 and "billed=2031-01" in run.headers["location"]  # a reload does not bill again
+    assert "bills created for 2031-01." in manager.get(run.headers["location"]).text
 
 
 def test_pages_for_reports_fees_and_households_render(demo_server, units):
