@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -16,6 +16,7 @@ from core.tasks.models import Task
 from core.tasks.types import SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.problems import Problem
+from core.web.forms import FormErrors, form_action
 from core.web.routing import page_route
 from plugins.hotel import api, records, rooms, services
 from plugins.hotel.models import CODES, Room, RoomEvent, StockItem
@@ -73,7 +74,11 @@ async def board(request: Request) -> Response:
     })
 
 
-async def room_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+ROOM_FIELDS = ["status", "version", "guest_name", "until", "service", "reason", "occupancy", "description",
+               "take_out_of_order"]
+
+
+async def room_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     site = current_site(request)
     room = await get_in_site(request, Room, request.path_params["id"], "room")
     history = await RoomEvent.filter(room_id=room.id).order_by("-id").limit(30)
@@ -82,7 +87,8 @@ async def room_page(request: Request, error: str | None = None, status_code: int
     tasks = await Task.filter(site_id=site.id, unit_id=room.unit_id, is_open=True).order_by("-id").limit(20) \
         if room.unit_id else []
     return render(request, "hotel/room.html", {
-        "site": site, "room": services.room_out(room, can(request, "hotel.guest.read")), "error": error,
+        "site": site, "room": services.room_out(room, can(request, "hotel.guest.read")),
+        "errors": errors or FormErrors(),
         "history": history, "actors": actors, "tasks": tasks, "code_labels": code_labels(),
         "types": request.app.state.tasks.types,
         "may": {name: can(request, f"hotel.{name}") for name in
@@ -106,9 +112,9 @@ async def room_get(request: Request) -> Response:
     return await room_page(request)
 
 
-def _version(form) -> int:
+def _version(form: dict) -> int:
     try:
-        return int(form.get("version", ""))
+        return int(form["version"])
     except ValueError:
         raise Problem(422, _("Reload the page and try again.")) from None
 
@@ -117,44 +123,43 @@ async def room_action(request: Request) -> Response:
     """The room page's forms: one POST per action, named in the path."""
     site, actor = current_site(request), actor_of(request)
     room = await get_in_site(request, Room, request.path_params["id"], "room")
-    form = await request.form()
     action = request.path_params["action"]
     kernel = request.app.state.tasks
     needed = {"housekeeping": "hotel.room.housekeeping", "check-in": "hotel.room.check_in",
               "check-out": "hotel.room.check_in", "service": "hotel.room.service",
               "observed": "hotel.room.observe", "damage": "hotel.damage.report"}
-    try:
-        if action not in needed:
-            raise Problem(404, _("Not found"))
+    if action not in needed:
+        raise Problem(404, _("Not found"))
+
+    async def act(form: dict) -> None:
         if not can(request, needed[action]):
             raise Problem(403, _("You do not have the permission this needs (%(permission)s).",
                                  permission=needed[action]))
         if action == "housekeeping":
-            await services.set_housekeeping(kernel, room, str(form.get("status", "")), _version(form), actor)
+            await services.set_housekeeping(kernel, room, form["status"], _version(form), actor)
         elif action == "check-in":
-            await services.check_in(kernel, site, room, _version(form), actor,
-                                    guest_name=str(form.get("guest_name", "")))
+            await services.check_in(kernel, site, room, _version(form), actor, guest_name=form["guest_name"])
         elif action == "check-out":
             await services.check_out(kernel, site, room, _version(form), actor)
         elif action == "service":
             until = None
-            if form.get("until"):
+            if form["until"]:
                 try:
-                    until = dt.date.fromisoformat(str(form.get("until")))
+                    until = dt.date.fromisoformat(form["until"])
                 except ValueError:
                     raise Problem(422, _("Give the date as YYYY-MM-DD.")) from None
-            await services.set_service(kernel, room, str(form.get("service", "")), _version(form), actor,
-                                       reason=str(form.get("reason", "")), until=until)
+            await services.set_service(kernel, room, form["service"], _version(form), actor,
+                                       reason=form["reason"], until=until)
         elif action == "observed":
-            await services.observe(kernel, room, str(form.get("occupancy", "")), actor)
+            await services.observe(kernel, room, form["occupancy"], actor)
         elif action == "damage":
-            await services.report_damage(kernel, site, room, str(form.get("description", "")),
-                                         form.get("take_out_of_order") == "1", actor)
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        return await room_page(request, problem.detail, problem.status)
-    return RedirectResponse(f"/sites/{site.code}/hotel/rooms/{room.id}", status_code=303)
+            await services.report_damage(kernel, site, room, form["description"],
+                                         form["take_out_of_order"] == "1", actor)
+
+    # The room page has one form per action: messages go on top.
+    return await form_action(request, fields=ROOM_FIELDS, act=act, beside=(),
+                             page=lambda errors, values, status: room_page(request, errors, status),
+                             success_url=f"/sites/{site.code}/hotel/rooms/{room.id}")
 
 
 async def sheet(request: Request) -> Response:
@@ -184,13 +189,15 @@ async def discrepancies(request: Request) -> Response:
                                                         "items": await services.discrepancies(site.id)})
 
 
-async def stock_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+async def stock_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                     status_code: int = 200) -> Response:
     site = current_site(request)
     items = await records.items_with_totals(site.id)
     balances = await records.balances(site.id)
     names = {item["id"]: item["name"] for item in items}
     return render(request, "hotel/stock.html", {
-        "site": site, "items": items, "low": [i for i in items if i["low"]], "error": error,
+        "site": site, "items": items, "low": [i for i in items if i["low"]],
+        "errors": errors or FormErrors(), "values": values or {},
         "balances": [{**b, "name": names.get(b["item_id"], "")} for b in balances],
         "may_move": can(request, "hotel.stock.move"),
     }, status_code=status_code)
@@ -202,23 +209,23 @@ async def stock_get(request: Request) -> Response:
 
 async def stock_post(request: Request) -> Response:
     site = current_site(request)
-    form = await request.form()
-    try:
-        item = await site_query(request, StockItem).get_or_none(id=_int(str(form.get("item_id", ""))) or 0)
+
+    async def act(form: dict) -> None:
+        item = await site_query(request, StockItem).get_or_none(id=_int(form["item_id"]) or 0)
         if item is None:
             raise Problem(422, _("Choose an item."))
-        quantity = _int(str(form.get("quantity", "")))
+        quantity = _int(form["quantity"])
         if quantity is None:
             raise Problem(422, _("A whole number from 1 to %(max)s.", max=records.MAX_QUANTITY))
-        await records.move_stock(site.id, item, actor_of(request), location=str(form.get("location", "")),
-                                 kind=str(form.get("kind", "")), quantity=quantity,
-                                 to_location=str(form.get("to_location", "")), reason=str(form.get("reason", "")))
-    except Problem as problem:
-        return await stock_page(request, problem.detail, problem.status)
-    return RedirectResponse(f"/sites/{site.code}/hotel/stock", status_code=303)
+        await records.move_stock(site.id, item, actor_of(request), location=form["location"], kind=form["kind"],
+                                 quantity=quantity, to_location=form["to_location"], reason=form["reason"])
+
+    return await form_action(request, fields=["item_id", "kind", "quantity", "location", "to_location", "reason"],
+                             act=act, beside=(), success_url=f"/sites/{site.code}/hotel/stock",
+                             page=lambda errors, values, status: stock_page(request, errors, values, status))
 
 
-async def hygiene_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+async def hygiene_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     site = current_site(request)
     today = services.local_today(site)
     try:
@@ -229,7 +236,7 @@ async def hygiene_page(request: Request, error: str | None = None, status_code: 
     report = await records.hygiene_day(site.id, day)
     room_list = await site_query(request, Room).order_by("floor", "number").values("id", "number")
     return render(request, "hotel/hygiene.html", {"site": site, "report": report, "day": day, "today": today,
-                                                   "rooms": room_list, "error": error,
+                                                   "rooms": room_list, "errors": errors or FormErrors(),
                                                    "may_write": can(request, "hotel.hygiene.write")},
                   status_code=status_code)
 
@@ -240,29 +247,32 @@ async def hygiene_get(request: Request) -> Response:
 
 async def hygiene_post(request: Request) -> Response:
     site = current_site(request)
-    form = await request.form()
-    try:
-        room = await site_query(request, Room).get_or_none(id=_int(str(form.get("room_id", ""))) or 0)
+
+    async def act(form: dict) -> None:
+        room = await site_query(request, Room).get_or_none(id=_int(form["room_id"]) or 0)
         if room is None:
             raise Problem(422, _("Choose a room."))
-        aired = _int(str(form.get("aired_times", "0")))
+        aired = _int(form["aired_times"] or "0")
         if aired is None:
             raise Problem(422, _("A whole number from 0 to 6."))
         today = services.local_today(site)
         await records.record_hygiene(site.id, room, actor_of(request), date=today,
-                                     linen_changed=form.get("linen_changed") == "1",
-                                     cups_disinfected=form.get("cups_disinfected") == "1",
-                                     bathroom_cleaned=form.get("bathroom_cleaned") == "1", aired_times=aired,
+                                     linen_changed=form["linen_changed"] == "1",
+                                     cups_disinfected=form["cups_disinfected"] == "1",
+                                     bathroom_cleaned=form["bathroom_cleaned"] == "1", aired_times=aired,
                                      today=today)
-    except Problem as problem:
-        return await hygiene_page(request, problem.detail, problem.status)
-    return RedirectResponse(f"/sites/{site.code}/hotel/hygiene", status_code=303)
+
+    return await form_action(request, fields=["room_id", "aired_times", "linen_changed", "cups_disinfected",
+                                              "bathroom_cleaned"], act=act, beside=(),
+                             page=lambda errors, values, status: hygiene_page(request, errors, status),
+                             success_url=f"/sites/{site.code}/hotel/hygiene")
 
 
 async def import_page(request: Request, report: dict | None = None, error: str | None = None, text: str = "",
                       status_code: int = 200) -> Response:
-    return render(request, "hotel/import.html", {"site": current_site(request), "report": report, "error": error,
-                                                 "text": text}, status_code=status_code)
+    return render(request, "hotel/import.html", {"site": current_site(request), "report": report, "text": text,
+                                                 "errors": FormErrors(general=[error] if error else [])},
+                  status_code=status_code)
 
 
 async def import_get(request: Request) -> Response:

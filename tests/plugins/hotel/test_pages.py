@@ -44,5 +44,9 @@ def test_other_pages_render(demo_server):
     below = sup.form_post(f"{PAGES}/stock", {"item_id": "1", "kind": "out", "quantity": "999999",
                                               "location": "Main store"})
     assert below.status_code == 409 and "below zero" in below.text
+    alert = below.text.split('<div class="form-errors" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "below zero" in alert  # the one error display, on top of the form
+    assert 'value="999999"' in below.text and 'value="Main store"' in below.text  # what was typed is kept
+    assert '<option value="out" selected>' in below.text
     report = sup.form_post(f"{PAGES}/import", {"csv": "number,floor\n1301,13\n,13\n", "apply": "1"})
     assert report.status_code == 422 and "1 with errors" in report.text.replace("\n", " ")
