@@ -4,13 +4,13 @@ and policy entry."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, problem_errors
+from core.web.forms import FormErrors, form_action
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import applications
@@ -42,21 +42,24 @@ async def application_list(request: Request) -> Response:
 
 async def new_application(request: Request) -> Response:
     site = current_site(request)
-    form: dict = {"cover": ["compulsory"]}
-    errors = FormErrors()
-    status = 200
-    if request.method == "POST":
-        raw = await request.form()
-        form = {name: str(raw.get(name, ""))[:200].strip() for name in NEW_FIELDS}
-        form["cover"] = [str(value) for value in raw.getlist("cover")][:10]
-        try:
-            app = await applications.create(site, actor_of(request), form)
-            return RedirectResponse(f"/sites/{site.code}/insurance_calls/applications/{app.id}", status_code=303)
-        except Problem as problem:
-            errors, status = problem_errors(problem, NEW_FIELDS + ["cover"]), 422
-    return render(request, "insurance_calls/application_new.html", {
-        "site": site, "form": form, "errors": errors.fields, "general": errors.general, "covers": _covers(),
-    }, status_code=status)
+
+    def page(errors: FormErrors, form: dict, status: int):
+        return render(request, "insurance_calls/application_new.html", {
+            "site": site, "form": form, "errors": errors, "covers": _covers()}, status_code=status)
+
+    if request.method != "POST":
+        return page(FormErrors(), {"cover": ["compulsory"]}, 200)
+    raw = await request.form()
+    cover = [str(value) for value in raw.getlist("cover")][:10]
+
+    async def again(errors: FormErrors, values: dict, status: int) -> Response:
+        return page(errors, {**values, "cover": cover}, status)
+
+    async def act(form: dict) -> Application:
+        return await applications.create(site, actor_of(request), {**form, "cover": cover})
+
+    return await form_action(request, fields=NEW_FIELDS, act=act, page=again,
+                             success_url=lambda app: f"/sites/{site.code}/insurance_calls/applications/{app.id}")
 
 
 async def _detail(request: Request, app: Application, errors: FormErrors | None = None, status: int = 200) -> Response:
@@ -64,7 +67,7 @@ async def _detail(request: Request, app: Application, errors: FormErrors | None 
     user = request.state.user
     return render(request, "insurance_calls/application.html", {
         "site": site, "app": applications.application_out(app, site, can(request, PERSONAL)),
-        "errors": (errors or FormErrors()).fields, "general": (errors or FormErrors()).general,
+        "errors": errors or FormErrors(),
         "cover_labels": dict(_covers()),
         "may_check": can(request, "insurance_calls.application.check") and app.status == "draft"
         and app.created_by_id != user.id and app.checked_by_id is None,
@@ -89,10 +92,8 @@ async def application_action(request: Request) -> Response:
         raise Problem(404, _("Not found"))
     if not can(request, permission):
         raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
-    raw = await request.form()
-    form = {name: str(raw.get(name, ""))[:200].strip() for name in ("version", "vin", "id_number", "premium",
-                                                                     "policy_no")}
-    try:
+
+    async def act(form: dict) -> None:
         version = int(form["version"]) if form["version"].isdigit() else -1
         if action == "check":
             await applications.check(app, site, form, version, actor_of(request))
@@ -100,11 +101,13 @@ async def application_action(request: Request) -> Response:
             await applications.submit(app, site, version, actor_of(request))
         else:
             await applications.issue(app, site, form["policy_no"], version, actor_of(request))
-    except Problem as problem:
-        await app.refresh_from_db()
-        return await _detail(request, app, problem_errors(problem, ["vin", "id_number", "premium", "policy_no"]),
-                             status=problem.status)
-    return RedirectResponse(f"/sites/{site.code}/insurance_calls/applications/{app.id}", status_code=303)
+
+    async def again(errors: FormErrors, values: dict, status: int) -> Response:
+        await app.refresh_from_db()  # shown as it is now; the check's re-entry is blind, so not kept
+        return await _detail(request, app, errors, status=status)
+
+    return await form_action(request, fields=["version", "vin", "id_number", "premium", "policy_no"], act=act,
+                             page=again, success_url=f"/sites/{site.code}/insurance_calls/applications/{app.id}")
 
 
 def routes(base: str) -> list:

@@ -8,7 +8,7 @@ import json
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.clock import rfc3339, utcnow
 from core.i18n import gettext as _
@@ -17,7 +17,7 @@ from core.web.templating import render
 from core.tasks.models import Task
 from core.tasks.types import STATE_LABELS
 from core.web.access import actor_of, can, current_site, site_query
-from core.web.forms import FormErrors, offset_page, page_links, page_number, problem_errors
+from core.web.forms import FormErrors, form_action, offset_page, page_links, page_number
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import kpis, rules, services
@@ -61,7 +61,7 @@ async def _entry_context(request: Request, form: dict, errors: FormErrors, logge
         task = await site_query(request, Task).filter(id=form["task_id"]).first()
     required = {name: list(fields) for name, fields in rules.REQUIRED_FIELDS.items()}
     return {
-        "site": site, "form": form, "errors": errors.fields, "general": errors.general, "logged": logged,
+        "site": site, "form": form, "errors": errors, "logged": logged,
         "call_types": _choices(rules.CALL_TYPE_LABELS), "outcomes": _choices(rules.OUTCOME_LABELS),
         "directions": _choices(rules.DIRECTION_LABELS), "required_json": json.dumps(required),
         "task": task, "is_revisit": bool(task and task.type == services.REVISIT),
@@ -95,9 +95,8 @@ async def quick_entry(request: Request) -> Response:
 
 async def _log_from_form(request: Request) -> Response:
     site = current_site(request)
-    raw = await request.form()
-    form = {name: str(raw.get(name, ""))[:5000].strip() for name in FORM_FIELDS}
-    try:
+
+    async def act(form: dict) -> Call:
         data = {
             "direction": form["direction"], "phone": form["phone"], "caller_name": form["caller_name"],
             "plate": form["plate"], "policy_no": form["policy_no"], "call_type": form["call_type"],
@@ -119,16 +118,15 @@ async def _log_from_form(request: Request) -> Response:
         if errors:
             raise Problem(422, _("Check the marked fields."),
                           errors=[{"field": k, "message": v} for k, v in errors.fields.items()])
-        call = await services.log_call(request.app.state.tasks, site, actor_of(request), data)
-    except Problem as problem:
-        known = FORM_FIELDS + [f"fields.{name}" for name in TYPE_FIELD_NAMES]
-        errors = problem_errors(problem, known)
-        for name in TYPE_FIELD_NAMES:
-            if f"fields.{name}" in errors.fields:
-                errors.fields[name] = errors.fields.pop(f"fields.{name}")
-        return render(request, "insurance_calls/entry.html", await _entry_context(request, form, errors),
-                      status_code=problem.status if problem.status in (403, 404, 409, 422) else 422)
-    return RedirectResponse(f"/sites/{site.code}/insurance_calls/?logged={call.id}", status_code=303)
+        return await services.log_call(request.app.state.tasks, site, actor_of(request), data)
+
+    async def again(errors: FormErrors, values: dict, status: int) -> Response:
+        return render(request, "insurance_calls/entry.html", await _entry_context(request, values, errors),
+                      status_code=status)
+
+    return await form_action(request, fields=FORM_FIELDS, act=act, page=again,
+                             aliases={f"fields.{name}": name for name in TYPE_FIELD_NAMES},
+                             success_url=lambda call: f"/sites/{site.code}/insurance_calls/?logged={call.id}")
 
 
 async def callbacks(request: Request) -> Response:
@@ -180,7 +178,7 @@ async def call_list(request: Request) -> Response:
     agent_ids = await Membership.filter(site_id=site.id).values_list("user_id", flat=True)
     agents = {u.id: u.display_name or u.username for u in await User.filter(id__in=list(set(agent_ids)))}
     return render(request, "insurance_calls/calls.html", {
-        "site": site, "filters": filters, "error": error, "agents": agents,
+        "site": site, "filters": filters, "errors": FormErrors(general=[error] if error else []), "agents": agents,
         "call_types": _choices(rules.CALL_TYPE_LABELS), "type_labels": rules.CALL_TYPE_LABELS,
         "outcome_labels": rules.OUTCOME_LABELS,
         "rows": [{**services.call_out(call, personal), "local": _local(site, call.started_at)} for call in rows],

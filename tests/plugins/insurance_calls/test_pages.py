@@ -37,6 +37,7 @@ def test_quick_entry_logs_a_follow_up_and_reshows_errors(demo_server):
     past = browser.form_post(ENTRY, {"direction": "inbound", "phone": "13912340000", "call_type": "other",
                                      "summary": "x", "outcome": "follow_up", "follow_up_at": local_in(-2)})
     assert past.status_code == 422 and "in the past" in past.text
+    assert 'value="13912340000"' in past.text  # what was typed is kept
 
 
 def test_callback_list_and_carrying_out_a_callback(demo_server, caller):
@@ -78,12 +79,17 @@ def test_application_pages_need_a_second_person(demo_server):
         "applicant_name": "页面客户", "id_number": "11010519491231002X", "phone": "13800002222",
         "vin": "LSVAU2180N2183294", "premium": "abc", "cover": "compulsory"})
     assert made.status_code == 422 and "Enter an amount" in made.text
+    assert 'value="页面客户"' in made.text and 'value="LSVAU2180N2183294"' in made.text  # what was typed is kept
     made = creator.form_post("/sites/sunrise/insurance_calls/applications/new", {
         "applicant_name": "页面客户", "id_number": "11010519491231002X", "phone": "13800002222",
         "vin": "LSVAU2180N2183294", "premium": "3200.00", "cover": "compulsory"})
     assert made.status_code == 303
     url = made.headers["location"]
     assert "Another person must check" in creator.get(url).text
+    early = creator.form_post(f"{url}/submit", {"version": "1"})
+    assert early.status_code == 409  # the service's refusal, on top of the page with role="alert"
+    alert = early.text.split('<div class="form-errors" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "A second person must check the VIN, ID number and premium before submission." in alert
     app = demo_server.call(lambda: Application.get(applicant_name="页面客户"))
     checker = demo_server.sign_in("caller2")
     page = checker.get(url).text
@@ -91,6 +97,7 @@ def test_application_pages_need_a_second_person(demo_server):
     wrong = checker.form_post(f"{url}/check", {"version": str(app.version), "vin": "LSVAU2180N2183294",
                                                "id_number": "11010519491231002X", "premium": "3100.00"})
     assert wrong.status_code == 422 and "Does not match" in wrong.text
+    assert 'class="field-error" id="check-premium-error"' in wrong.text  # beside the re-entered field
     right = checker.form_post(f"{url}/check", {"version": str(app.version), "vin": "LSVAU2180N2183294",
                                                "id_number": "11010519491231002X", "premium": "3200"})
     assert right.status_code == 303
