@@ -74,7 +74,7 @@ def check_ownership(host: PluginHost) -> None:
     for hook, name_of, what in (("register_permissions", lambda p: p.name, "permission"),
                                 ("register_task_types", lambda t: t.name, "task type")):
         owners: dict[str, str] = {}
-        for plugin, items in host.call_each(hook):
+        for plugin, items in host.contributions(hook):
             for item in items:
                 name = name_of(item)
                 if name in owners and owners[name] != plugin.name:

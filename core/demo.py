@@ -94,8 +94,9 @@ async def load_demo(host, only_if_empty: bool = False) -> list[str]:
                 await identity.grant_membership(user, demo.sites[site_code], roles[role_name])
         demo.users[username] = user
     await _harbour_places(demo.sites["harbour"])
-    for _plugin, loader in host.call_each("register_demo_data"):
-        await await_me_maybe(lambda: loader(demo))  # noqa: B023 — called at once, in this iteration
+    for _plugin, loaders in host.contributions("register_demo_data"):
+        for loader in loaders:
+            await await_me_maybe(lambda: loader(demo))  # noqa: B023 — called at once, in this iteration
     return list(USERS)
 
 
@@ -106,6 +107,6 @@ async def load_plugin_demo(host, plugin_names: Iterable[str]) -> None:
     demo = DemoContext(tasks=TaskKernel(host, EventBus()))
     demo.sites = {site.code: site for site in await Site.filter(code__in=[data["code"] for data in SITES])}
     demo.users = {user.username: user for user in await User.filter(username__in=list(USERS))}
-    for plugin, loader in host.call_each("register_demo_data"):
-        if plugin.name in wanted:
+    for plugin, loaders in host.contributions("register_demo_data"):
+        for loader in loaders if plugin.name in wanted else ():
             await await_me_maybe(lambda: loader(demo))  # noqa: B023 — called at once, in this iteration

@@ -45,6 +45,15 @@ hookimpl = pluggy.HookimplMarker(ENTRY_POINT_GROUP)
 #: ``<package>.pages.routes()``.
 CONVENTIONS = {"register_models": "models", "register_api_routes": "api", "register_routes": "pages"}
 
+#: Declarations the host reads by name in a plugin's package, each standing for the hook
+#: that would only return it: ``<package>.menu.MENU``, ``<package>.permissions.PERMISSIONS``,
+#: ``<package>.task_types.TASK_TYPES`` and the demo loader ``<package>.demo.load``. So a
+#: plugin's ``__init__.py`` holds its ``meta`` and only the hooks that decide something.
+#: A module of that name without the attribute is not a declaration (core's own
+#: ``core.menu`` holds the ``MenuItem`` class, not a menu).
+DECLARATIONS = {"register_menu_items": ("menu", "MENU"), "register_permissions": ("permissions", "PERMISSIONS"),
+                "register_task_types": ("task_types", "TASK_TYPES"), "register_demo_data": ("demo", "load")}
+
 
 @dataclass(frozen=True)
 class PluginMeta:
@@ -140,11 +149,14 @@ class PluginHost:
             merged: dict[str, list[Any]] = {}
             for plugin in self.plugins:
                 for _registration, module in plugin.registrations:
-                    found = _by_convention(plugin, module, CONVENTIONS[hook_name])
+                    if hook_name in CONVENTIONS:
+                        found = _by_convention(plugin, module, CONVENTIONS[hook_name])
+                    else:
+                        found = _declared(plugin, module, *DECLARATIONS[hook_name])
                     if found:
                         merged.setdefault(plugin.name, []).extend(found)
             for plugin, items in self.call_each(hook_name):
-                merged.setdefault(plugin.name, []).extend(items)
+                merged.setdefault(plugin.name, []).extend([items] if hook_name == "register_demo_data" else items)
             self._discovered[hook_name] = [
                 (self.by_name[name], _without_repeats(items)) for name, items in merged.items() if items
             ]
@@ -170,7 +182,10 @@ class PluginHost:
         return results
 
     def collect(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Flatten list results of a ``register_*`` hook, in load order."""
+        """Flatten list results of a ``register_*`` hook, in load order (with what the
+        plugins declare or hold by convention, for the hooks that have one)."""
+        if hook_name in CONVENTIONS or hook_name in DECLARATIONS:
+            return [item for _plugin, contributed in self.contributions(hook_name) for item in contributed]
         items: list[Any] = []
         for _plugin, result in self.call_each(hook_name, **kwargs):
             items.extend(result)
@@ -244,14 +259,38 @@ def _by_convention(plugin: LoadedPlugin, module: ModuleType, name: str) -> list[
         raise StartupError(f"plugin {plugin.name}: {found}.routes() failed: {error!r}") from error
 
 
+def _declared(plugin: LoadedPlugin, module: ModuleType, name: str, attribute: str) -> list[Any]:
+    """What ``<package>.<name>.<attribute>`` declares (a list, or the demo loader)."""
+    found = _convention_module(plugin, module.__package__, name)
+    if found is None:
+        return []
+    try:
+        declaring = importlib.import_module(found)
+    except Exception as error:  # any import-time failure is the plugin's, name it
+        raise StartupError(f"plugin {plugin.name}: failed to import {found}: {error!r}") from error
+    value = getattr(declaring, attribute, None)
+    if value is None:
+        return []
+    if callable(value):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise StartupError(f"plugin {plugin.name}: {found}.{attribute} is not a list") from None
+
+
 def _without_repeats(items: list[Any]) -> list[Any]:
-    """First of each model module or route (same kind, path, methods and name)."""
+    """First of each model module or route (same kind, path, methods and name), and of
+    each declared object (the same object from the declaration and from a hook)."""
     seen: set[Any] = set()
     kept = []
     for item in items:
-        key = item if isinstance(item, str) else (
-            type(item).__name__, getattr(item, "path", None), tuple(sorted(getattr(item, "methods", None) or ())),
-            getattr(item, "name", None))
+        if not isinstance(item, str) and not hasattr(item, "path"):
+            key: Any = id(item)
+        else:
+            key = item if isinstance(item, str) else (
+                type(item).__name__, getattr(item, "path", None),
+                tuple(sorted(getattr(item, "methods", None) or ())), getattr(item, "name", None))
         if key not in seen:
             seen.add(key)
             kept.append(item)
@@ -395,5 +434,7 @@ def assemble_host(
         # What the convention finds counts as the hook it stands for (``frontdesk plugins``).
         hooks |= {hook for hook, name in CONVENTIONS.items()
                   if any(_convention_module(plugin, module.__package__, name) for _r, module in plugin.registrations)}
+        hooks |= {hook for hook, (name, attribute) in DECLARATIONS.items()
+                  if any(_declared(plugin, module, name, attribute) for _r, module in plugin.registrations)}
         plugin.hooks = sorted(hooks)
     return PluginHost(loaded, manager)

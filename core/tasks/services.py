@@ -80,7 +80,7 @@ class TaskKernel:
         self.types: dict[str, TaskType] = {}
         for task_type in (GENERAL, FOLLOW_UP):
             self.types[task_type.name] = task_type
-        for plugin, declared in host.call_each("register_task_types"):
+        for plugin, declared in host.contributions("register_task_types"):
             for task_type in declared:
                 if task_type.name in self.types:
                     owner = self.types[task_type.name].plugin or "core"

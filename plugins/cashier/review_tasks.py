@@ -12,31 +12,16 @@ import logging
 
 from core.actors import Actor
 from core.i18n import gettext as _
-from core.i18n import lazy_gettext as _l
 from core.money import format_money
 from core.tasks.models import Task
-from core.tasks.types import GenericUse, Subject, TaskType, Workflow
+from core.tasks.types import Subject
 from core.problems import Problem
 from plugins.cashier.models import Approval, Entry, Shift
+from plugins.cashier.task_types import APPROVAL_TASK, REVIEW_TASK
 
 log = logging.getLogger("frontdesk.cashier")
 
-REVIEW_TASK = "cashier.difference_review"
-APPROVAL_TASK = "cashier.refund_approval"
-WORKFLOW = Workflow(transitions={"open": ("in_progress", "closed", "cancelled"),
-                                 "in_progress": ("closed", "cancelled")})
-
-# The shift's review and the refund's decision close these tasks; closed or cancelled on
-# the generic task routes they would leave the difference unreviewed, the refund undecided.
-OWNED = GenericUse(create=False, cancel=False, close=False)
-TASK_TYPES = [
-    TaskType(name=REVIEW_TASK, label=_l("Review a cash difference"), default_sla_minutes=24 * 60,
-             workflow=WORKFLOW, assign_roles=("supervisor",), generic=OWNED,
-             owner_endpoint="POST /api/v1/sites/{site}/cashier/shifts/{id}/review"),
-    TaskType(name=APPROVAL_TASK, label=_l("Approve a refund"), default_sla_minutes=30,
-             workflow=WORKFLOW, assign_roles=("supervisor",), generic=OWNED,
-             owner_endpoint="POST /api/v1/sites/{site}/cashier/transactions/{id}/decision"),
-]
+# The type names are declared with the types (``task_types.py``).
 
 
 async def _create(kernel, site, actor: Actor, title: str, description: str, type_: str,

@@ -1,0 +1,13 @@
+"""The entries the hotel adds to the main navigation (read by the host as ``MENU``)."""
+
+from core.i18n import lazy_gettext as _l
+from core.menu import MenuItem
+
+MENU = [
+    MenuItem(label=_l("Room board"), url="/sites/{site}/hotel/", permission="hotel.room.read", order=30),
+    MenuItem(label=_l("Task sheet"), url="/sites/{site}/hotel/sheet", permission="hotel.room.housekeeping",
+             order=31),
+    MenuItem(label=_l("Hotel stock"), url="/sites/{site}/hotel/stock", permission="hotel.stock.read", order=32),
+    MenuItem(label=_l("Hygiene log"), url="/sites/{site}/hotel/hygiene", permission="hotel.hygiene.read",
+             order=33),
+]

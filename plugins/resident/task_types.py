@@ -1,0 +1,14 @@
+"""The kinds of work the resident desk adds to the task kernel (read by the host as ``TASK_TYPES``)."""
+
+from core.i18n import lazy_gettext as _l
+from core.tasks.types import TaskType
+
+# Every resident task is a case's: created with it, never on its own.
+cases = {"owner_endpoint": "POST /api/v1/sites/{site}/resident/cases"}
+TASK_TYPES = [
+    TaskType(name="resident.repair", label=_l("Repair"), default_sla_minutes=48 * 60, **cases),
+    TaskType(name="resident.complaint", label=_l("Complaint"), default_sla_minutes=72 * 60,
+             assign_skill="complaints", cancel_permission="resident.complaint.cancel", **cases),
+    TaskType(name="resident.inquiry", label=_l("Inquiry"), default_sla_minutes=24 * 60, **cases),
+    TaskType(name="resident.suggestion", label=_l("Suggestion"), default_sla_minutes=7 * 24 * 60, **cases),
+]
