@@ -31,13 +31,17 @@ Conventions the host applies without a hook, because every plugin wants the same
   label is the plugin's name);
 - ``<package>.api.routes()`` returns its JSON routes, ``<package>.pages.routes()`` its
   HTML pages;
+- ``<package>.menu.MENU``, ``<package>.permissions.PERMISSIONS``,
+  ``<package>.task_types.TASK_TYPES`` and ``<package>.demo.load`` are what
+  ``register_menu_items``, ``register_permissions``, ``register_task_types`` and
+  ``register_demo_data`` would return (a module of that name without the attribute is
+  not read);
 - ``<package>/templates/`` joins the template search path, ``<package>/static/`` is
   served at ``/static/<plugin name>/``, ``<package>/locale/`` joins the translations
   and ``<package>/migrations/`` holds the plugin's committed migrations.
 
-``register_models``, ``register_api_routes`` and ``register_routes`` stay for what the
-convention does not cover (another page module, models elsewhere); what a plugin still
-returns there and the convention already found (``pages.routes()``) is not registered
+The ``register_*`` hooks stay for what the convention does not cover (another page
+module, models elsewhere, a computed list); what a plugin still returns there and the convention already found (``pages.routes()``) is not registered
 twice. ``frontdesk plugins`` lists a convention as the hook it stands for. Core's own
 features are plugins of the same shape (``core.plugins.DEFAULT_PLUGINS``).
 

@@ -180,6 +180,42 @@ def test_a_plugin_that_still_implements_the_hooks_is_not_registered_twice(tmp_pa
     assert [route.path for route in contributed(host, "register_routes", "legacy_hooks")] == ["/legacy/", "/legacy/extra"]
 
 
+DECLARED = {
+    "menu": "from core.menu import MenuItem\nMENU = [MenuItem(label='Lockers', url='/lockers/', permission='lockers.read')]\n",
+    "permissions": "from core.permissions import Permission\nPERMISSIONS = [Permission('lockers.read', 'See lockers', ('agent',))]\n",
+    "task_types": "from core.tasks.types import TaskType\nTASK_TYPES = [TaskType('lockers.jam', 'Jammed locker', 60)]\n",
+    "demo": "async def load(demo):\n    demo.loaded_lockers = True\n",
+}
+
+
+def test_menu_permissions_task_types_and_demo_are_read_from_their_modules(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = write_package(tmp_path, "lockers", "", **DECLARED)
+    host = load_plugins(extra_modules=[module])
+    assert [item.url for item in contributed(host, "register_menu_items", "lockers")] == ["/lockers/"]
+    assert [p.name for p in contributed(host, "register_permissions", "lockers")] == ["lockers.read"]
+    assert [t.name for t in contributed(host, "register_task_types", "lockers")] == ["lockers.jam"]
+    assert [f.__name__ for f in contributed(host, "register_demo_data", "lockers")] == ["load"]
+    assert "lockers.read" in {p.name for p in host.collect("register_permissions")}
+    assert {"register_menu_items", "register_permissions", "register_task_types", "register_demo_data"} <= set(
+        host.by_name["lockers"].hooks)
+
+
+def test_a_declaration_that_is_not_a_list_stops_startup_naming_the_plugin(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = write_package(tmp_path, "bad_menu", "", menu="MENU = 3\n")
+    with pytest.raises(StartupError, match=r"plugin bad_menu: bad_menu.menu.MENU is not a list"):
+        load_plugins(extra_modules=[module])
+
+
+def test_a_module_of_that_name_without_the_declaration_is_not_one(tmp_path, monkeypatch):
+    """Core's own ``core.menu`` holds the MenuItem class, not a menu: nothing is read."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = write_package(tmp_path, "menu_helpers", "", menu="def item(label):\n    return label\n")
+    host = load_plugins(extra_modules=[module])
+    assert contributed(host, "register_menu_items", "menu_helpers") == []
+
+
 def test_a_pages_module_without_routes_stops_startup_naming_the_plugin(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     module = write_package(tmp_path, "no_routes", "", pages="PAGES = []\n")
