@@ -141,8 +141,10 @@ def register_integrity_checks() -> list[Any]:
 def task_transition_guard(task: Any, to_status: str, actor: Any, kernel: Any) -> Any:
     """Refuse a task transition with a reason (a string), or return None to allow it.
 
-    May be ``async``. Called for every transition; look at ``task.type`` and ignore other
-    plugins' tasks. ``kernel`` is the app's ``TaskKernel`` (its ``bus`` publishes live
+    For rules on other plugins' tasks (or every task). A plugin's rules on its *own* task
+    types need no hook: the kernel calls ``transition_guard(task, to_status)`` of the
+    plugin's ``services`` module first, for the types it declared, under the same
+    fail-closed rule. May be ``async``. Called for every transition; look at ``task.type``. ``kernel`` is the app's ``TaskKernel`` (its ``bus`` publishes live
     events). The first reason given refuses the change with 409. Guards fail closed: a
     guard that raises refuses the change (503 naming ``<plugin>.task_transition_guard``)
     and is logged, so a broken rule never lets everything through.
@@ -151,8 +153,10 @@ def task_transition_guard(task: Any, to_status: str, actor: Any, kernel: Any) ->
 
 @hookspec
 def task_subject_panel(task: Any, subject: Any, request: Any) -> Any:
-    """What the task page shows of the record a task is about, for the plugin that owns
-    it (``subject.plugin`` is its name; return None for any other). May be ``async``.
+    """What the task page shows of the record a task is about, added by a plugin that
+    does not own it (return None for subjects you have nothing to say about). The owner
+    needs no hook: the task page calls ``task_panel(request, task, subject)`` of the
+    ``pages`` module of the plugin ``subject.plugin`` names, first. May be ``async``.
 
     ``subject`` is a ``core.tasks.types.Subject`` (plugin, kind, id); ``request`` is the
     page's. Return a ``core.tasks.types.SubjectPanel``: a title, a link to the record's

@@ -127,6 +127,7 @@ class PluginHost:
         self.manager = manager
         self.by_name = {plugin.name: plugin for plugin in plugins}
         self._discovered: dict[str, list[tuple[LoadedPlugin, list[Any]]]] = {}
+        self._owned: dict[tuple[str, str, str], Any] = {}
 
     @property
     def names(self) -> list[str]:
@@ -161,6 +162,28 @@ class PluginHost:
                 (self.by_name[name], _without_repeats(items)) for name, items in merged.items() if items
             ]
         return self._discovered[hook_name]
+
+    def owned(self, plugin_name: str, module_name: str, attribute: str) -> Any:
+        """``<package>.<module_name>.<attribute>`` of the plugin ``plugin_name``, or None.
+
+        For what a plugin does for the things it owns, found under one name in every
+        plugin: ``services.transition_guard`` for its task types, ``pages.task_panel`` for
+        the records its tasks are about. Other plugins' say goes through the hooks."""
+        key = (plugin_name, module_name, attribute)
+        if key not in self._owned:
+            plugin = self.by_name.get(plugin_name)
+            found = None
+            for _registration, module in plugin.registrations if plugin else ():
+                name = _convention_module(plugin, module.__package__, module_name)
+                if name is not None:
+                    try:
+                        found = getattr(importlib.import_module(name), attribute, None)
+                    except Exception as error:  # any import-time failure is the plugin's, name it
+                        raise StartupError(f"plugin {plugin_name}: failed to import {name}: {error!r}") from error
+                    if found is not None:
+                        break
+            self._owned[key] = found
+        return self._owned[key]
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:
         """Call a hook on every plugin in load order; ``(plugin, result)`` for non-None results.

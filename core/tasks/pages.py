@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -22,6 +24,8 @@ from core.problems import Problem
 from core.web.routing import page_route
 
 MY_WORK_LIMIT = 200
+
+log = logging.getLogger("frontdesk.tasks")
 
 
 def kernel(request: Request):
@@ -80,13 +84,24 @@ async def _task_context(request: Request, task: Task, error: str | None = None, 
 
 
 async def subject_panels(request: Request, task: Task) -> list[SubjectPanel]:
-    """What the owner of the task's record shows of it (``task_subject_panel``); a panel
-    that fails is logged and left out, the task page still shows."""
+    """What the task page shows of the task's record: the owner's panel (``task_panel``
+    in the ``pages`` module of the plugin the subject names), then what other plugins add
+    (``task_subject_panel``). A panel that fails is logged and left out; the task page
+    still shows."""
     subject = subject_of(task)
     if subject is None:
         return []
-    answers = await request.app.state.host.ask("task_subject_panel", task=task, subject=subject, request=request)
-    return [panel for _plugin, panel in answers if isinstance(panel, SubjectPanel)]
+    host = request.app.state.host
+    panels = []
+    owner_panel = host.owned(subject.plugin, "pages", "task_panel") if subject.plugin != "core" else None
+    if owner_panel is not None:
+        try:
+            panels.append(await owner_panel(request, task, subject))
+        except Exception:
+            log.exception("plugin %s: pages.task_panel failed; left out", subject.plugin)
+    answers = await host.ask("task_subject_panel", task=task, subject=subject, request=request)
+    panels.extend(panel for _plugin, panel in answers)
+    return [panel for panel in panels if isinstance(panel, SubjectPanel)]
 
 
 async def task_page(request: Request) -> Response:

@@ -8,6 +8,7 @@ transaction; the live event is published after the commit.
 from __future__ import annotations
 
 import contextvars
+import inspect
 import datetime as dt
 import logging
 from contextlib import asynccontextmanager
@@ -347,11 +348,25 @@ class TaskKernel:
         return task
 
     async def _guard(self, task: Task, to: str, actor: User) -> str | None:
-        """Plugins' ``task_transition_guard``: the first reason given refuses the change.
+        """The rules on a transition: first the owner's (``services.transition_guard`` of
+        the plugin whose type it is), then every plugin's ``task_transition_guard``. The
+        first reason given refuses the change.
 
         Guards fail closed: a guard that raises refuses the transition (503, naming the
         plugin's rule) instead of letting it through, because a rule that cannot be
         checked is not a rule that holds."""
+        owner = self.type_of(task.type).plugin
+        own_guard = self.host.owned(owner, "services", "transition_guard") if owner and owner != "core" else None
+        if own_guard is not None:
+            try:
+                reason = own_guard(task, to)
+                if inspect.isawaitable(reason):
+                    reason = await reason
+            except Exception as error:
+                log.exception("plugin %s: services.transition_guard failed; refused", owner)
+                raise self._unchecked(f"{owner}.services.transition_guard") from error
+            if reason:
+                return str(reason)
         try:
             answers = await self.host.ask("task_transition_guard", task=task, to_status=to, actor=actor, kernel=self,
                                           fail_closed=True)
@@ -359,13 +374,16 @@ class TaskKernel:
             for _plugin, reason in failure.answers:
                 if reason:  # a plugin before the broken one refused already: its reason stands
                     return str(reason)
-            raise Problem(503, _("The rule %(rule)s could not be checked, so nothing was changed. Try again, or tell "
-                                 "an administrator.", rule=f"{failure.plugin}.task_transition_guard"),
-                          rule=f"{failure.plugin}.task_transition_guard") from failure
+            raise self._unchecked(f"{failure.plugin}.task_transition_guard") from failure
         for _plugin, reason in answers:
             if reason:
                 return str(reason)
         return None
+
+    @staticmethod
+    def _unchecked(rule: str) -> Problem:
+        return Problem(503, _("The rule %(rule)s could not be checked, so nothing was changed. Try again, or tell "
+                              "an administrator.", rule=rule), rule=rule)
 
     async def drive(self, task: Task, to: str, actor: User | Actor | None, *, note: str = "", client_address: str = "") -> Task:
         """The owner of a task's record moves the task to ``to`` because the record

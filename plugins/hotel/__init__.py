@@ -7,24 +7,6 @@ meta = PluginMeta(name="hotel", version="0.1.0", core_requires=">=0.1,<1",
 
 
 @hookimpl
-async def task_transition_guard(task, to_status):
-    if not task.type.startswith("hotel."):
-        return None
-    from plugins.hotel import services
-
-    return await services.transition_guard(task, to_status)
-
-
-@hookimpl
-async def task_subject_panel(task, subject, request):
-    if subject.plugin != "hotel":
-        return None
-    from plugins.hotel import pages
-
-    return await pages.task_panel(request, task, subject)
-
-
-@hookimpl
 async def on_task_event(task, event, kernel):
     if not task.type.startswith("hotel."):
         return

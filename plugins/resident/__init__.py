@@ -7,22 +7,6 @@ meta = PluginMeta(name="resident", version="0.1.0", core_requires=">=0.1,<1",
 
 
 @hookimpl
-async def task_transition_guard(task, to_status):
-    from plugins.resident import services
-
-    return await services.transition_guard(task, to_status)
-
-
-@hookimpl
-async def task_subject_panel(task, subject, request):
-    if subject.plugin != "resident":
-        return None
-    from plugins.resident import pages
-
-    return await pages.task_panel(request, task, subject)
-
-
-@hookimpl
 async def on_task_event(task, event, kernel):
     if task.type.startswith("resident.") and event.kind == "reopened":
         from plugins.resident import services

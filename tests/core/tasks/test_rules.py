@@ -227,3 +227,29 @@ def test_hook_task_subject_panel(make_demo_app):
         "plugin": "lockers", "kind": "locker", "id": 12}
     page = server.sign_in("agent").get(f"/sites/harbour/tasks/{task_id}")
     assert page.status_code == 200 and '<a href="/lockers/12">Locker 12</a>' in page.text
+
+
+OWNED_TYPES = ("from core.tasks.types import GenericUse, TaskType\n"
+               "TASK_TYPES = [TaskType('keys.handover', 'Key handover', 60, generic=GenericUse(create=True))]\n")
+OWN_GUARD = ("async def transition_guard(task, to_status):\n"
+             "    if to_status == 'resolved' and 'signed' not in task.description:\n"
+             "        return 'A key handover is resolved once the receipt is signed.'\n"
+             "    if to_status == 'cancelled':\n"
+             "        raise RuntimeError('a bug in the owner rule')\n")
+
+
+def test_the_owner_guards_its_own_types_by_convention_and_fails_closed(make_demo_app, tmp_path, monkeypatch, caplog):
+    """``services.transition_guard`` of the plugin a type belongs to rules that type's
+    transitions, without a hook; when it raises, the transition is refused (503)."""
+    from tests.core.test_plugin_host import write_package
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    keys = write_package(tmp_path, "keys", "", task_types=OWNED_TYPES, services=OWN_GUARD)
+    agent = make_demo_app(extra_plugins=[keys]).api_client("agent")
+    task = move(agent, new_task(agent, type="keys.handover"), "in_progress").json()
+    refused = move(agent, task, "resolved")
+    assert refused.status_code == 409 and refused.json()["detail"] == "A key handover is resolved once the receipt is signed."
+    broken = move(agent, task, "cancelled", note="Not needed")
+    assert broken.status_code == 503 and broken.json()["rule"] == "keys.services.transition_guard"
+    assert any("plugin keys: services.transition_guard failed" in r.getMessage() for r in caplog.records)
+    assert agent.get(f"/api/v1/sites/harbour/tasks/{task['id']}").json()["status"] == "in_progress"
