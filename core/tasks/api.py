@@ -16,7 +16,7 @@ from core.tasks.schemas import (AssignIn, GenericUseOut, CommentIn, EventOut, Ha
 from core.tasks.services import event_out, task_out
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
-from core.web.pagination import paginate
+from core.web.pagination import filter_by, paginate
 
 KEEPALIVE_SECONDS = 15
 
@@ -45,17 +45,8 @@ async def create_task(request: Request, body: TaskIn) -> TaskOut:
 
 async def list_tasks(request: Request, query: TaskQuery) -> TaskPage:
     """Tasks of the site, newest first, with filters."""
-    tasks = site_query(request, Task)
-    if query.status:
-        tasks = tasks.filter(status=query.status)
-    if query.type:
-        tasks = tasks.filter(type=query.type)
-    if query.assignee_id is not None:
-        tasks = tasks.filter(assignee_id=query.assignee_id)
-    if query.overdue is not None:
-        tasks = tasks.filter(overdue=query.overdue)
-    if query.open is not None:
-        tasks = tasks.filter(is_open=query.open)
+    tasks = filter_by(site_query(request, Task), query, status="status", type="type", assignee_id="assignee_id",
+                      overdue="overdue", open="is_open")
     return await paginate(tasks, query, task_out, descending=True)
 
 

@@ -27,6 +27,17 @@ class PageQuery(BaseModel):
     cursor: str | None = Field(None, max_length=100)
 
 
+def filter_by(rows: QuerySet, query: BaseModel, **lookups: str) -> QuerySet:
+    """``rows`` narrowed by each query field the caller gave (not None, not empty):
+    ``filter_by(rows, query, kind="kind", open="task__is_open")``. Every list's filters
+    follow the same rule this way, one line for all of them."""
+    for name, lookup in lookups.items():
+        value = getattr(query, name)
+        if value is not None and value != "":
+            rows = rows.filter(**{lookup: value})
+    return rows
+
+
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 

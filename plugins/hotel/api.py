@@ -11,7 +11,7 @@ from core.tasks.models import Task
 from core.tasks.schemas import HandoverOut
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
-from core.web.pagination import paginate
+from core.web.pagination import filter_by, paginate
 from core.problems import invalid
 from core.i18n import gettext as _
 from plugins.hotel import records, rooms, services
@@ -86,13 +86,7 @@ async def board(request: Request, query: BoardQuery) -> BoardOut:
 
 async def list_rooms(request: Request, query: RoomQuery) -> RoomPage:
     """Rooms by floor and code, in id order."""
-    rows = site_query(request, Room)
-    if query.floor is not None:
-        rows = rows.filter(floor=query.floor)
-    if query.code:
-        rows = rows.filter(code=query.code)
-    if query.section:
-        rows = rows.filter(section=query.section)
+    rows = filter_by(site_query(request, Room), query, floor="floor", code="code", section="section")
     guests = sees_guests(request)
     return await paginate(rows, query, lambda room: services.room_out(room, guests))
 
@@ -201,11 +195,7 @@ async def move_stock(request: Request, body: MovementIn) -> MovementOut:
 
 
 async def list_movements(request: Request, query: MovementQuery) -> MovementPage:
-    rows = site_query(request, StockMovement)
-    if query.item_id:
-        rows = rows.filter(item_id=query.item_id)
-    if query.location:
-        rows = rows.filter(location=query.location)
+    rows = filter_by(site_query(request, StockMovement), query, item_id="item_id", location="location")
     return await paginate(rows, query, records.movement_out, descending=True)
 
 

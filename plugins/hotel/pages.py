@@ -108,10 +108,6 @@ async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | No
                         context={"room": services.room_out(room), "code_labels": code_labels()})
 
 
-async def room_get(request: Request) -> Response:
-    return await room_page(request)
-
-
 def _version(form: dict) -> int:
     try:
         return int(form["version"])
@@ -203,10 +199,6 @@ async def stock_page(request: Request, errors: FormErrors | None = None, values:
     }, status_code=status_code)
 
 
-async def stock_get(request: Request) -> Response:
-    return await stock_page(request)
-
-
 async def stock_post(request: Request) -> Response:
     site = current_site(request)
 
@@ -241,10 +233,6 @@ async def hygiene_page(request: Request, errors: FormErrors | None = None, statu
                   status_code=status_code)
 
 
-async def hygiene_get(request: Request) -> Response:
-    return await hygiene_page(request)
-
-
 async def hygiene_post(request: Request) -> Response:
     site = current_site(request)
 
@@ -275,10 +263,6 @@ async def import_page(request: Request, report: dict | None = None, error: str |
                   status_code=status_code)
 
 
-async def import_get(request: Request) -> Response:
-    return await import_page(request)
-
-
 async def import_post(request: Request) -> Response:
     form = await request.form()
     text = str(form.get("csv", ""))
@@ -301,14 +285,14 @@ def routes():
     room = f"{BASE}/rooms/{{id:int}}"
     return [
         page_route(f"{BASE}/", board, permission="hotel.room.read"),
-        page_route(room, room_get, permission="hotel.room.read"),
+        page_route(room, room_page, permission="hotel.room.read"),
         page_route(f"{room}/{{action}}", room_action, permission="hotel.room.read", methods=["POST"]),
         page_route(f"{BASE}/sheet", sheet, permission="hotel.room.housekeeping"),
         page_route(f"{BASE}/discrepancies", discrepancies, permission="hotel.room.read"),
-        page_route(f"{BASE}/stock", stock_get, permission="hotel.stock.read"),
+        page_route(f"{BASE}/stock", stock_page, permission="hotel.stock.read"),
         page_route(f"{BASE}/stock", stock_post, permission="hotel.stock.move", methods=["POST"]),
-        page_route(f"{BASE}/hygiene", hygiene_get, permission="hotel.hygiene.read"),
+        page_route(f"{BASE}/hygiene", hygiene_page, permission="hotel.hygiene.read"),
         page_route(f"{BASE}/hygiene", hygiene_post, permission="hotel.hygiene.write", methods=["POST"]),
-        page_route(f"{BASE}/import", import_get, permission="hotel.room.edit"),
+        page_route(f"{BASE}/import", import_page, permission="hotel.room.edit"),
         page_route(f"{BASE}/import", import_post, permission="hotel.room.edit", methods=["POST"]),
     ]

@@ -17,7 +17,7 @@ from core.i18n import gettext as _
 from core.money import format_money
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import XLSX, ZIP, api_route
-from core.web.pagination import decode_cursor, encode_cursor, paginate
+from core.web.pagination import decode_cursor, encode_cursor, filter_by, paginate
 from core.web.responses import Page
 from core.problems import Problem, invalid
 from plugins.resident import campaigns, fees, households, kpis, procedures, services
@@ -80,13 +80,8 @@ async def _case(request: Request) -> Case:
 
 
 async def list_cases(request: Request, query: s.CaseQuery) -> Page[s.CaseOut]:
-    rows = site_query(request, Case).select_related("task")
-    if query.kind:
-        rows = rows.filter(kind=query.kind)
-    if query.unit_id:
-        rows = rows.filter(unit_id=query.unit_id)
-    if query.open is not None:
-        rows = rows.filter(task__is_open=query.open)
+    rows = filter_by(site_query(request, Case).select_related("task"), query, kind="kind", unit_id="unit_id",
+                     open="task__is_open")
     return await paginate(rows, query, services.case_out, descending=True)
 
 
@@ -159,10 +154,7 @@ async def list_revisits(request: Request, query: s.RevisitQuery) -> Page[s.Revis
         agent_id = request.state.user.id  # an agent sees their own call list
     if agent_id:
         rows = rows.filter(agent_id=agent_id)
-    if query.status:
-        rows = rows.filter(status=query.status)
-    if query.campaign_id:
-        rows = rows.filter(campaign_id=query.campaign_id)
+    rows = filter_by(rows, query, status="status", campaign_id="campaign_id")
     return await paginate(rows, query, services.revisit_out)
 
 
@@ -194,11 +186,7 @@ async def billing_run(request: Request, body: s.BillingRunIn) -> s.BillingRunOut
 
 async def list_bills(request: Request, query: s.BillQuery) -> Page[s.BillOut]:
     site = current_site(request)
-    rows = site_query(request, Bill)
-    if query.unit_id:
-        rows = rows.filter(unit_id=query.unit_id)
-    if query.period:
-        rows = rows.filter(period=query.period)
+    rows = filter_by(site_query(request, Bill), query, unit_id="unit_id", period="period")
     return await paginate(rows, query, lambda bill: fees.bill_out(bill, site), descending=True)
 
 

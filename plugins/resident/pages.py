@@ -53,10 +53,6 @@ async def desk(request: Request, form: dict | None = None, errors: FormErrors | 
     }, status_code=status_code)
 
 
-async def desk_page(request: Request) -> Response:
-    return await desk(request)
-
-
 async def create_case(request: Request) -> Response:
     site = current_site(request)
 
@@ -376,7 +372,7 @@ async def kpi_page(request: Request) -> Response:
 def routes():
     case = f"{BASE}/cases/{{id:int}}"
     return [
-        page_route(f"{BASE}/", desk_page, permission="resident.case.read"),
+        page_route(f"{BASE}/", desk, permission="resident.case.read"),
         page_route(f"{BASE}/cases", create_case, permission="resident.case.create", methods=["POST"]),
         page_route(case, case_view, permission="resident.case.read"),
         page_route(f"{case}/reply", case_reply, permission="resident.case.work", methods=["POST"]),

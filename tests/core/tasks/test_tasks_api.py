@@ -215,3 +215,15 @@ def test_tabs_and_line_breaks_are_text(agent):
     created = agent.post("/api/v1/sites/harbour/tasks", json={"type": "core.general", "title": "Leak",
                                                                 "description": "line one\r\n\tline two"})
     assert created.status_code == 201 and created.json()["description"] == "line one\r\n\tline two"
+
+
+def test_list_filters_skip_empty_values_and_keep_false(no_demo_tasks, agent):
+    """One rule for every list (``core.web.pagination.filter_by``): an empty filter is no
+    filter, a false one is a filter."""
+    open_task = new_task(agent)
+    closed = move(agent, new_task(agent), "cancelled", note="Duplicate").json()
+    url = "/api/v1/sites/harbour/tasks"
+    everything = {t["id"] for t in agent.get(url, params={"limit": 200}).json()["items"]}
+    assert {t["id"] for t in agent.get(url, params={"limit": 200, "status": ""}).json()["items"]} == everything
+    not_open = {t["id"] for t in agent.get(url, params={"limit": 200, "open": "false"}).json()["items"]}
+    assert closed["id"] in not_open and open_task["id"] not in not_open
