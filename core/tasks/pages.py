@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.clock import rfc3339
 from core.entities.models import Unit
@@ -19,8 +18,8 @@ from core.tasks.schemas import TaskIn
 from core.tasks.services import subject_of
 from core.tasks.types import PRIORITY_LABELS, SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.api import validation_errors
-from core.problems import Problem
+from core.problems import Problem, invalid
+from core.web.forms import FormErrors, form_action
 from core.web.routing import page_route
 
 MY_WORK_LIMIT = 200
@@ -62,7 +61,8 @@ async def my_work(request: Request) -> Response:
     })
 
 
-async def _task_context(request: Request, task: Task, error: str | None = None, form: dict | None = None) -> dict:
+async def _task_context(request: Request, task: Task, errors: FormErrors | None = None,
+                        values: dict | None = None) -> dict:
     site = current_site(request)
     task_type = kernel(request).types.get(task.type)
     people = await site_people(site.id)
@@ -72,7 +72,7 @@ async def _task_context(request: Request, task: Task, error: str | None = None, 
         task.assignee_id in (None, request.state.user.id) or can(request, "core.task.assign"))
     return {
         "site": site, "task": task, "row": task_row(task, people, kernel(request).types),
-        "type": task_type, "people": people, "error": error, "form": form or {},
+        "type": task_type, "people": people, "errors": errors or FormErrors(), "values": values or {},
         "events": [{"at": rfc3339(e.at), "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
                     "note": e.note, "actor": people.get(e.actor_id)} for e in events],
         "actions": [{"to": state, "label": task_type.state_label(state)} for state in allowed] if may_work else [],
@@ -104,97 +104,96 @@ async def subject_panels(request: Request, task: Task) -> list[SubjectPanel]:
     return [panel for panel in panels if isinstance(panel, SubjectPanel)]
 
 
-async def task_page(request: Request) -> Response:
+async def task_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                    status_code: int = 200) -> Response:
     task = await get_in_site(request, Task, request.path_params["id"], "task")
-    return render(request, "core/tasks/task.html", await _task_context(request, task))
+    return render(request, "core/tasks/task.html", await _task_context(request, task, errors, values),
+                  status_code=status_code)
 
 
-async def _act(request: Request, action) -> Response:
-    """Run a form action on a task; a refusal re-shows the task page with its reason."""
+async def _task_action(request: Request, fields: tuple[str, ...], act) -> Response:
+    """One of the task page's forms: ``act(task, values)`` calls the kernel; a refusal
+    re-shows the task page with its reason on top and what was typed kept."""
     task = await get_in_site(request, Task, request.path_params["id"], "task")
-    form = await request.form()
-    try:
-        await action(task, form)
-    except Problem as problem:
-        await task.refresh_from_db()
-        return render(request, "core/tasks/task.html",
-                      await _task_context(request, task, problem.detail, dict(form)), status_code=problem.status)
-    return RedirectResponse(f"/sites/{current_site(request).code}/tasks/{task.id}", status_code=303)
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        return await task_page(request, errors, values, status)
+
+    return await form_action(request, fields=fields, act=lambda values: act(task, values), page=page,
+                             success_url=f"/sites/{current_site(request).code}/tasks/{task.id}", beside=())
 
 
-def _version(form) -> int:
+def _version(values: dict) -> int:
     try:
-        return int(form.get("version", ""))
+        return int(values.get("version", ""))
     except ValueError:
         raise Problem(400, _("The form is missing the task's version. Reload the page.")) from None
 
 
 async def transition(request: Request) -> Response:
-    async def act(task, form):
-        await kernel(request).transition(task, str(form.get("to", "")), _version(form), actor_of(request),
-                                         note=str(form.get("note", ""))[:2000],
-                                         may_work_any=can(request, "core.task.assign"), generic=True)
-    return await _act(request, act)
+    async def act(task: Task, values: dict) -> Task:
+        return await kernel(request).transition(task, values["to"], _version(values), actor_of(request),
+                                                note=values["note"][:2000],
+                                                may_work_any=can(request, "core.task.assign"), generic=True)
+    return await _task_action(request, ("to", "note", "version"), act)
 
 
 async def comment(request: Request) -> Response:
-    async def act(task, form):
-        await kernel(request).comment(task, str(form.get("body", "")), request.state.user,
+    async def act(task: Task, values: dict) -> None:
+        await kernel(request).comment(task, values["body"], request.state.user,
                                       client_address=request.state.client_address)
-    return await _act(request, act)
+    return await _task_action(request, ("body",), act)
 
 
 async def assign(request: Request) -> Response:
-    async def act(task, form):
-        choice = str(form.get("assignee", ""))
+    async def act(task: Task, values: dict) -> Task:
+        choice = values["assignee"]
         balanced = choice == "balanced"
         if not balanced and not choice.isdigit():
             raise Problem(422, _("Choose who gets the task."))
-        await kernel(request).assign(task, None if balanced else int(choice), balanced, _version(form),
-                                     request.state.user, request.state.client_address)
-    return await _act(request, act)
+        return await kernel(request).assign(task, None if balanced else int(choice), balanced, _version(values),
+                                            request.state.user, request.state.client_address)
+    return await _task_action(request, ("assignee", "version"), act)
 
 
-async def _new_context(request: Request, form: dict, errors: dict) -> dict:
+NEW_TASK_FIELDS = ("type", "title", "description", "priority", "unit_code", "assignee")
+
+
+async def new_task_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                        status_code: int = 200) -> Response:
     site = current_site(request)
-    return {"site": site, "form": form, "errors": errors,
-            "types": [t for t in kernel(request).types.values() if t.generic.create], "priorities": list(PRIORITY_LABELS.items()),
-            "people": await site_people(site.id), "may_assign": can(request, "core.task.assign")}
-
-
-async def new_task_form(request: Request) -> Response:
-    return render(request, "core/tasks/new.html", await _new_context(request, {"priority": "normal"}, {}))
+    return render(request, "core/tasks/new.html", {
+        "site": site, "values": values or {"priority": "normal"}, "errors": errors or FormErrors(),
+        "types": [t for t in kernel(request).types.values() if t.generic.create],
+        "priorities": list(PRIORITY_LABELS.items()), "people": await site_people(site.id),
+        "may_assign": can(request, "core.task.assign"),
+    }, status_code=status_code)
 
 
 async def create_task(request: Request) -> Response:
     site = current_site(request)
-    raw = {key: str(value).strip() for key, value in (await request.form()).items() if key != "csrf_token"}
-    data = {key: value for key, value in raw.items() if value != ""}
-    if data.get("assignee") == "balanced":
-        data["assign"] = "balanced"
-    elif data.get("assignee"):
-        data["assignee_id"] = data["assignee"]
-    data.pop("assignee", None)
-    if not can(request, "core.task.assign"):
-        data.pop("assign", None)
-        data.pop("assignee_id", None)
-    if "unit_code" in data:
-        unit = await site_query(request, Unit).get_or_none(code=data.pop("unit_code"))
-        if unit is None:
-            return render(request, "core/tasks/new.html", await _new_context(
-                request, raw, {"unit_code": _("No unit with this code here.")}), status_code=422)
-        data["unit_id"] = unit.id
-    try:
-        body = TaskIn.model_validate(data)
-        task = await kernel(request).create(site, actor_of(request), generic=True, **body.model_dump())
-    except ValidationError as error:
-        errors = {item["field"]: item["message"] for item in validation_errors(error)}
-        return render(request, "core/tasks/new.html", await _new_context(request, raw, errors), status_code=422)
-    except Problem as problem:
-        errors = {item["field"]: item["message"] for item in problem.errors or []} or {"": problem.detail}
-        return render(request, "core/tasks/new.html", await _new_context(request, raw, errors),
-                      status_code=problem.status)
-    return RedirectResponse(f"/sites/{site.code}/tasks/{task.id}", status_code=303)
+
+    async def as_task_fields(values: dict) -> dict:
+        """The form's words for the API's fields: a unit by its code, "balanced" or a
+        person for the assignee (only for those who may assign)."""
+        data = dict(values)
+        choice, unit_code = data.pop("assignee"), data.pop("unit_code")
+        if can(request, "core.task.assign") and choice:
+            data.update({"assign": "balanced"} if choice == "balanced" else {"assignee_id": choice})
+        if unit_code:
+            unit = await site_query(request, Unit).get_or_none(code=unit_code)
+            if unit is None:
+                raise invalid("unit_code", _("No unit with this code here."))
+            data["unit_id"] = unit.id
+        return data
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        return await new_task_form(request, errors, values, status)
+
+    return await form_action(
+        request, fields=NEW_TASK_FIELDS, schema=TaskIn, prepare=as_task_fields, page=page,
+        act=lambda body: kernel(request).create(site, actor_of(request), generic=True, **body.model_dump()),
+        success_url=lambda task: f"/sites/{site.code}/tasks/{task.id}", aliases={"assignee_id": "assignee"})
 
 
 def routes():

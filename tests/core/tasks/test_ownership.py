@@ -76,4 +76,7 @@ def test_the_task_page_asks_for_the_reason_to_cancel(demo_server):
     token = html.split('name="csrf_token" value="')[1].split('"')[0]
     refused = page.post(f"/sites/harbour/tasks/{task['id']}/transition",
                         data={"csrf_token": token, "to": "cancelled", "version": task["version"], "note": ""})
-    assert refused.status_code == 422 and "reason for cancelling" in refused.text
+    assert refused.status_code == 422 and "reason for cancelling" in refused.text and 'role="alert"' in refused.text
+    stale = page.post(f"/sites/harbour/tasks/{task['id']}/transition",
+                      data={"csrf_token": token, "to": "cancelled", "version": task["version"] + 5, "note": "Duplicate"})
+    assert stale.status_code == 409 and 'value="Duplicate"' in stale.text  # what was typed is kept
