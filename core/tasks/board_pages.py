@@ -5,14 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from core.i18n import gettext as _
 from core.web.templating import render
 from core.tasks import handovers
 from core.tasks.models import Handover, Task
 from core.tasks.pages import site_people, task_row
 from core.tasks.types import STATE_LABELS
 from core.web.access import actor_of, current_site, get_in_site, site_query
-from core.problems import Problem
+from core.web.forms import FormErrors, form_action
 from core.web.routing import page_route
 
 BOARD_LIMIT = 2000
@@ -46,7 +45,7 @@ async def board(request: Request) -> Response:
     })
 
 
-async def handover_page(request: Request, error: str | None = None, form: dict | None = None,
+async def handover_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                         status_code: int = 200) -> Response:
     site, user = current_site(request), request.state.user
     recent = await site_query(request, Handover).order_by("-id").limit(50)
@@ -54,28 +53,22 @@ async def handover_page(request: Request, error: str | None = None, form: dict |
                    .values_list("handover_id", flat=True))
     people = await site_people(site.id)
     return render(request, "core/tasks/handovers.html", {
-        "site": site, "error": error, "form": form or {"department": user.department},
+        "site": site, "errors": errors or FormErrors(), "values": values or {"department": user.department},
         "handovers": [{**handovers.handover_out(h, h.id in read_ids), "author": people.get(h.author_id)}
                       for h in recent],
     }, status_code=status_code)
 
 
-async def handovers_get(request: Request) -> Response:
-    return await handover_page(request)
-
-
 async def handovers_post(request: Request) -> Response:
-    form = await request.form()
     site = current_site(request)
-    department = str(form.get("department", "")).strip()[:40]
-    try:
-        if not department:
-            raise Problem(422, _("Name the department this handover is for."))
-        await handovers.write_handover(request.app.state.events, site.id, actor_of(request), department,
-                                       str(form.get("body", "")))
-    except Problem as problem:
-        return await handover_page(request, problem.detail, dict(form), status_code=problem.status)
-    return RedirectResponse(f"/sites/{site.code}/handovers", status_code=303)
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        return await handover_page(request, errors, values, status)
+
+    return await form_action(
+        request, fields=("department", "body"), page=page, success_url=f"/sites/{site.code}/handovers",
+        act=lambda values: handovers.write_handover(request.app.state.events, site.id, actor_of(request),
+                                                    values["department"], values["body"]))
 
 
 async def acknowledge(request: Request) -> Response:
@@ -88,7 +81,7 @@ def routes():
     base = "/sites/{site}"
     return [
         page_route(f"{base}/board", board, permission="core.task.assign"),
-        page_route(f"{base}/handovers", handovers_get, permission="core.handover.read"),
+        page_route(f"{base}/handovers", handover_page, permission="core.handover.read"),
         page_route(f"{base}/handovers", handovers_post, permission="core.handover.write", methods=["POST"]),
         page_route(f"{base}/handovers/{{id:int}}/ack", acknowledge, permission="core.handover.read", methods=["POST"]),
     ]

@@ -30,7 +30,11 @@ def handover_out(handover: Handover, read_by_me: bool | None = None) -> dict[str
 
 async def write_handover(bus: EventBus, site_id: int, author: Actor, department: str, body: str,
                          items: list[dict] | None = None) -> Handover:
-    body = body.strip()
+    department, body = department.strip(), body.strip()
+    if not department:
+        raise invalid("department", _("Name the department this handover is for."))
+    if len(department) > 40:
+        raise invalid("department", _("At most %(count)s characters.", count=40))
     if not body:
         raise invalid("body", _("Write what the next shift needs to know."))
     if len(body) > MAX_BODY:

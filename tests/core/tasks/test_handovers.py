@@ -31,3 +31,18 @@ def test_an_empty_handover_is_refused(demo_server):
     response = demo_server.api_client("frontdesk").post("/api/v1/sites/lotus/handovers",
                                                         json={"department": "front_desk", "body": "   "})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body"
+
+
+def test_a_handover_needs_its_department_on_the_page_and_through_the_api(demo_server):
+    """The rule is the service's: a blank department is refused the same way on both."""
+    from core.tasks.models import Handover
+
+    before = demo_server.call(lambda: Handover.all().count())
+    api = demo_server.api_client("frontdesk").post("/api/v1/sites/lotus/handovers",
+                                                   json={"department": "  ", "body": "Late check-out, 1203"})
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "department"
+    page = demo_server.sign_in("frontdesk").form_post("/sites/lotus/handovers",
+                                                      {"department": " ", "body": "Late check-out, 1203"})
+    assert page.status_code == 422 and 'id="department-error"' in page.text
+    assert "Late check-out, 1203" in page.text  # what was typed is kept
+    assert demo_server.call(lambda: Handover.all().count()) == before
