@@ -24,9 +24,9 @@ def test_closed_loop_in_the_browser(browser_as):
     # closing before the revisit is refused with the rule's name
     page.click("button[data-to=closed]")
     assert "resident.complaint.revisit_before_close" in page.locator(".form-errors").inner_text()
-    page.select_option("#reached", "yes")
-    page.select_option("#satisfied", "yes")
-    page.fill("#score", "5")
+    page.select_option("#revisit-form [name=reached]", "yes")
+    page.select_option("#revisit-form [name=satisfied]", "yes")
+    page.fill("#revisit-form [name=score]", "5")
     page.click("#revisit-form button[type=submit]")
     page.wait_for_load_state()
     page.click("button[data-to=closed]")
