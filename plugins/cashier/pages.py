@@ -16,11 +16,15 @@ from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action
 from core.problems import Problem
+from core.tasks.types import SubjectPanel
 from core.web.routing import page_route
 from plugins.cashier import money, reports, services
 from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Entry, Register, Shift
 
 KIND_LABELS = {"sale": N_("Sale"), "refund": N_("Refund"), "paid_in": N_("Paid in"), "paid_out": N_("Paid out")}
+SHIFT_STATUS_LABELS = {"open": N_("Open"), "pending_review": N_("Waiting for review"), "closed": N_("Closed")}
+APPROVAL_STATUS_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"),
+                          "rejected": N_("Rejected")}
 METHOD_LABELS = {"cash": N_("Cash"), "card": N_("Card"), "mobile": N_("Mobile"), "voucher": N_("Voucher"),
                  "other": N_("Other")}
 
@@ -37,7 +41,37 @@ def labels() -> dict:
     kinds = {k: _(KIND_LABELS[k]) for k in KINDS}
     methods = {m: _(METHOD_LABELS[m]) for m in METHODS}
     return {"kinds": list(kinds.items()), "methods": list(methods.items()), "kind_names": kinds,
-            "method_names": methods}
+            "method_names": methods, "shift_statuses": {k: _(v) for k, v in SHIFT_STATUS_LABELS.items()}}
+
+
+async def task_panel(request: Request, task, subject) -> SubjectPanel | None:
+    """The shift or the refund a supervisor's task is about, on the task's page: what
+    to look at, and the way to the review queue where it is decided."""
+    site = current_site(request)
+    if subject.kind == "shift":
+        shift = await Shift.get_or_none(id=subject.id, site_id=site.id)
+        if shift is None:
+            return None
+        register = await Register.get_or_none(id=shift.register_id)
+        return SubjectPanel(
+            title=_("Shift %(id)s at %(register)s", id=shift.id, register=register.name if register else ""),
+            url=f"{base(request)}/shifts/{shift.id}", template="cashier/_task_panel.html",
+            context={"shift": services.shift_out(shift, site, show_revenue=can(request, "cashier.revenue.read")),
+                     "status": _(SHIFT_STATUS_LABELS.get(shift.status, shift.status)),
+                     "review_url": f"{base(request)}/review" if can(request, "cashier.shift.review") else ""})
+    if subject.kind == "entry":
+        entry = await Entry.get_or_none(id=subject.id, site_id=site.id)
+        if entry is None:
+            return None
+        approval = await Approval.get_or_none(entry_id=entry.id)
+        status = approval.status if approval else "pending"
+        return SubjectPanel(
+            title=_("Refund %(amount)s (entry %(id)s)", amount=format_money(entry.amount, site.currency), id=entry.id),
+            url=f"{base(request)}/review", template="cashier/_task_panel.html",
+            context={"entry": services.entry_out(entry, site, status),
+                     "status": _(APPROVAL_STATUS_LABELS.get(status, status)),
+                     "review_url": f"{base(request)}/review" if can(request, "cashier.shift.review") else ""})
+    return None
 
 
 def denominations(site) -> list[dict]:

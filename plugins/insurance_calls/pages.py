@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.web.templating import render
 from core.tasks.models import Task
-from core.tasks.types import STATE_LABELS
+from core.tasks.types import STATE_LABELS, SubjectPanel
 from core.web.access import actor_of, can, current_site, site_query
 from core.web.forms import FormErrors, form_action, offset_page, page_links, page_number
 from core.problems import Problem
@@ -184,6 +185,25 @@ async def call_list(request: Request) -> Response:
         "rows": [{**services.call_out(call, personal), "local": _local(site, call.started_at)} for call in rows],
         "links": page_links(request.url.path, filters, page, more),
     })
+
+
+async def task_panel(request: Request, task, subject) -> SubjectPanel | None:
+    """The call a callback, complaint or revisit came from, on the task's page: who called
+    about what and what they were told. Numbers are masked unless the reader may see
+    them (and an unmasked view is audited, as everywhere)."""
+    site = current_site(request)
+    call = await Call.get_or_none(id=subject.id, site_id=site.id)
+    if call is None:
+        return None
+    personal = can(request, PERSONAL)
+    if personal:
+        await services.audit_unmasked(actor_of(request), site, f"call {call.id} on task {task.id}")
+    # The call list finds a caller by plate without the permission to see numbers.
+    url = f"/sites/{site.code}/insurance_calls/calls" + (f"?{urlencode({'q': call.plate})}" if call.plate else "")
+    return SubjectPanel(title=_("Call of %(when)s", when=_local(site, call.started_at)), url=url,
+                        template="insurance_calls/_task_panel.html",
+                        context={"call": services.call_out(call, personal),
+                                 "type_label": str(rules.CALL_TYPE_LABELS.get(call.call_type, call.call_type))})
 
 
 async def dashboard(request: Request) -> Response:
