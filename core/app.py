@@ -32,7 +32,13 @@ from core.identity.services import sync_roles_and_permissions
 from core.settings import resolve_secret_key
 from core.web.authentication import AuthenticationMiddleware, parse_trusted_proxies
 from core.web.metrics import Metrics, MetricsMiddleware
-from core.web.middleware import DatabaseContextMiddleware, LanguageMiddleware, SecurityHeadersMiddleware
+from core.web.middleware import (
+    DatabaseContextMiddleware,
+    LanguageMiddleware,
+    ProxySchemeMiddleware,
+    RequireHttpsMiddleware,
+    SecurityHeadersMiddleware,
+)
 from core.problems import Problem
 from core.web.problems import handle_http_exception, handle_problem, handle_unexpected
 from core.web.templating import ThemeStaticFiles, build_templates
@@ -143,11 +149,13 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(ProxySchemeMiddleware),
             Middleware(DatabaseContextMiddleware),
             Middleware(MetricsMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(AuthenticationMiddleware),
             Middleware(LanguageMiddleware),
+            Middleware(RequireHttpsMiddleware),
         ],
         exception_handlers={
             Problem: handle_problem,

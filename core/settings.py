@@ -44,6 +44,8 @@ class Settings(BaseModel):
     login_max_failures: int = Field(5, ge=1)
     login_failure_window_minutes: int = Field(15, ge=1)
     trusted_proxies: list[str] = []
+    require_https: bool = False
+    hsts_max_age_seconds: int = Field(31536000, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     overdue_check_seconds: int = Field(60, ge=0)
     # argon2id cost of new password hashes: argon2-cffi's RFC 9106 "low memory" profile.

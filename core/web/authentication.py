@@ -30,13 +30,22 @@ def client_address(connection: HTTPConnection) -> str:
     wins (the left-most entries are whatever the client wrote)."""
     peer = connection.client.host if connection.client else ""
     trusted = connection.app.state.trusted_proxy_networks
-    if not trusted or not _in_networks(peer, trusted):
+    if not peer_is_trusted_proxy(connection.scope):
         return peer
     forwarded = connection.headers.get("x-forwarded-for", "")
     for candidate in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
         if not _in_networks(candidate, trusted):
             return candidate[:64]
     return peer
+
+
+def peer_is_trusted_proxy(scope: Scope) -> bool:
+    """Whether the direct peer is a configured trusted proxy: the one decision behind
+    believing ``X-Forwarded-For`` here and ``X-Forwarded-Proto`` in
+    ``core.web.middleware.ProxySchemeMiddleware``."""
+    trusted = scope["app"].state.trusted_proxy_networks
+    client = scope.get("client")
+    return bool(trusted and client and _in_networks(client[0], trusted))
 
 
 def _in_networks(address: str, networks) -> bool:

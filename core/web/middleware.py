@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import URL, MutableHeaders
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.context import _current_context
 
 from core import i18n
+from core.i18n import gettext as _
+from core.problems import Problem
+from core.web.authentication import peer_is_trusted_proxy
+from core.web.problems import problem_response
 
 LANGUAGE_COOKIE = "frontdesk_lang"
 
@@ -95,6 +100,68 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def _forwarded_proto(scope: Scope) -> str | None:
+    """The scheme the trusted proxy says the client used: ``X-Forwarded-Proto`` (the header
+    the documented nginx configuration sets, overwriting what the client sent), else the
+    ``proto=`` of the last ``Forwarded`` element (the one the nearest proxy appended)."""
+    value = _header(scope, b"x-forwarded-proto")
+    if value is not None:
+        return value.rsplit(",", 1)[-1].strip().lower() or None
+    forwarded = _header(scope, b"forwarded")
+    if forwarded is None:
+        return None
+    for pair in forwarded.rsplit(",", 1)[-1].split(";"):
+        name, _sep, raw = pair.partition("=")
+        if name.strip().lower() == "proto":
+            return raw.strip().strip('"').lower() or None
+    return None
+
+
+class ProxySchemeMiddleware:
+    """Believe the scheme a trusted proxy reports, so that everything after sees the
+    request as the browser made it: session, CSRF and language cookies get ``Secure``,
+    HSTS is sent and ``url_for`` builds https links. From any other peer the headers are
+    ignored (a client could otherwise claim https over plain http)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            if peer_is_trusted_proxy(scope) and (proto := _forwarded_proto(scope)) in ("http", "https"):
+                secure = proto == "https"
+                if scope["type"] == "websocket":
+                    scope["scheme"] = "wss" if secure else "ws"
+                else:
+                    scope["scheme"] = proto
+        await self.app(scope, receive, send)
+
+
+# Probes come from the orchestrator or load balancer on the inside, usually over plain http.
+PLAIN_HTTP_PATHS = ("/healthz", "/readyz")
+
+
+class RequireHttpsMiddleware:
+    """With ``require_https``, a request that did not arrive over https (directly or as a
+    trusted proxy reports) gets no page or data: a GET or HEAD is redirected to the same
+    address on https, anything else is refused with 403, since a body sent over plain http
+    has already been exposed. Runs after the language is chosen, for the message."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope.get("scheme") == "https"
+                or not scope["app"].state.settings.require_https or scope["path"] in PLAIN_HTTP_PATHS):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD"):
+            response = RedirectResponse(str(URL(scope=scope).replace(scheme="https")), status_code=308)
+        else:
+            response = problem_response(Problem(403, _("This server accepts only https.")))
+        await response(scope, receive, send)
+
+
 class SecurityHeadersMiddleware:
     """Headers every response carries; pages and API answers are never cached by default
     because they hold personal data or money (static files may be)."""
@@ -108,6 +175,7 @@ class SecurityHeadersMiddleware:
             return
         is_static = scope["path"].startswith("/static/")
         secure = scope.get("scheme") == "https"
+        hsts_seconds = scope["app"].state.settings.hsts_max_age_seconds
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -119,8 +187,8 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("cross-origin-opener-policy", "same-origin")
                 if not is_static:
                     headers.setdefault("cache-control", "no-store")
-                if secure:
-                    headers.setdefault("strict-transport-security", "max-age=31536000")
+                if secure and hsts_seconds:
+                    headers.setdefault("strict-transport-security", f"max-age={hsts_seconds}")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
