@@ -8,8 +8,10 @@ Access (sign-in, membership of the site in the path, permission) is checked by
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.clock import rfc3339
 from core.entities import services
@@ -21,8 +23,7 @@ from core.i18n import gettext as _
 from core.web.templating import render
 from core.permissions import AUTHENTICATED
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate
-from core.problems import Problem
+from core.web.forms import FormErrors, changed_meanwhile, form_action, offset_page, page_links, page_number
 from core.web.routing import page_route
 
 PAGE_SIZE = 50
@@ -77,27 +78,18 @@ def _render_unit(request: Request, unit: Unit | None, values: dict, errors: Form
     }, status_code=status_code)
 
 
-def _saved(site: Site, unit: Unit) -> Response:
-    return RedirectResponse(f"/sites/{site.code}/units/{unit.id}?saved=1", status_code=303)
-
-
-async def unit_new_form(request: Request) -> Response:
-    return _render_unit(request, None, {"kind": DEFAULT_UNIT_KIND.get(current_site(request).kind, "other")})
+async def unit_new_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                        status_code: int = 200) -> Response:
+    values = values or {"kind": DEFAULT_UNIT_KIND.get(current_site(request).kind, "other")}
+    return _render_unit(request, None, values, errors, status_code)
 
 
 async def unit_create(request: Request) -> Response:
     site = current_site(request)
-    values = await form_strings(request, UNIT_FORM_FIELDS)
-    body, errors = validate(UnitIn, values)
-    status = 422
-    if body is not None:
-        try:
-            return _saved(site, await services.create_unit(site, body.model_dump(), actor=actor_of(request)))
-        except Problem as problem:
-            if problem.status not in (409, 422):
-                raise
-            errors, status = problem_errors(problem, UNIT_FORM_FIELDS), problem.status
-    return _render_unit(request, None, values, errors, status)
+    return await form_action(
+        request, fields=UNIT_FORM_FIELDS, schema=UnitIn, page=partial(unit_new_form, request),
+        act=lambda body: services.create_unit(site, body.model_dump(), actor=actor_of(request)),
+        success_url=lambda unit: f"/sites/{site.code}/units/{unit.id}?saved=1")
 
 
 async def unit_page(request: Request) -> Response:
@@ -108,24 +100,21 @@ async def unit_page(request: Request) -> Response:
 async def unit_update(request: Request) -> Response:
     site = current_site(request)
     unit = await get_in_site(request, Unit, request.path_params["id"], "unit")
-    values = await form_strings(request, [*UNIT_FORM_FIELDS, "version"])
-    body, errors = validate(UnitChange, values)
-    status = 422
-    if body is not None:
-        try:
-            changes = body.model_dump(exclude={"version"})
-            return _saved(site, await services.update_unit(unit, changes, body.version, unit_out, actor=actor_of(request)))
-        except Problem as problem:
-            if problem.status == 409 and "current" in problem.extra:
-                # Stale version: the service re-read the unit; show it as it is now, and
-                # what was typed, so the user can apply their change again knowingly.
-                message = _("Someone else changed this unit since you opened it. The form now shows the "
-                            "current values; enter your change again.")
-                return _render_unit(request, unit, _values(unit), FormErrors(general=[message]), 409, typed=values)
-            if problem.status not in (409, 422):
-                raise
-            errors, status = problem_errors(problem, UNIT_FORM_FIELDS), problem.status
-    return _render_unit(request, unit, values, errors, status)
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        if changed_meanwhile(status, values, unit):
+            # Show the unit as it is now, and what was typed, so the user can apply
+            # their change again knowingly.
+            message = _("Someone else changed this unit since you opened it. The form now shows the "
+                        "current values; enter your change again.")
+            return _render_unit(request, unit, _values(unit), FormErrors(general=[message]), status, typed=values)
+        return _render_unit(request, unit, values, errors, status)
+
+    return await form_action(
+        request, fields=[*UNIT_FORM_FIELDS, "version"], schema=UnitChange, keep_blank=True, page=page,
+        act=lambda body: services.update_unit(unit, body.model_dump(exclude={"version"}), body.version, unit_out,
+                                              actor=actor_of(request)),
+        success_url=f"/sites/{site.code}/units/{unit.id}?saved=1")
 
 
 def routes():

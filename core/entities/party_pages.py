@@ -7,20 +7,21 @@ accept them, so no page ever carries the unmasked values to such a user.
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.clock import rfc3339
 from core.entities import services
 from core.entities.api import party_out
 from core.entities.labels import PARTY_KIND_LABELS
-from core.entities.models import PARTY_KINDS, Party, Site
+from core.entities.models import PARTY_KINDS, Party
 from core.entities.schemas import PartyChange, PartyIn
 from core.i18n import gettext as _
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate
-from core.problems import Problem
+from core.web.forms import FormErrors, changed_meanwhile, form_action, offset_page, page_links, page_number
 from core.web.routing import page_route
 
 PAGE_SIZE = 50
@@ -85,28 +86,17 @@ def _render_party(request: Request, party: Party | None, values: dict, errors: F
     }, status_code=status_code)
 
 
-def _saved(site: Site, party: Party) -> Response:
-    return RedirectResponse(f"/sites/{site.code}/parties/{party.id}?saved=1", status_code=303)
-
-
-async def party_new_form(request: Request) -> Response:
-    return _render_party(request, None, {"kind": "person"})
+async def party_new_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                         status_code: int = 200) -> Response:
+    return _render_party(request, None, values or {"kind": "person"}, errors, status_code)
 
 
 async def party_create(request: Request) -> Response:
     site = current_site(request)
-    fields = form_fields(request)
-    values = await form_strings(request, fields)
-    body, errors = validate(PartyIn, _data(values))
-    status = 422
-    if body is not None:
-        try:
-            return _saved(site, await services.create_party(site, body.model_dump(), actor=actor_of(request)))
-        except Problem as problem:
-            if problem.status not in (409, 422):
-                raise
-            errors, status = problem_errors(problem, fields), problem.status
-    return _render_party(request, None, values, errors, status)
+    return await form_action(
+        request, fields=form_fields(request), schema=PartyIn, prepare=_data, page=partial(party_new_form, request),
+        act=lambda body: services.create_party(site, body.model_dump(), actor=actor_of(request)),
+        success_url=lambda party: f"/sites/{site.code}/parties/{party.id}?saved=1")
 
 
 async def party_page(request: Request) -> Response:
@@ -117,30 +107,24 @@ async def party_page(request: Request) -> Response:
 async def party_update(request: Request) -> Response:
     site = current_site(request)
     party = await get_in_site(request, Party, request.path_params["id"], "party")
-    fields = form_fields(request)
-    values = await form_strings(request, [*fields, "version"])
-    body, errors = validate(PartyChange, _data(values))
-    status = 422
-    if body is not None:
-        # Only the fields this user's form has: without personal_data, phones and
-        # e-mail stay as they are.
-        changes = body.model_dump(exclude={"version"}, exclude_unset=True)
-        unmasked = personal(request)
-        try:
-            party = await services.update_party(party, changes, body.version, lambda p: party_out(p, unmasked),
-                                                actor=actor_of(request))
-            return _saved(site, party)
-        except Problem as problem:
-            if problem.status == 409 and "current" in problem.extra:
-                # Stale version: the service re-read the party; show it as it is now.
-                message = _("Someone else changed this party since you opened it. The form now shows the "
-                            "current values; enter your change again.")
-                return _render_party(request, party, _values(request, party), FormErrors(general=[message]), 409,
-                                     typed=values)
-            if problem.status not in (409, 422):
-                raise
-            errors, status = problem_errors(problem, fields), problem.status
-    return _render_party(request, party, values, errors, status)
+    unmasked = personal(request)
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        if changed_meanwhile(status, values, party):
+            message = _("Someone else changed this party since you opened it. The form now shows the "
+                        "current values; enter your change again.")
+            return _render_party(request, party, _values(request, party), FormErrors(general=[message]), status,
+                                 typed=values)
+        return _render_party(request, party, values, errors, status)
+
+    # Only the fields this user's form has: without personal_data, phones and e-mail
+    # stay as they are.
+    return await form_action(
+        request, fields=[*form_fields(request), "version"], schema=PartyChange, prepare=_data, keep_blank=True,
+        page=page, success_url=f"/sites/{site.code}/parties/{party.id}?saved=1",
+        act=lambda body: services.update_party(party, body.model_dump(exclude={"version"}, exclude_unset=True),
+                                               body.version, lambda p: party_out(p, unmasked),
+                                               actor=actor_of(request)))
 
 
 def routes():

@@ -6,8 +6,10 @@ they are not a member of, so the membership check of ``{site}`` paths must not a
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.clock import rfc3339
 from core.entities import services
@@ -19,7 +21,7 @@ from core.i18n import LANGUAGE_NAMES
 from core.i18n import gettext as _
 from core.web.templating import render
 from core.web.access import actor_of, forget_site
-from core.web.forms import FormErrors, form_strings, problem_errors, validate
+from core.web.forms import FormErrors, changed_meanwhile, form_action
 from core.problems import Problem
 from core.web.routing import page_route
 
@@ -46,28 +48,19 @@ def _render(request: Request, site: Site | None, values: dict, errors: FormError
     }, status_code=status_code)
 
 
-def _saved(site: Site) -> Response:
-    return RedirectResponse(f"/admin/sites/{site.code}?saved=1", status_code=303)
-
-
-async def site_new_form(request: Request) -> Response:
+async def site_new_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                        status_code: int = 200) -> Response:
     fields = SiteIn.model_fields
-    return _render(request, None, {name: "" if fields[name].is_required() else str(fields[name].default)
-                                   for name in NEW_FIELDS})
+    defaults = {name: "" if fields[name].is_required() else str(fields[name].default) for name in NEW_FIELDS}
+    return _render(request, None, values or defaults, errors, status_code)
 
 
 async def site_create(request: Request) -> Response:
-    values = await form_strings(request, NEW_FIELDS)
-    body, errors = validate(SiteIn, values)
-    status = 422
-    if body is not None:
-        try:
-            return _saved(await services.create_site(body.model_dump(), actor=actor_of(request)))
-        except Problem as problem:
-            if problem.status not in (409, 422):
-                raise
-            errors, status = problem_errors(problem, NEW_FIELDS), problem.status
-    return _render(request, None, values, errors, status)
+    # keep_blank: the form starts filled with the defaults, so a field left blank was emptied.
+    return await form_action(
+        request, fields=NEW_FIELDS, schema=SiteIn, keep_blank=True, page=partial(site_new_form, request),
+        act=lambda body: services.create_site(body.model_dump(), actor=actor_of(request)),
+        success_url=lambda site: f"/admin/sites/{site.code}?saved=1")
 
 
 async def _site(request: Request) -> Site:
@@ -84,24 +77,22 @@ async def site_page(request: Request) -> Response:
 
 async def site_update(request: Request) -> Response:
     site = await _site(request)
-    values = await form_strings(request, [*CHANGE_FIELDS, "version"])
-    body, errors = validate(SiteChange, values)
-    status = 422
-    if body is not None:
-        try:
-            changes = body.model_dump(exclude={"version"})
-            saved = await services.update_site(site, changes, body.version, site_out, actor=actor_of(request))
-            forget_site(request, saved.code)
-            return _saved(saved)
-        except Problem as problem:
-            if problem.status == 409 and "current" in problem.extra:
-                message = _("Someone else changed this site since you opened it. The form now shows the current "
-                            "values; enter your change again.")
-                return _render(request, site, _values(site), FormErrors(general=[message]), 409)
-            if problem.status not in (409, 422):
-                raise
-            errors, status = problem_errors(problem, CHANGE_FIELDS), problem.status
-    return _render(request, site, {**values, "code": site.code}, errors, status)
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        if changed_meanwhile(status, values, site):
+            message = _("Someone else changed this site since you opened it. The form now shows the current "
+                        "values; enter your change again.")
+            return _render(request, site, _values(site), FormErrors(general=[message]), status)
+        return _render(request, site, {**values, "code": site.code}, errors, status)
+
+    async def act(body: SiteChange) -> Site:
+        saved = await services.update_site(site, body.model_dump(exclude={"version"}), body.version, site_out,
+                                           actor=actor_of(request))
+        forget_site(request, saved.code)
+        return saved
+
+    return await form_action(request, fields=[*CHANGE_FIELDS, "version"], schema=SiteChange, keep_blank=True,
+                             act=act, page=page, success_url=f"/admin/sites/{site.code}?saved=1")
 
 
 def routes():

@@ -7,9 +7,12 @@ Every change goes through ``core.identity.services``, which audits it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
 from tortoise.expressions import Q
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from core.entities.models import Site
 from core.i18n import LANGUAGE_NAMES
@@ -21,8 +24,8 @@ from core.identity.models import Membership, Role, User
 from core.identity.schemas import UserChange, UserIn
 from core.web.templating import render
 from core.web.access import actor_of
-from core.web.forms import FormErrors, form_strings, offset_page, page_links, page_number, problem_errors, validate
-from core.problems import Problem
+from core.web.forms import FormErrors, changed_meanwhile, form_action, form_passwords, offset_page, page_links, page_number
+from core.problems import Problem, invalid
 from core.web.routing import page_route
 
 PAGE_SIZE = 50
@@ -57,31 +60,23 @@ async def user_list(request: Request) -> Response:
     })
 
 
-def _render_new(request: Request, values: dict, errors: FormErrors | None = None, status_code: int = 200) -> Response:
-    return render(request, "core/admin/user_new.html", {"values": values, "errors": errors or FormErrors(),
+async def user_new_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                        status_code: int = 200) -> Response:
+    return render(request, "core/admin/user_new.html", {"values": values or {}, "errors": errors or FormErrors(),
                                                         "locales": locales()}, status_code=status_code)
 
 
-async def user_new_form(request: Request) -> Response:
-    return _render_new(request, {})
-
-
 async def user_create(request: Request) -> Response:
-    values = await form_strings(request, NEW_USER_FIELDS)
-    password = str((await request.form()).get("password", ""))[:1024]  # not stripped: spaces may belong to it
-    body, errors = validate(UserIn, {**values, "password": password})
-    status = 422
-    if body is not None:
+    async def with_password(values: dict) -> dict:
+        return {**values, "password": (await form_passwords(request, ["password"]))[0]}
+
+    async def act(body: UserIn) -> User:
         data = body.model_dump()
-        username, password = data.pop("username"), data.pop("password")
-        try:
-            user = await services.create_user(username, password, **data, actor=actor_of(request))
-            return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
-        except Problem as problem:
-            if problem.status not in (409, 422):
-                raise
-            errors, status = problem_errors(problem, [*NEW_USER_FIELDS, "password"]), problem.status
-    return _render_new(request, values, errors, status)
+        return await services.create_user(data.pop("username"), data.pop("password"), **data, actor=actor_of(request))
+
+    return await form_action(request, fields=NEW_USER_FIELDS, schema=UserIn, prepare=with_password, act=act,
+                             page=partial(user_new_form, request), beside=[*NEW_USER_FIELDS, "password"],
+                             success_url=lambda user: f"/admin/users/{user.id}?saved=1")
 
 
 async def _user(request: Request) -> User:
@@ -107,84 +102,75 @@ async def _render_user(request: Request, user: User, *, section: str = "", error
     }, status_code=status_code)
 
 
-def _done(user: User, anchor: str = "") -> Response:
-    return RedirectResponse(f"/admin/users/{user.id}?saved=1{anchor}", status_code=303)
-
-
 async def user_page(request: Request) -> Response:
     return await _render_user(request, await _user(request))
 
 
+async def _user_action(request: Request, section: str, fields: Sequence[str], act, anchor: str = "",
+                       **options) -> Response:
+    """One of the user page's forms: ``act(user, data)`` calls the service; a refusal
+    re-shows the user's page with the messages in that form's ``section``."""
+    user = await _user(request)
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        return await _render_user(request, user, section=section, errors=errors, status_code=status)
+
+    return await form_action(request, fields=fields, act=lambda data: act(user, data), page=page,
+                             success_url=f"/admin/users/{user.id}?saved=1{anchor}", **options)
+
+
 async def user_update(request: Request) -> Response:
     user = await _user(request)
-    values = await form_strings(request, [*PROFILE_FIELDS, "version"])
-    read_version = values.pop("version")
-    stale = FormErrors(general=[_("Someone else changed this user since you opened the page. The form now shows "
-                                  "the current values; enter your change again.")])
-    if not read_version.isdigit():
-        return await _render_user(request, user, section="profile", errors=stale, status_code=409)
-    body, errors = validate(UserChange, values)
-    status = 422
-    if body is not None:
-        try:
-            await services.update_user(user, body.model_dump(exclude_unset=True), version=int(read_version),
-                                       actor=actor_of(request))
-            return _done(user)
-        except Problem as problem:
-            if problem.status == 409:
-                return await _render_user(request, user, section="profile", errors=stale, status_code=409)
-            if problem.status != 422:
-                raise
-            errors, status = problem_errors(problem, PROFILE_FIELDS), problem.status
-    return await _render_user(request, user, section="profile", errors=errors,
-                              profile={**values, "version": str(user.version)}, status_code=status)
+
+    def read_version(values: dict) -> dict:
+        if not values["version"].isdigit():  # a form without the version read cannot be checked: stale
+            raise Problem(409)
+        return values
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        if changed_meanwhile(status, values, user):
+            stale = _("Someone else changed this user since you opened the page. The form now shows the current "
+                      "values; enter your change again.")
+            return await _render_user(request, user, section="profile", errors=FormErrors(general=[stale]),
+                                      status_code=status)
+        return await _render_user(request, user, section="profile", errors=errors,
+                                  profile={**values, "version": str(user.version)}, status_code=status)
+
+    return await form_action(
+        request, fields=[*PROFILE_FIELDS, "version"], schema=UserChange, prepare=read_version, keep_blank=True,
+        page=page, success_url=f"/admin/users/{user.id}?saved=1",
+        act=lambda body: services.update_user(user, body.model_dump(exclude={"version"}, exclude_unset=True),
+                                              version=body.version, actor=actor_of(request)))
 
 
 async def user_password(request: Request) -> Response:
-    user = await _user(request)
-    form = await request.form()
-    password, repeat = (str(form.get(name, ""))[:1024] for name in ("password", "repeat"))
-    if password != repeat:
-        errors = FormErrors(fields={"repeat": _("The two passwords differ.")})
-        return await _render_user(request, user, section="password", errors=errors, status_code=422)
-    try:
+    async def act(user: User, _data: dict) -> None:
+        password, repeat = await form_passwords(request, ["password", "repeat"])
+        if password != repeat:
+            raise invalid("repeat", _("The two passwords differ."))
         await services.set_password(user, password, actor=actor_of(request))
-    except Problem as problem:
-        if problem.status != 422:
-            raise
-        errors = FormErrors(fields={"password": " ".join(e["message"] for e in problem.errors or [])
-                                    or problem.detail})
-        return await _render_user(request, user, section="password", errors=errors, status_code=422)
-    return _done(user, "#password")
+
+    return await _user_action(request, "password", (), act, "#password", beside=("password", "repeat"))
 
 
 async def user_active(request: Request) -> Response:
-    user = await _user(request)
-    active = (await form_strings(request, ["active"]))["active"] == "1"
-    try:
-        await services.set_active(user, active, actor=actor_of(request))
-    except Problem as problem:
-        if problem.status != 409:
-            raise
-        return await _render_user(request, user, section="active", errors=FormErrors(general=[problem.detail]),
-                                  status_code=409)
-    return _done(user, "#account")
+    async def act(user: User, data: dict) -> None:
+        await services.set_active(user, data["active"] == "1", actor=actor_of(request))
+
+    return await _user_action(request, "active", ("active",), act, "#account", beside=())
 
 
 async def _membership_change(request: Request, change) -> Response:
-    user = await _user(request)
-    values = await form_strings(request, ["site", "role"])
-    site = await Site.get_or_none(code=values["site"]) if values["site"] else None
-    role = await Role.get_or_none(name=values["role"]) if values["role"] else None
-    errors = FormErrors()
-    if site is None:
-        errors.fields["site"] = _("Choose a site.")
-    if role is None:
-        errors.fields["role"] = _("Choose a role.")
-    if errors:
-        return await _render_user(request, user, section="memberships", errors=errors, status_code=422)
-    await change(user, site, role, actor=actor_of(request))
-    return _done(user, "#memberships")
+    async def act(user: User, data: dict) -> None:
+        site = await Site.get_or_none(code=data["site"]) if data["site"] else None
+        role = await Role.get_or_none(name=data["role"]) if data["role"] else None
+        missing = [{"field": "site", "message": _("Choose a site.")}] if site is None else []
+        missing += [{"field": "role", "message": _("Choose a role.")}] if role is None else []
+        if missing:
+            raise Problem(422, " ".join(item["message"] for item in missing), errors=missing)
+        await change(user, site, role, actor=actor_of(request))
+
+    return await _user_action(request, "memberships", ("site", "role"), act, "#memberships")
 
 
 async def membership_grant(request: Request) -> Response:

@@ -10,6 +10,7 @@ from core.identity import services, sessions
 from core.identity.passwords import verify_password
 from core.web.access import actor_of
 from core.web.routing import safe_next
+from core.web.forms import FormErrors, form_passwords, problem_errors
 from core.web.templating import render
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.authentication import SESSION_COOKIE
@@ -27,21 +28,22 @@ async def login_form(request: Request) -> Response:
     if request.state.user is not None:
         return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     return render(request, "core/auth/login.html", {"next": safe_next(request.query_params.get("next")),
-                                                    "username": "", "error": None})
+                                                    "values": {}, "errors": FormErrors()})
 
 
 async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", ""))[:64]
-    password = str(form.get("password", ""))[:1024]
+    password, = await form_passwords(request, ["password"])
     next_url = safe_next(str(form.get("next", "/")))
     try:
         user = await sessions.check_credentials(request.app.state.settings, username, password,
                                                 request.state.client_address)
     except Problem as problem:
         status = problem.status if problem.status in (401, 429) else 400
-        return render(request, "core/auth/login.html", {"next": next_url, "username": username,
-                                                        "error": problem.detail}, status_code=status)
+        return render(request, "core/auth/login.html", {"next": next_url, "values": {"username": username},
+                                                        "errors": FormErrors(general=[problem.detail])},
+                      status_code=status)
     if request.state.session is not None:  # signing in over another session ends it
         await sessions.end_session(request.state.session, request.state.client_address)
     signin = await sessions.start_session(request.app.state.settings, user, request.state.client_address,
@@ -59,30 +61,33 @@ async def logout(request: Request) -> Response:
     return response
 
 
-async def password_form(request: Request) -> Response:
-    return render(request, "core/auth/password.html", {"errors": [], "done": False})
+async def password_form(request: Request, errors: FormErrors | None = None, status_code: int = 200,
+                        done: bool = False) -> Response:
+    return render(request, "core/auth/password.html", {"errors": errors or FormErrors(), "done": done},
+                  status_code=status_code)
 
 
 async def change_password(request: Request) -> Response:
-    form = await request.form()
+    """Not through form_action: the success renders the page with the browser's fresh
+    session cookie, and nothing typed is ever shown again."""
     user = request.state.user
-    current, new, repeat = (str(form.get(key, ""))[:1024] for key in ("current", "new", "repeat"))
-    errors = []
+    current, new, repeat = await form_passwords(request, ["current", "new", "repeat"])
+    errors = FormErrors()
     if not verify_password(user.password_hash, current):
-        errors.append(_("The current password is wrong."))
+        errors.fields["current"] = _("The current password is wrong.")
     if new != repeat:
-        errors.append(_("The two new passwords differ."))
+        errors.fields["repeat"] = _("The two new passwords differ.")
     if not errors:
         try:
             await services.set_password(user, new, actor=actor_of(request))
         except Problem as problem:
-            errors = [error["message"] for error in problem.errors or []] or [problem.detail]
+            errors = problem_errors(problem, ["new"], aliases={"password": "new"})
     if errors:
-        return render(request, "core/auth/password.html", {"errors": errors, "done": False}, status_code=422)
+        return await password_form(request, errors, 422)
     # Every session of the user ended with the change; this browser gets a fresh one.
     signin = await sessions.start_session(request.app.state.settings, user, request.state.client_address,
                                           request.headers.get("user-agent", ""))
-    response = render(request, "core/auth/password.html", {"errors": [], "done": True})
+    response = await password_form(request, done=True)
     _set_session_cookie(request, response, signin.secret)
     return response
 

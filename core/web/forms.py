@@ -22,6 +22,8 @@ from core.problems import Problem
 
 #: A form field longer than this is cut before validation (the schemas set the real limits).
 MAX_FIELD_CHARS = 10_000
+#: A password field longer than this is cut (the password rules refuse far shorter ones).
+MAX_PASSWORD_CHARS = 1024
 
 
 @dataclass
@@ -39,6 +41,13 @@ async def form_strings(request: Request, names: list[str]) -> dict[str, str]:
     """The named form fields as stripped strings ("" when absent)."""
     form = await request.form()
     return {name: str(form.get(name, ""))[:MAX_FIELD_CHARS].strip() for name in names}
+
+
+async def form_passwords(request: Request, names: Sequence[str]) -> list[str]:
+    """The named password fields as typed: not stripped, since spaces may belong to a
+    password, and never part of the values a form is re-shown with."""
+    form = await request.form()
+    return [str(form.get(name, ""))[:MAX_PASSWORD_CHARS] for name in names]
 
 
 def _message(item: dict[str, Any], name: str) -> str:
@@ -83,13 +92,19 @@ def validate(schema: type[BaseModel], data: dict[str, Any],
         return None, errors
 
 
-def problem_errors(problem: Problem, known_fields: list[str] | tuple[str, ...] = ()) -> FormErrors:
-    """A service's Problem as messages: next to the fields it names, else on top."""
+def problem_errors(problem: Problem, known_fields: Sequence[str] = (),
+                   aliases: dict[str, str] | None = None) -> FormErrors:
+    """A service's Problem as messages: next to the fields it names, else on top.
+    ``aliases`` maps a field name the service uses (``fields.vehicle``, ``password``) to
+    the form's (``vehicle``, ``new``)."""
     errors = FormErrors()
     elsewhere = []
     for item in problem.errors or []:
-        if item.get("field") in known_fields:
-            errors.fields.setdefault(item["field"], item["message"])
+        name = (aliases or {}).get(item.get("field", ""), item.get("field"))
+        if name in known_fields:
+            # Every rule a value breaks (a password's length and likeness to the username),
+            # not only the first, so one correction can fix them all.
+            errors.fields[name] = " ".join(filter(None, (errors.fields.get(name), item["message"])))
         else:
             elsewhere.append(item["message"])
     if problem.status == 409 or not problem.errors:
@@ -107,6 +122,13 @@ def problem_errors(problem: Problem, known_fields: list[str] | tuple[str, ...] =
 PageRenderer = Callable[[FormErrors, dict[str, str], int], Awaitable[Response]]
 
 
+def changed_meanwhile(status: int, values: dict[str, str], record: Any) -> bool:
+    """Whether an edit form was refused because someone saved ``record`` after the form
+    was read: a 409 and an older ``version`` than the record's (services re-read the
+    record before refusing a stale write). Its page then shows the record as it is now."""
+    return status == 409 and values.get("version", "") != str(record.version)
+
+
 def _without_empty_optionals(schema: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     """An HTML form sends "" for a field left blank; for an optional field that means
     "not given" (the schema's default), not an empty value its pattern must match."""
@@ -120,7 +142,7 @@ async def form_action(request: Request, *, fields: Sequence[str], act: Callable[
                       schema: type[BaseModel] | None = None,
                       prepare: Callable[[dict[str, str]], Any] | None = None,
                       hidden: tuple[str, ...] = ("version",), beside: Sequence[str] | None = None,
-                      aliases: dict[str, str] | None = None) -> Response:
+                      aliases: dict[str, str] | None = None, keep_blank: bool = False) -> Response:
     """Run one page form's POST the same way on every page.
 
     Reads ``fields`` (stripped, cut), turns them into the service's input with
@@ -132,6 +154,8 @@ async def form_action(request: Request, *, fields: Sequence[str], act: Callable[
     both with the messages beside the fields named in ``beside`` (default: every field but
     the ``hidden`` ones), the others on top, and the submitted values kept. ``aliases``
     maps a field name the service uses (``fields.vehicle``) to the form's (``vehicle``).
+    A blank optional field counts as not given, unless ``keep_blank``: an edit form shows
+    every field with its value, so there a field left blank means "empty it".
     """
     values = await form_strings(request, list(fields))
     known = [name for name in fields if name not in hidden] if beside is None else list(beside)
@@ -140,7 +164,7 @@ async def form_action(request: Request, *, fields: Sequence[str], act: Callable[
         if inspect.isawaitable(data):
             data = await data
         if schema is not None:
-            data, errors = validate(schema, _without_empty_optionals(schema, data), hidden)
+            data, errors = validate(schema, data if keep_blank else _without_empty_optionals(schema, data), hidden)
             if data is None:
                 # A message for a field the page does not show beside it goes on top.
                 for name in [name for name in errors.fields if name not in known]:
@@ -148,9 +172,7 @@ async def form_action(request: Request, *, fields: Sequence[str], act: Callable[
                 return await page(errors, values, 422)
         result = await act(data)
     except Problem as problem:
-        for item in (problem.errors or []) if aliases else []:
-            item["field"] = aliases.get(item.get("field", ""), item.get("field", ""))
-        return await page(problem_errors(problem, known), values, problem.status)
+        return await page(problem_errors(problem, known, aliases), values, problem.status)
     return RedirectResponse(success_url(result) if callable(success_url) else success_url, status_code=303)
 
 

@@ -154,6 +154,23 @@ def test_editing_a_unit_and_a_stale_version(demo_server):
     assert demo_server.call(lambda: Unit.get(id=unit.id)).name == "Show flat"
 
 
+def test_a_refused_unit_edit_keeps_what_was_typed_and_a_blank_field_empties_it(demo_server):
+    client = demo_server.sign_in("admin")
+    unit = demo_server.call(lambda: Unit.get(code="A-0102"))
+    url = f"/sites/harbour/units/{unit.id}"
+    version = version_in(client.get(url))
+    taken = client.form_post(url, unit_form(code="A-0101", building="Tower Z", version=version))
+    assert taken.status_code == 409  # a conflict, not a stale form: what was typed stays in the form
+    assert '<div class="form-errors" role="alert">' in taken.text and "Unit A-0101 exists already" in taken.text
+    assert 'value="Tower Z"' in taken.text and "What you entered (not saved)" not in taken.text
+    blank = client.form_post(url, unit_form(code="", building="Tower Z", version=version))
+    assert blank.status_code == 422 and 'id="code-error"' in blank.text and 'value="Tower Z"' in blank.text
+
+    cleared = client.form_post(url, unit_form(code="A-0102", building="", version=version))
+    assert cleared.status_code == 303  # an edit form's blank field means "empty it", not "leave it"
+    assert demo_server.call(lambda: Unit.get(id=unit.id)).building == ""
+
+
 def test_units_of_other_sites_and_sites_of_others_are_404(demo_server):
     async def lotus_unit():
         return await services.create_unit(await Site.get(code="lotus"), {"code": "101", "kind": "room"})
@@ -220,6 +237,19 @@ def test_editing_a_party_and_a_stale_version(demo_server):
     stale = client.form_post(url, {**form, "name": "Someone else", "version": version})
     assert stale.status_code == 409 and "Someone else changed this party" in stale.text
     assert 'value="Mei Lin"' in stale.text
+
+
+def test_a_refused_party_edit_keeps_what_was_typed(demo_server):
+    party = party_at(demo_server, "harbour")
+    client = demo_server.sign_in("agent")
+    url = f"/sites/harbour/parties/{party.id}"
+    form = {"name": "Mei Lin-Wu", "kind": "person", "phones": "12", "email": "", "notes": "VIP",
+            "version": version_in(client.get(url))}
+    refused = client.form_post(url, form)
+    assert refused.status_code == 422
+    assert '<p class="field-error" id="phones-error">12 is not a phone number.</p>' in refused.text
+    assert 'value="Mei Lin-Wu"' in refused.text and ">VIP</textarea>" in refused.text
+    assert demo_server.call(lambda: Party.get(id=party.id)).name == "Mei Lin"
 
 
 def test_personal_data_is_masked_everywhere_without_the_permission(demo_server):

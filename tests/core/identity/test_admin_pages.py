@@ -120,6 +120,17 @@ def test_setting_a_password(demo_server):
     assert demo_server.sign_in("agent", PASSWORD).get("/sites").status_code == 200
 
 
+
+def test_a_refused_password_shows_every_broken_rule_and_never_the_password(demo_server):
+    client = demo_server.sign_in("admin")
+    refused = client.form_post(f"/admin/users/{user_id(demo_server, 'agent')}/password",
+                               {"password": "agent", "repeat": "agent"})
+    assert refused.status_code == 422
+    message = re.search(r'<p class="field-error" id="new-password-error">([^<]*)</p>', refused.text).group(1)
+    assert "at least 10 characters" in message and "must not be the username" in message
+    section = refused.text.split('<section class="panel" id="password">', 1)[1].split("</section>", 1)[0]
+    assert 'value="agent"' not in section
+
 def test_granting_and_revoking_a_role_at_a_site(demo_server):
     admin = demo_server.sign_in("admin")
     agent = demo_server.sign_in("agent")
@@ -138,6 +149,14 @@ def test_granting_and_revoking_a_role_at_a_site(demo_server):
 
     unknown = admin.form_post(url, {"site": "atlantis", "role": "cashier"})
     assert unknown.status_code == 422 and "Choose a site." in unknown.text
+
+
+def test_a_refused_membership_names_both_fields(demo_server):
+    admin = demo_server.sign_in("admin")
+    refused = admin.form_post(f"/admin/users/{user_id(demo_server, 'agent')}/memberships", {"site": "", "role": "x"})
+    assert refused.status_code == 422
+    assert '<p class="field-error" id="site-error">Choose a site.</p>' in refused.text
+    assert '<p class="field-error" id="role-error">Choose a role.</p>' in refused.text
 
 
 # --- Roles ---------------------------------------------------------------------------
@@ -178,6 +197,15 @@ def test_creating_a_role(demo_server):
     assert too_long.status_code == 422 and "Enter at most 40 characters." in too_long.text
 
 
+def test_a_refused_new_role_is_shown_on_top_with_the_name_kept(demo_server):
+    client = demo_server.sign_in("admin")
+    taken = client.form_post("/admin/roles", {"name": "cashier"})
+    assert taken.status_code == 409
+    new_role = main(taken).split('id="new-role"', 1)[1]
+    assert '<div class="form-errors" role="alert">' in new_role and "A role named cashier exists already." in new_role
+    assert 'value="cashier"' in new_role
+
+
 # --- Sites ---------------------------------------------------------------------------
 
 
@@ -203,6 +231,17 @@ def test_creating_and_editing_a_site(demo_server):
     stale = client.form_post("/admin/sites/plaza", {**change, "name": "Lost"})
     assert stale.status_code == 409 and "Someone else changed this site" in stale.text
     assert client.get("/admin/sites/atlantis").status_code == 404
+
+
+def test_a_refused_site_change_keeps_what_was_typed(demo_server):
+    client = demo_server.sign_in("admin")
+    change = {"name": "Harbour View", "kind": "residential", "timezone": "Mars/Olympus", "currency": "TWD",
+              "default_language": "en", "version": version_in(client.get("/admin/sites/harbour"))}
+    refused = client.form_post("/admin/sites/harbour", change)
+    assert refused.status_code == 422
+    assert '<p class="field-error" id="timezone-error">Unknown time zone Mars/Olympus.</p>' in refused.text
+    assert 'value="Harbour View"' in refused.text and 'value="Mars/Olympus"' in refused.text
+    assert demo_server.call(lambda: Site.get(code="harbour")).name != "Harbour View"
 
 
 # --- Audit log -----------------------------------------------------------------------

@@ -25,8 +25,20 @@ def test_wrong_password_reshows_the_form_with_a_message(demo_server):
     token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
     response = client.post("/login", data={"username": "agent", "password": "nope", "csrf_token": token})
     assert response.status_code == 401
-    assert "Wrong username or password" in response.text
+    assert '<div class="form-errors" role="alert">' in response.text and "Wrong username or password" in response.text
     assert 'value="agent"' in response.text
+
+
+def test_a_refused_password_change_shows_each_message_beside_its_field(demo_server):
+    client = demo_server.sign_in("agent")
+    refused = client.form_post("/account/password", {"current": "wrong-password", "new": "a-new-long-password",
+                                                     "repeat": "another-long-password"})
+    assert refused.status_code == 422
+    assert '<p class="field-error" id="current-error">The current password is wrong.</p>' in refused.text
+    assert '<p class="field-error" id="repeat-error">The two new passwords differ.</p>' in refused.text
+    assert "wrong-password" not in refused.text and "a-new-long-password" not in refused.text
+    short = client.form_post("/account/password", {"current": "frontdesk-demo", "new": "short", "repeat": "short"})
+    assert short.status_code == 422 and 'id="new-error"' in short.text  # the service's "password" is this "new"
 
 
 def test_sign_in_form_without_csrf_token_is_refused(demo_server):
