@@ -22,6 +22,10 @@ class User(Model):
     #: Skills used by balanced assignment (e.g. ["complaints", "english"]).
     skills = fields.JSONField(default=list)
     is_active = fields.BooleanField(default=True)
+    #: Administers every site, present and future (users, memberships, roles, sites, the
+    #: whole audit log). Explicit, never inferred from memberships: set only by the CLI or
+    #: by another super-administrator. Desk work at a site still needs a membership there.
+    is_superadmin = fields.BooleanField(default=False)
     #: Still signs in with the published demo password: every page warns while any does.
     has_demo_password = fields.BooleanField(default=False)
     #: Bumped to end every session and token of the user at once.
