@@ -25,6 +25,7 @@ from core.errors import HookFailed, StartupError
 from core.events import EventBus, LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
+from core.identity.services import members_with_role
 from core.plugin_host import PluginHost
 from core.tasks import sla
 from core.tasks.models import PRIORITIES, Task, TaskEvent
@@ -157,12 +158,10 @@ class TaskKernel:
         """Among active members holding one of the type's roles (and its skill, when some
         have it), the one with the fewest open tasks; ties go to the one who has been given
         the fewest tasks at this site so far, then the lowest id."""
-        candidate_ids = set(await Membership.filter(site_id=site.id, role__name__in=list(task_type.assign_roles),
-                                                    user__is_active=True).values_list("user_id", flat=True))
-        if not candidate_ids:
+        users = {user.id: user for user in await members_with_role(site.id, *task_type.assign_roles)}
+        if not users:
             raise Problem(409, _("Nobody at this site holds a role this task type is assigned to (%(roles)s).",
                                  roles=", ".join(task_type.assign_roles)))
-        users = {user.id: user for user in await User.filter(id__in=list(candidate_ids))}
         if task_type.assign_skill:
             skilled = {uid for uid, user in users.items() if task_type.assign_skill in (user.skills or [])}
             if skilled:
