@@ -134,6 +134,15 @@ def register_integrity_checks() -> list[Any]:
     ``frontdesk integrity`` and after crash tests. An empty list means whole."""
 
 
+@hookspec
+def register_money_checks() -> list[Any]:
+    """Async callables ``(site) -> list[str]``, each naming what of this plugin's stored
+    data holds money at ``site`` (translated, e.g. "cashier shifts and ledger entries");
+    an empty list means none. Amounts are minor units of the site's currency, so core
+    refuses to change a site's currency (409 naming these) while any check names
+    something. A check that raises counts as money held (fail closed)."""
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 

@@ -12,10 +12,12 @@ comma elsewhere), no NaN or Infinity. Zero and a sign pass only where the caller
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
+from babel.core import get_global
 from babel.numbers import get_currency_precision
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -36,6 +38,20 @@ def currency_decimals(currency: str) -> int:
     """Minor-unit decimals per ISO 4217 (CLDR's data): TWD 2, JPY 0, KWD 3; an unknown or
     non-currency code such as XXX gets 2."""
     return get_currency_precision(currency)
+
+
+@functools.cache
+def site_currencies() -> frozenset[str]:
+    """ISO 4217 codes a site may keep its money in: those legal tender somewhere today
+    (CLDR's territory data, as ``currency_decimals`` reads its decimals from). Leaves out
+    what is not money to count at a desk: XXX (no currency), XTS (testing), funds and
+    units of account (CLF, XDR, BOV...), metals (XAU...) and withdrawn currencies."""
+    current = set()
+    for rows in get_global("territory_currencies").values():
+        for code, _start, end, tender in rows:
+            if end is None and tender:
+                current.add(code)
+    return frozenset(current)
 
 
 def round_minor(value: Decimal) -> int:

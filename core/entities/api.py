@@ -45,7 +45,8 @@ async def create_site(request: Request, body: SiteIn) -> SiteOut:
 async def update_site(request: Request, body: SiteChange) -> SiteOut:
     site = current_site(request)
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
-    site = await services.update_site(site, changes, body.version, site_out, actor=actor_of(request))
+    site = await services.update_site(site, changes, body.version, site_out, host=request.app.state.host,
+                                      actor=actor_of(request))
     forget_site(request, site.code)
     return site_out(site)
 

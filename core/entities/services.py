@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import zoneinfo
 from typing import Any
 
-from babel.core import get_global
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -16,7 +16,11 @@ from core.audit import services as audit
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import normalise_phone
 from core.i18n import gettext as _
+from core.money import site_currencies
+from core.plugin_host import PluginHost
 from core.problems import Problem, invalid
+
+log = logging.getLogger("frontdesk.entities")
 
 SITE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 SITE_FIELDS = ["code", "name", "kind", "timezone", "currency", "default_language", "settings"]
@@ -34,9 +38,23 @@ def check_timezone(name: str) -> str:
 
 def check_currency(code: str) -> str:
     code = code.upper()
-    if code not in get_global("all_currencies"):
+    if code not in site_currencies():
         raise invalid("currency", _("Unknown ISO 4217 currency %(code)s.", code=code))
     return code
+
+
+async def money_recorded_at(host: PluginHost, site: Site) -> list[str]:
+    """What holds money at ``site``, as the plugins declare (``register_money_checks``).
+    Fails closed: a check that raises is named as holding money."""
+    held: list[str] = []
+    for plugin, checks in host.call_each("register_money_checks"):
+        for check in checks:
+            try:
+                held.extend(await check(site))
+            except Exception:
+                log.exception("plugin %s: money check failed; counted as money held", plugin.name)
+                held.append(_("records of %(plugin)s", plugin=plugin.name))
+    return held
 
 
 def stale(record: Any, serialize) -> Problem:
@@ -45,7 +63,23 @@ def stale(record: Any, serialize) -> Problem:
                    current=serialize(record))
 
 
+SITE_MANAGE = "core.site.manage"
+
+
+def managed_sites(actor: Actor):
+    """The sites ``actor`` may change: where it holds core.site.manage (every one, for a
+    super-administrator or the system)."""
+    return Site.all() if actor.unbounded else Site.filter(id__in=sorted(actor.sites_with(SITE_MANAGE)))
+
+
+def check_may_create_site(actor: Actor) -> None:
+    """A new site is no one's yet: creating one is a super-administrator's act."""
+    if not actor.unbounded:
+        raise Problem(403, _("Only a super-administrator can create sites."))
+
+
 async def create_site(data: dict[str, Any], *, actor: Actor = SYSTEM) -> Site:
+    check_may_create_site(actor)
     if not SITE_CODE.match(data["code"]):
         raise invalid("code", _("Use 2 to 32 lowercase letters, digits or dashes."))
     check_timezone(data["timezone"])
@@ -79,11 +113,19 @@ async def _update(instance, changes: dict[str, Any], version: int, fields: list[
 
 
 async def update_site(site: Site, changes: dict[str, Any], version: int, serialize, *,
-                      actor: Actor = SYSTEM) -> Site:
+                      host: PluginHost, actor: Actor = SYSTEM) -> Site:
+    if not actor.can_at(site.id, SITE_MANAGE):
+        raise Problem(404, _("No site %(code)s.", code=site.code))
     if "timezone" in changes:
         check_timezone(changes["timezone"])
     if "currency" in changes:
         changes["currency"] = check_currency(changes["currency"])
+        # Amounts are stored in the currency's minor units: under another currency every
+        # one of them would silently mean another sum (5000.00 TWD read as 500000 JPY).
+        if changes["currency"] != site.currency and (held := await money_recorded_at(host, site)):
+            message = _("The currency cannot change once money is recorded at this site: %(records)s.",
+                        records=", ".join(held))
+            raise Problem(409, message, errors=[{"field": "currency", "message": message}])
     return await _update(site, changes, version, SITE_FIELDS, "site.update", serialize, actor=actor,
                          site_id=site.id)
 

@@ -31,8 +31,10 @@ PERMISSION = "core.site.manage"
 
 
 async def site_list(request: Request) -> Response:
-    return render(request, "core/admin/sites.html", {"sites": await Site.all().order_by("code"),
-                                                     "kind_labels": SITE_KIND_LABELS, "languages": LANGUAGE_NAMES})
+    sites = services.managed_sites(actor_of(request))
+    return render(request, "core/admin/sites.html", {"sites": await sites.order_by("code"),
+                                                     "kind_labels": SITE_KIND_LABELS, "languages": LANGUAGE_NAMES,
+                                                     "may_create": actor_of(request).unbounded})
 
 
 def _values(site: Site) -> dict[str, str]:
@@ -50,6 +52,7 @@ def _render(request: Request, site: Site | None, values: dict, errors: FormError
 
 async def site_new_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                         status_code: int = 200) -> Response:
+    services.check_may_create_site(actor_of(request))
     fields = SiteIn.model_fields
     defaults = {name: "" if fields[name].is_required() else str(fields[name].default) for name in NEW_FIELDS}
     return _render(request, None, values or defaults, errors, status_code)
@@ -64,7 +67,8 @@ async def site_create(request: Request) -> Response:
 
 
 async def _site(request: Request) -> Site:
-    site = await Site.get_or_none(code=request.path_params["code"])
+    # A site the caller does not manage is not found, like one that does not exist.
+    site = await services.managed_sites(actor_of(request)).get_or_none(code=request.path_params["code"])
     if site is None:
         raise Problem(404, _("No site %(code)s.", code=request.path_params["code"]))
     return site
@@ -87,7 +91,7 @@ async def site_update(request: Request) -> Response:
 
     async def act(body: SiteChange) -> Site:
         saved = await services.update_site(site, body.model_dump(exclude={"version"}), body.version, site_out,
-                                           actor=actor_of(request))
+                                           host=request.app.state.host, actor=actor_of(request))
         forget_site(request, saved.code)
         return saved
 

@@ -20,3 +20,18 @@ def register_integrity_checks():
         return problems
 
     return [ledger_reconciles]
+
+
+@hookimpl
+def register_money_checks():
+    async def cashier_money(site) -> list[str]:
+        """A shift holds its opening float even before its first entry."""
+        from core.i18n import gettext as _
+        from plugins.cashier.models import Deposit, Entry, Settlement, Shift
+
+        for model in (Shift, Entry, Settlement, Deposit):
+            if await model.filter(site=site).exists():
+                return [_("cashier shifts and ledger entries")]
+        return []
+
+    return [cashier_money]

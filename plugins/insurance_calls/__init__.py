@@ -1,6 +1,17 @@
 """Insurance phone desk: call logging, caller history, callbacks, complaints, KPIs."""
 
-from core import PluginMeta
+from core import PluginMeta, hookimpl
 
 meta = PluginMeta(name="insurance_calls", version="0.1.0", core_requires=">=0.1,<1",
                   description=__doc__.strip().rstrip("."))
+
+
+@hookimpl
+def register_money_checks():
+    async def premiums(site) -> list[str]:
+        from core.i18n import gettext as _
+        from plugins.insurance_calls.models import Application
+
+        return [_("insurance applications")] if await Application.filter(site=site).exists() else []
+
+    return [premiums]

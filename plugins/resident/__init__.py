@@ -12,3 +12,21 @@ async def on_task_event(task, event, kernel):
         from plugins.resident import services
 
         await services.on_reopened(kernel, task, event.actor_id)
+
+
+@hookimpl
+def register_money_checks():
+    async def resident_money(site) -> list[str]:
+        from core.i18n import gettext as _
+        from plugins.resident.models import Bill, FeeSchedule, Payment, Procedure
+
+        held = []
+        if await Bill.filter(site=site).exists() or await Payment.filter(site=site).exists():
+            held.append(_("resident bills and payments"))
+        if await FeeSchedule.filter(site=site).exists():
+            held.append(_("fee schedules"))
+        if await Procedure.filter(site=site, deposit_minor__not=0).exists():
+            held.append(_("procedure deposits"))
+        return held
+
+    return [resident_money]

@@ -103,6 +103,30 @@ def test_hook_register_demo_data(database_url, make_app):
     assert server.call(lambda: Unit.filter(code="DEMO-1").exists())
 
 
+def test_hook_register_money_checks(make_demo_app):
+    async def parking_fees(site):
+        return ["parking permit fees"] if site.code == "plaza" else []
+
+    async def broken(site):
+        raise RuntimeError("the check cannot read its table")
+
+    from tests.core.entities.test_site_currency import new_site
+
+    server = make_demo_app(extra_plugins=[plugin("parkfees", register_money_checks=lambda: [parking_fees])])
+    admin = server.api_client("admin")
+    new_site(server, "plaza")
+    new_site(server, "mall")
+    refused = admin.patch("/api/v1/sites/plaza", json={"currency": "JPY", "version": 1})
+    assert refused.status_code == 409 and "parking permit fees" in refused.json()["detail"]
+    assert admin.patch("/api/v1/sites/mall", json={"currency": "JPY", "version": 1}).status_code == 200
+    # A check that fails counts as money held: the currency stays.
+    failing = make_demo_app(extra_plugins=[plugin("badcheck", register_money_checks=lambda: [broken])])
+    admin = failing.api_client("admin")
+    new_site(failing, "arcade")
+    refused = admin.patch("/api/v1/sites/arcade", json={"currency": "JPY", "version": 1})
+    assert refused.status_code == 409 and "badcheck" in refused.json()["detail"]
+
+
 def test_hook_on_app_started(make_app):
     started = []
     server = make_app(extra_plugins=[plugin("starter", on_app_started=lambda app: started.append(app))])
