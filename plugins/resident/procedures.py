@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import unicodedata
 import uuid
 import zipfile
 from pathlib import Path
@@ -189,14 +191,46 @@ async def add_document(procedure: Procedure, step: str, filename: str, content: 
     return document
 
 
+#: Characters an archive member's own name may not hold: either path separator, the
+#: drive colon and what Windows refuses in names.
+UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|]')
+MAX_MEMBER_STEM = 80
+#: Extensions a file name may keep for each accepted type.
+NAME_EXTENSIONS = {"application/pdf": ("pdf",), "image/png": ("png",), "image/jpeg": ("jpg", "jpeg")}
+
+
+def archive_member_name(document: ProcedureDocument, taken: set[str]) -> str:
+    """``documents/<id>-<name>`` with the uploader's name made harmless for any unzip tool:
+    no path separators of either kind (``a\\..\\..\\evil.png`` would climb out of the
+    folder on Windows), no ``..``, no control or format characters, no leading dot; the
+    extension kept when it is the content's type (else the type's is added) and every name unique
+    (compared without case, as Windows and macOS do)."""
+    text = "".join("_" if unicodedata.category(char).startswith("C") else char for char in document.filename)
+    text = UNSAFE_IN_NAME.sub("_", text)
+    text = re.sub(r"\.{2,}", ".", text).strip(" .")
+    stem, dot, extension = text.rpartition(".")
+    if not dot or extension.lower() not in NAME_EXTENSIONS.get(document.content_type, ()):
+        # No extension, or one the content is not (a PDF named "x.exe"): the stored type's.
+        stem, extension = text, EXTENSIONS.get(document.content_type, ".bin").lstrip(".")
+    stem = stem.strip(" .")[:MAX_MEMBER_STEM] or "document"
+    base = f"documents/{document.id}-{stem}"
+    name, number = f"{base}.{extension}", 1
+    while name.lower() in taken:
+        number += 1
+        name = f"{base}-{number}.{extension}"
+    taken.add(name.lower())
+    return name
+
+
 async def bundle(procedure: Procedure, site: Site, folder: Path) -> bytes:
     """The archived bundle: a ZIP with the procedure's record and every document."""
     buffer = io.BytesIO()
     record = await procedure_out(procedure, site)
+    taken = {"procedure.json"}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("procedure.json", json.dumps(record, ensure_ascii=False, indent=2))
         for document in await ProcedureDocument.filter(procedure_id=procedure.id).order_by("id"):
             path = folder / document.stored_as
             if path.exists():
-                archive.write(path, f"documents/{document.id}-{document.filename}")
+                archive.write(path, archive_member_name(document, taken))
     return buffer.getvalue()
