@@ -74,11 +74,19 @@ class SignIn:
     secret: str  # the session id or token to hand to the client; never stored
 
 
+def _account_named(user: User | None) -> str:
+    """What the audit log keeps of a failed sign-in's username: the account's own name when
+    one exists, never the text typed for an unknown one (often a password typed into the
+    wrong box)."""
+    return user.username if user is not None else "unknown account"
+
+
 async def check_credentials(settings: Settings, username: str, password: str, client_address: str) -> User:
     """The user, or 401/429. Every outcome is audited; failures are counted."""
     wait = await seconds_until_allowed(settings, username, client_address)
     if wait:
-        await audit.record("auth.throttled", client_address=client_address, note=username[:100])
+        await audit.record("auth.throttled", client_address=client_address,
+                           note=_account_named(await User.get_or_none(username=username.strip().lower()[:64])))
         raise Problem(429, _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=wait),
                       headers={"Retry-After": str(wait)})
     user = await User.get_or_none(username=username.strip().lower())
@@ -87,7 +95,7 @@ async def check_credentials(settings: Settings, username: str, password: str, cl
         await _record_failure(username, client_address)
         reason = "disabled" if (valid and user and not user.is_active) else "bad credentials"
         await audit.record("auth.login_failed", actor=user, client_address=client_address,
-                           note=f"{username[:100]}: {reason}")
+                           note=f"{_account_named(user)}: {reason}")
         # One message for every failure: the response must not reveal which usernames exist.
         raise Problem(401, _("Wrong username or password, or the account is disabled."))
     async with in_transaction():
