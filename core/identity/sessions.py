@@ -108,6 +108,46 @@ async def check_credentials(settings: Settings, username: str, password: str, cl
     return user
 
 
+# --- Whether a sign-in still holds -----------------------------------------------------------
+
+
+def _holds(now: dt.datetime, *, ended_at: dt.datetime | None, expires_at: dt.datetime, version: int,
+           user_active: bool, user_version: int, idle_deadline: dt.datetime | None = None) -> bool:
+    """The one rule for a session or token speaking for its user: not ended (logout,
+    revocation), not expired or idle, the user active and their ``session_version``
+    unchanged since it began (a password change or disabling bumps it). Each request
+    (``load_session``/``load_token``) and each long-lived stream (``still_holds``) ask it."""
+    return (ended_at is None and expires_at > now and user_active and user_version == version
+            and (idle_deadline is None or idle_deadline > now))
+
+
+async def still_holds(settings: Settings, principal: UserSession | ApiToken, site_id: int) -> frozenset[str] | None:
+    """For a request that outlives its start (the live event stream): the permissions the
+    user holds at ``site_id`` now, or None when the session or token no longer holds (by
+    the same rule as each request) or the user is no longer a member there.
+
+    One query: the sign-in, its user and the user's grants, joined. It does not count as
+    activity (``last_seen_at`` stays): an open stream must not keep an idle session alive.
+    """
+    is_session = isinstance(principal, UserSession)
+    ended = "ended_at" if is_session else "revoked_at"
+    rows = await type(principal).filter(id=principal.id).values_list(
+        ended, "expires_at", "user_session_version", "user__is_active", "user__session_version",
+        "last_seen_at" if is_session else "expires_at",
+        "user__memberships__site_id", "user__memberships__role__grants__permission")
+    if not rows:
+        return None
+    ended_at, expires_at, version, user_active, user_version, last_seen_at = rows[0][:6]
+    idle_deadline = last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes) if is_session else None
+    if not _holds(utcnow(), ended_at=ended_at, expires_at=expires_at, version=version, user_active=user_active,
+                  user_version=user_version, idle_deadline=idle_deadline):
+        return None
+    memberships = [(member_site, permission) for *_, member_site, permission in rows if member_site == site_id]
+    if not memberships:
+        return None
+    return frozenset(permission for _site, permission in memberships if permission is not None)
+
+
 # --- Browser sessions -----------------------------------------------------------------------
 
 
@@ -130,13 +170,13 @@ async def load_session(settings: Settings, secret: str) -> UserSession | None:
     if not secret or len(secret) > 100:
         return None
     session = await UserSession.get_or_none(key_hash=secret_hash(secret)).select_related("user")
-    if session is None or session.ended_at is not None:
+    if session is None:
         return None
     now = utcnow()
-    idle_limit = dt.timedelta(minutes=settings.session_idle_minutes)
-    user = session.user
-    if (session.expires_at <= now or session.last_seen_at + idle_limit <= now or not user.is_active
-            or user.session_version != session.user_session_version):
+    if not _holds(now, ended_at=session.ended_at, expires_at=session.expires_at,
+                  version=session.user_session_version, user_active=session.user.is_active,
+                  user_version=session.user.session_version,
+                  idle_deadline=session.last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes)):
         return None
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
         session.last_seen_at = now
@@ -166,9 +206,9 @@ async def load_token(secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     token = await ApiToken.get_or_none(token_hash=secret_hash(secret)).select_related("user")
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
-        return None
-    if not token.user.is_active or token.user.session_version != token.user_session_version:
+    if token is None or not _holds(utcnow(), ended_at=token.revoked_at, expires_at=token.expires_at,
+                                   version=token.user_session_version, user_active=token.user.is_active,
+                                   user_version=token.user.session_version):
         return None
     return token
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from core.events import format_sse
+from core.identity import sessions
 from core.permissions import AUTHENTICATED
 from core.tasks import handovers, stats
 from core.tasks.models import Handover, Task, TaskEvent
@@ -18,7 +20,16 @@ from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import filter_by, paginate
 
+log = logging.getLogger("frontdesk.events")
+
 KEEPALIVE_SECONDS = 15
+#: How often an open event stream re-checks that its session or token still holds and
+#: its caller is still a member of the site (so a revoked sign-in ends it within seconds).
+PRINCIPAL_CHECK_SECONDS = 5.0
+#: An arriving event triggers a re-check only when the last one is older than this: a
+#: burst of events costs one query, not one each.
+EVENT_CHECK_SECONDS = 1.0
+_TICK = object()  # the stream's own timer, not an event
 
 
 def kernel(request: Request):
@@ -97,23 +108,47 @@ async def live_events(request: Request) -> StreamingResponse:
     """Server-sent events of the site: task.created, task.transitioned, hotel.room.changed, ...
 
     Only events the caller may see at this site; shared by every worker on PostgreSQL.
+    The stream re-checks its caller (``sessions.still_holds``) every
+    ``PRINCIPAL_CHECK_SECONDS`` and before an event when the last check is older than
+    ``EVENT_CHECK_SECONDS``: it ends soon after a logout, a revoked token, a password
+    change, a disabled user or a removed membership, on any worker, and follows a changed role.
     """
     site = current_site(request)
     bus = request.app.state.events
+    settings = request.app.state.settings
+    principal = request.state.session or request.state.token
     subscription = bus.subscribe(site.id, request.state.permissions_by_site.get(site.id, set()))
 
     async def stream():
+        loop = asyncio.get_running_loop()
+        checked = written = loop.time()  # the request itself was just checked
         try:
             yield b"retry: 3000\n: connected\n\n"
             while True:
+                wait = min(checked + PRINCIPAL_CHECK_SECONDS, written + KEEPALIVE_SECONDS) - loop.time()
                 try:
-                    event = await asyncio.wait_for(subscription.queue.get(), timeout=KEEPALIVE_SECONDS)
+                    event = await asyncio.wait_for(subscription.queue.get(), timeout=max(wait, 0))
                 except asyncio.TimeoutError:
-                    yield b": keepalive\n\n"
-                    continue
+                    event = _TICK
                 if event is None:  # the app is shutting down
                     return
-                yield format_sse(event)
+                now = loop.time()
+                if now - checked >= (PRINCIPAL_CHECK_SECONDS if event is _TICK else EVENT_CHECK_SECONDS):
+                    try:
+                        granted = await sessions.still_holds(settings, principal, site.id)
+                    except Exception:  # cannot tell: fail closed, the browser reconnects
+                        log.warning("live stream: re-checking its caller failed", exc_info=True)
+                        return
+                    if granted is None:
+                        return
+                    subscription.permissions, checked = granted, now
+                if event is _TICK:
+                    if now - written >= KEEPALIVE_SECONDS:
+                        yield b": keepalive\n\n"
+                        written = now
+                elif subscription.wants(event):  # permissions may have narrowed since it was queued
+                    yield format_sse(event)
+                    written = now
         finally:
             bus.unsubscribe(subscription)
 
