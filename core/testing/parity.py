@@ -139,6 +139,8 @@ class Parity:
             else:
                 client = server.sign_in(username)
                 path, form = spec
+                # As every rendered money form carries one (the API run's Idempotency-Key).
+                form = {"form_key": uuid.uuid4().hex, **form}
             before = server.call(_snapshot)
             recorder = _Recorder()
             bus = server.app.state.events

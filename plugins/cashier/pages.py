@@ -14,6 +14,7 @@ from core.identity.models import User
 from core.money import format_money
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
+from core.web import form_keys
 from core.web.forms import FormErrors, form_action
 from core.problems import Problem
 from core.tasks.types import SubjectPanel
@@ -132,9 +133,9 @@ async def open_shift(request: Request) -> Response:
         register = await get_in_site(request, Register, form["register_id"] or 0, "register")
         await services.open_shift(kernel(request), site, register, actor_of(request), count_of(request, form, "open"))
 
-    return await form_action(request, fields=["register_id", *count_fields(request, "open")], act=act,
-                             page=home_again(request), success_url=base(request) + "/",
-                             aliases=count_aliases(request, "open", "opening_count"))
+    return await form_keys.once(request, lambda: form_action(
+        request, fields=["register_id", *count_fields(request, "open")], act=act, page=home_again(request),
+        success_url=base(request) + "/", aliases=count_aliases(request, "open", "opening_count")))
 
 
 async def post_entry(request: Request) -> Response:
@@ -147,8 +148,9 @@ async def post_entry(request: Request) -> Response:
             method=form["method"], reference=form["reference"][:100], note=form["note"][:500],
             key=form["form_key"][:200] or None)
 
-    return await form_action(request, fields=["kind", "amount", "method", "reference", "note", "form_key"],
-                             act=act, page=home_again(request), success_url=base(request) + "/")
+    return await form_keys.once(request, lambda: form_action(
+        request, fields=["kind", "amount", "method", "reference", "note", "form_key"], act=act,
+        page=home_again(request), success_url=base(request) + "/"))
 
 
 async def reverse_entry(request: Request) -> Response:
@@ -160,9 +162,9 @@ async def reverse_entry(request: Request) -> Response:
                                      key=form["form_key"][:200] or None)
 
     # One reason field per entry row: the message goes on top, not beside every row.
-    return await form_action(request, fields=["reason", "form_key"], act=act, beside=(),
-                             page=lambda errors, values, status: home(request, errors, None, status),
-                             success_url=base(request) + "/")
+    return await form_keys.once(request, lambda: form_action(
+        request, fields=["reason", "form_key"], act=act, beside=(),
+        page=lambda errors, values, status: home(request, errors, None, status), success_url=base(request) + "/"))
 
 
 async def close_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
@@ -191,10 +193,10 @@ async def close_shift(request: Request) -> Response:
             if not (problem.status == 409 and shift.status != "open"):
                 raise  # closed already (a second click): its report is what the cashier wants
 
-    return await form_action(request, fields=["float_left", "version", *count_fields(request, "count")], act=act,
-                             page=lambda errors, values, status: close_page(request, errors, values, status),
-                             success_url=f"{base(request)}/shifts/{shift.id}",
-                             aliases=count_aliases(request, "count", "counted"))
+    return await form_keys.once(request, lambda: form_action(
+        request, fields=["float_left", "version", *count_fields(request, "count")], act=act,
+        page=lambda errors, values, status: close_page(request, errors, values, status),
+        success_url=f"{base(request)}/shifts/{shift.id}", aliases=count_aliases(request, "count", "counted")))
 
 
 async def shift_report(request: Request) -> Response:
@@ -296,10 +298,10 @@ async def create_deposit(request: Request) -> Response:
         kept = {**values, "shift_ids": [str(v) for v in raw.getlist("shift_ids")]}
         return await deposits_page(request, errors, kept, status)
 
-    return await form_action(request, fields=["bag_number", "witness_username", "shift_ids",
-                                              *count_fields(request, "bag")], act=act, page=again,
-                             success_url=lambda deposit: f"{base(request)}/deposits/{deposit.id}",
-                             aliases=count_aliases(request, "bag", "count"))
+    return await form_keys.once(request, lambda: form_action(
+        request, fields=["bag_number", "witness_username", "shift_ids", *count_fields(request, "bag")], act=act,
+        page=again, success_url=lambda deposit: f"{base(request)}/deposits/{deposit.id}",
+        aliases=count_aliases(request, "bag", "count")))
 
 
 async def deposit_report(request: Request) -> Response:
