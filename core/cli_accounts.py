@@ -36,8 +36,9 @@ def user() -> None:
 @click.option("--site", "sites", multiple=True, help="Site code (repeatable).")
 @click.option("--display-name", default="", help="Name shown to colleagues.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--superadmin", is_flag=True, help="Make the user a super-administrator (every site, present and future).")
 @friendly
-def user_create(username, roles, sites, display_name, password_stdin) -> None:
+def user_create(username, roles, sites, display_name, password_stdin, superadmin) -> None:
     """Create a user, optionally with roles at sites."""
     from core.entities.models import Site
     from core.identity import services
@@ -60,6 +61,8 @@ def user_create(username, roles, sites, display_name, password_stdin) -> None:
                 raise StartupError(f"user create: no role {name!r}", exit_status=1)
         try:
             created = await services.create_user(username, password, display_name=display_name)
+            if superadmin:
+                await services.set_superadmin(created, True)
             for site in found_sites:
                 for role in found_roles:
                     await services.grant_membership(created, site, role)
@@ -118,6 +121,45 @@ def user_disable(username) -> None:
 
     asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
     click.echo(f"User {username} disabled.")
+
+
+@user.command("unlock")
+@click.argument("username")
+@friendly
+def user_unlock(username) -> None:
+    """Clear an account's failed sign-ins, so its password sign-in works from anywhere again."""
+    from core.audit import services as audit
+    from core.identity import sessions
+
+    settings = cli_settings()
+    plugin_host = load_host(settings)
+
+    async def work():
+        found = await _find_user(username)
+        cleared = await sessions.unlock(found.username)
+        await audit.record("user.unlock", object_type="user", object_id=found.id, after={"failures_cleared": cleared})
+        return cleared
+
+    cleared = asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    click.echo(f"User {username} unlocked ({cleared} failed sign-ins cleared).")
+
+
+@user.command("superadmin")
+@click.argument("username")
+@click.option("--revoke", is_flag=True, help="Take the super-administrator flag away instead.")
+@friendly
+def user_superadmin(username, revoke) -> None:
+    """Make a user a super-administrator: they administer every site, present and future."""
+    from core.identity import services
+
+    settings = cli_settings()
+    plugin_host = load_host(settings)
+
+    async def work():
+        await services.set_superadmin(await _find_user(username), not revoke)
+
+    asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    click.echo(f"User {username} is {'no longer ' if revoke else ''}a super-administrator.")
 
 
 @click.group()

@@ -48,6 +48,9 @@ USERS = {
     "caller2": ("錢話務員 Agent Qian", "calls", {"sunrise": ["call_agent"]}),
 }
 
+#: Demo users who are super-administrators (the others are bounded by their sites).
+SUPERADMINS = {"admin"}
+
 RESIDENTS = ["陳大文", "林美玲", "王志明", "李淑芬", "張家豪", "黃雅婷", "吳建宏", "劉怡君", "蔡宗翰", "楊佩珊",
              "許文華", "鄭惠如", "謝明輝", "郭淑惠", "洪國強", "曾雅琪"]
 
@@ -88,7 +91,10 @@ async def load_demo(host, only_if_empty: bool = False) -> list[str]:
     for username, (display_name, department, memberships) in USERS.items():
         user = await identity.create_user(username, DEMO_PASSWORD, display_name=display_name, department=department)
         user.has_demo_password = True
-        await user.save(update_fields=["has_demo_password"])
+        # The demo's admin administers everything (API.md: "admin (all sites)"), new sites
+        # included: the explicit super-administrator, not inferred from its memberships.
+        user.is_superadmin = username in SUPERADMINS
+        await user.save(update_fields=["has_demo_password", "is_superadmin"])
         for site_code, role_names in memberships.items():
             for role_name in role_names:
                 await identity.grant_membership(user, demo.sites[site_code], roles[role_name])

@@ -54,6 +54,18 @@ async def record(
     )
 
 
+READ = "core.audit.read"
+
+
+def visible_entries(actor: Any):
+    """The audit entries ``actor`` (a ``core.actors.Actor``) may read: those of the sites
+    where it holds ``core.audit.read``. Entries of no site (sign-ins, users, roles) name
+    people of every site, so only super-administrators (and the system) read them."""
+    if actor.unbounded:
+        return AuditEntry.all()
+    return AuditEntry.filter(site_id__in=sorted(actor.sites_with(READ)))
+
+
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
     """Only the keys whose values differ, for a compact audit entry."""
     keys = [key for key in after if before.get(key) != after.get(key)]

@@ -30,7 +30,7 @@ from core.web.routing import page_route
 
 PAGE_SIZE = 50
 PROFILE_FIELDS = ["display_name", "email", "department", "locale"]
-NEW_USER_FIELDS = ["username", *PROFILE_FIELDS]
+NEW_USER_FIELDS = ["username", *PROFILE_FIELDS, "site", "role"]
 SECTIONS = ("profile", "password", "active", "memberships")
 STATES = {"active": True, "disabled": False}
 
@@ -43,7 +43,8 @@ async def user_list(request: Request) -> Response:
     text = request.query_params.get("q", "")[:64].strip()
     state = request.query_params.get("state", "")
     state = state if state in STATES else ""
-    users = User.all()
+    actor = actor_of(request)
+    users = services.visible_users(actor)
     if text:
         users = users.filter(Q(username__icontains=text) | Q(display_name__icontains=text))
     if state:
@@ -51,8 +52,10 @@ async def user_list(request: Request) -> Response:
     page = page_number(request)
     rows, more = await offset_page(users.order_by("username"), page, PAGE_SIZE)
     memberships: dict[int, list[str]] = {}
-    for row in await Membership.filter(user_id__in=[user.id for user in rows]).order_by("site__code", "role__name") \
-            .values("user_id", "site__code", "role__name"):
+    shown = Membership.filter(user_id__in=[user.id for user in rows])
+    if (sites := services.administered_sites(actor)) is not None:  # other sites' memberships stay unseen
+        shown = shown.filter(site_id__in=sorted(sites))
+    for row in await shown.order_by("site__code", "role__name").values("user_id", "site__code", "role__name"):
         memberships.setdefault(row["user_id"], []).append(f"{row['site__code']}: {row['role__name']}")
     return render(request, "core/admin/users.html", {
         "users": rows, "memberships": memberships, "q": text, "state": state, "page": page,
@@ -60,10 +63,30 @@ async def user_list(request: Request) -> Response:
     })
 
 
+async def _site_choices(request: Request) -> list[tuple[str, str]]:
+    """The sites the caller may place people at: those where they manage users."""
+    sites = Site.all()
+    if (administered := services.administered_sites(actor_of(request))) is not None:
+        sites = sites.filter(id__in=sorted(administered))
+    return [(site.code, f"{site.code}: {site.name}") for site in await sites.order_by("code")]
+
+
+async def _role_choices() -> list[tuple[str, str]]:
+    return [(role.name, role.name) for role in await Role.all().order_by("name")]
+
+
 async def user_new_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                         status_code: int = 200) -> Response:
-    return render(request, "core/admin/user_new.html", {"values": values or {}, "errors": errors or FormErrors(),
-                                                        "locales": locales()}, status_code=status_code)
+    return render(request, "core/admin/user_new.html", {
+        "values": values or {}, "errors": errors or FormErrors(), "locales": locales(),
+        "sites": await _site_choices(request), "roles": await _role_choices()}, status_code=status_code)
+
+
+async def _site_and_role(data: dict) -> tuple[Site | None, Role | None]:
+    """The form's site and role (blank: none; an unknown code reads as none chosen)."""
+    site = await Site.get_or_none(code=data["site"]) if data.get("site") else None
+    role = await Role.get_or_none(name=data["role"]) if data.get("role") else None
+    return site, role
 
 
 async def user_create(request: Request) -> Response:
@@ -72,7 +95,9 @@ async def user_create(request: Request) -> Response:
 
     async def act(body: UserIn) -> User:
         data = body.model_dump()
-        return await services.create_user(data.pop("username"), data.pop("password"), **data, actor=actor_of(request))
+        site, role = await _site_and_role({"site": data.pop("site"), "role": data.pop("role")})
+        return await services.create_user(data.pop("username"), data.pop("password"), **data, site=site, role=role,
+                                          actor=actor_of(request))
 
     return await form_action(request, fields=NEW_USER_FIELDS, schema=UserIn, prepare=with_password, act=act,
                              page=partial(user_new_form, request), beside=[*NEW_USER_FIELDS, "password"],
@@ -80,24 +105,20 @@ async def user_create(request: Request) -> Response:
 
 
 async def _user(request: Request) -> User:
-    user = await User.get_or_none(id=request.path_params["id"])
-    if user is None:
-        raise Problem(404, _("No user with id %(id)s.", id=request.path_params["id"]))
-    return user
+    return await services.user_for(actor_of(request), request.path_params["id"])
 
 
 async def _render_user(request: Request, user: User, *, section: str = "", errors: FormErrors | None = None,
                        profile: dict | None = None, status_code: int = 200) -> Response:
     """The user's page; a failed form (``section``) shows its messages and typed values."""
-    detail = await user_detail(user)
+    detail = await user_detail(user, actor_of(request))
     all_errors = {name: FormErrors() for name in SECTIONS}
     if section:
         all_errors[section] = errors or FormErrors()
     return render(request, "core/admin/user.html", {
         "detail": detail, "errors": all_errors, "locales": locales(),
         "profile": profile or {**{name: detail[name] for name in PROFILE_FIELDS}, "version": str(user.version)},
-        "sites": [(site.code, f"{site.code}: {site.name}") for site in await Site.all().order_by("code")],
-        "roles": [(role.name, role.name) for role in await Role.all().order_by("name")],
+        "sites": await _site_choices(request), "roles": await _role_choices(),
         "is_self": user.id == request.state.user.id, "saved": request.query_params.get("saved") == "1",
     }, status_code=status_code)
 
@@ -162,8 +183,7 @@ async def user_active(request: Request) -> Response:
 
 async def _membership_change(request: Request, change) -> Response:
     async def act(user: User, data: dict) -> None:
-        site = await Site.get_or_none(code=data["site"]) if data["site"] else None
-        role = await Role.get_or_none(name=data["role"]) if data["role"] else None
+        site, role = await _site_and_role(data)
         missing = [{"field": "site", "message": _("Choose a site.")}] if site is None else []
         missing += [{"field": "role", "message": _("Choose a role.")}] if role is None else []
         if missing:

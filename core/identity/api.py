@@ -5,37 +5,40 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.audit.models import AuditEntry
+from core.actors import Actor
+from core.audit import services as audit
 from core.entities.models import Site
 from core.i18n import gettext as _
 from core.identity import services, sessions
-from core.identity.models import Membership, Role, User
+from core.identity.models import Role, User
 from core.identity.schemas import (AuditOut, AuditPage, AuditQuery, Credentials, MeOut, MembershipIn, PasswordIn,
                                    TokenOut, UserChange, UserDetail, UserIn, UserOut, UserPage, UserQuery)
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.access import actor_of
 from core.web.api import api_route
 from core.web.pagination import paginate
-from core.problems import Problem
+from core.problems import Problem, invalid
 
 
 def user_out(user: User) -> dict:
     return UserOut.model_validate(user, from_attributes=True).model_dump()
 
 
-async def user_detail(user: User) -> dict:
-    rows = await Membership.filter(user_id=user.id).values("site__code", "role__name")
+async def user_detail(user: User, actor: Actor) -> dict:
+    """The user as ``actor`` may see them: memberships only at sites the actor administers."""
     return {
         **user_out(user), "email": user.email, "department": user.department, "skills": user.skills,
-        "is_active": user.is_active, "version": user.version,
-        "memberships": [{"site": row["site__code"], "role": row["role__name"]} for row in rows],
+        "is_active": user.is_active, "is_superadmin": user.is_superadmin, "version": user.version,
+        "memberships": await services.memberships_visible(actor, user),
     }
 
 
 async def create_token(request: Request, body: Credentials) -> TokenOut:
     """Exchange a username and password for a bearer token."""
     settings = request.app.state.settings
-    user = await sessions.check_credentials(settings, body.username, body.password, request.state.client_address)
+    user = await sessions.check_credentials(
+        settings, body.username, body.password, request.state.client_address, secret_key=request.app.state.secret_key,
+        device_cookie=request.cookies.get(sessions.DEVICE_COOKIE, ""))  # a browser app signed in before
     secret, token = await sessions.issue_token(settings, user)
     return TokenOut(token=secret, expires_at=token.expires_at, user=UserOut(**user_out(user)))
 
@@ -62,30 +65,38 @@ async def me(request: Request) -> MeOut:
 
 
 async def list_users(request: Request, query: UserQuery) -> UserPage:
-    users = User.all()
+    """Users sharing a site where the caller manages users (all, for a super-administrator)."""
+    actor = actor_of(request)
+    users = services.visible_users(actor)
     if query.q:
         users = users.filter(username__icontains=query.q.strip().lower())
     page = await paginate(users, query, lambda user: user)
-    page["items"] = [await user_detail(user) for user in page["items"]]
+    page["items"] = [await user_detail(user, actor) for user in page["items"]]
     return page
 
 
 async def create_user(request: Request, body: UserIn) -> UserDetail:
+    """Create a user; ``site`` and ``role`` give the first membership (required unless
+    the caller is a super-administrator)."""
     data = body.model_dump()
     username, password = data.pop("username"), data.pop("password")
-    user = await services.create_user(username, password, **data, actor=actor_of(request))
-    return await user_detail(user)
+    site_code, role_name = data.pop("site"), data.pop("role")
+    site = role = None
+    if site_code or role_name:  # one without the other is refused by the service, naming the missing one
+        site, role = await _membership_parts(site_code, role_name) if site_code and role_name else (None, None)
+        if site is None:
+            raise invalid("role" if site_code else "site", _("Choose a role.") if site_code else _("Choose a site."))
+    actor = actor_of(request)
+    user = await services.create_user(username, password, **data, site=site, role=role, actor=actor)
+    return await user_detail(user, actor)
 
 
 async def _user(request: Request) -> User:
-    user = await User.get_or_none(id=request.path_params["id"])
-    if user is None:
-        raise Problem(404, _("No user with id %(id)s.", id=request.path_params["id"]))
-    return user
+    return await services.user_for(actor_of(request), request.path_params["id"])
 
 
 async def get_user(request: Request) -> UserDetail:
-    return await user_detail(await _user(request))
+    return await user_detail(await _user(request), actor_of(request))
 
 
 async def update_user(request: Request, body: UserChange) -> UserDetail:
@@ -93,12 +104,18 @@ async def update_user(request: Request, body: UserChange) -> UserDetail:
     # In a PATCH, null means "leave as it is", like leaving the field out.
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     active = changes.pop("is_active", None)
+    superadmin = changes.pop("is_superadmin", None)
     version = changes.pop("version", None)
+    actor = actor_of(request)
+    if superadmin is not None and not actor.unbounded:  # refused before anything is written
+        await services.set_superadmin(user, superadmin, actor=actor)
     if changes:
-        await services.update_user(user, changes, version=version, actor=actor_of(request))
+        await services.update_user(user, changes, version=version, actor=actor)
     if active is not None:
-        await services.set_active(user, active, actor=actor_of(request))
-    return await user_detail(user)
+        await services.set_active(user, active, actor=actor)
+    if superadmin is not None:
+        await services.set_superadmin(user, superadmin, actor=actor)
+    return await user_detail(user, actor)
 
 
 async def set_user_password(request: Request, body: PasswordIn) -> Response:
@@ -106,33 +123,35 @@ async def set_user_password(request: Request, body: PasswordIn) -> Response:
     return Response(status_code=204)
 
 
-async def _membership_parts(body: MembershipIn) -> tuple[Site, Role]:
-    site = await Site.get_or_none(code=body.site)
-    role = await Role.get_or_none(name=body.role)
+async def _membership_parts(site_code: str, role_name: str) -> tuple[Site, Role]:
+    site = await Site.get_or_none(code=site_code)
+    role = await Role.get_or_none(name=role_name)
     if site is None:
-        raise Problem(422, _("No site %(code)s.", code=body.site), errors=[{"field": "site", "message": _("unknown")}])
+        raise Problem(422, _("No site %(code)s.", code=site_code), errors=[{"field": "site", "message": _("unknown")}])
     if role is None:
-        raise Problem(422, _("No role %(name)s.", name=body.role), errors=[{"field": "role", "message": _("unknown")}])
+        raise Problem(422, _("No role %(name)s.", name=role_name), errors=[{"field": "role", "message": _("unknown")}])
     return site, role
 
 
 async def grant(request: Request, body: MembershipIn) -> UserDetail:
+    """Grant a role at a site the caller administers, no higher than the caller's own there."""
     user = await _user(request)
-    site, role = await _membership_parts(body)
+    site, role = await _membership_parts(body.site, body.role)
     await services.grant_membership(user, site, role, actor=actor_of(request))
-    return await user_detail(user)
+    return await user_detail(user, actor_of(request))
 
 
 async def revoke(request: Request, body: MembershipIn) -> UserDetail:
     user = await _user(request)
-    site, role = await _membership_parts(body)
+    site, role = await _membership_parts(body.site, body.role)
     await services.revoke_membership(user, site, role, actor=actor_of(request))
-    return await user_detail(user)
+    return await user_detail(user, actor_of(request))
 
 
 async def list_audit(request: Request, query: AuditQuery) -> AuditPage:
-    """The audit log, newest first, with filters."""
-    entries = AuditEntry.all()
+    """The audit log, newest first, with filters: entries of the sites where the caller reads
+    the audit log (all, for a super-administrator)."""
+    entries = audit.visible_entries(actor_of(request))
     if query.action:
         entries = entries.filter(action__startswith=query.action)
     if query.actor:

@@ -49,6 +49,7 @@ class UserDetail(UserOut):
     department: str
     skills: list[str]
     is_active: bool
+    is_superadmin: bool
     memberships: list[dict[str, str]]
     version: int
 
@@ -61,6 +62,10 @@ class UserIn(Strict):
     department: str = Field("", max_length=40)
     locale: Literal["", "zh_Hant", "zh_Hans", "en"] = ""
     skills: list[str] = Field(default_factory=list, max_length=20)
+    #: The site and role of the first membership: required unless the caller is a
+    #: super-administrator (a user with no site is reachable by super-administrators only).
+    site: str | None = Field(None, min_length=1, max_length=32)
+    role: str | None = Field(None, min_length=1, max_length=40)
 
 
 class UserChange(Strict):
@@ -70,6 +75,8 @@ class UserChange(Strict):
     locale: Literal["", "zh_Hant", "zh_Hans", "en"] | None = None
     skills: list[str] | None = Field(None, max_length=20)
     is_active: bool | None = None
+    #: Only a super-administrator may change it.
+    is_superadmin: bool | None = None
     #: The version read; when given, a concurrent change makes this a 409.
     version: int | None = None
 

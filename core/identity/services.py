@@ -9,6 +9,7 @@ import re
 from typing import Iterable
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from core.actors import SYSTEM, Actor
@@ -17,7 +18,7 @@ from core.clock import utcnow
 from core.entities.models import Site
 from core.i18n import gettext as _
 from core.identity.models import KnownPermission, Membership, Role, RolePermission, User
-from core.identity.passwords import hash_password, password_problems
+from core.identity.passwords import hash_password_async, password_problems
 from core.permissions import Permission
 from core.problems import Problem, invalid
 
@@ -62,10 +63,18 @@ async def sync_roles_and_permissions(host) -> list[str]:
     return added
 
 
+def _check_role_admin(actor: Actor) -> None:
+    """Roles are shared by every site: changing one changes what it grants at sites the
+    actor may not administer, so only a super-administrator (or the system) may."""
+    if not actor.unbounded:
+        raise Problem(403, _("Roles apply at every site: only a super-administrator can change them."))
+
+
 async def set_role_permissions(role: Role, permissions: Iterable[str], declared: set[str],
                                actor: Actor = SYSTEM) -> None:
     """Set which of the *declared* permissions the role holds. Grants of permissions no
     loaded plugin declares (a disabled plugin's) are kept, not silently dropped."""
+    _check_role_admin(actor)
     wanted = set(permissions)
     unknown = wanted - declared
     if unknown:
@@ -84,6 +93,7 @@ async def set_role_permissions(role: Role, permissions: Iterable[str], declared:
 
 
 async def create_role(name: str, actor: Actor = SYSTEM) -> Role:
+    _check_role_admin(actor)
     if not ROLE_NAME.match(name):
         raise invalid("name", _("Use 2 to 40 lowercase letters, digits, dots, dashes or underscores."))
     async with in_transaction():
@@ -130,6 +140,99 @@ async def roles_by_site(user: User) -> dict[int, list[str]]:
     return {site: sorted(names) for site, names in result.items()}
 
 
+# --- Administration bounded by site -------------------------------------------------------
+#
+# A permission held at some sites acts on those sites only, on routes at no one site too:
+# an admin of harbour sees and changes harbour's people, never lotus's. The rule, once:
+# a user the actor administers no site of is not found (404, as if missing); a user they
+# can see but who also belongs to a site they do not administer (or who is a
+# super-administrator) is refused (403) for anything that changes the account itself.
+
+MANAGE = "core.user.manage"
+
+
+def administered_sites(actor: Actor) -> set[int] | None:
+    """Ids of the sites whose users ``actor`` administers; None for every site."""
+    return None if actor.unbounded else actor.sites_with(MANAGE)
+
+
+def visible_users(actor: Actor):
+    """The users ``actor`` may list: those sharing a site the actor administers. Users
+    with no membership at all only for super-administrators (and the system)."""
+    sites = administered_sites(actor)
+    if sites is None:
+        return User.all()
+    return User.filter(id__in=Subquery(Membership.filter(site_id__in=sorted(sites)).values("user_id")))
+
+
+async def user_for(actor: Actor, user_id) -> User:
+    """One user ``actor`` may see, by id; any other is a 404 like a missing one."""
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        user_id = 0
+    user = await visible_users(actor).get_or_none(id=user_id) if 0 < user_id < 2**31 else None
+    if user is None:
+        raise Problem(404, _("No user with id %(id)s.", id=user_id))
+    return user
+
+
+async def sites_of(user: User) -> set[int]:
+    return set(await Membership.filter(user_id=user.id).values_list("site_id", flat=True))
+
+
+async def check_administers(actor: Actor, user: User) -> None:
+    """403 unless ``actor`` administers every site ``user`` belongs to (password, active,
+    profile, tokens): a shared user is changed by someone who administers all their sites."""
+    sites = administered_sites(actor)
+    if sites is None or actor.user_id == user.id:
+        return
+    if user.is_superadmin or not await sites_of(user) <= sites:
+        raise Problem(403, _("This user also belongs to sites you do not administer; ask an administrator "
+                             "of all their sites."))
+
+
+async def memberships_visible(actor: Actor, user: User) -> list[dict[str, str]]:
+    """The user's memberships at the sites ``actor`` administers (all for the unbounded)."""
+    sites = administered_sites(actor)
+    rows = Membership.filter(user_id=user.id)
+    if sites is not None:
+        rows = rows.filter(site_id__in=sorted(sites))
+    return [{"site": row["site__code"], "role": row["role__name"]}
+            for row in await rows.order_by("site__code", "role__name").values("site__code", "role__name")]
+
+
+async def _check_membership_change(actor: Actor, site: Site, role: Role) -> None:
+    """Memberships change only at a site the actor administers (else the site is unknown
+    to them, as at any route of a site one does not belong to), and never to a role above
+    the actor's own there: one granting a permission the actor does not hold at that site."""
+    if actor.unbounded:
+        return
+    held = actor.permissions_by_site.get(site.id, frozenset())
+    if MANAGE not in held:
+        raise Problem(422, _("No site %(code)s.", code=site.code), errors=[{"field": "site", "message": _("unknown")}])
+    granted = set(await RolePermission.filter(role=role).values_list("permission", flat=True))
+    if not granted <= held:
+        message = _("The role %(role)s grants more than you hold at %(site)s.", role=role.name, site=site.code)
+        raise Problem(403, message, errors=[{"field": "role", "message": message}])
+
+
+async def set_superadmin(user: User, flag: bool, *, actor: Actor = SYSTEM) -> None:
+    """Make ``user`` a super-administrator or not: only the system (the CLI) or another
+    super-administrator may."""
+    if not actor.unbounded:
+        raise Problem(403, _("Only a super-administrator can change who is one."))
+    if user.is_superadmin == flag:
+        return
+    async with in_transaction():
+        user.is_superadmin = flag
+        user.version += 1
+        await user.save(update_fields=["is_superadmin", "version"])
+        await audit.record("user.superadmin_granted" if flag else "user.superadmin_revoked", actor=actor.user,
+                           object_type="user", object_id=user.id, before={"is_superadmin": not flag},
+                           after={"is_superadmin": flag}, client_address=actor.client_address)
+
+
 # --- Users ----------------------------------------------------------------------------------
 
 
@@ -141,20 +244,34 @@ def _check_password(password: str, username: str) -> None:
 
 async def create_user(username: str, password: str, *, display_name: str = "", email: str = "",
                       department: str = "", locale: str = "", skills: list[str] | None = None,
-                      actor: Actor = SYSTEM) -> User:
+                      site: Site | None = None, role: Role | None = None, actor: Actor = SYSTEM) -> User:
+    """Create a user, with a first membership when ``site`` and ``role`` are given.
+
+    Someone who administers only some sites must place the new user at one of them: a user
+    with no site is reachable by super-administrators only, so it would be lost to its
+    creator."""
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise invalid("username", _("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."))
+    if not actor.unbounded and site is None:
+        raise invalid("site", _("Choose a site."))
+    if not actor.unbounded and role is None:
+        raise invalid("role", _("Choose a role."))
+    if site is not None and role is not None:
+        await _check_membership_change(actor, site, role)
     _check_password(password, username)
+    password_hash = await hash_password_async(password)  # before the transaction: it takes a while
     try:
         async with in_transaction():
             user = await User.create(
-                username=username, password_hash=hash_password(password), display_name=display_name or username,
+                username=username, password_hash=password_hash, display_name=display_name or username,
                 email=email, department=department, locale=locale, skills=skills or [],
                 password_changed_at=utcnow(),
             )
             await audit.record("user.create", actor=actor.user, object_type="user", object_id=user.id,
                                after=audit.snapshot(user, USER_FIELDS), client_address=actor.client_address)
+            if site is not None and role is not None:
+                await grant_membership(user, site, role, actor=actor)
     except IntegrityError:
         raise Problem(409, _("The username %(name)s is taken.", name=username),
                       errors=[{"field": "username", "message": _("taken")}]) from None
@@ -171,6 +288,7 @@ async def update_user(user: User, changes: dict, *, version: int | None = None, 
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    await check_administers(actor, user)
     async with in_transaction():
         before = audit.snapshot(user, USER_FIELDS)
         expected = user.version if version is None else version
@@ -187,9 +305,11 @@ async def update_user(user: User, changes: dict, *, version: int | None = None, 
 
 async def set_password(user: User, password: str, *, actor: Actor = SYSTEM) -> None:
     """Set a new password; every session and token of the user ends at once."""
+    await check_administers(actor, user)
     _check_password(password, user.username)
+    password_hash = await hash_password_async(password)
     async with in_transaction():
-        user.password_hash = hash_password(password)
+        user.password_hash = password_hash
         user.password_changed_at = utcnow()
         user.has_demo_password = False
         user.session_version += 1
@@ -204,6 +324,7 @@ async def set_active(user: User, active: bool, *, actor: Actor = SYSTEM) -> None
     """Disable (ending every session and token) or enable a user."""
     if actor.user_id == user.id and not active:
         raise Problem(409, _("You cannot disable your own account."))
+    await check_administers(actor, user)
     if user.is_active == active:
         return
     async with in_transaction():
@@ -218,6 +339,7 @@ async def set_active(user: User, active: bool, *, actor: Actor = SYSTEM) -> None
 
 
 async def grant_membership(user: User, site: Site, role: Role, *, actor: Actor = SYSTEM) -> Membership:
+    await _check_membership_change(actor, site, role)
     async with in_transaction():
         membership, created = await Membership.get_or_create(user=user, site=site, role=role)
         if created:
@@ -228,6 +350,7 @@ async def grant_membership(user: User, site: Site, role: Role, *, actor: Actor =
 
 
 async def revoke_membership(user: User, site: Site, role: Role, *, actor: Actor = SYSTEM) -> None:
+    await _check_membership_change(actor, site, role)
     async with in_transaction():
         deleted = await Membership.filter(user=user, site=site, role=role).delete()
         if deleted:

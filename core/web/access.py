@@ -72,9 +72,15 @@ async def authorize(request: Request, permission: str, *, is_page: bool = False)
     if site_code is not None:
         site = await resolve_site(request, str(site_code))
         granted = state.permissions_by_site.get(site.id, set())
+        state.permissions = granted
     else:
+        # A route at no one site is let in when the permission is held at *some* site
+        # (or by a super-administrator); that says nothing about any record. Services
+        # scope each record by ``actor.sites_with(...)``, so no decision sees the union.
         granted = set().union(*state.permissions_by_site.values()) if state.permissions_by_site else set()
-    state.permissions = granted
+        state.permissions = frozenset()
+        if getattr(user, "is_superadmin", False):
+            return
     if permission in (PUBLIC, AUTHENTICATED) or permission in granted:
         return
     await audit.record("access.denied", actor=user, site_id=getattr(getattr(state, "site", None), "id", None),
@@ -129,16 +135,31 @@ def can(request: Request, permission: str) -> bool:
     site = getattr(state, "site", None)
     if site is not None:
         return permission in state.permissions_by_site.get(site.id, set())
+    if getattr(state.user, "is_superadmin", False) and permission in global_permissions(request.app):
+        return True
     return any(permission in granted for granted in state.permissions_by_site.values())
+
+
+def global_permissions(app) -> frozenset[str]:
+    """The permissions routes at no one site need: what a super-administrator holds without
+    a membership (desk work at a site still needs one there)."""
+    found = getattr(app.state, "global_permissions", None)
+    if found is None:
+        found = frozenset(getattr(route, "permission", "") for route in app.routes
+                          if "{site}" not in getattr(route, "path", "{site}"))
+        app.state.global_permissions = found
+    return found
 
 
 def actor_of(request: Request) -> Actor:
     """The signed-in user as services see them: at the request's site (if any), with the
-    permissions granted there, from the client's address."""
+    permissions granted there and at each of their sites, from the client's address."""
     state = request.state
+    by_site = getattr(state, "permissions_by_site", None) or {}
     return Actor(user=getattr(state, "user", None), site=getattr(state, "site", None),
                  permissions=frozenset(getattr(state, "permissions", ()) or ()),
-                 client_address=getattr(state, "client_address", "") or "")
+                 client_address=getattr(state, "client_address", "") or "",
+                 permissions_by_site={site_id: frozenset(granted) for site_id, granted in by_site.items()})
 
 
 def current_site(request: Request) -> Site:
