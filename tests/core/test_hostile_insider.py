@@ -322,3 +322,22 @@ def test_sites_and_roles_bounded(insiders):
     assert insiders.api_client("admin").post("/api/v1/sites", json=NEW_SITE).status_code == 201
     assert browser.form_post("/admin/roles", {"name": "mole"}).status_code == 403
     assert not insiders.call(lambda: Role.filter(name="mole").exists())
+
+
+def test_super_administrators_are_made_from_the_command_line(make_app, database_url):
+    """The flag is set by the CLI (or another super-administrator), never inferred: a user
+    created with --superadmin reaches a user of no site; ``user superadmin`` grants and takes it."""
+    from tests.core.test_cli import run
+
+    made = run(database_url, "user", "create", "root", "--superadmin", "--password-stdin", stdin=f"{PASSWORD}\n")
+    assert made.returncode == 0, made.stderr
+    assert run(database_url, "user", "create", "helper", "--password-stdin", stdin=f"{PASSWORD}\n").returncode == 0
+    server = make_app()
+    root = server.api_client("root", PASSWORD)
+    helper = server.call(lambda: User.get(username="helper"))
+    assert root.get(f"/api/v1/users/{helper.id}").json()["is_superadmin"] is False  # no membership, still reached
+    assert root.post("/api/v1/sites", json=NEW_SITE).status_code == 201
+    assert run(database_url, "user", "superadmin", "helper").returncode == 0
+    assert server.call(lambda: User.get(username="helper")).is_superadmin is True
+    assert run(database_url, "user", "superadmin", "root", "--revoke").returncode == 0
+    assert server.client().get("/api/v1/users", headers={"Authorization": f"Bearer {root.token}"}).status_code == 403
