@@ -341,3 +341,20 @@ def test_super_administrators_are_made_from_the_command_line(make_app, database_
     assert server.call(lambda: User.get(username="helper")).is_superadmin is True
     assert run(database_url, "user", "superadmin", "root", "--revoke").returncode == 0
     assert server.client().get("/api/v1/users", headers={"Authorization": f"Bearer {root.token}"}).status_code == 403
+
+
+def test_a_super_administrator_needs_no_membership_for_administration(insiders):
+    """Every site, present and future: the global pages open and show in the menu without
+    any membership (desk work at a site would still need one)."""
+    async def make_root():
+        root = await services.create_user("root", PASSWORD)
+        await services.set_superadmin(root, True)
+
+    insiders.call(make_root)
+    browser = insiders.sign_in("root", PASSWORD)
+    home = browser.get("/").text
+    assert 'href="/admin/users"' in home and 'href="/admin/audit"' in home
+    for url in ("/admin/users", "/admin/sites", "/admin/audit", "/admin/roles"):
+        assert browser.get(url).status_code == 200, url
+    assert "hotelsup" in browser.get("/admin/users", params={"q": "hotel"}).text
+    assert browser.get("/sites/lotus/").status_code == 404  # no membership: no desk work there
