@@ -42,6 +42,7 @@ class Settings(BaseModel):
     session_absolute_hours: int = Field(12, ge=1)
     api_token_hours: int = Field(24, ge=1)
     login_max_failures: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(100, ge=1)
     login_failure_window_minutes: int = Field(15, ge=1)
     trusted_proxies: list[str] = []
     require_https: bool = False

@@ -7,7 +7,6 @@ from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
 from core.identity import services, sessions
-from core.identity.passwords import verify_password
 from core.web.access import actor_of
 from core.web.routing import safe_next
 from core.web.forms import FormErrors, form_passwords, problem_errors
@@ -21,6 +20,21 @@ from core.web.routing import page_route
 def _set_session_cookie(request: Request, response: Response, secret: str) -> None:
     settings = request.app.state.settings
     response.set_cookie(SESSION_COOKIE, secret, max_age=settings.session_absolute_hours * 3600, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https", path="/")
+
+
+def _device(request: Request) -> dict[str, str]:
+    """What the throttle needs to recognise a browser the account signed in on before."""
+    return {"secret_key": request.app.state.secret_key,
+            "device_cookie": request.cookies.get(sessions.DEVICE_COOKIE, "")}
+
+
+def _remember_device(request: Request, response: Response, user) -> None:
+    """Mark this browser as one the user signed in on: failures elsewhere then cannot
+    suspend the user's sign-in here (see the throttle in core/identity/sessions.py)."""
+    value = sessions.remember_device(request.app.state.secret_key, request.cookies.get(sessions.DEVICE_COOKIE, ""),
+                                     user.id)
+    response.set_cookie(sessions.DEVICE_COOKIE, value, max_age=sessions.DEVICE_COOKIE_DAYS * 86400, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
 
 
@@ -38,7 +52,7 @@ async def login(request: Request) -> Response:
     next_url = safe_next(str(form.get("next", "/")))
     try:
         user = await sessions.check_credentials(request.app.state.settings, username, password,
-                                                request.state.client_address)
+                                                request.state.client_address, **_device(request))
     except Problem as problem:
         status = problem.status if problem.status in (401, 429) else 400
         return render(request, "core/auth/login.html", {"next": next_url, "values": {"username": username},
@@ -50,6 +64,7 @@ async def login(request: Request) -> Response:
                                           request.headers.get("user-agent", ""))
     response = RedirectResponse(next_url, status_code=303)
     _set_session_cookie(request, response, signin.secret)
+    _remember_device(request, response, user)
     return response
 
 
@@ -73,7 +88,14 @@ async def change_password(request: Request) -> Response:
     user = request.state.user
     current, new, repeat = await form_passwords(request, ["current", "new", "repeat"])
     errors = FormErrors()
-    if not verify_password(user.password_hash, current):
+    try:  # the same throttle as sign-in: a stolen session must not guess the password here
+        attempt = await sessions.attempt_password(sessions.Limits.of(request.app.state.settings), user.username,
+                                                  current, request.state.client_address, **_device(request))
+    except Problem as problem:
+        return await password_form(request, FormErrors(fields={"current": problem.detail}), 429)
+    if attempt.valid:
+        await attempt.release()
+    else:
         errors.fields["current"] = _("The current password is wrong.")
     if new != repeat:
         errors.fields["repeat"] = _("The two new passwords differ.")

@@ -1,6 +1,16 @@
-"""Password rules and hashing (argon2id through argon2-cffi)."""
+"""Password rules and hashing (argon2id through argon2-cffi).
+
+The server hashes and verifies through ``hash_password_async`` / ``verify_password_async``:
+argon2 takes tens of milliseconds of CPU and 64 MiB on purpose, and run on the event loop
+it would stall every other request meanwhile (16 sign-ins held /healthz for seconds). The
+sync functions stay for code that runs outside the server (the demo loader, the CLI).
+"""
 
 from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -58,6 +68,23 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# argon2-cffi releases the GIL while hashing, so threads run in parallel. A pool of its own,
+# bounded: a burst of sign-ins queues here instead of taking every default-pool thread (the
+# database driver uses those) or 64 MiB times the burst of memory.
+HASH_THREADS = max(2, min(4, os.cpu_count() or 1))
+_pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="frontdesk-argon2")
+
+
+async def hash_password_async(password: str) -> str:
+    """``hash_password`` in the hashing pool, leaving the event loop free."""
+    return await asyncio.get_running_loop().run_in_executor(_pool, hash_password, password)
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    """``verify_password`` in the hashing pool, leaving the event loop free."""
+    return await asyncio.get_running_loop().run_in_executor(_pool, verify_password, password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -20,7 +20,7 @@ from core.audit import services as audit
 from core.clock import utcnow
 from core.i18n import gettext as _
 from core.identity.models import ApiToken, LoginFailure, User, UserSession
-from core.identity.passwords import hash_password, needs_rehash, verify_password
+from core.identity.passwords import hash_password_async, needs_rehash, verify_password_async
 from core.settings import Settings
 from core.problems import Problem
 
@@ -41,31 +41,135 @@ def secret_hash(secret: str) -> str:
 
 
 # --- The throttle -------------------------------------------------------------------------
+#
+# Every path that verifies a password (sign-in, API token, password change, the deposit
+# witness) goes through ``attempt_password``. Each attempt is counted *before* the password
+# is verified, in one transaction that also counts the earlier failures (under a lock on
+# PostgreSQL; SQLite's single writer serialises it), so thirty concurrent guesses cannot all
+# be judged against the same old count, in one process or many. A success takes its own
+# rows back out.
+#
+# Two counts: per account (low) and per client address (high, since a front desk shares one
+# address). The per-account count only holds for browsers the account has not signed in on
+# before: a browser that did carries a signed device cookie and keeps a count of its own, so
+# nobody can lock a colleague out by guessing at their account.
+
+DEVICE_COOKIE = "frontdesk_device"
+DEVICE_COOKIE_DAYS = 400  # the longest browsers keep a cookie
+_DEVICES_KEPT = 8  # accounts remembered per browser: a shared desk computer has several
 
 
-def _scopes(username: str, client_address: str) -> list[str]:
-    return [f"user:{username.strip().lower()[:100]}", f"address:{client_address}"]
+@dataclass(frozen=True)
+class Limits:
+    per_account: int
+    per_address: int
+    window: dt.timedelta
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Limits":
+        return cls(settings.login_max_failures, settings.login_max_failures_per_address,
+                   dt.timedelta(minutes=settings.login_failure_window_minutes))
 
 
-async def seconds_until_allowed(settings: Settings, username: str, client_address: str) -> int:
-    """0 when a sign-in may be tried; else how long until the oldest counted failure
-    leaves the window. Counted in the database, so every worker sees the same."""
-    window = dt.timedelta(minutes=settings.login_failure_window_minutes)
-    since = utcnow() - window
-    wait = 0
-    for scope in _scopes(username, client_address):
-        failures = await LoginFailure.filter(scope=scope, at__gte=since).order_by("-at").limit(
-            settings.login_max_failures).values_list("at", flat=True)
-        if len(failures) >= settings.login_max_failures:
-            oldest_counted = failures[-1]
-            wait = max(wait, math.ceil((oldest_counted + window - utcnow()).total_seconds()))
-    return max(wait, 0)
+def account_scope(username: str) -> str:
+    return f"user:{username.strip().lower()[:100]}"
 
 
-async def _record_failure(username: str, client_address: str) -> None:
+def _device_mac(secret_key: str, user_id: int, nonce: str) -> str:
+    message = f"device:{user_id}:{nonce}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def _device_entries(secret_key: str, cookie: str) -> dict[int, str]:
+    """The accounts (user id -> nonce) this browser signed in as, by the cookie's valid entries."""
+    entries: dict[int, str] = {}
+    for entry in (cookie or "")[:2000].split("|")[:_DEVICES_KEPT]:
+        user_id, _sep, rest = entry.partition(".")
+        nonce, _sep, mac = rest.partition(".")
+        if user_id.isdigit() and nonce and hmac.compare_digest(mac, _device_mac(secret_key, int(user_id), nonce)):
+            entries[int(user_id)] = nonce
+    return entries
+
+
+def recognised_device(secret_key: str, cookie: str, user_id: int) -> str | None:
+    """This browser's nonce for the account when it signed in as it before, else None."""
+    return _device_entries(secret_key, cookie).get(user_id) if secret_key else None
+
+
+def remember_device(secret_key: str, cookie: str, user_id: int) -> str:
+    """The device cookie's new value after a successful sign-in as ``user_id``: this
+    account first (keeping its nonce, hence its count), then the others it held."""
+    entries = _device_entries(secret_key, cookie)
+    nonce = entries.pop(user_id, None) or secrets.token_urlsafe(12)
+    kept = [(user_id, nonce), *list(entries.items())[:_DEVICES_KEPT - 1]]
+    return "|".join(f"{uid}.{n}.{_device_mac(secret_key, uid, n)}" for uid, n in kept)
+
+
+class _Refused(Exception):
+    def __init__(self, wait: int):
+        self.wait = wait
+
+
+async def _reserve(limits: Limits, scopes: dict[str, int]) -> list[int]:
+    """Count one attempt in each scope and return its rows' ids; 429 (nothing counted)
+    when a scope already holds its limit of failures within the window."""
     now = utcnow()
-    for scope in _scopes(username, client_address):
-        await LoginFailure.create(scope=scope, at=now)
+    since = now - limits.window
+    try:
+        async with in_transaction() as connection:
+            if connection.capabilities.dialect == "postgres":
+                # Held until commit: the next attempt on the scope counts after this one.
+                for scope in sorted(scopes):
+                    await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [scope])
+            # The INSERT comes first: on SQLite it takes the write lock before the count.
+            ids = [(await LoginFailure.create(scope=scope, at=now, using_db=connection)).id for scope in scopes]
+            wait = 0
+            for scope, limit in scopes.items():
+                earlier = await LoginFailure.filter(scope=scope, at__gte=since).exclude(id__in=ids).using_db(
+                    connection).order_by("-at").limit(limit).values_list("at", flat=True)
+                if len(earlier) >= limit:
+                    wait = max(wait, math.ceil((earlier[-1] + limits.window - now).total_seconds()), 1)
+            if wait:
+                raise _Refused(wait)  # rolls the rows back: a refused attempt is not a failure
+    except _Refused as refused:
+        raise Problem(429, _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=refused.wait),
+                      headers={"Retry-After": str(refused.wait)}) from None
+    return ids
+
+
+@dataclass
+class Attempt:
+    """One counted password check: ``valid`` is the password's verdict alone (the caller
+    decides about disabled users); the attempt's rows stay as failures unless released."""
+
+    user: User | None
+    valid: bool
+    account_scope: str
+    reserved: list[int]
+
+    async def release(self, *, clear_account: bool = False) -> None:
+        """The password was right: take this attempt's rows back out; with
+        ``clear_account`` also the account's (or this browser's) earlier failures."""
+        await LoginFailure.filter(id__in=self.reserved).delete()
+        if clear_account:
+            await LoginFailure.filter(scope=self.account_scope).delete()
+
+
+async def attempt_password(limits: Limits, username: str, password: str, client_address: str, *,
+                           secret_key: str = "", device_cookie: str = "") -> Attempt:
+    """Verify ``password`` for ``username`` through the throttle (429 Problem when it holds),
+    hashing off the event loop."""
+    user = await User.get_or_none(username=username.strip().lower()[:64])
+    nonce = recognised_device(secret_key, device_cookie, user.id) if user else None
+    scope = f"device:{user.id}:{nonce}" if user and nonce else account_scope(username)
+    reserved = await _reserve(limits, {scope: limits.per_account, f"address:{client_address}": limits.per_address})
+    valid = await verify_password_async(user.password_hash if user else None, password)
+    return Attempt(user=user, valid=valid, account_scope=scope, reserved=reserved)
+
+
+async def unlock(username: str) -> int:
+    """Clear the account's failures (``frontdesk user unlock``); how many there were."""
+    return await LoginFailure.filter(scope=account_scope(username)).delete()
 
 
 @dataclass
@@ -81,29 +185,29 @@ def _account_named(user: User | None) -> str:
     return user.username if user is not None else "unknown account"
 
 
-async def check_credentials(settings: Settings, username: str, password: str, client_address: str) -> User:
+async def check_credentials(settings: Settings, username: str, password: str, client_address: str, *,
+                            secret_key: str = "", device_cookie: str = "") -> User:
     """The user, or 401/429. Every outcome is audited; failures are counted."""
-    wait = await seconds_until_allowed(settings, username, client_address)
-    if wait:
+    try:
+        attempt = await attempt_password(Limits.of(settings), username, password, client_address,
+                                         secret_key=secret_key, device_cookie=device_cookie)
+    except Problem:
         await audit.record("auth.throttled", client_address=client_address,
                            note=_account_named(await User.get_or_none(username=username.strip().lower()[:64])))
-        raise Problem(429, _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=wait),
-                      headers={"Retry-After": str(wait)})
-    user = await User.get_or_none(username=username.strip().lower())
-    valid = verify_password(user.password_hash if user else None, password)
+        raise
+    user, valid = attempt.user, attempt.valid
     if not valid or not user.is_active:
-        await _record_failure(username, client_address)
         reason = "disabled" if (valid and user and not user.is_active) else "bad credentials"
         await audit.record("auth.login_failed", actor=user, client_address=client_address,
                            note=f"{_account_named(user)}: {reason}")
         # One message for every failure: the response must not reveal which usernames exist.
         raise Problem(401, _("Wrong username or password, or the account is disabled."))
+    new_hash = await hash_password_async(password) if needs_rehash(user.password_hash) else user.password_hash
     async with in_transaction():
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        user.password_hash = new_hash
         user.last_login_at = utcnow()
         await user.save(update_fields=["password_hash", "last_login_at"])
-        await LoginFailure.filter(scope=_scopes(username, client_address)[0]).delete()
+        await attempt.release(clear_account=True)
         await audit.record("auth.login", actor=user, client_address=client_address)
     return user
 

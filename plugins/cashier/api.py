@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.clock import utcnow
+from core.identity.sessions import Limits
 from core.money import format_money
 from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
@@ -225,7 +226,8 @@ async def deposit_out(deposit: Deposit, site) -> dict:
 async def create_deposit(request: Request, body: DepositIn) -> DepositOut:
     """Put closed shifts' takings in a numbered bag, counted and witnessed."""
     site = current_site(request)
-    deposit = await services.create_deposit(kernel(request), site, actor_of(request), **body.model_dump())
+    deposit = await services.create_deposit(kernel(request), site, actor_of(request), **body.model_dump(),
+                                            throttle=Limits.of(request.app.state.settings))
     return await deposit_out(deposit, site)
 
 

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import User
+from core.identity.sessions import Limits
 from core.money import format_money
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
@@ -291,7 +292,8 @@ async def create_deposit(request: Request) -> Response:
             kernel(request), site, actor_of(request),
             shift_ids=[int(v) for v in raw.getlist("shift_ids") if str(v).isdigit()],
             bag_number=form["bag_number"], count=count_of(request, form, "bag"), witness_username=form["witness_username"],
-            witness_password=str(raw.get("witness_password", "")))  # as typed: spaces may belong to it
+            witness_password=str(raw.get("witness_password", "")),  # as typed: spaces may belong to it
+            throttle=Limits.of(request.app.state.settings))
 
     async def again(errors: FormErrors, values: dict, status: int) -> Response:
         # The shifts ticked stay ticked; the witness types the password again.

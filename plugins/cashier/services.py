@@ -9,7 +9,6 @@ an audit entry and nothing else.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -23,17 +22,17 @@ from tortoise.transactions import in_transaction
 
 from core.actors import Actor
 from core.audit import services as audit
-from core.audit.models import AuditEntry
 from core.clock import utcnow
 from core.entities.models import Site
 from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
-from core.identity.passwords import verify_password
+from core.identity import sessions
 from core.identity.services import permissions_by_site
 from core.money import format_money, parse_money
 from core.tasks.models import Handover
 from core.problems import Problem, invalid
+from core.settings import Settings
 from plugins.cashier import money, review_tasks
 from plugins.cashier.models import (KINDS, METHODS, SIGN, Approval, Deposit, DepositShift, Difference, Entry,
                                     Register, Settlement, Shift)
@@ -45,8 +44,6 @@ REVIEW_PERMISSION = "cashier.shift.review"
 #: Refunds above this (major units) wait for a supervisor unless the site sets
 #: ``settings["cashier"]["refund_approval_limit"]``.
 DEFAULT_REFUND_LIMIT = "3000"
-WITNESS_FAILURES_ALLOWED = 5
-WITNESS_FAILURE_WINDOW = dt.timedelta(minutes=15)
 
 
 SHIFT_EVENT = "cashier.shift.changed"
@@ -496,15 +493,28 @@ async def settle_shortage(site: Site, difference: Difference, who: Actor, amount
 # --- Deposits ------------------------------------------------------------------------------
 
 
-async def _witness_throttled(site: Site, witness_username: str) -> bool:
-    since = utcnow() - WITNESS_FAILURE_WINDOW
-    failures = await AuditEntry.filter(action="cashier.refused.deposit.witness", site_id=site.id,
-                                       object_id=witness_username[:64], at__gte=since).count()
-    return failures >= WITNESS_FAILURES_ALLOWED
+async def _witness_signs(site: Site, who: Actor, witness_username: str, witness_password: str,
+                         throttle: sessions.Limits) -> User | None:
+    """The witness when the password is theirs and they may witness here, else None.
+
+    Through the sign-in throttle (the same counts: guessing here is guessing at a sign-in),
+    and one answer for every failure, so the check tells nobody which usernames exist, whose
+    password was right, or who may witness."""
+    try:
+        attempt = await sessions.attempt_password(throttle, witness_username, witness_password, who.client_address)
+    except Problem:
+        return None
+    witness = attempt.user
+    if not attempt.valid or witness is None or not witness.is_active:
+        return None
+    await attempt.release()
+    if WITNESS_PERMISSION not in (await permissions_by_site(witness)).get(site.id, set()):
+        return None
+    return witness
 
 
 async def create_deposit(kernel, site: Site, who: Actor, *, shift_ids: list[int], bag_number: str, count: Any,
-                         witness_username: str, witness_password: str) -> Deposit:
+                         witness_username: str, witness_password: str, throttle: sessions.Limits | None = None) -> Deposit:
     bag_number = bag_number.strip()
     if not bag_number:
         raise invalid("bag_number", _("Enter the bag's number."))
@@ -528,13 +538,11 @@ async def create_deposit(kernel, site: Site, who: Actor, *, shift_ids: list[int]
 
     if witness is not None and (witness.id == who.user.id or witness.id in {s.cashier_id for s in shifts}):
         raise await witness_refused(_("The witness must be someone other than the cashier."))
-    if await _witness_throttled(site, witness_label):
-        raise Problem(429, _("Too many failed witness signatures; wait a few minutes."), headers={"Retry-After": "900"})
-    password_ok = verify_password(witness.password_hash if witness and witness.is_active else None, witness_password)
-    if witness is None or not password_ok:
-        raise await witness_refused(_("The witness's username or password is wrong."), 422, "witness_password")
-    if WITNESS_PERMISSION not in (await permissions_by_site(witness)).get(site.id, set()):
-        raise await witness_refused(_("%(name)s may not witness deposits here.", name=witness.username))
+    witness = await _witness_signs(site, who, witness_username, witness_password,
+                                   throttle or sessions.Limits.of(Settings()))
+    if witness is None:
+        raise await witness_refused(_("This witness cannot sign: check the username and password, or ask "
+                                      "another supervisor."))
     takings = sum(shift.takings or 0 for shift in shifts)
     if amount != takings:
         raise await refuse(site, who, "deposit.amount", Problem(

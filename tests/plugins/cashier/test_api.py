@@ -229,7 +229,8 @@ def test_deposit_needs_a_witness_and_the_exact_takings(demo_server, cashier, sup
     no_permission = cashier.post(f"{BASE}/deposits", json={**body, "witness_username": "cashier2"}, headers=key())
     assert no_permission.status_code == 422
     wrong = cashier.post(f"{BASE}/deposits", json={**body, "witness_password": "nope"}, headers=key())
-    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "witness_password"
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "witness_username"
+    assert wrong.json()["detail"] == no_permission.json()["detail"]  # one answer for every failure
     short = cashier.post(f"{BASE}/deposits", json={**body, "count": {"1000": 1}}, headers=key())
     assert short.status_code == 409
     made = cashier.post(f"{BASE}/deposits", json=body, headers=key())
