@@ -18,6 +18,7 @@ An endpoint receives the validated ``body`` and ``query`` models as keyword argu
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ from core.problems import Problem
 
 #: A request body larger than this is refused with 413 before it is parsed.
 MAX_BODY_BYTES = 1_000_000
+#: JSON nested deeper than this is refused with 400 before it is parsed: Python's parser
+#: recurses (a 1,000-deep array raised RecursionError, a 500), and so does every later walk
+#: over the value (control characters, pydantic, the audit log). No schema nests past ten.
+MAX_JSON_DEPTH = 400
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,15 +103,33 @@ async def read_body(request: Request) -> bytes:
     return raw
 
 
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest, without parsing it (so without
+    recursion): strings are cut out, then the brackets counted, in C-speed passes."""
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
 def parse_json_body(request: Request, raw: bytes) -> Any:
-    """The parsed JSON body; 415 if not JSON, 400 if empty or malformed."""
+    """The parsed JSON body; 415 if not JSON, 400 if empty, malformed or nested deeper
+    than MAX_JSON_DEPTH."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if content_type not in ("application/json", "") and not content_type.endswith("+json"):
         raise Problem(415, _("Send the body as application/json."))
     if not raw.strip():
         raise Problem(400, _("The request body is empty; a JSON object is expected."))
     try:
-        payload = json.loads(raw)
+        # Decoded as json.loads decodes bytes (UTF-8, or UTF-16/32 by their first bytes),
+        # so that the depth is counted on the very text that is parsed.
+        text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise Problem(400, _("The request body nests deeper than %(limit)s levels.", limit=MAX_JSON_DEPTH))
+        payload = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
         raise Problem(400, _("The request body is not valid JSON: %(error)s", error=str(error))) from None
     try:
@@ -258,13 +281,15 @@ def api_route(
             payload = parse_json_body(request, raw_body)
             request.state.json_body = payload
             kwargs["body"] = parse_body(payload, body)
-        result = await endpoint(request, **kwargs)
+        with quiet_out_of_range(request):
+            result = await endpoint(request, **kwargs)
         return render_json(result, operation)
 
     async def handle(request: Request) -> Response:
         from core.web import idempotency
         from core.web.access import authorize
 
+        refuse_unnameable_path(request)
         await authorize(request, permission)
         raw_body = await read_body(request) if operation.method == "POST" or body is not None else b""
         key = None
@@ -287,6 +312,8 @@ def api_route(
             return response
         finally:
             await idempotency.settle(claimed, response)
+
+    from core.web.inputs import quiet_out_of_range, refuse_unnameable_path
 
     route = Route(path, handle, methods=[operation.method], name=name or f"{endpoint.__module__}.{endpoint.__name__}")
     route.operation = operation  # type: ignore[attr-defined]

@@ -82,13 +82,25 @@ def _is_out_of_range(error: Exception) -> bool:
     return False
 
 
+def out_of_range_problem(request: Request, error: Exception) -> Problem | None:
+    """The answer to a number the database cannot hold, or None for any other error.
+
+    Bad input, not a server fault: a safety net under the schemas' own limits. An id in
+    the path too large for its key names nothing: that is a 404, not a bad field. The
+    route wrappers (``core.web.inputs.quiet_out_of_range``) raise it as a Problem, which
+    Starlette answers quietly; answered only here, in the handler of last resort, the
+    error would still be re-raised to the server (a logged traceback, a dropped connection).
+    """
+    if not _is_out_of_range(error):
+        return None
+    if any(isinstance(value, int) and value > 2**31 - 1 for value in request.path_params.values()):
+        return Problem(404, _("Not found"))
+    return Problem(422, _("A number in the request is out of range."))
+
+
 async def handle_unexpected(request: Request, error: Exception) -> Response:
-    if _is_out_of_range(error):
-        # Bad input, not a server fault: a safety net under the schemas' own limits. An id
-        # in the path too large for its key names nothing: that is a 404, not a bad field.
-        if any(isinstance(value, int) and value > 2**31 - 1 for value in request.path_params.values()):
-            return await handle_problem(request, Problem(404, _("Not found")))
-        return await handle_problem(request, Problem(422, _("A number in the request is out of range.")))
+    if (problem := out_of_range_problem(request, error)) is not None:
+        return await handle_problem(request, problem)
     # Logged with its traceback for the operator; the user sees a plain message.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     problem = Problem(500, _("Something went wrong on our side. The error was logged."))

@@ -52,12 +52,18 @@ def page_route(
 
     async def handle(request: Request) -> Response:
         from core.web.access import authorize
+        from core.web.inputs import quiet_out_of_range, refuse_control_characters, refuse_unnameable_path
 
+        refuse_unnameable_path(request)
         await authorize(request, permission, is_page=True)
+        # Every query string and form post of every page, whichever way its handler reads
+        # them (form_action, form_strings or request.form()): a 422 page naming the field.
+        await refuse_control_characters(request)
         request.state.demo_password_in_use = await demo_warning(request.app)
         if getattr(request.state, "site", None) is None and getattr(request.state, "user", None) is not None:
             request.state.default_site_code = await first_site_code(request)
-        return await endpoint(request)
+        with quiet_out_of_range(request):
+            return await endpoint(request)
 
     route = Route(path, handle, methods=methods or ["GET"], name=name or f"{endpoint.__module__}.{endpoint.__name__}")
     route.permission = permission  # type: ignore[attr-defined]
