@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -74,7 +75,21 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 # bounded: a burst of sign-ins queues here instead of taking every default-pool thread (the
 # database driver uses those) or 64 MiB times the burst of memory.
 HASH_THREADS = max(2, min(4, os.cpu_count() or 1))
-_pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="frontdesk-argon2")
+HASH_NICENESS = 10
+
+
+def _yield_to_the_event_loop() -> None:
+    """Run hashing threads (and argon2's lane threads, which inherit it) at a lower
+    priority than the event loop: with every core busy hashing, the loop still gets the CPU
+    when a request arrives. Linux sets niceness per thread; elsewhere this does nothing."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
+_pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="frontdesk-argon2",
+                           initializer=_yield_to_the_event_loop)
 
 
 async def hash_password_async(password: str) -> str:
