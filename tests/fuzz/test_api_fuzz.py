@@ -4,6 +4,10 @@ status codes and content types.
 
 `make test` runs a bounded number of examples per operation (FRONTDESK_FUZZ_EXAMPLES,
 default 8); `make fuzz` runs many more.
+
+A second sweep sends what schemathesis seldom draws (``tests/fuzz/hostile.py``): bodies
+nested 1,000 deep, NUL in every text field and query parameter and in the site, 2**70 in
+every number field, query and path parameter, as every role; none may give a 5xx.
 """
 
 import logging
