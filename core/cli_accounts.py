@@ -6,12 +6,11 @@ Kept apart from core/cli.py (the platform commands), which adds these two groups
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
 
-from core.cli_support import cli_settings, friendly, load_host, with_database
+from core.cli_support import friendly, run_with_database
 from core.errors import StartupError
 
 
@@ -46,11 +45,9 @@ def user_create(username, roles, sites, display_name, password_stdin, superadmin
     from core.problems import Problem
 
     password = _read_password(password_stdin)
-    settings = cli_settings()
-    plugin_host = load_host(settings)
 
-    async def work():
-        await services.sync_roles_and_permissions(plugin_host)
+    async def work(host):
+        await services.sync_roles_and_permissions(host)
         found_sites = [await Site.get_or_none(code=code) for code in sites]
         found_roles = [await Role.get_or_none(name=name) for name in roles]
         for code, site in zip(sites, found_sites, strict=True):
@@ -70,7 +67,7 @@ def user_create(username, roles, sites, display_name, password_stdin, superadmin
             raise _problem_line(problem) from None
         return created
 
-    created = asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    created = run_with_database(work)
     click.echo(f"Created user {created.username} (id {created.id}).")
 
 
@@ -93,16 +90,14 @@ def user_passwd(username, password_stdin) -> None:
     from core.problems import Problem
 
     password = _read_password(password_stdin)
-    settings = cli_settings()
-    plugin_host = load_host(settings)
 
-    async def work():
+    async def work(host):
         try:
             await services.set_password(await _find_user(username), password)
         except Problem as problem:
             raise _problem_line(problem) from None
 
-    asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    run_with_database(work)
     click.echo(f"Password of {username} changed; their sessions and tokens ended.")
 
 
@@ -113,13 +108,10 @@ def user_disable(username) -> None:
     """Disable a user (ends all their sessions and tokens)."""
     from core.identity import services
 
-    settings = cli_settings()
-    plugin_host = load_host(settings)
-
-    async def work():
+    async def work(host):
         await services.set_active(await _find_user(username), False)
 
-    asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    run_with_database(work)
     click.echo(f"User {username} disabled.")
 
 
@@ -131,16 +123,13 @@ def user_unlock(username) -> None:
     from core.audit import services as audit
     from core.identity import sessions
 
-    settings = cli_settings()
-    plugin_host = load_host(settings)
-
-    async def work():
+    async def work(host):
         found = await _find_user(username)
         cleared = await sessions.unlock(found.username)
         await audit.record("user.unlock", object_type="user", object_id=found.id, after={"failures_cleared": cleared})
         return cleared
 
-    cleared = asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    cleared = run_with_database(work)
     click.echo(f"User {username} unlocked ({cleared} failed sign-ins cleared).")
 
 
@@ -152,13 +141,10 @@ def user_superadmin(username, revoke) -> None:
     """Make a user a super-administrator: they administer every site, present and future."""
     from core.identity import services
 
-    settings = cli_settings()
-    plugin_host = load_host(settings)
-
-    async def work():
+    async def work(host):
         await services.set_superadmin(await _find_user(username), not revoke)
 
-    asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    run_with_database(work)
     click.echo(f"User {username} is {'no longer ' if revoke else ''}a super-administrator.")
 
 
@@ -190,14 +176,11 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
     except ValidationError as error:
         first = validation_errors(error)[0]
         raise StartupError(f"site create: {first['field']}: {first['message']}", exit_status=1) from None
-    settings = cli_settings()
-    plugin_host = load_host(settings)
-
-    async def work():
+    async def work(host):
         try:
             return await services.create_site(data)
         except Problem as problem:
             raise _problem_line(problem) from None
 
-    created = asyncio.run(with_database(settings, plugin_host, work, require_migrated=True))
+    created = run_with_database(work)
     click.echo(f"Created site {created.code} ({created.name}).")

@@ -7,6 +7,8 @@ plugins and an open database.
 
 from __future__ import annotations
 
+import asyncio
+
 import sys
 from functools import wraps
 from typing import Any, Awaitable, Callable
@@ -60,3 +62,11 @@ async def with_database(settings, host, work: Callable[[], Awaitable[Any]], requ
         if require_migrated and (pending := await pending_migrations(host)):
             raise StartupError(f"database: {len(pending)} migration(s) not applied; run `frontdesk migrate` first")
         return await work()
+
+
+def run_with_database(work: Callable[[Any], Awaitable[Any]], require_migrated: bool = True) -> Any:
+    """What every account and site command does around its ``work(host)``: the settings,
+    the plugins, the database open (migrated), then ``work`` run to its end."""
+    settings = cli_settings()
+    host = load_host(settings)
+    return asyncio.run(with_database(settings, host, lambda: work(host), require_migrated=require_migrated))

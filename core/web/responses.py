@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 Item = TypeVar("Item")
 
@@ -33,3 +33,13 @@ class Sparse(BaseModel):
             if name not in self.model_fields_set and not field.is_required():
                 left_out |= {name, field.alias, field.serialization_alias}
         return {key: value for key, value in data.items() if key not in left_out}
+
+
+class PeriodOut(BaseModel):
+    """What every report over a period starts with: ``from`` and ``to`` (``from`` is a
+    Python keyword, so the field is ``from_`` under its JSON name)."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str

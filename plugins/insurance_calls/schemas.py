@@ -6,12 +6,13 @@ import datetime as dt
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from core.entities.schemas import Strict
 from core.money import MoneyText
 from core.tasks.schemas import TaskOut
 from core.web.pagination import PageQuery
+from core.web.responses import PeriodOut
 
 Direction = Literal["inbound", "outbound"]
 Outcome = Literal["resolved", "follow_up", "transferred", "complaint"]
@@ -225,13 +226,9 @@ class ComplaintKpis(BaseModel):
     revisits_judged: int
 
 
-class KpisOut(BaseModel):
+class KpisOut(PeriodOut):
     """Rates are percentages with one decimal, null when there is nothing to rate."""
 
-    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
-
-    from_: str = Field(alias="from")
-    to: str
     calls: int
     average_handle_seconds: float | None
     by_type: dict[str, int]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from core.money import MoneyText
 from core.web.pagination import PageQuery
-from core.web.responses import Sparse
+from core.web.responses import PeriodOut, Sparse
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -423,11 +423,7 @@ class ArrearsOut(BaseModel):
     total: Money
 
 
-class KpiOut(BaseModel):
-    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
-
-    from_: str = Field(alias="from")
-    to: str
+class KpiOut(PeriodOut):
     complaints: int
     replied_on_time: int
     handled: int
