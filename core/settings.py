@@ -44,6 +44,8 @@ class Settings(BaseModel):
     login_max_failures: int = Field(5, ge=1)
     login_max_failures_per_address: int = Field(100, ge=1)
     login_failure_window_minutes: int = Field(15, ge=1)
+    login_slow_after: int = Field(3, ge=0)
+    login_slow_seconds: int = Field(5, ge=0)
     trusted_proxies: list[str] = []
     require_https: bool = False
     hsts_max_age_seconds: int = Field(31536000, ge=0)

@@ -64,11 +64,22 @@ class Limits:
     per_account: int
     per_address: int
     window: dt.timedelta
+    #: After this many failures on an account, each further attempt waits a pause since
+    #: the last one (``slow_seconds``, doubling) before the account is suspended; 0: off.
+    slow_after: int = 0
+    slow_seconds: int = 0
 
     @classmethod
     def of(cls, settings: Settings) -> "Limits":
         return cls(settings.login_max_failures, settings.login_max_failures_per_address,
-                   dt.timedelta(minutes=settings.login_failure_window_minutes))
+                   dt.timedelta(minutes=settings.login_failure_window_minutes),
+                   settings.login_slow_after, settings.login_slow_seconds)
+
+    def pause_after(self, failures: int) -> int:
+        """Seconds an attempt must wait after the last of ``failures`` recent failures."""
+        if not self.slow_after or not self.slow_seconds or failures < self.slow_after:
+            return 0
+        return self.slow_seconds * 2 ** (failures - self.slow_after)
 
 
 def account_scope(username: str) -> str:
@@ -110,9 +121,11 @@ class _Refused(Exception):
         self.wait = wait
 
 
-async def _reserve(limits: Limits, scopes: dict[str, int]) -> list[int]:
+async def _reserve(limits: Limits, scopes: dict[str, int], slowed: str = "") -> list[int]:
     """Count one attempt in each scope and return its rows' ids; 429 (nothing counted)
-    when a scope already holds its limit of failures within the window."""
+    when a scope already holds its limit of failures within the window, or when the
+    ``slowed`` scope (the account's) is in its slow phase and the pause since its last
+    failure has not passed: guessing slows first, then stops."""
     now = utcnow()
     since = now - limits.window
     try:
@@ -129,6 +142,10 @@ async def _reserve(limits: Limits, scopes: dict[str, int]) -> list[int]:
                     connection).order_by("-at").limit(limit).values_list("at", flat=True)
                 if len(earlier) >= limit:
                     wait = max(wait, math.ceil((earlier[-1] + limits.window - now).total_seconds()), 1)
+                elif scope == slowed and earlier and (pause := limits.pause_after(len(earlier))):
+                    left = (earlier[0] + dt.timedelta(seconds=pause) - now).total_seconds()
+                    if left > 0:
+                        wait = max(wait, math.ceil(left))
             if wait:
                 raise _Refused(wait)  # rolls the rows back: a refused attempt is not a failure
     except _Refused as refused:
@@ -162,7 +179,8 @@ async def attempt_password(limits: Limits, username: str, password: str, client_
     user = await User.get_or_none(username=username.strip().lower()[:64])
     nonce = recognised_device(secret_key, device_cookie, user.id) if user else None
     scope = f"device:{user.id}:{nonce}" if user and nonce else account_scope(username)
-    reserved = await _reserve(limits, {scope: limits.per_account, f"address:{client_address}": limits.per_address})
+    reserved = await _reserve(limits, {scope: limits.per_account, f"address:{client_address}": limits.per_address},
+                              slowed=scope)
     valid = await verify_password_async(user.password_hash if user else None, password)
     return Attempt(user=user, valid=valid, account_scope=scope, reserved=reserved)
 

@@ -160,3 +160,21 @@ def test_sign_ins_hash_off_the_event_loop_so_other_requests_are_answered_meanwhi
         statuses = [future.result() for future in signing]
     assert statuses == [201] * 4
     assert order[:3] == ["healthz"] * 3, order
+
+
+def test_guessing_slows_before_the_account_is_suspended(make_demo_app, clock):
+    """After ``login_slow_after`` failures each further attempt waits a doubling pause since
+    the last one (429 with Retry-After, nothing counted); at the limit the account's
+    password sign-in from unknown browsers is suspended for the window."""
+    server = make_demo_app(login_slow_after=2, login_slow_seconds=10)
+    for number in range(2):
+        assert token(server.client(), "caller2", f"guess-{number}").status_code == 401
+    early = token(server.client(), "caller2", "guess-2")
+    assert early.status_code == 429 and early.headers["Retry-After"] == "10"
+    clock.shift(11)
+    assert token(server.client(), "caller2", "guess-2").status_code == 401  # the third failure, after its pause
+    early = token(server.client(), "caller2", "guess-3")
+    assert early.status_code == 429 and early.headers["Retry-After"] == "20"  # the pause doubles
+    assert token(server.client(), "caller2").status_code == 429  # even the right password waits
+    clock.shift(21)
+    assert token(server.client(), "caller2").status_code == 201  # the owner gets in once it has passed
