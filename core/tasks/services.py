@@ -267,7 +267,7 @@ class TaskKernel:
         makes through its own records, and a cancellation by someone without the type's
         cancel permission."""
         workflow = task_type.workflow
-        cancelling = to in workflow.terminal and to not in workflow.resolved
+        cancelling = workflow.cancels(to)
         if cancelling and not task_type.generic.cancel:
             raise Problem(409, self._owned_message(task_type, _(
                 "A %(type)s task is cancelled through its record in %(plugin)s, not here.",
@@ -292,11 +292,11 @@ class TaskKernel:
         workflow = task_type.workflow
         if to not in workflow.states:
             raise invalid("to", _("Unknown state %(state)s.", state=to))
-        if to in workflow.terminal and to not in workflow.resolved and not note.strip():
+        if workflow.cancels(to) and not note.strip():
             raise invalid("note", _("Give the reason for cancelling."))
         if version != task.version:
             raise await self._stale(task)
-        if not may_work_any and task.assignee_id not in (None, actor.id):
+        if not may_work_any and task.assignee_id not in (None, getattr(actor, "id", None)):
             raise Problem(403, _("This task is assigned to someone else; ask a supervisor to reassign it."))
         allowed = workflow.allowed(task.status)
         if to not in allowed:
@@ -307,7 +307,7 @@ class TaskKernel:
         reason = await self._guard(task, to, actor)
         if reason:
             raise Problem(409, reason, allowed=allowed)
-        if to in workflow.terminal and to not in ("cancelled",) and task_type.requires_follow_up:
+        if to in workflow.terminal and not workflow.cancels(to) and task_type.requires_follow_up:
             await self._require_follow_up(task, task_type)
 
         now = utcnow()
@@ -328,8 +328,9 @@ class TaskKernel:
         reopening = (task.status, to) in workflow.reopens
         if reopening:
             changes["resolved_at"] = None
-        if task.assignee_id is None and to not in workflow.terminal and task.status == workflow.initial:
-            changes["assignee_id"] = actor.id  # taking an unassigned task makes it yours
+        if (actor is not None and task.assignee_id is None and to not in workflow.terminal
+                and task.status == workflow.initial):
+            changes["assignee_id"] = actor.id  # a person taking an unassigned task makes it theirs (not the system)
         async with in_transaction():
             updated = await Task.filter(id=task.id, version=task.version).update(**changes)
             if not updated:

@@ -35,6 +35,10 @@ class Workflow:
     def allowed(self, status: str) -> list[str]:
         return list(self.transitions.get(status, ()))
 
+    def cancels(self, to: str) -> bool:
+        """Whether moving to ``to`` ends the task without resolving it (a cancellation)."""
+        return to in self.terminal and to not in self.resolved
+
 
 DEFAULT_WORKFLOW = Workflow(
     transitions={

@@ -43,9 +43,8 @@ async def _close(kernel, actor: Actor, task_id: int | None, note: str) -> None:
         return
     try:
         task = await Task.get_or_none(id=task_id)
-        if task is not None and task.is_open:
-            await kernel.transition(task, "closed", task.version, actor.user, note=note[:500], may_work_any=True,
-                                    client_address=actor.client_address)
+        if task is not None:
+            await kernel.drive(task, "closed", actor, note=note[:500])
     except Exception:
         log.exception("cashier: task %s not closed", task_id)
 

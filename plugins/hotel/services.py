@@ -145,7 +145,7 @@ def room_subject(room: Room) -> Subject:
     return Subject("hotel", "room", room.id)
 
 
-def _room_tasks(kernel, room: Room, types: tuple[str, ...]):
+def _room_tasks(room: Room, types: tuple[str, ...]):
     """Open tasks about ``room``: named as its subject, or (tasks made on the generic
     routes, which carry no subject) by its unit."""
     about = Q(subject_plugin="hotel", subject_kind="room", subject_id=room.id)
@@ -164,7 +164,7 @@ async def drive_room_tasks(kernel, room: Room, actor: Actor) -> None:
     else:
         return
     note = _("Room %(number)s is %(status)s.", number=room.number, status=_(HOUSEKEEPING_LABELS[room.housekeeping]))
-    for task in await _room_tasks(kernel, room, tuple(targets)):
+    for task in await _room_tasks(room, tuple(targets)):
         await kernel.drive(task, targets[task.type], actor, note=note)
 
 

@@ -253,3 +253,46 @@ def test_the_owner_guards_its_own_types_by_convention_and_fails_closed(make_demo
     assert broken.status_code == 503 and broken.json()["rule"] == "keys.services.transition_guard"
     assert any("plugin keys: services.transition_guard failed" in r.getMessage() for r in caplog.records)
     assert agent.get(f"/api/v1/sites/harbour/tasks/{task['id']}").json()["status"] == "in_progress"
+
+
+def test_a_workflow_s_own_cancelling_state_needs_a_reason_and_skips_the_follow_up(make_demo_app):
+    """Any terminal state that does not resolve is a cancellation (``Workflow.cancels``),
+    not only one named "cancelled"."""
+    from core.tasks.types import Workflow
+
+    withdrawn = TaskType(name="offers.offer", label="Offer", default_sla_minutes=60, generic=GenericUse(create=True),
+                         requires_follow_up="core.follow_up",
+                         workflow=Workflow(transitions={"open": ("accepted", "withdrawn")},
+                                           terminal=("accepted", "withdrawn"), resolved=("accepted",)))
+    agent = make_demo_app(extra_plugins=[_plugin("offers", register_task_types=lambda: [withdrawn])]).api_client("agent")
+    offer = new_task(agent, type="offers.offer")
+    assert move(agent, offer, "withdrawn").status_code == 422  # no reason
+    assert move(agent, offer, "withdrawn", note="The resident said no").status_code == 200  # no follow-up needed
+    accepted = move(agent, new_task(agent, type="offers.offer"), "accepted")
+    assert accepted.status_code == 409 and "follow-up" in accepted.json()["detail"]
+
+
+def test_tasks_about_a_record_are_found_by_its_subject(make_demo_app):
+    from core.entities.models import Site
+    from core.identity.models import User
+    from core.tasks.types import Subject
+
+    server = make_demo_app()
+    locker = Subject("lockers", "locker", 7)
+
+    async def run():
+        kernel = server.app.state.tasks
+        site, supervisor = await Site.get(code="harbour"), await User.get(username="supervisor")
+        about = await kernel.create(site, None, type="core.general", title="Jammed", subject=locker)
+        done = await kernel.create(site, None, type="core.general", title="Jammed again", subject=locker)
+        await kernel.drive(done, "closed", None)  # the system drives it: nobody is made its assignee
+        assert (await Task.get(id=done.id)).assignee_id is None
+        await kernel.drive(about, "in_progress", supervisor)  # a person taking it makes it theirs
+        assert (await Task.get(id=about.id)).assignee_id == supervisor.id
+        await kernel.create(site, None, type="core.general", title="Another locker", subject=Subject("lockers", "locker", 8))
+        open_ids = [t.id for t in await kernel.tasks_about(locker, site_id=site.id)]
+        all_ids = [t.id for t in await kernel.tasks_about(locker, open_only=False)]
+        return about.id, done.id, open_ids, all_ids
+
+    about, done, open_ids, all_ids = server.call(run)
+    assert open_ids == [about] and all_ids == [about, done]
