@@ -4,6 +4,8 @@ waiting), a float handed over between them, and a witnessed deposit."""
 from __future__ import annotations
 
 from core.actors import Actor
+from core.identity.sessions import Limits
+from core.settings import Settings
 from plugins.cashier import services
 
 
@@ -37,4 +39,4 @@ async def load(demo):
         {"1000": 6, "500": 1, "100": 3, "50": 1}, "5000")
     await services.create_deposit(kernel, site, Actor(cashier), shift_ids=[balanced.id], bag_number="LG-0001",
                                   count={"1000": 2, "500": 1}, witness_username="hotelsup",
-                                  witness_password="frontdesk-demo")
+                                  witness_password="frontdesk-demo", throttle=Limits.of(Settings()))

@@ -32,7 +32,6 @@ from core.identity.services import permissions_by_site
 from core.money import format_money, parse_money
 from core.tasks.models import Handover
 from core.problems import Problem, invalid
-from core.settings import Settings
 from plugins.cashier import money, review_tasks
 from plugins.cashier.models import (KINDS, METHODS, SIGN, Approval, Deposit, DepositShift, Difference, Entry,
                                     Register, Settlement, Shift)
@@ -494,12 +493,14 @@ async def settle_shortage(site: Site, difference: Difference, who: Actor, amount
 
 
 async def _witness_signs(site: Site, who: Actor, witness_username: str, witness_password: str,
-                         throttle: sessions.Limits) -> User | None:
-    """The witness when the password is theirs and they may witness here, else None.
+                         throttle: sessions.Limits, not_ids: set[int]) -> User | None:
+    """The witness when the password is theirs, they are none of ``not_ids`` (the depositor
+    and the shifts' cashiers) and they may witness here, else None.
 
     Through the sign-in throttle (the same counts: guessing here is guessing at a sign-in),
     and one answer for every failure, so the check tells nobody which usernames exist, whose
-    password was right, or who may witness."""
+    password was right, or who may witness. The same-person check runs on the verified user,
+    so no other spelling of a name ("CASHIER") gets past it."""
     try:
         attempt = await sessions.attempt_password(throttle, witness_username, witness_password, who.client_address)
     except Problem:
@@ -508,13 +509,15 @@ async def _witness_signs(site: Site, who: Actor, witness_username: str, witness_
     if not attempt.valid or witness is None or not witness.is_active:
         return None
     await attempt.release()
+    if witness.id in not_ids:
+        return None
     if WITNESS_PERMISSION not in (await permissions_by_site(witness)).get(site.id, set()):
         return None
     return witness
 
 
 async def create_deposit(kernel, site: Site, who: Actor, *, shift_ids: list[int], bag_number: str, count: Any,
-                         witness_username: str, witness_password: str, throttle: sessions.Limits | None = None) -> Deposit:
+                         witness_username: str, witness_password: str, throttle: sessions.Limits) -> Deposit:
     bag_number = bag_number.strip()
     if not bag_number:
         raise invalid("bag_number", _("Enter the bag's number."))
@@ -529,17 +532,14 @@ async def create_deposit(kernel, site: Site, who: Actor, *, shift_ids: list[int]
         raise Problem(409, _("Only closed shifts' takings are deposited."))
     if await DepositShift.filter(shift_id__in=[shift.id for shift in shifts]).exists():
         raise Problem(409, _("Some of these shifts' takings are in a deposit already."))
-    witness = await User.get_or_none(username=witness_username.strip())
     witness_label = witness_username.strip()[:64]
 
     async def witness_refused(message: str, status: int = 422, field_name: str = "witness_username") -> Problem:
         return await refuse(site, who, "deposit.witness", Problem(
             status, message, errors=[{"field": field_name, "message": message}]), "user", witness_label)
 
-    if witness is not None and (witness.id == who.user.id or witness.id in {s.cashier_id for s in shifts}):
-        raise await witness_refused(_("The witness must be someone other than the cashier."))
-    witness = await _witness_signs(site, who, witness_username, witness_password,
-                                   throttle or sessions.Limits.of(Settings()))
+    witness = await _witness_signs(site, who, witness_username, witness_password, throttle,
+                                   {who.user.id, *(shift.cashier_id for shift in shifts)})
     if witness is None:
         raise await witness_refused(_("This witness cannot sign: check the username and password, or ask "
                                       "another supervisor."))

@@ -1,6 +1,7 @@
 """The deposit witness check: one answer for every failure, through the sign-in throttle."""
 
 from core.identity.models import LoginFailure, User
+from plugins.cashier.models import Deposit
 from tests.plugins.cashier.conftest import BASE, close, key, open_shift, post
 
 RIGHT = "frontdesk-demo"
@@ -51,3 +52,14 @@ def test_a_right_witness_password_is_not_counted(demo_server, cashier, register)
     made = cashier.post(f"{BASE}/deposits", json=body, headers=key())
     assert made.status_code == 201, made.text
     assert demo_server.call(lambda: LoginFailure.all().count()) == 0
+
+
+def test_the_depositor_cannot_witness_under_another_spelling_of_their_name(demo_server, cashier, sup, register):
+    body = closed_shift_body(cashier, register)  # the supervisor deposits the cashier's shift
+    for spelling in ("HOTELSUP", " HotelSup "):
+        own = sup.post(f"{BASE}/deposits", json={**body, "witness_username": spelling}, headers=key())
+        assert own.status_code == 422, own.text
+        assert [error["field"] for error in own.json()["errors"]] == ["witness_username"]
+    wrong = sup.post(f"{BASE}/deposits", json={**body, "witness_password": "not-the-password"}, headers=key())
+    assert own.json()["detail"] == wrong.json()["detail"]  # the one answer for every failure
+    assert demo_server.call(lambda: Deposit.filter(bag_number=body["bag_number"]).exists()) is False
