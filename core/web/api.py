@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from core.i18n import gettext as _
 from core.problems import Problem
+from core.web.inputs import control_character_errors, quiet_out_of_range, refuse_unnameable_path
 
 #: A request body larger than this is refused with 413 before it is parsed.
 MAX_BODY_BYTES = 1_000_000
@@ -138,31 +139,6 @@ def parse_json_body(request: Request, raw: bytes) -> Any:
     except UnicodeEncodeError:
         raise Problem(400, _("The request body contains text that is not valid Unicode.")) from None
     return payload
-
-
-#: C0 control characters other than tab, line feed and carriage return, and DEL: no form
-#: or person types them, PostgreSQL refuses NUL in text outright, and the rest hide in
-#: names and notes. Refused in every JSON body and query string, on every backend.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def control_character_errors(value: Any, location: str = "") -> list[dict[str, str]]:
-    """``[{"field", "message"}]`` for each string (key or value) holding a control character."""
-    if isinstance(value, str):
-        if CONTROL_CHARACTERS.search(value):
-            return [{"field": location or "body", "message": _("must not contain control characters")}]
-        return []
-    errors = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{location}.{key}" if location else str(key)
-            if isinstance(key, str) and CONTROL_CHARACTERS.search(key):
-                errors.append({"field": path, "message": _("must not contain control characters")})
-            errors += control_character_errors(item, path)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            errors += control_character_errors(item, f"{location}.{index}" if location else str(index))
-    return errors
 
 
 def parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
@@ -312,8 +288,6 @@ def api_route(
             return response
         finally:
             await idempotency.settle(claimed, response)
-
-    from core.web.inputs import quiet_out_of_range, refuse_unnameable_path
 
     route = Route(path, handle, methods=[operation.method], name=name or f"{endpoint.__module__}.{endpoint.__name__}")
     route.operation = operation  # type: ignore[attr-defined]

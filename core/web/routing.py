@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from core.web.inputs import quiet_out_of_range, refuse_control_characters, refuse_unnameable_path
+
 
 DEMO_CHECK_SECONDS = 30
 
@@ -52,8 +54,6 @@ def page_route(
 
     async def handle(request: Request) -> Response:
         from core.web.access import authorize
-        from core.web.inputs import quiet_out_of_range, refuse_control_characters, refuse_unnameable_path
-
         refuse_unnameable_path(request)
         await authorize(request, permission, is_page=True)
         # Every query string and form post of every page, whichever way its handler reads
