@@ -12,7 +12,7 @@ from core.entities.schemas import (PartyChange, PartyIn, PartyOut, PartyPage, Pa
 from core.permissions import AUTHENTICATED
 from core.web.access import actor_of, can, current_site, forget_site, get_in_site, site_query
 from core.web.api import api_route
-from core.web.pagination import paginate
+from core.web.pagination import filter_by, paginate
 
 
 def site_out(site: Site) -> dict:
@@ -56,11 +56,7 @@ async def list_units(request: Request, query: UnitQuery) -> UnitPage:
     units = site_query(request, Unit)
     if query.q:
         units = services.unit_search(units, query.q)
-    if query.kind:
-        units = units.filter(kind=query.kind)
-    if query.building:
-        units = units.filter(building=query.building)
-    return await paginate(units, query, unit_out)
+    return await paginate(filter_by(units, query, kind="kind", building="building"), query, unit_out)
 
 
 async def create_unit(request: Request, body: UnitIn) -> UnitOut:
@@ -87,9 +83,7 @@ async def list_parties(request: Request, query: PartyQuery) -> PartyPage:
     parties = site_query(request, Party)
     if query.q:
         parties = services.party_search(parties, query.q, by_phone=can(request, "core.party.personal_data"))
-    if query.kind:
-        parties = parties.filter(kind=query.kind)
-    return await paginate(parties, query, _party_serializer(request))
+    return await paginate(filter_by(parties, query, kind="kind"), query, _party_serializer(request))
 
 
 async def create_party(request: Request, body: PartyIn) -> PartyOut:

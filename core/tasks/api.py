@@ -160,8 +160,7 @@ async def list_handovers(request: Request, query: HandoverQuery) -> HandoverPage
     """Handovers of the site, newest first; ``unread=true``: the caller's department's unread ones."""
     user, site = request.state.user, current_site(request)
     records = handovers.unread_for(user, site.id) if query.unread else site_query(request, Handover)
-    if query.department:
-        records = records.filter(department=query.department)
+    records = filter_by(records, query, department="department")
     page = await paginate(records, query, lambda handover: handover, descending=True)
     read_ids = set(await handovers.HandoverRead.filter(
         user_id=user.id, handover_id__in=[h.id for h in page["items"]]).values_list("handover_id", flat=True))

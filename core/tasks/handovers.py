@@ -17,6 +17,7 @@ from core.identity.models import User
 from core.tasks.models import Handover, HandoverRead
 from core.problems import invalid
 
+DEPARTMENT_CHARS = Handover._meta.fields_map["department"].max_length
 MAX_BODY = 20_000
 
 
@@ -33,8 +34,8 @@ async def write_handover(bus: EventBus, site_id: int, author: Actor, department:
     department, body = department.strip(), body.strip()
     if not department:
         raise invalid("department", _("Name the department this handover is for."))
-    if len(department) > 40:
-        raise invalid("department", _("At most %(count)s characters.", count=40))
+    if len(department) > DEPARTMENT_CHARS:
+        raise invalid("department", _("At most %(count)s characters.", count=DEPARTMENT_CHARS))
     if not body:
         raise invalid("body", _("Write what the next shift needs to know."))
     if len(body) > MAX_BODY:

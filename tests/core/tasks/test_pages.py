@@ -75,3 +75,11 @@ def test_menu_offers_my_work_at_the_users_site_even_from_the_start_page(demo_ser
     assert 'href="/sites/lotus/my-work"' in home and 'href="/sites/lotus/board"' not in home
     board_link = demo_server.sign_in("hotelsup").get("/").text
     assert 'href="/sites/lotus/board"' in board_link
+
+
+def test_a_bad_value_in_any_field_of_the_new_task_form_is_shown(demo_server):
+    """Every field the form posts has its message on the page (a tampered priority was a
+    422 with nothing to read)."""
+    agent = demo_server.sign_in("agent")
+    bad = agent.form_post("/sites/harbour/tasks/new", {"type": "core.general", "title": "Noise", "priority": "asap"})
+    assert bad.status_code == 422 and 'id="priority-error"' in bad.text
