@@ -174,7 +174,7 @@ class PluginHost:
             plugin = self.by_name.get(plugin_name)
             found = None
             for _registration, module in plugin.registrations if plugin else ():
-                name = _convention_module(plugin, module.__package__, module_name)
+                name = _convention_module(module.__package__, module_name)
                 if name is not None:
                     try:
                         found = getattr(importlib.import_module(name), attribute, None)
@@ -249,7 +249,7 @@ class PluginHost:
                 log.exception("plugin %s: hook %s failed; other plugins still notified", plugin.name, hook_name)
 
 
-def _convention_module(plugin: LoadedPlugin, root: str | None, name: str) -> str | None:
+def _convention_module(root: str | None, name: str) -> str | None:
     """``<root>.<name>`` when that module exists (without importing it)."""
     if not root:
         return None  # a module built in memory (tests) has no package to look in
@@ -262,7 +262,7 @@ def _convention_module(plugin: LoadedPlugin, root: str | None, name: str) -> str
 
 def _by_convention(plugin: LoadedPlugin, module: ModuleType, name: str) -> list[Any]:
     """Models module names, or the routes of ``<package>.<name>.routes()``."""
-    found = _convention_module(plugin, module.__package__, name)
+    found = _convention_module(module.__package__, name)
     if found is None:
         return []
     if name == "models":
@@ -284,7 +284,7 @@ def _by_convention(plugin: LoadedPlugin, module: ModuleType, name: str) -> list[
 
 def _declared(plugin: LoadedPlugin, module: ModuleType, name: str, attribute: str) -> list[Any]:
     """What ``<package>.<name>.<attribute>`` declares (a list, or the demo loader)."""
-    found = _convention_module(plugin, module.__package__, name)
+    found = _convention_module(module.__package__, name)
     if found is None:
         return []
     try:
@@ -456,7 +456,7 @@ def assemble_host(
                  for caller in manager.get_hookcallers(module) or []}
         # What the convention finds counts as the hook it stands for (``frontdesk plugins``).
         hooks |= {hook for hook, name in CONVENTIONS.items()
-                  if any(_convention_module(plugin, module.__package__, name) for _r, module in plugin.registrations)}
+                  if any(_convention_module(module.__package__, name) for _r, module in plugin.registrations)}
         hooks |= {hook for hook, (name, attribute) in DECLARATIONS.items()
                   if any(_declared(plugin, module, name, attribute) for _r, module in plugin.registrations)}
         plugin.hooks = sorted(hooks)

@@ -81,7 +81,7 @@ class Subject:
     """The record a task is about, named by the plugin that owns it: ``("hotel", "room", 7)``.
 
     The owner advances or resolves the task when the record changes and renders the
-    record's panel on the task page (``task_subject_panel``)."""
+    record's panel on the task page (its ``pages.task_panel``)."""
 
     plugin: str
     kind: str
@@ -93,7 +93,8 @@ class Subject:
 
 @dataclass(frozen=True)
 class SubjectPanel:
-    """A plugin's panel about a task's record on the task page (``task_subject_panel``)."""
+    """A panel about a task's record on the task page: the owner's ``pages.task_panel``
+    returns one, other plugins through ``task_subject_panel``."""
 
     title: Any
     #: The record's own page.
