@@ -58,9 +58,6 @@ class Actor:
         """Whether this actor holds ``permission`` at its site (the system holds all)."""
         return self.is_system or permission in self.permissions
 
-    def audit_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments ``core.audit.services.record`` takes for who and where."""
-        return {"actor": self.user, "site_id": getattr(self.site, "id", None), "client_address": self.client_address}
 
 
 SYSTEM = Actor(user=None)

@@ -134,7 +134,8 @@ async def create_case(kernel, site: Site, actor: Actor, data: dict[str, Any]) ->
                                  escalated_to="supervisor" if supervisor else "")
         await kernel.set_subject(task, Subject("resident", "case", case.id))
         if supervisor:
-            await kernel.comment(task, " ".join(reasons), actor.user, kind="escalated")
+            await kernel.comment(task, " ".join(reasons), actor.user, kind="escalated",
+                                 client_address=actor.client_address)
         await audit.record("resident.case.create", actor=actor.user, site_id=site.id, object_type="resident.case",
                            object_id=case.id, after=case_out(case, task, duplicates=duplicates),
                            client_address=actor.client_address)
