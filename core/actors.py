@@ -59,5 +59,4 @@ class Actor:
         return self.is_system or permission in self.permissions
 
 
-
 SYSTEM = Actor(user=None)
