@@ -82,22 +82,13 @@ async def user_new_form(request: Request, errors: FormErrors | None = None, valu
         "sites": await _site_choices(request), "roles": await _role_choices()}, status_code=status_code)
 
 
-async def _site_and_role(data: dict) -> tuple[Site | None, Role | None]:
-    """The form's site and role (blank: none; an unknown code reads as none chosen)."""
-    site = await Site.get_or_none(code=data["site"]) if data.get("site") else None
-    role = await Role.get_or_none(name=data["role"]) if data.get("role") else None
-    return site, role
-
-
 async def user_create(request: Request) -> Response:
     async def with_password(values: dict) -> dict:
         return {**values, "password": (await form_passwords(request, ["password"]))[0]}
 
     async def act(body: UserIn) -> User:
         data = body.model_dump()
-        site, role = await _site_and_role({"site": data.pop("site"), "role": data.pop("role")})
-        return await services.create_user(data.pop("username"), data.pop("password"), **data, site=site, role=role,
-                                          actor=actor_of(request))
+        return await services.create_user(data.pop("username"), data.pop("password"), **data, actor=actor_of(request))
 
     return await form_action(request, fields=NEW_USER_FIELDS, schema=UserIn, prepare=with_password, act=act,
                              page=partial(user_new_form, request), beside=[*NEW_USER_FIELDS, "password"],
@@ -183,11 +174,7 @@ async def user_active(request: Request) -> Response:
 
 async def _membership_change(request: Request, change) -> Response:
     async def act(user: User, data: dict) -> None:
-        site, role = await _site_and_role(data)
-        missing = [{"field": "site", "message": _("Choose a site.")}] if site is None else []
-        missing += [{"field": "role", "message": _("Choose a role.")}] if role is None else []
-        if missing:
-            raise Problem(422, " ".join(item["message"] for item in missing), errors=missing)
+        site, role = await services.membership_parts(data["site"], data["role"])
         await change(user, site, role, actor=actor_of(request))
 
     return await _user_action(request, "memberships", ("site", "role"), act, "#memberships")

@@ -10,14 +10,14 @@ from core.audit import services as audit
 from core.entities.models import Site
 from core.i18n import gettext as _
 from core.identity import services, sessions
-from core.identity.models import Role, User
+from core.identity.models import User
 from core.identity.schemas import (AuditOut, AuditPage, AuditQuery, Credentials, MeOut, MembershipIn, PasswordIn,
                                    TokenOut, UserChange, UserDetail, UserIn, UserOut, UserPage, UserQuery)
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.access import actor_of
 from core.web.api import api_route
 from core.web.pagination import paginate
-from core.problems import Problem, invalid
+from core.problems import Problem
 
 
 def user_out(user: User) -> dict:
@@ -76,18 +76,13 @@ async def list_users(request: Request, query: UserQuery) -> UserPage:
 
 
 async def create_user(request: Request, body: UserIn) -> UserDetail:
-    """Create a user; ``site`` and ``role`` give the first membership (required unless
-    the caller is a super-administrator)."""
+    """Create a user; ``site`` and ``role`` give the first membership: both or neither
+    (422 naming the missing or unknown one), and required unless the caller is a
+    super-administrator."""
     data = body.model_dump()
     username, password = data.pop("username"), data.pop("password")
-    site_code, role_name = data.pop("site"), data.pop("role")
-    site = role = None
-    if site_code or role_name:  # one without the other is refused by the service, naming the missing one
-        site, role = await _membership_parts(site_code, role_name) if site_code and role_name else (None, None)
-        if site is None:
-            raise invalid("role" if site_code else "site", _("Choose a role.") if site_code else _("Choose a site."))
     actor = actor_of(request)
-    user = await services.create_user(username, password, **data, site=site, role=role, actor=actor)
+    user = await services.create_user(username, password, **data, actor=actor)
     return await user_detail(user, actor)
 
 
@@ -123,27 +118,17 @@ async def set_user_password(request: Request, body: PasswordIn) -> Response:
     return Response(status_code=204)
 
 
-async def _membership_parts(site_code: str, role_name: str) -> tuple[Site, Role]:
-    site = await Site.get_or_none(code=site_code)
-    role = await Role.get_or_none(name=role_name)
-    if site is None:
-        raise Problem(422, _("No site %(code)s.", code=site_code), errors=[{"field": "site", "message": _("unknown")}])
-    if role is None:
-        raise Problem(422, _("No role %(name)s.", name=role_name), errors=[{"field": "role", "message": _("unknown")}])
-    return site, role
-
-
 async def grant(request: Request, body: MembershipIn) -> UserDetail:
     """Grant a role at a site the caller administers, no higher than the caller's own there."""
     user = await _user(request)
-    site, role = await _membership_parts(body.site, body.role)
+    site, role = await services.membership_parts(body.site, body.role)
     await services.grant_membership(user, site, role, actor=actor_of(request))
     return await user_detail(user, actor_of(request))
 
 
 async def revoke(request: Request, body: MembershipIn) -> UserDetail:
     user = await _user(request)
-    site, role = await _membership_parts(body.site, body.role)
+    site, role = await services.membership_parts(body.site, body.role)
     await services.revoke_membership(user, site, role, actor=actor_of(request))
     return await user_detail(user, actor_of(request))
 

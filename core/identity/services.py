@@ -202,6 +202,36 @@ async def memberships_visible(actor: Actor, user: User) -> list[dict[str, str]]:
             for row in await rows.order_by("site__code", "role__name").values("site__code", "role__name")]
 
 
+def _no_site(code: str) -> Problem:
+    """The refusal of a site that does not exist, or that the actor may not place people
+    at: the same answer for both, so it tells nothing of sites beyond the actor's."""
+    message = _("No site %(code)s.", code=code)
+    return Problem(422, message, errors=[{"field": "site", "message": message}])
+
+
+async def membership_parts(site_code: str | None, role_name: str | None, *, required: bool = True
+                           ) -> tuple[Site | None, Role | None]:
+    """The site and role a form or request names (by code and name) for a membership:
+    both or neither, and neither only when not ``required``. A blank one ("Choose a
+    site.") and an unknown one ("No site X.") are refused together with 422, each
+    message naming its field."""
+    site_code, role_name = (site_code or "").strip(), (role_name or "").strip()
+    if not site_code and not role_name and not required:
+        return None, None
+    site = await Site.get_or_none(code=site_code) if site_code else None
+    role = await Role.get_or_none(name=role_name) if role_name else None
+    errors = []
+    if site is None:
+        errors.append({"field": "site",
+                       "message": _("No site %(code)s.", code=site_code) if site_code else _("Choose a site.")})
+    if role is None:
+        errors.append({"field": "role",
+                       "message": _("No role %(name)s.", name=role_name) if role_name else _("Choose a role.")})
+    if errors:
+        raise Problem(422, " ".join(item["message"] for item in errors), errors=errors)
+    return site, role
+
+
 async def _check_membership_change(actor: Actor, site: Site, role: Role) -> None:
     """Memberships change only at a site the actor administers (else the site is unknown
     to them, as at any route of a site one does not belong to), and never to a role above
@@ -210,7 +240,7 @@ async def _check_membership_change(actor: Actor, site: Site, role: Role) -> None
         return
     held = actor.permissions_by_site.get(site.id, frozenset())
     if MANAGE not in held:
-        raise Problem(422, _("No site %(code)s.", code=site.code), errors=[{"field": "site", "message": _("unknown")}])
+        raise _no_site(site.code)
     granted = set(await RolePermission.filter(role=role).values_list("permission", flat=True))
     if not granted <= held:
         message = _("The role %(role)s grants more than you hold at %(site)s.", role=role.name, site=site.code)
@@ -244,8 +274,10 @@ def _check_password(password: str, username: str) -> None:
 
 async def create_user(username: str, password: str, *, display_name: str = "", email: str = "",
                       department: str = "", locale: str = "", skills: list[str] | None = None,
-                      site: Site | None = None, role: Role | None = None, actor: Actor = SYSTEM) -> User:
-    """Create a user, with a first membership when ``site`` and ``role`` are given.
+                      site: str | None = None, role: str | None = None, actor: Actor = SYSTEM) -> User:
+    """Create a user, with a first membership at the site coded ``site`` in the role named
+    ``role``: both or neither (``membership_parts``), never a user silently left without
+    the membership asked for.
 
     Someone who administers only some sites must place the new user at one of them: a user
     with no site is reachable by super-administrators only, so it would be lost to its
@@ -253,10 +285,7 @@ async def create_user(username: str, password: str, *, display_name: str = "", e
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise invalid("username", _("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."))
-    if not actor.unbounded and site is None:
-        raise invalid("site", _("Choose a site."))
-    if not actor.unbounded and role is None:
-        raise invalid("role", _("Choose a role."))
+    site, role = await membership_parts(site, role, required=not actor.unbounded)
     if site is not None and role is not None:
         await _check_membership_change(actor, site, role)
     _check_password(password, username)

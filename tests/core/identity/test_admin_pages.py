@@ -77,6 +77,21 @@ def test_new_user_errors_are_shown_with_the_typed_values(demo_server):
     assert taken.status_code == 409 and "The username agent is taken." in taken.text
 
 
+def test_a_new_user_gets_both_a_site_and_a_role_or_neither(demo_server):
+    client = demo_server.sign_in("admin")  # a super-administrator: may leave both out
+    site_only = client.form_post("/admin/users/new", {"username": "nina", "password": PASSWORD, "site": "harbour"})
+    assert site_only.status_code == 422
+    assert '<p class="field-error" id="role-error">Choose a role.</p>' in site_only.text
+    role_only = client.form_post("/admin/users/new", {"username": "nina", "password": PASSWORD, "role": "agent"})
+    assert role_only.status_code == 422
+    assert '<p class="field-error" id="site-error">Choose a site.</p>' in role_only.text
+    unknown = client.form_post("/admin/users/new", {"username": "nina", "password": PASSWORD, "site": "atlantis",
+                                                    "role": "agent"})
+    assert unknown.status_code == 422
+    assert '<p class="field-error" id="site-error">No site atlantis.</p>' in unknown.text
+    assert demo_server.call(lambda: User.filter(username="nina").exists()) is False
+
+
 def test_editing_a_profile_and_a_stale_version(demo_server):
     client = demo_server.sign_in("admin")
     url = f"/admin/users/{user_id(demo_server, 'agent')}"
@@ -148,7 +163,7 @@ def test_granting_and_revoking_a_role_at_a_site(demo_server):
     assert sorted(actions) == ["membership.grant", "membership.revoke"]
 
     unknown = admin.form_post(url, {"site": "atlantis", "role": "cashier"})
-    assert unknown.status_code == 422 and "Choose a site." in unknown.text
+    assert unknown.status_code == 422 and '<p class="field-error" id="site-error">No site atlantis.</p>' in unknown.text
 
 
 def test_a_refused_membership_names_both_fields(demo_server):
@@ -156,7 +171,7 @@ def test_a_refused_membership_names_both_fields(demo_server):
     refused = admin.form_post(f"/admin/users/{user_id(demo_server, 'agent')}/memberships", {"site": "", "role": "x"})
     assert refused.status_code == 422
     assert '<p class="field-error" id="site-error">Choose a site.</p>' in refused.text
-    assert '<p class="field-error" id="role-error">Choose a role.</p>' in refused.text
+    assert '<p class="field-error" id="role-error">No role x.</p>' in refused.text  # unknown, not blank
 
 
 # --- Roles ---------------------------------------------------------------------------

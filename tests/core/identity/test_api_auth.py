@@ -141,6 +141,22 @@ def test_a_stale_user_version_is_409(demo_server):
     assert admin.patch(f"/api/v1/users/{user['id']}", json={"display_name": "B", "version": user["version"]}).status_code == 409
 
 
+def test_a_new_user_gets_both_a_site_and_a_role_or_neither(demo_server):
+    admin = demo_server.api_client("admin")  # a super-administrator: may leave both out
+    new = {"username": "nina", "password": "a-long-enough-password"}
+    site_only = admin.post("/api/v1/users", json={**new, "site": "harbour"})
+    assert site_only.status_code == 422
+    assert site_only.json()["errors"] == [{"field": "role", "message": "Choose a role."}]
+    role_only = admin.post("/api/v1/users", json={**new, "role": "agent"})
+    assert role_only.status_code == 422 and role_only.json()["errors"][0]["field"] == "site"
+    unknown = admin.post("/api/v1/users", json={**new, "site": "atlantis", "role": "agent"})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"] == [{"field": "site", "message": "No site atlantis."}]
+    assert demo_server.call(lambda: User.filter(username="nina").exists()) is False
+    made = admin.post("/api/v1/users", json=new)
+    assert made.status_code == 201 and made.json()["memberships"] == []
+
+
 def test_role_names_longer_than_the_column_are_refused_not_crashed(demo_server):
     from core.identity import services
     from core.problems import Problem
