@@ -8,7 +8,7 @@ so Pydantic's English ones are replaced by translated ones for the usual error t
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -18,12 +18,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
-from core.problems import Problem
+from core.problems import Problem, invalid
 
 #: A form field longer than this is cut before validation (the schemas set the real limits).
 MAX_FIELD_CHARS = 10_000
 #: A password field longer than this is cut (the password rules refuse far shorter ones).
 MAX_PASSWORD_CHARS = 1024
+#: Digits a whole number typed in a form may have: enough for any id, count or version,
+#: and every such number fits a BigIntField (and is far below what ``int()`` refuses).
+MAX_INT_DIGITS = 18
 
 
 @dataclass
@@ -48,6 +51,30 @@ async def form_passwords(request: Request, names: Sequence[str]) -> list[str]:
     password, and never part of the values a form is re-shown with."""
     form = await request.form()
     return [str(form.get(name, ""))[:MAX_PASSWORD_CHARS] for name in names]
+
+
+def form_int(source: Mapping[str, Any] | str | None, field: str, *, required: bool = False,
+             signed: bool = False, message: str | None = None, hidden: bool = False,
+             lenient: bool = False) -> int | None:
+    """The whole number in form field ``field``: ``source`` is the form's values, or the
+    field's text itself.
+
+    Only ASCII digits count (``"²".isdigit()`` is True, but ``int("²")`` fails), with a
+    leading "-" when ``signed``, at most ``MAX_INT_DIGITS`` of them. A blank field is None,
+    or when ``required`` a 422; anything else a 422 naming ``field`` (``message``, else
+    "Enter a whole number."), which ``form_action`` re-shows the form with. A ``hidden``
+    field (a version the page filled in) was not typed, so its message says to reload the
+    page. ``lenient`` (a query string's filter) makes a bad value None, as if not given.
+    """
+    text = str((source.get(field) if isinstance(source, Mapping) else source) or "").strip()
+    digits = text[1:] if signed and text.startswith("-") else text
+    if digits and len(digits) <= MAX_INT_DIGITS and digits.isascii() and digits.isdigit():
+        return int(text)
+    if lenient or (not text and not required):
+        return None
+    if hidden:
+        message = message or _("The form is incomplete or outdated. Reload the page and try again.")
+    raise invalid(field, message or (_("This field is required.") if not text else _("Enter a whole number.")))
 
 
 def _message(item: dict[str, Any], name: str) -> str:

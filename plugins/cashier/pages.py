@@ -16,7 +16,7 @@ from core.money import format_money
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web import form_keys
-from core.web.forms import FormErrors, form_action
+from core.web.forms import FormErrors, form_action, form_int
 from core.problems import Problem
 from core.tasks.types import SubjectPanel
 from core.web.routing import page_route
@@ -186,7 +186,7 @@ async def close_shift(request: Request) -> Response:
     shift = await get_in_site(request, Shift, request.path_params["id"], "shift")
 
     async def act(form: dict) -> None:
-        version = int(form["version"]) if form["version"].isdigit() else -1
+        version = form_int(form, "version", required=True, hidden=True)
         try:
             await services.close_shift(kernel(request), site, shift, actor_of(request), count_of(request, form, "count"),
                                        form["float_left"] or "0", version)
@@ -240,7 +240,7 @@ async def review_shift(request: Request) -> Response:
 
     async def act(form: dict) -> None:
         await services.review_shift(kernel(request), site, shift, actor_of(request), form["note"],
-                                    int(form["version"]) if form["version"].isdigit() else -1)
+                                    form_int(form, "version", required=True, hidden=True))
 
     return await form_action(request, fields=["note", "version"], act=act, beside=(), page=review_again(request),
                              success_url=base(request) + "/review")
@@ -252,7 +252,7 @@ async def decide_refund(request: Request) -> Response:
 
     async def act(form: dict) -> None:
         await services.decide_refund(kernel(request), site, entry, actor_of(request), form["decision"] == "approve",
-                                     form["note"], int(form["version"]) if form["version"].isdigit() else -1)
+                                     form["note"], form_int(form, "version", required=True, hidden=True))
 
     return await form_action(request, fields=["decision", "note", "version"], act=act, beside=(),
                              page=review_again(request), success_url=base(request) + "/review")
@@ -290,7 +290,7 @@ async def create_deposit(request: Request) -> Response:
     async def act(form: dict) -> Deposit:
         return await services.create_deposit(
             kernel(request), site, actor_of(request),
-            shift_ids=[int(v) for v in raw.getlist("shift_ids") if str(v).isdigit()],
+            shift_ids=[form_int(str(v), "shift_ids", required=True) for v in raw.getlist("shift_ids")],
             bag_number=form["bag_number"], count=count_of(request, form, "bag"), witness_username=form["witness_username"],
             witness_password=str(raw.get("witness_password", "")),  # as typed: spaces may belong to it
             throttle=Limits.of(request.app.state.settings))

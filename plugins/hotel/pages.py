@@ -16,7 +16,7 @@ from core.tasks.models import Task
 from core.tasks.types import SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.problems import Problem
-from core.web.forms import FormErrors, form_action
+from core.web.forms import FormErrors, form_action, form_int
 from core.web.routing import page_route
 from plugins.hotel import api, records, rooms, services
 from plugins.hotel.models import CODES, Room, RoomEvent, StockItem
@@ -34,13 +34,6 @@ def code_labels() -> dict[str, str]:
     return {code: _(label) for code, label in CODE_LABELS.items()}
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
 async def housekeepers(site_id: int) -> list[User]:
     ids = await Membership.filter(site_id=site_id, role__name__in=["housekeeper", "supervisor"]) \
         .values_list("user_id", flat=True)
@@ -51,8 +44,9 @@ async def board(request: Request) -> Response:
     """Every room as a tile, by floor, coloured by code; updated live (hotel.js)."""
     site = current_site(request)
     params = request.query_params
-    query = BoardQuery(floor=_int(params.get("floor")), section=params.get("section") or None,
-                       assignee_id=_int(params.get("assignee")),
+    query = BoardQuery(floor=form_int(params, "floor", signed=True, lenient=True),
+                       section=params.get("section") or None,
+                       assignee_id=form_int(params, "assignee", lenient=True),
                        code=params.get("code") if params.get("code") in CODES else None)
     all_rooms, counts = await api.board_rooms(request, BoardQuery())
     shown = [room for room in all_rooms
@@ -108,13 +102,6 @@ async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | No
                         context={"room": services.room_out(room), "code_labels": code_labels()})
 
 
-def _version(form: dict) -> int:
-    try:
-        return int(form["version"])
-    except ValueError:
-        raise Problem(422, _("Reload the page and try again.")) from None
-
-
 async def room_action(request: Request) -> Response:
     """The room page's forms: one POST per action, named in the path."""
     site, actor = current_site(request), actor_of(request)
@@ -131,12 +118,14 @@ async def room_action(request: Request) -> Response:
         if not can(request, needed[action]):
             raise Problem(403, _("You do not have the permission this needs (%(permission)s).",
                                  permission=needed[action]))
+        versioned = action in ("housekeeping", "check-in", "check-out", "service")
+        version = form_int(form, "version", required=True, hidden=True) if versioned else 0
         if action == "housekeeping":
-            await services.set_housekeeping(kernel, room, form["status"], _version(form), actor)
+            await services.set_housekeeping(kernel, room, form["status"], version, actor)
         elif action == "check-in":
-            await services.check_in(kernel, site, room, _version(form), actor, guest_name=form["guest_name"])
+            await services.check_in(kernel, site, room, version, actor, guest_name=form["guest_name"])
         elif action == "check-out":
-            await services.check_out(kernel, site, room, _version(form), actor)
+            await services.check_out(kernel, site, room, version, actor)
         elif action == "service":
             until = None
             if form["until"]:
@@ -144,7 +133,7 @@ async def room_action(request: Request) -> Response:
                     until = dt.date.fromisoformat(form["until"])
                 except ValueError:
                     raise Problem(422, _("Give the date as YYYY-MM-DD.")) from None
-            await services.set_service(kernel, room, form["service"], _version(form), actor,
+            await services.set_service(kernel, room, form["service"], version, actor,
                                        reason=form["reason"], until=until)
         elif action == "observed":
             await services.observe(kernel, room, form["occupancy"], actor)
@@ -162,7 +151,7 @@ async def sheet(request: Request) -> Response:
     """An attendant's task sheet for the day: their open housekeeping tasks by room (printable)."""
     site, user = current_site(request), request.state.user
     people = await housekeepers(site.id)
-    assignee_id = _int(request.query_params.get("assignee")) or user.id
+    assignee_id = form_int(request.query_params, "assignee", lenient=True) or user.id
     if assignee_id != user.id and not can(request, "hotel.room.inspect"):
         assignee_id = user.id
     tasks = await Task.filter(site_id=site.id, assignee_id=assignee_id, is_open=True, type__startswith="hotel.") \
@@ -203,12 +192,12 @@ async def stock_post(request: Request) -> Response:
     site = current_site(request)
 
     async def act(form: dict) -> None:
-        item = await site_query(request, StockItem).get_or_none(id=_int(form["item_id"]) or 0)
+        item = await site_query(request, StockItem).get_or_none(
+            id=form_int(form, "item_id", message=_("Choose an item.")) or 0)
         if item is None:
             raise Problem(422, _("Choose an item."))
-        quantity = _int(form["quantity"])
-        if quantity is None:
-            raise Problem(422, _("A whole number from 1 to %(max)s.", max=records.MAX_QUANTITY))
+        quantity = form_int(form, "quantity", required=True,
+                            message=_("A whole number from 1 to %(max)s.", max=records.MAX_QUANTITY))
         await records.move_stock(site.id, item, actor_of(request), location=form["location"], kind=form["kind"],
                                  quantity=quantity, to_location=form["to_location"], reason=form["reason"])
 
@@ -237,12 +226,11 @@ async def hygiene_post(request: Request) -> Response:
     site = current_site(request)
 
     async def act(form: dict) -> None:
-        room = await site_query(request, Room).get_or_none(id=_int(form["room_id"]) or 0)
+        room = await site_query(request, Room).get_or_none(
+            id=form_int(form, "room_id", message=_("Choose a room.")) or 0)
         if room is None:
             raise Problem(422, _("Choose a room."))
-        aired = _int(form["aired_times"] or "0")
-        if aired is None:
-            raise Problem(422, _("A whole number from 0 to 6."))
+        aired = form_int(form, "aired_times", message=_("A whole number from 0 to 6.")) or 0
         today = services.local_today(site)
         await records.record_hygiene(site.id, room, actor_of(request), date=today,
                                      linen_changed=form["linen_changed"] == "1",

@@ -10,7 +10,7 @@ from core.i18n import N_
 from core.i18n import gettext as _
 from core.web.templating import render
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, form_action
+from core.web.forms import FormErrors, form_action, form_int
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import applications
@@ -94,7 +94,7 @@ async def application_action(request: Request) -> Response:
         raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
 
     async def act(form: dict) -> None:
-        version = int(form["version"]) if form["version"].isdigit() else -1
+        version = form_int(form, "version", required=True, hidden=True)
         if action == "check":
             await applications.check(app, site, form, version, actor_of(request))
         elif action == "submit":

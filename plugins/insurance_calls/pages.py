@@ -18,7 +18,7 @@ from core.web.templating import render
 from core.tasks.models import Task
 from core.tasks.types import STATE_LABELS, SubjectPanel
 from core.web.access import actor_of, can, current_site, site_query
-from core.web.forms import FormErrors, form_action, offset_page, page_links, page_number
+from core.web.forms import FormErrors, form_action, form_int, offset_page, page_links, page_number
 from core.problems import Problem
 from core.web.routing import page_route
 from plugins.insurance_calls import kpis, rules, services
@@ -58,8 +58,8 @@ def _choices(labels: dict) -> list[tuple[str, str]]:
 async def _entry_context(request: Request, form: dict, errors: FormErrors, logged: Call | None = None) -> dict:
     site = current_site(request)
     task = None
-    if form.get("task_id"):
-        task = await site_query(request, Task).filter(id=form["task_id"]).first()
+    if (task_id := form_int(form, "task_id", lenient=True)) is not None:
+        task = await site_query(request, Task).filter(id=task_id).first()
     required = {name: list(fields) for name, fields in rules.REQUIRED_FIELDS.items()}
     return {
         "site": site, "form": form, "errors": errors, "logged": logged,
@@ -75,9 +75,8 @@ async def quick_entry(request: Request) -> Response:
     if request.method == "POST":
         return await _log_from_form(request)
     form = {"direction": "inbound", "outcome": "resolved", "started_at": rfc3339(utcnow())}
-    task_id = request.query_params.get("task", "")
-    if task_id.isdigit():
-        task = await site_query(request, Task).filter(id=int(task_id), type__in=list(services.CALLBACK_TYPES),
+    if (task_id := form_int(request.query_params, "task", lenient=True)) is not None:
+        task = await site_query(request, Task).filter(id=task_id, type__in=list(services.CALLBACK_TYPES),
                                                       is_open=True).first()
         if task is not None:
             form.update(task_id=str(task.id), direction="outbound")
@@ -88,9 +87,8 @@ async def quick_entry(request: Request) -> Response:
                             policy_no=first.policy_no, call_type=first.call_type,
                             **{name: first.type_fields.get(name, "") for name in TYPE_FIELD_NAMES})
     logged = None
-    logged_id = request.query_params.get("logged", "")
-    if logged_id.isdigit():
-        logged = await site_query(request, Call).filter(id=int(logged_id)).first()
+    if (logged_id := form_int(request.query_params, "logged", lenient=True)) is not None:
+        logged = await site_query(request, Call).filter(id=logged_id).first()
     return render(request, "insurance_calls/entry.html", await _entry_context(request, form, FormErrors(), logged))
 
 
@@ -105,7 +103,7 @@ async def _log_from_form(request: Request) -> Response:
             "follow_up_at": _parse_local(site, form["follow_up_at"], "follow_up_at"),
             "started_at": _parse_local(site, form["started_at"], "started_at"),
             "fields": {name: form[name] for name in TYPE_FIELD_NAMES if form[name]},
-            "task_id": int(form["task_id"]) if form["task_id"].isdigit() else None,
+            "task_id": form_int(form, "task_id"),
             "satisfied": {"yes": True, "no": False}.get(form["satisfied"]),
         }
         errors = FormErrors()
@@ -168,8 +166,8 @@ async def call_list(request: Request) -> Response:
                 calls = services.call_filters(calls, plate=query)
         if filters["call_type"] in CALL_TYPES:
             calls = calls.filter(call_type=filters["call_type"])
-        if filters["agent_id"].isdigit():
-            calls = calls.filter(agent_id=int(filters["agent_id"]))
+        if (agent_id := form_int(filters, "agent_id", lenient=True)) is not None:
+            calls = calls.filter(agent_id=agent_id)
     except Problem as problem:
         error, calls = problem.detail, calls.filter(id=-1)
     page = page_number(request)

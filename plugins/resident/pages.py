@@ -17,7 +17,7 @@ from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
 from core.tasks.types import SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, form_action
+from core.web.forms import FormErrors, form_action, form_int
 from core.problems import Problem, invalid
 from core.web.routing import page_route
 from plugins.resident import campaigns, fees, households, kpis, services
@@ -132,10 +132,7 @@ async def case_reply(request: Request) -> Response:
 async def case_transition(request: Request) -> Response:
     async def act(case, form):
         task = await Task.get(id=case.task_id)
-        try:
-            version = int(form["version"])
-        except ValueError:
-            raise Problem(400, _("The form is outdated. Reload the page.")) from None
+        version = form_int(form, "version", required=True, hidden=True)
         # The case page's buttons are the task's generic moves, with the same limits.
         await kernel(request).transition(task, form["to"], version, actor_of(request),
                                          note=form["note"][:2000], may_work_any=True, generic=True)
@@ -145,9 +142,8 @@ async def case_transition(request: Request) -> Response:
 def _revisit_data(form: dict) -> dict:
     reached = form.get("reached") == "yes"
     satisfied = {"yes": True, "no": False}.get(str(form.get("satisfied", "")))
-    score = str(form.get("score", "")).strip()
     return {"method": str(form.get("method", "phone")), "reached": reached, "satisfied": satisfied,
-            "score": int(score) if score.isdigit() else None,
+            "score": form_int(form, "score"),
             "comments": str(form.get("comments", ""))[:5000], "evaluation": str(form.get("comments", ""))[:5000],
             "suggestions": str(form.get("suggestions", ""))[:5000], "notes": str(form.get("notes", ""))[:5000]}
 
@@ -161,8 +157,8 @@ async def case_revisit(request: Request) -> Response:
 
 async def case_merge(request: Request) -> Response:
     async def act(case, form):
-        into_id = form["into_id"]
-        into = await site_query(request, Case).get_or_none(id=int(into_id)) if into_id.isdigit() else None
+        into_id = form_int(form, "into_id", message=_("Choose the case to merge into."))
+        into = await site_query(request, Case).get_or_none(id=into_id) if into_id is not None else None
         if into is None:
             raise Problem(422, _("Choose the case to merge into."))
         await services.merge_case(kernel(request), case, into, actor=actor_of(request))
@@ -238,8 +234,8 @@ async def create_campaign(request: Request) -> Response:
         elif form["rule_kind"] == "closed_cases":
             rule.update({"from": form["from"], "to": form["to"]})
         return {"name": form["name"], "rule": rule,
-                "agent_ids": [int(v) for v in raw.getlist("agent_ids") if str(v).isdigit()],
-                "due_days": int(form["due_days"]) if form["due_days"].isdigit() else None,
+                "agent_ids": [form_int(str(v), "agent_ids", required=True) for v in raw.getlist("agent_ids")],
+                "due_days": form_int(form, "due_days"),
                 "skill": form["skill"] or None}
 
     async def act(body: s.CampaignIn):
@@ -323,8 +319,9 @@ async def fees_page(request: Request, errors: FormErrors | None = None, values: 
         errors.general.append(_("Give the date as YYYY-MM-DD."))
     notice = ""
     billed, created = request.query_params.get("billed", ""), request.query_params.get("created", "")
-    if fees.PERIOD.match(billed) and created.isdigit():  # after a billing run (its redirect)
-        notice = _("%(count)s bills created for %(period)s.", count=int(created), period=billed)
+    count = form_int(created, "created", lenient=True)
+    if fees.PERIOD.match(billed) and count is not None:  # after a billing run (its redirect)
+        notice = _("%(count)s bills created for %(period)s.", count=count, period=billed)
     building = request.query_params.get("building", "")[:60]
     data = await fees.arrears(site, as_of, 200, None, building)
     return render(request, "resident/fees.html", {"site": site, "data": data, "as_of": as_of, "building": building,

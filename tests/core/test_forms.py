@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 import tests.core.parking_plugin as parking
 from tests.core.parking_plugin.models import Permit
 
@@ -36,3 +38,27 @@ def test_form_action_reshows_bad_input_and_refusals_and_redirects_on_success(mak
     assert '<p class="field-error" id="plate-error">This plate has a permit.</p>' in again.text
     assert 'value="ABC-1"' in again.text
     assert server.call(lambda: Permit.filter(plate="ABC-1").count()) == 1
+
+
+def test_form_int_takes_ascii_digits_only_and_refuses_the_rest_as_a_422_on_the_field():
+    from core.problems import Problem
+    from core.web.forms import MAX_INT_DIGITS, form_int
+
+    assert form_int({"n": " 42 "}, "n") == 42 and form_int("7", "n") == 7
+    assert form_int({"n": ""}, "n") is None and form_int({}, "n") is None and form_int(None, "n") is None
+    assert form_int("-3", "floor", signed=True) == -3
+    for bad in ("²", "٣", "１", "-3", "1.5", "1e3", "9" * (MAX_INT_DIGITS + 1), "9" * 5000):
+        with pytest.raises(Problem) as refused:
+            form_int({"n": bad}, "n")
+        assert refused.value.status == 422 and refused.value.errors == [
+            {"field": "n", "message": "Enter a whole number."}]
+        assert form_int({"n": bad}, "n", lenient=True) is None
+    with pytest.raises(Problem) as blank:
+        form_int({"n": ""}, "n", required=True)
+    assert blank.value.errors[0]["message"] == "This field is required."
+    with pytest.raises(Problem) as stale:
+        form_int({"version": "²"}, "version", required=True, hidden=True)
+    assert "Reload the page" in stale.value.errors[0]["message"]
+    with pytest.raises(Problem) as own:
+        form_int({"item": "x"}, "item", message="Choose an item.")
+    assert own.value.errors[0]["message"] == "Choose an item."

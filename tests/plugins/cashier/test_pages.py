@@ -151,3 +151,13 @@ def test_close_screen_totals_the_grid_and_supervisor_reviews(browser_as):
     assert sup.locator(f"#review-queue a[href$='/shifts/{shift_id}']").count() == 0
     sup.goto(f"/sites/lotus/cashier/shifts/{shift_id}")
     assert sup.text_content("#shift-status").strip() == "closed"
+
+
+def test_a_version_in_unicode_digits_reshows_the_review_queue_not_a_500(demo_server):
+    from plugins.cashier.models import Shift
+    shift = demo_server.call(lambda: Shift.filter(status="pending_review").first())
+    browser = demo_server.sign_in("hotelsup")
+    reviewed = browser.form_post(f"{PAGES}/shifts/{shift.id}/review", {"note": "Looked at it.", "version": "²"})
+    assert reviewed.status_code == 422, reviewed.text[:500]
+    assert "The form is incomplete or outdated. Reload the page and try again." in reviewed.text
+    assert demo_server.call(lambda: Shift.get(id=shift.id)).status == "pending_review"

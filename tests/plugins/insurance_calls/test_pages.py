@@ -104,3 +104,13 @@ def test_application_pages_need_a_second_person(demo_server):
     submitted = creator.form_post(f"{url}/submit", {"version": str(app.version + 1)})
     assert submitted.status_code == 303
     assert "Submitted" in creator.get(url).text
+
+
+def test_a_task_id_in_unicode_digits_reshows_the_quick_entry_not_a_500(demo_server):
+    browser = demo_server.sign_in("caller")
+    bad = browser.form_post(ENTRY, {"direction": "outbound", "phone": "13600009876", "call_type": "other",
+                                    "summary": "Called back", "outcome": "resolved", "task_id": "²"})
+    assert bad.status_code == 422, bad.text[:500]
+    assert 'value="13600009876"' in bad.text  # the form re-shown with what was typed
+    assert demo_server.call(lambda: Call.filter(phone="13600009876").exists()) is False
+    assert browser.get(f"{ENTRY}?task=²&logged=٣").status_code == 200  # a bad link's number is ignored

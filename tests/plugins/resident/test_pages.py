@@ -2,7 +2,8 @@
 
 import re
 
-from tests.plugins.resident.conftest import BASE
+from plugins.resident.models import Revisit
+from tests.plugins.resident.conftest import BASE, new_case
 
 PAGES = "/sites/harbour/resident"
 
@@ -83,3 +84,25 @@ def test_the_demo_has_households_open_cases_a_campaign_and_bills(keep_demo, demo
     assert manager.get(f"{BASE}/bills").json()["items"]
     agent = demo_server.api_client("agent")
     assert agent.get(f"{BASE}/revisits", params={"status": "pending"}).json()["items"]
+
+
+def test_unicode_digits_in_case_forms_reshow_the_form_not_a_500(demo_server, units, supervisor, user_ids):
+    case = new_case(supervisor, units["A-0101"])
+    browser = demo_server.sign_in("supervisor")
+    merge = browser.form_post(f"{PAGES}/cases/{case['id']}/merge", {"into_id": "²"})
+    assert merge.status_code == 422 and "Choose the case to merge into." in merge.text
+    revisit = browser.form_post(f"{PAGES}/cases/{case['id']}/revisit", {"method": "phone", "reached": "yes",
+                                                                     "satisfied": "yes", "score": "²"})
+    assert revisit.status_code == 422 and "Enter a whole number." in revisit.text
+    made = supervisor.post(f"{BASE}/campaigns", json={"name": "Digits",
+                                                      "rule": {"kind": "manual", "unit_ids": [units["A-0101"]]},
+                                                      "agent_ids": [user_ids["agent"]]})
+    assert made.status_code == 201, made.text
+    campaign = made.json()
+    supervisor.post(f"{BASE}/campaigns/{campaign['id']}/distribute")
+    pending = demo_server.call(lambda: Revisit.filter(status="pending", agent__username="agent").first())
+    agent = demo_server.sign_in("agent")
+    recorded = agent.form_post(f"{PAGES}/revisits/{pending.id}", {"method": "phone", "reached": "yes",
+                                                                 "satisfied": "yes", "score": "٣"})
+    assert recorded.status_code == 422 and "Enter a whole number." in recorded.text
+    assert demo_server.call(lambda: Revisit.get(id=pending.id)).status == "pending"
