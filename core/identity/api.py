@@ -102,14 +102,8 @@ async def update_user(request: Request, body: UserChange) -> UserDetail:
     superadmin = changes.pop("is_superadmin", None)
     version = changes.pop("version", None)
     actor = actor_of(request)
-    if superadmin is not None and not actor.unbounded:  # refused before anything is written
-        await services.set_superadmin(user, superadmin, actor=actor)
-    if changes:
-        await services.update_user(user, changes, version=version, actor=actor)
-    if active is not None:
-        await services.set_active(user, active, actor=actor)
-    if superadmin is not None:
-        await services.set_superadmin(user, superadmin, actor=actor)
+    # One service call: every refusal is checked before anything is written (all or nothing).
+    await services.change_user(user, changes, version=version, active=active, superadmin=superadmin, actor=actor)
     return await user_detail(user, actor)
 
 

@@ -247,20 +247,29 @@ async def _check_membership_change(actor: Actor, site: Site, role: Role) -> None
         raise Problem(403, message, errors=[{"field": "role", "message": message}])
 
 
+def _check_may_set_superadmin(actor: Actor) -> None:
+    if not actor.unbounded:
+        raise Problem(403, _("Only a super-administrator can change who is one."))
+
+
+async def _write_superadmin(user: User, flag: bool, actor: Actor) -> None:
+    """The write, in the caller's transaction, once the checks passed."""
+    if user.is_superadmin == flag:
+        return
+    user.is_superadmin = flag
+    user.version += 1
+    await user.save(update_fields=["is_superadmin", "version"])
+    await audit.record("user.superadmin_granted" if flag else "user.superadmin_revoked", actor=actor.user,
+                       object_type="user", object_id=user.id, before={"is_superadmin": not flag},
+                       after={"is_superadmin": flag}, client_address=actor.client_address)
+
+
 async def set_superadmin(user: User, flag: bool, *, actor: Actor = SYSTEM) -> None:
     """Make ``user`` a super-administrator or not: only the system (the CLI) or another
     super-administrator may."""
-    if not actor.unbounded:
-        raise Problem(403, _("Only a super-administrator can change who is one."))
-    if user.is_superadmin == flag:
-        return
+    _check_may_set_superadmin(actor)
     async with in_transaction():
-        user.is_superadmin = flag
-        user.version += 1
-        await user.save(update_fields=["is_superadmin", "version"])
-        await audit.record("user.superadmin_granted" if flag else "user.superadmin_revoked", actor=actor.user,
-                           object_type="user", object_id=user.id, before={"is_superadmin": not flag},
-                           after={"is_superadmin": flag}, client_address=actor.client_address)
+        await _write_superadmin(user, flag, actor)
 
 
 # --- Users ----------------------------------------------------------------------------------
@@ -307,28 +316,59 @@ async def create_user(username: str, password: str, *, display_name: str = "", e
     return user
 
 
+async def _check_may_update(user: User, changes: dict, actor: Actor) -> None:
+    allowed = {"display_name", "email", "locale", "department", "skills"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    await check_administers(actor, user)
+
+
+async def _write_profile(user: User, changes: dict, version: int | None, actor: Actor) -> None:
+    """The write, in the caller's transaction, once the checks passed; 409 when stale."""
+    before = audit.snapshot(user, USER_FIELDS)
+    expected = user.version if version is None else version
+    if not await User.filter(id=user.id, version=expected).update(**changes, version=expected + 1):
+        await user.refresh_from_db()
+        raise Problem(409, _("Someone else changed this user since you read it. Reload and try again."))
+    await user.refresh_from_db()
+    old, new = audit.changed_fields(before, audit.snapshot(user, USER_FIELDS))
+    if new:
+        await audit.record("user.update", actor=actor.user, object_type="user", object_id=user.id,
+                           before=old, after=new, client_address=actor.client_address)
+
+
 async def update_user(user: User, changes: dict, *, version: int | None = None, actor: Actor = SYSTEM) -> User:
     """Change profile fields (not the password, not activity: those have their own rules).
 
     With ``version`` the write happens only if nobody saved the user since it was read
     (409 otherwise), in one conditional UPDATE.
     """
-    allowed = {"display_name", "email", "locale", "department", "skills"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
-    await check_administers(actor, user)
+    await _check_may_update(user, changes, actor)
     async with in_transaction():
-        before = audit.snapshot(user, USER_FIELDS)
-        expected = user.version if version is None else version
-        if not await User.filter(id=user.id, version=expected).update(**changes, version=expected + 1):
-            await user.refresh_from_db()
-            raise Problem(409, _("Someone else changed this user since you read it. Reload and try again."))
-        await user.refresh_from_db()
-        old, new = audit.changed_fields(before, audit.snapshot(user, USER_FIELDS))
-        if new:
-            await audit.record("user.update", actor=actor.user, object_type="user", object_id=user.id,
-                               before=old, after=new, client_address=actor.client_address)
+        await _write_profile(user, changes, version, actor)
+    return user
+
+
+async def change_user(user: User, changes: dict, *, version: int | None = None, active: bool | None = None,
+                      superadmin: bool | None = None, actor: Actor = SYSTEM) -> User:
+    """Profile fields (``update_user``), activity (``set_active``) and the
+    super-administrator flag (``set_superadmin``) at once, all or nothing: every refusal
+    is checked before anything is written, and the writes share one transaction (a stale
+    ``version`` undoes them all). None leaves activity or the flag as it is."""
+    if superadmin is not None:
+        _check_may_set_superadmin(actor)
+    if changes:
+        await _check_may_update(user, changes, actor)
+    if active is not None:
+        await _check_may_set_active(user, active, actor)
+    async with in_transaction():
+        if changes:
+            await _write_profile(user, changes, version, actor)
+        if active is not None:
+            await _write_active(user, active, actor)
+        if superadmin is not None:
+            await _write_superadmin(user, superadmin, actor)
     return user
 
 
@@ -349,22 +389,31 @@ async def set_password(user: User, password: str, *, actor: Actor = SYSTEM) -> N
                            client_address=actor.client_address)
 
 
-async def set_active(user: User, active: bool, *, actor: Actor = SYSTEM) -> None:
-    """Disable (ending every session and token) or enable a user."""
+async def _check_may_set_active(user: User, active: bool, actor: Actor) -> None:
     if actor.user_id == user.id and not active:
         raise Problem(409, _("You cannot disable your own account."))
     await check_administers(actor, user)
+
+
+async def _write_active(user: User, active: bool, actor: Actor) -> None:
+    """The write, in the caller's transaction, once the checks passed."""
     if user.is_active == active:
         return
+    user.is_active = active
+    if not active:
+        user.session_version += 1
+    user.version += 1
+    await user.save(update_fields=["is_active", "session_version", "version"])
+    await audit.record("user.enabled" if active else "user.disabled", actor=actor.user, object_type="user",
+                       object_id=user.id, before={"is_active": not active}, after={"is_active": active},
+                       client_address=actor.client_address)
+
+
+async def set_active(user: User, active: bool, *, actor: Actor = SYSTEM) -> None:
+    """Disable (ending every session and token) or enable a user."""
+    await _check_may_set_active(user, active, actor)
     async with in_transaction():
-        user.is_active = active
-        if not active:
-            user.session_version += 1
-        user.version += 1
-        await user.save(update_fields=["is_active", "session_version", "version"])
-        await audit.record("user.enabled" if active else "user.disabled", actor=actor.user, object_type="user",
-                           object_id=user.id, before={"is_active": not active}, after={"is_active": active},
-                           client_address=actor.client_address)
+        await _write_active(user, active, actor)
 
 
 async def grant_membership(user: User, site: Site, role: Role, *, actor: Actor = SYSTEM) -> Membership:

@@ -141,6 +141,22 @@ def test_a_stale_user_version_is_409(demo_server):
     assert admin.patch(f"/api/v1/users/{user['id']}", json={"display_name": "B", "version": user["version"]}).status_code == 409
 
 
+def test_a_refused_user_change_writes_nothing(demo_server):
+    admin = demo_server.api_client("admin")
+    own = admin.get("/api/v1/users", params={"q": "admin"}).json()["items"][0]
+    assert own["username"] == "admin"
+    refused = admin.patch(f"/api/v1/users/{own['id']}", json={"display_name": "Half", "is_active": False})
+    assert refused.status_code == 409
+    after = demo_server.call(lambda: User.get(id=own["id"]))
+    assert (after.display_name, after.is_active, after.version) == (own["display_name"], True, own["version"])
+    assert not demo_server.call(lambda: AuditEntry.filter(action="user.update").exists())
+    agent = admin.get("/api/v1/users", params={"q": "agent2"}).json()["items"][0]
+    stale = admin.patch(f"/api/v1/users/{agent['id']}",
+                        json={"display_name": "B", "is_active": False, "version": agent["version"] - 1})
+    assert stale.status_code == 409
+    assert demo_server.call(lambda: User.get(id=agent["id"])).is_active is True
+
+
 def test_a_new_user_gets_both_a_site_and_a_role_or_neither(demo_server):
     admin = demo_server.api_client("admin")  # a super-administrator: may leave both out
     new = {"username": "nina", "password": "a-long-enough-password"}
