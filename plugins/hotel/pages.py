@@ -10,7 +10,8 @@ from starlette.responses import Response
 
 from core.i18n import N_
 from core.i18n import gettext as _
-from core.identity.models import Membership, User
+from core.identity.models import User
+from core.identity.services import members_with_role
 from core.web.templating import render
 from core.tasks.models import Task
 from core.tasks.types import SubjectPanel
@@ -35,9 +36,8 @@ def code_labels() -> dict[str, str]:
 
 
 async def housekeepers(site_id: int) -> list[User]:
-    ids = await Membership.filter(site_id=site_id, role__name__in=["housekeeper", "supervisor"]) \
-        .values_list("user_id", flat=True)
-    return await User.filter(id__in=list(set(ids))).order_by("username")
+    """Whom housekeeping work goes to: the site's active housekeepers and supervisors."""
+    return sorted(await members_with_role(site_id, "housekeeper", "supervisor"), key=lambda user: user.username)
 
 
 async def board(request: Request) -> Response:

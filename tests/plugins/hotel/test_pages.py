@@ -1,5 +1,6 @@
 """The hotel pages through real HTTP, signed in with a session."""
 
+from core.identity.models import User
 from tests.plugins.hotel.conftest import BASE, find_room
 
 PAGES = "/sites/lotus/hotel"
@@ -50,3 +51,13 @@ def test_other_pages_render(demo_server):
     assert '<option value="out" selected>' in below.text
     report = sup.form_post(f"{PAGES}/import", {"csv": "number,floor\n1301,13\n,13\n", "apply": "1"})
     assert report.status_code == 422 and "1 with errors" in report.text.replace("\n", " ")
+
+
+def test_a_disabled_attendant_is_offered_on_neither_the_board_nor_the_sheet(demo_server):
+    sup = demo_server.sign_in("hotelsup")
+    zhou = demo_server.call(lambda: User.get(username="housekeeper2"))
+    for path in ("", "sheet"):
+        assert f'<option value="{zhou.id}">{zhou.display_name}</option>' in sup.get(f"{PAGES}/{path}").text, path
+    demo_server.call(lambda: User.filter(id=zhou.id).update(is_active=False))
+    for path in ("", "sheet"):
+        assert f'<option value="{zhou.id}">{zhou.display_name}</option>' not in sup.get(f"{PAGES}/{path}").text, path
