@@ -9,6 +9,7 @@ from core.clock import utcnow
 from core.audit import services as audit
 from core.tasks.models import Task, TaskEvent
 from core.tasks.services import task_out
+from core.tasks.types import Subject
 from plugins.insurance_calls.models import Application, Call
 from plugins.insurance_calls.services import CALLBACK, COMPLAINT, REVISIT
 
@@ -51,11 +52,6 @@ async def _task(site, type_, title, creator, assignee, created, due, status="ope
     return task
 
 
-async def _about(task: Task, call: Call) -> None:
-    """The call a task came from is its subject, as ``services.log_call`` names it."""
-    await Task.filter(id=task.id).update(subject_plugin="insurance_calls", subject_kind="call", subject_id=call.id)
-
-
 async def load(demo) -> None:
     site = demo.sites["sunrise"]
     agents = [demo.users["caller"], demo.users["caller2"]]
@@ -95,7 +91,7 @@ async def load(demo) -> None:
                           summary="询问报价，需核实车型后回电", answer="承诺回电报价", outcome="follow_up",
                           follow_up_at=now + offset, type_fields={"vehicle": "大众 帕萨特 2019"},
                           follow_up_task_id=task.id)
-        await _about(task, asked)
+        await demo.tasks.set_subject(task, Subject("insurance_calls", "call", asked.id))  # as log_call names it
         if status == "resolved":
             await Call.create(site_id=site.id, direction="outbound", started_at=now + offset - dt.timedelta(hours=1),
                               ended_at=now + offset - dt.timedelta(minutes=55), handle_seconds=300,
@@ -115,7 +111,7 @@ async def load(demo) -> None:
                       summary="投诉理赔款迟迟未到账", answer="已登记投诉，主管24小时内答复", outcome="complaint",
                       complaint_task_id=complaint.id)
     for task in (complaint, revisit):
-        await _about(task, complained)
+        await demo.tasks.set_subject(task, Subject("insurance_calls", "call", complained.id))
     await Application.create(site_id=site.id, status="draft", applicant_name="周杰", id_number="11010519491231002X",
                              phone="13800001111", plate="粤B99999", vin="LSVAU2180N2183294", vehicle="大众 朗逸 2022",
                              cover=["compulsory", "third_party", "vehicle_damage"], premium_minor=486000,
