@@ -46,9 +46,7 @@ async def _household(request: Request, household: Household) -> dict:
 
 
 async def list_households(request: Request, query: s.HouseholdQuery) -> Page[s.HouseholdOut]:
-    rows = site_query(request, Household)
-    if query.building:
-        rows = rows.filter(unit__building=query.building)
+    rows = filter_by(site_query(request, Household), query, building="unit__building")
     page = await paginate(rows, query, lambda h: h)
     page["items"] = [await _household(request, h) for h in page["items"]]
     return page
