@@ -25,11 +25,16 @@ from plugins.resident import schemas as s
 from plugins.resident.models import CASE_KINDS, CHANNELS, Bill, Campaign, Case, Household, Revisit
 
 BASE = "/sites/{site}/resident"
-KIND_LABELS = {"repair": "Repair", "complaint": "Complaint", "inquiry": "Inquiry", "suggestion": "Suggestion"}
 
 
 def kernel(request: Request):
     return request.app.state.tasks
+
+
+def kind_label(request: Request, kind: str) -> str:
+    """A case kind's name: its task type's label (``resident.<kind>``)."""
+    task_type = kernel(request).types.get(f"resident.{kind}")
+    return str(task_type.label) if task_type is not None else kind
 
 
 
@@ -103,7 +108,7 @@ async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | No
     return SubjectPanel(title=_("Case %(id)s: %(title)s", id=case.id, title=case.title),
                         url=home(request, f"cases/{case.id}"), template="resident/_task_panel.html",
                         context={"case": case, "unit_code": unit.code if unit else "",
-                                 "kind_label": _(KIND_LABELS.get(case.kind, case.kind)),
+                                 "kind_label": kind_label(request, case.kind),
                                  "may_work": can(request, "resident.case.work")})
 
 
@@ -139,12 +144,14 @@ async def case_transition(request: Request) -> Response:
     return await _case_action(request, ["to", "version", "note"], act)
 
 
-def _revisit_data(form: dict) -> dict:
+def _revisit_data(form: dict, comments: str) -> dict:
+    """A revisit form's fields for the schema, the resident's words under ``comments``
+    (a case's revisit calls them ``comments``, the call list's ``evaluation``)."""
     reached = form.get("reached") == "yes"
     satisfied = {"yes": True, "no": False}.get(str(form.get("satisfied", "")))
     return {"method": str(form.get("method", "phone")), "reached": reached, "satisfied": satisfied,
             "score": form_int(form, "score"),
-            "comments": str(form.get("comments", ""))[:5000], "evaluation": str(form.get("comments", ""))[:5000],
+            comments: str(form.get("comments", ""))[:5000],
             "suggestions": str(form.get("suggestions", ""))[:5000], "notes": str(form.get("notes", ""))[:5000]}
 
 
@@ -152,7 +159,7 @@ async def case_revisit(request: Request) -> Response:
     async def act(case, body: s.RevisitIn):
         await services.revisit_case(kernel(request), case, body.model_dump(), actor=actor_of(request))
     return await _case_action(request, REVISIT_FIELDS, act, schema=s.RevisitIn,
-                              prepare=lambda form: {k: v for k, v in _revisit_data(form).items() if k != "evaluation"})
+                              prepare=lambda form: _revisit_data(form, "comments"))
 
 
 async def case_merge(request: Request) -> Response:
@@ -191,7 +198,7 @@ async def record_revisit(request: Request) -> Response:
     def data(form: dict) -> dict:
         if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
             raise Problem(403, _("This revisit is on another agent's call list."))
-        return {k: v for k, v in _revisit_data(form).items() if k != "comments"}
+        return _revisit_data(form, "evaluation")
 
     async def act(body: s.RevisitRecordIn) -> None:
         await campaigns.record(kernel(request), revisit, body.model_dump(), actor=actor_of(request))
