@@ -20,7 +20,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.identity import services
 from core.identity.api import user_detail
-from core.identity.models import Membership, Role, User
+from core.identity.models import Role, User
 from core.identity.schemas import UserChange, UserIn
 from core.web.templating import render
 from core.web.access import actor_of
@@ -51,12 +51,8 @@ async def user_list(request: Request) -> Response:
         users = users.filter(is_active=STATES[state])
     page = page_number(request)
     rows, more = await offset_page(users.order_by("username"), page, PAGE_SIZE)
-    memberships: dict[int, list[str]] = {}
-    shown = Membership.filter(user_id__in=[user.id for user in rows])
-    if (sites := services.administered_sites(actor)) is not None:  # other sites' memberships stay unseen
-        shown = shown.filter(site_id__in=sorted(sites))
-    for row in await shown.order_by("site__code", "role__name").values("user_id", "site__code", "role__name"):
-        memberships.setdefault(row["user_id"], []).append(f"{row['site__code']}: {row['role__name']}")
+    memberships = {user_id: [f"{item['site']}: {item['role']}" for item in items]
+                   for user_id, items in (await services.memberships_visible(actor, rows)).items()}
     return render(request, "core/admin/users.html", {
         "users": rows, "memberships": memberships, "q": text, "state": state, "page": page,
         "links": page_links(request.url.path, {"q": text, "state": state}, page, more),

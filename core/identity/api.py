@@ -24,12 +24,15 @@ def user_out(user: User) -> dict:
     return UserOut.model_validate(user, from_attributes=True).model_dump()
 
 
-async def user_detail(user: User, actor: Actor) -> dict:
-    """The user as ``actor`` may see them: memberships only at sites the actor administers."""
+async def user_detail(user: User, actor: Actor, memberships: dict[int, list[dict[str, str]]] | None = None) -> dict:
+    """The user as ``actor`` may see them: memberships only at sites the actor administers
+    (``memberships``: those of a whole page, read at once with ``services.memberships_visible``)."""
+    if memberships is None:
+        memberships = await services.memberships_visible(actor, [user])
     return {
         **user_out(user), "email": user.email, "department": user.department, "skills": user.skills,
         "is_active": user.is_active, "is_superadmin": user.is_superadmin, "version": user.version,
-        "memberships": await services.memberships_visible(actor, user),
+        "memberships": memberships.get(user.id, []),
     }
 
 
@@ -71,7 +74,8 @@ async def list_users(request: Request, query: UserQuery) -> UserPage:
     if query.q:
         users = users.filter(username__icontains=query.q.strip().lower())
     page = await paginate(users, query, lambda user: user)
-    page["items"] = [await user_detail(user, actor) for user in page["items"]]
+    memberships = await services.memberships_visible(actor, page["items"])  # one query for the page
+    page["items"] = [await user_detail(user, actor, memberships) for user in page["items"]]
     return page
 
 

@@ -192,14 +192,20 @@ async def check_administers(actor: Actor, user: User) -> None:
                              "of all their sites."))
 
 
-async def memberships_visible(actor: Actor, user: User) -> list[dict[str, str]]:
-    """The user's memberships at the sites ``actor`` administers (all for the unbounded)."""
-    sites = administered_sites(actor)
-    rows = Membership.filter(user_id=user.id)
-    if sites is not None:
+async def memberships_visible(actor: Actor, users: Iterable[User]) -> dict[int, list[dict[str, str]]]:
+    """The memberships of ``users`` at the sites ``actor`` administers (all for the
+    unbounded), by user id, each ordered by site and role: one query for a whole page of
+    users. Memberships at other sites stay unseen; a user with none is absent."""
+    ids = sorted({user.id for user in users})
+    if not ids:
+        return {}
+    rows = Membership.filter(user_id__in=ids)
+    if (sites := administered_sites(actor)) is not None:
         rows = rows.filter(site_id__in=sorted(sites))
-    return [{"site": row["site__code"], "role": row["role__name"]}
-            for row in await rows.order_by("site__code", "role__name").values("site__code", "role__name")]
+    result: dict[int, list[dict[str, str]]] = {}
+    for row in await rows.order_by("site__code", "role__name").values("user_id", "site__code", "role__name"):
+        result.setdefault(row["user_id"], []).append({"site": row["site__code"], "role": row["role__name"]})
+    return result
 
 
 def _no_site(code: str) -> Problem:

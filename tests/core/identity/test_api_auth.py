@@ -1,6 +1,7 @@
 """API clients: tokens, the caller, the throttle, and what a refused request writes."""
 
 import datetime as dt
+import logging
 
 from core.audit.models import AuditEntry
 from core.identity.models import ApiToken, LoginFailure, User
@@ -139,6 +140,22 @@ def test_a_stale_user_version_is_409(demo_server):
     user = admin.get("/api/v1/users", params={"q": "agent2"}).json()["items"][0]
     assert admin.patch(f"/api/v1/users/{user['id']}", json={"display_name": "A", "version": user["version"]}).status_code == 200
     assert admin.patch(f"/api/v1/users/{user['id']}", json={"display_name": "B", "version": user["version"]}).status_code == 409
+
+
+def test_listing_users_reads_their_memberships_in_one_query(demo_server, caplog):
+    admin = demo_server.api_client("admin")
+
+    def membership_reads(limit: int) -> tuple[int, int]:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+            items = admin.get("/api/v1/users", params={"limit": limit}).json()["items"]
+        reads = [r for r in caplog.records if "core_membership" in r.getMessage() and "SELECT" in r.getMessage()]
+        return len(items), len(reads)
+
+    (few, few_reads), (many, many_reads) = membership_reads(2), membership_reads(200)
+    assert many > few + 2 and many_reads == few_reads  # not one more query per user
+    listed = admin.get("/api/v1/users", params={"q": "cashier2"}).json()["items"]
+    assert listed[0]["memberships"] == [{"site": "lotus", "role": "cashier"}]
 
 
 def test_a_refused_user_change_writes_nothing(demo_server):
