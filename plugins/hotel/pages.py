@@ -31,6 +31,14 @@ CODE_LABELS = {
 }
 
 
+#: What a room's history names each change (``RoomEvent.kind``).
+EVENT_KIND_LABELS = {
+    "created": N_("Created"), "imported": N_("Imported"), "housekeeping": N_("Housekeeping"),
+    "check_in": N_("Check in"), "check_out": N_("Check out"), "service": N_("Service"),
+    "observed": N_("Occupancy observed"), "cleaned": N_("Cleaned"), "night_audit": N_("Night audit"),
+}
+
+
 def code_labels() -> dict[str, str]:
     return {code: _(label) for code, label in CODE_LABELS.items()}
 
@@ -83,7 +91,8 @@ async def room_page(request: Request, errors: FormErrors | None = None, status_c
     return render(request, "hotel/room.html", {
         "site": site, "room": services.room_out(room, can(request, "hotel.guest.read")),
         "errors": errors or FormErrors(),
-        "history": history, "actors": actors, "tasks": tasks, "code_labels": code_labels(),
+        "history": history, "actors": actors,
+        "event_kinds": {kind: _(label) for kind, label in EVENT_KIND_LABELS.items()}, "tasks": tasks, "code_labels": code_labels(),
         "types": request.app.state.tasks.types,
         "may": {name: can(request, f"hotel.{name}") for name in
                 ("room.housekeeping", "room.inspect", "room.check_in", "room.service", "room.observe",

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from core.clock import utcnow
 from core.entities.models import Unit
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.web.templating import render
@@ -25,6 +26,11 @@ from plugins.resident import schemas as s
 from plugins.resident.models import CASE_KINDS, CHANNELS, Bill, Campaign, Case, Household, Revisit
 
 BASE = "/sites/{site}/resident"
+
+
+#: A move-in's or renovation's state (``Procedure.status``).
+PROCEDURE_STATUS_LABELS = {"open": N_("Open"), "approved": N_("Approved"), "completed": N_("Completed"),
+                           "archived": N_("Archived")}
 
 
 def kernel(request: Request):
@@ -277,7 +283,8 @@ async def unit_page(request: Request) -> Response:
     household = await Household.get_or_none(unit_id=unit.id).prefetch_related("members")
     return render(request, "resident/unit.html", {
         "site": site, "unit": unit, "household": household, "items": await households.timeline(site, unit),
-        "show_phones": can(request, "core.party.personal_data")})
+        "show_phones": can(request, "core.party.personal_data"),
+        "procedure_statuses": {status: _(label) for status, label in PROCEDURE_STATUS_LABELS.items()}})
 
 
 async def households_page(request: Request, report: dict | None = None, error: str = "",

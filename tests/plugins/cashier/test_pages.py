@@ -161,3 +161,10 @@ def test_a_version_in_unicode_digits_reshows_the_review_queue_not_a_500(demo_ser
     assert reviewed.status_code == 422, reviewed.text[:500]
     assert "The form is incomplete or outdated. Reload the page and try again." in reviewed.text
     assert demo_server.call(lambda: Shift.get(id=shift.id)).status == "pending_review"
+
+
+def test_a_shift_reports_status_is_its_label_not_its_code(demo_server):
+    from plugins.cashier.models import Shift
+    shift = demo_server.call(lambda: Shift.filter(status="pending_review").first())
+    report = demo_server.sign_in("hotelsup").get(f"{PAGES}/shifts/{shift.id}")
+    assert '<dd id="shift-status">Waiting for review</dd>' in report.text

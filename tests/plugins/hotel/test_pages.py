@@ -61,3 +61,10 @@ def test_a_disabled_attendant_is_offered_on_neither_the_board_nor_the_sheet(demo
     demo_server.call(lambda: User.filter(id=zhou.id).update(is_active=False))
     for path in ("", "sheet"):
         assert f'<option value="{zhou.id}">{zhou.display_name}</option>' not in sup.get(f"{PAGES}/{path}").text, path
+
+
+def test_a_rooms_history_names_its_changes_not_their_codes(demo_server):
+    sup = demo_server.sign_in("hotelsup")
+    room = find_room(demo_server.api_client("hotelsup"))
+    history = sup.get(f"{PAGES}/rooms/{room['id']}").text.split("<tbody>")[-1]
+    assert "(Created)" in history and "(created)" not in history

@@ -106,3 +106,16 @@ def test_unicode_digits_in_case_forms_reshow_the_form_not_a_500(demo_server, uni
                                                                  "satisfied": "yes", "score": "٣"})
     assert recorded.status_code == 422 and "Enter a whole number." in recorded.text
     assert demo_server.call(lambda: Revisit.get(id=pending.id)).status == "pending"
+
+
+def test_case_history_and_unit_timeline_show_labels_not_codes(demo_server, units, agent):
+    first = new_case(agent, units["A-0101"], category="water")
+    second = new_case(agent, units["A-0101"], category="water")
+    assert agent.post(f"{BASE}/cases/{second['id']}/merge", json={"into_id": first["id"]}).status_code == 200
+    browser = demo_server.sign_in("agent")
+    history = browser.get(f"{PAGES}/cases/{first['id']}").text.split('<ol class="history">', 1)[1].split("</ol>")[0]
+    assert "merged a case into this one" in history and "\n      merged\n" not in history
+    made = agent.post(f"{BASE}/procedures", json={"kind": "renovation", "unit_id": units["A-0901"], "deposit": "0"})
+    assert made.status_code == 201, made.text
+    timeline = browser.get(f"{PAGES}/units/{units['A-0901']}").text
+    assert "Renovation</strong> · Open ·" in timeline
