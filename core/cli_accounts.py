@@ -120,14 +120,10 @@ def user_disable(username) -> None:
 @friendly
 def user_unlock(username) -> None:
     """Clear an account's failed sign-ins, so its password sign-in works from anywhere again."""
-    from core.audit import services as audit
     from core.identity import sessions
 
     async def work(host):
-        found = await _find_user(username)
-        cleared = await sessions.unlock(found.username)
-        await audit.record("user.unlock", object_type="user", object_id=found.id, after={"failures_cleared": cleared})
-        return cleared
+        return await sessions.unlock(await _find_user(username))  # audited by the service
 
     cleared = run_with_database(work)
     click.echo(f"User {username} unlocked ({cleared} failed sign-ins cleared).")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.clock import utcnow
 from core.i18n import gettext as _
@@ -185,9 +186,14 @@ async def attempt_password(limits: Limits, username: str, password: str, client_
     return Attempt(user=user, valid=valid, account_scope=scope, reserved=reserved)
 
 
-async def unlock(username: str) -> int:
-    """Clear the account's failures (``frontdesk user unlock``); how many there were."""
-    return await LoginFailure.filter(scope=account_scope(username)).delete()
+async def unlock(user: User, *, actor: Actor = SYSTEM) -> int:
+    """Clear the account's failures (``frontdesk user unlock``), audited in the same
+    transaction; how many there were."""
+    async with in_transaction():
+        cleared = await LoginFailure.filter(scope=account_scope(user.username)).delete()
+        await audit.record("user.unlock", actor=actor.user, object_type="user", object_id=user.id,
+                           after={"failures_cleared": cleared}, client_address=actor.client_address)
+    return cleared
 
 
 @dataclass

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from core.audit.models import AuditEntry
 from core.identity.models import LoginFailure
 from core.identity.sessions import DEVICE_COOKIE
@@ -113,6 +115,29 @@ def test_unlock_clears_an_accounts_failures_and_is_audited(demo_server, demo_dat
     assert token(demo_server.client(), "agent").status_code == 201
     entry = demo_server.call(lambda: AuditEntry.get(action="user.unlock"))
     assert entry.after == {"failures_cleared": 5}
+
+
+def test_unlocking_and_its_audit_entry_are_one_transaction(demo_server, monkeypatch):
+    from core.actors import Actor
+    from core.audit import services as audit
+    from core.identity import sessions
+    from core.identity.models import User
+
+    for _ in range(3):
+        token(demo_server.client(), "agent", "bad-password")
+    agent, admin = (demo_server.call(lambda name=name: User.get(username=name)) for name in ("agent", "admin"))
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(audit, "record", broken)
+        with pytest.raises(RuntimeError):
+            demo_server.call(lambda: sessions.unlock(agent))
+    assert demo_server.call(lambda: LoginFailure.filter(scope="user:agent").count()) == 3  # nothing cleared unaudited
+    assert demo_server.call(lambda: sessions.unlock(agent, actor=Actor(user=admin))) == 3
+    entry = demo_server.call(lambda: AuditEntry.get(action="user.unlock"))
+    assert (entry.actor_name, entry.object_id, entry.after) == ("admin", str(agent.id), {"failures_cleared": 3})
 
 
 def test_the_password_change_page_counts_wrong_current_passwords(demo_server):
