@@ -54,8 +54,9 @@ async def role_save(request: Request) -> Response:
 
 async def role_create(request: Request) -> Response:
     def fits(values: dict) -> dict:
-        # The service's name rule allows 64 characters but the column holds 40: checked
-        # here so a long name is a message, not a database error.
+        # The service's name rule (services.ROLE_NAME) also stops at the column's 40
+        # characters, but answers with the whole rule; a name that is only too long gets
+        # the plainer length message here.
         if len(values["name"]) > NAME_LENGTH:
             raise invalid("name", _("Enter at most %(count)s characters.", count=NAME_LENGTH))
         return values

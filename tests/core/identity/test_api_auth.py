@@ -203,6 +203,14 @@ def test_role_names_longer_than_the_column_are_refused_not_crashed(demo_server):
     assert demo_server.call(create) == 422
 
 
+def test_the_role_name_rule_and_the_column_agree_on_the_length():
+    from core.identity import role_pages, services
+
+    assert role_pages.NAME_LENGTH == 40
+    assert services.ROLE_NAME.match("r" * role_pages.NAME_LENGTH)
+    assert not services.ROLE_NAME.match("r" * (role_pages.NAME_LENGTH + 1))
+
+
 def test_saving_a_role_keeps_grants_of_permissions_no_loaded_plugin_declares(demo_server):
     from core.identity import services
     from core.identity.models import Role, RolePermission
