@@ -27,3 +27,6 @@ class Permission:
 
 #: The built-in desk roles (all but the housekeeper), for permissions every desk holds.
 EVERY_DESK = ("admin", "manager", "supervisor", "agent", "back_office", "front_desk", "cashier", "call_agent")
+#: Every built-in role, the housekeeper's too, for permissions everyone holds (seeing
+#: units, working on tasks).
+EVERYONE = (*EVERY_DESK, "housekeeper")

@@ -8,10 +8,10 @@ from core import hookimpl
 from core.entities import party_pages, site_admin_pages
 from core.i18n import lazy_gettext as _l
 from core.menu import MenuItem
-from core.permissions import AUTHENTICATED, EVERY_DESK, Permission
+from core.permissions import AUTHENTICATED, EVERY_DESK, EVERYONE, Permission
 
-# Every desk but the housekeeper's edits parties.
-_PARTY_EDITORS = ("admin", "manager", "supervisor", "agent", "back_office", "front_desk", "call_agent")
+# Every desk but the cashier's edits parties (the housekeeper, at no desk, does not either).
+_PARTY_EDITORS = tuple(role for role in EVERY_DESK if role != "cashier")
 
 
 @hookimpl
@@ -32,7 +32,7 @@ def register_menu_items():
 @hookimpl
 def register_permissions():
     return [
-        Permission("core.unit.read", _l("See units"), EVERY_DESK + ("housekeeper",)),
+        Permission("core.unit.read", _l("See units"), EVERYONE),
         Permission("core.unit.edit", _l("Create and edit units"), ("admin", "manager", "supervisor", "back_office")),
         Permission("core.party.read", _l("See parties (residents, guests, callers)"), EVERY_DESK),
         Permission("core.party.edit", _l("Create and edit parties"), _PARTY_EDITORS),

@@ -8,10 +8,8 @@ menu and the permissions. Task types are the other plugins' (``register_task_typ
 from core import hookimpl
 from core.i18n import lazy_gettext as _l
 from core.menu import MenuItem
-from core.permissions import EVERY_DESK, Permission
+from core.permissions import EVERYONE, Permission
 from core.tasks import board_pages
-
-_EVERYONE = EVERY_DESK + ("housekeeper",)
 
 
 @hookimpl
@@ -32,12 +30,12 @@ def register_menu_items():
 @hookimpl
 def register_permissions():
     return [
-        Permission("core.task.read", _l("See tasks"), _EVERYONE),
-        Permission("core.task.create", _l("Create tasks"), _EVERYONE),
-        Permission("core.task.work", _l("Work on tasks: change their state, comment"), _EVERYONE),
+        Permission("core.task.read", _l("See tasks"), EVERYONE),
+        Permission("core.task.create", _l("Create tasks"), EVERYONE),
+        Permission("core.task.work", _l("Work on tasks: change their state, comment"), EVERYONE),
         Permission("core.task.assign", _l("Assign and reassign tasks, work on anyone's task"),
                    ("admin", "manager", "supervisor")),
         Permission("core.task.stats", _l("See task statistics"), ("admin", "manager", "supervisor", "back_office")),
-        Permission("core.handover.read", _l("Read shift handovers"), _EVERYONE),
-        Permission("core.handover.write", _l("Write shift handovers"), _EVERYONE),
+        Permission("core.handover.read", _l("Read shift handovers"), EVERYONE),
+        Permission("core.handover.write", _l("Write shift handovers"), EVERYONE),
     ]
