@@ -91,6 +91,7 @@ def render(runs: list[dict], arguments: argparse.Namespace) -> str:
         "uvicorn worker with uvloop and httptools; server and load generator share the two cores.",
         "",
     ]
+    lines += render_targets(runs)
     lines += ["## Framework and ORM overhead", "",
               "Measured in the same run: a bare Starlette endpoint, the \"my open tasks\" query through the raw "
               "driver (no ORM, auth or validation), and Frontdesk's endpoint doing the same with token auth, site "
@@ -127,6 +128,28 @@ def render(runs: list[dict], arguments: argparse.Namespace) -> str:
                               *[result.row() for result in section.results], ""]
                 lines += [*(f"{note}\n" for note in section.notes)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_targets(runs: list[dict]) -> list[str]:
+    """The "against the targets" table: one row per target, one column per backend (✔/✘)."""
+    backends = [run["backend"] for run in runs]
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for run in runs:
+        for _title, _targets, _generated, section in run["sections"]:
+            for check in getattr(section, "checks", []):
+                mark = "✔" if check.passed else "✘"
+                rows.setdefault((check.area, check.target), {})[run["backend"]] = f"{check.measured} {mark}"
+    if not rows:
+        return []
+    missed = sum(cell.endswith("✘") for cells in rows.values() for cell in cells.values())
+    lines = ["## Against the targets", "", f"| area | target | {' | '.join(backends)} |",
+             "| --- | --- |" + " --- |" * len(backends)]
+    for (area, target), cells in rows.items():
+        lines.append(f"| {area} | {target} | " + " | ".join(cells.get(backend, "(not measured)") for backend in backends)
+                     + " |")
+    lines += ["", f"{len(rows)} targets, {missed} missed in this run." if missed else
+              f"{len(rows)} targets, all met in this run.", ""]
+    return lines
 
 
 def main() -> None:
