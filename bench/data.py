@@ -29,7 +29,7 @@ UTC = dt.timezone.utc
 
 TASK_COLUMNS = ("id", "site_id", "type", "title", "description", "status", "priority", "assignee_id",
                 "created_by_id", "due_at", "overdue", "is_open", "first_response_at", "resolved_at",
-                "created_at", "updated_at", "version")
+                "created_at", "updated_at", "version", "subject_plugin", "subject_kind")
 EVENT_COLUMNS = ("id", "task_id", "site_id", "at", "actor_id", "kind", "from_status", "to_status", "note")
 
 
@@ -77,7 +77,7 @@ def task_rows(count: int, ids: dict, seed: int = 7):
         due = created + dt.timedelta(hours=24)
         yield (task_id, ids["site_id"], "core.general", f"Work order {task_id}", "", status,
                rng.choice(("low", "normal", "normal", "high")), agents[task_id % len(agents)], ids["supervisor_id"],
-               due, is_open and due < now, is_open, responded, resolved, created, resolved or responded, 4)
+               due, is_open and due < now, is_open, responded, resolved, created, resolved or responded, 4, "", "")
 
 
 def event_rows(tasks: int, per_task: int, ids: dict):

@@ -13,4 +13,5 @@ def rfc3339(moment: dt.datetime | None) -> str | None:
     """``2026-11-26T21:52:38Z``: the API's time format (UTC, whole seconds)."""
     if moment is None:
         return None
-    return moment.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: several times faster, and lists call this for every row.
+    return moment.astimezone(dt.timezone.utc).replace(microsecond=0, tzinfo=None).isoformat() + "Z"

@@ -13,7 +13,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 log = logging.getLogger("frontdesk.events")
 
@@ -55,6 +55,9 @@ class EventBus:
         self._connection = None  # asyncpg connection: LISTEN and NOTIFY
         self._lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Other channels heard on the same connection (channel -> callback(payload)),
+        #: e.g. identity changes for ``core.identity.principals``.
+        self._channels: dict[str, Callable[[str], None]] = {}
 
     async def start(self, postgres_dsn: str | None) -> None:
         self._loop = asyncio.get_running_loop()
@@ -64,6 +67,26 @@ class EventBus:
 
         self._connection = await asyncpg.connect(postgres_dsn)
         await self._connection.add_listener(CHANNEL, self._on_notify)
+        for channel, callback in self._channels.items():
+            await self._connection.add_listener(channel, self._other_channel(callback))
+
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Hear ``channel``'s NOTIFY payloads from every process (call before ``start``).
+        Only on PostgreSQL; elsewhere nothing crosses processes (``crosses_processes``)."""
+        self._channels[channel] = callback
+
+    def crosses_processes(self) -> bool:
+        """Whether notices from other processes can reach this one right now."""
+        return self._connection is not None and not self._connection.is_closed()
+
+    @staticmethod
+    def _other_channel(callback: Callable[[str], None]):
+        def heard(_connection, _pid, _channel, payload: str) -> None:
+            try:
+                callback(payload)
+            except Exception:
+                log.warning("a listener of %s failed", _channel, exc_info=True)
+        return heard
 
     async def stop(self) -> None:
         for subscription in list(self.subscriptions):

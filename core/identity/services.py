@@ -17,6 +17,7 @@ from core.audit import services as audit
 from core.clock import utcnow
 from core.entities.models import Site
 from core.i18n import gettext as _
+from core.identity.principals import identity_change
 from core.identity.models import KnownPermission, Membership, Role, RolePermission, User
 from core.identity.passwords import hash_password_async, password_problems
 from core.permissions import Permission
@@ -52,7 +53,8 @@ async def sync_roles_and_permissions(host) -> list[str]:
         if permission.name in known:
             continue
         try:
-            async with in_transaction():
+            # A new default grant widens roles other processes may hold in their caches.
+            async with identity_change(everyone=True):
                 await KnownPermission.create(name=permission.name)
                 for role_name in permission.default_roles:
                     if role_name in roles:
@@ -79,7 +81,7 @@ async def set_role_permissions(role: Role, permissions: Iterable[str], declared:
     unknown = wanted - declared
     if unknown:
         raise invalid("permissions", _("Unknown permission: %(name)s", name=", ".join(sorted(unknown))))
-    async with in_transaction():
+    async with identity_change(everyone=True):
         current = set(await RolePermission.filter(role=role).values_list("permission", flat=True))
         wanted |= current - declared
         if current == wanted:
@@ -108,20 +110,13 @@ async def create_role(name: str, actor: Actor = SYSTEM) -> Role:
 # --- Who may do what, where -------------------------------------------------------------
 
 
-async def permissions_by_site(user: User) -> dict[int, set[str]]:
-    """For each site the user belongs to, the permissions its roles there grant.
-
-    Read on every request (no cache: a revoked membership takes effect at once), so it is
-    one query: memberships joined to their roles' grants (a site whose roles grant
-    nothing still appears, with no permissions).
-    """
-    result: dict[int, set[str]] = {}
-    rows = await Membership.filter(user_id=user.id).values_list("site_id", "role__grants__permission")
-    for site_id, permission in rows:
-        granted = result.setdefault(site_id, set())
-        if permission is not None:
-            granted.add(permission)
-    return result
+async def permissions_at(user: User, site_id: int) -> frozenset[str]:
+    """The permissions ``user``'s roles grant at one site (empty when not a member): one
+    query over that site's memberships only. Requests read the caller's own permissions
+    from ``core.identity.principals``; this is for asking about someone else (a witness)."""
+    rows = await Membership.filter(user_id=user.id, site_id=site_id).values_list("role__grants__permission",
+                                                                                   flat=True)
+    return frozenset(permission for permission in rows if permission is not None)
 
 
 async def members_with_role(site_id: int, *roles: str) -> list[User]:
@@ -274,7 +269,7 @@ async def set_superadmin(user: User, flag: bool, *, actor: Actor = SYSTEM) -> No
     """Make ``user`` a super-administrator or not: only the system (the CLI) or another
     super-administrator may."""
     _check_may_set_superadmin(actor)
-    async with in_transaction():
+    async with identity_change(user.id):
         await _write_superadmin(user, flag, actor)
 
 
@@ -351,7 +346,7 @@ async def update_user(user: User, changes: dict, *, version: int | None = None, 
     (409 otherwise), in one conditional UPDATE.
     """
     await _check_may_update(user, changes, actor)
-    async with in_transaction():
+    async with identity_change(user.id):
         await _write_profile(user, changes, version, actor)
     return user
 
@@ -368,7 +363,7 @@ async def change_user(user: User, changes: dict, *, version: int | None = None, 
         await _check_may_update(user, changes, actor)
     if active is not None:
         await _check_may_set_active(user, active, actor)
-    async with in_transaction():
+    async with identity_change(user.id):
         if changes:
             await _write_profile(user, changes, version, actor)
         if active is not None:
@@ -383,7 +378,7 @@ async def set_password(user: User, password: str, *, actor: Actor = SYSTEM) -> N
     await check_administers(actor, user)
     _check_password(password, user.username)
     password_hash = await hash_password_async(password)
-    async with in_transaction():
+    async with identity_change(user.id):
         user.password_hash = password_hash
         user.password_changed_at = utcnow()
         user.has_demo_password = False
@@ -418,13 +413,13 @@ async def _write_active(user: User, active: bool, actor: Actor) -> None:
 async def set_active(user: User, active: bool, *, actor: Actor = SYSTEM) -> None:
     """Disable (ending every session and token) or enable a user."""
     await _check_may_set_active(user, active, actor)
-    async with in_transaction():
+    async with identity_change(user.id):
         await _write_active(user, active, actor)
 
 
 async def grant_membership(user: User, site: Site, role: Role, *, actor: Actor = SYSTEM) -> Membership:
     await _check_membership_change(actor, site, role)
-    async with in_transaction():
+    async with identity_change(user.id):
         membership, created = await Membership.get_or_create(user=user, site=site, role=role)
         if created:
             await audit.record("membership.grant", actor=actor.user, site_id=site.id, object_type="user",
@@ -435,7 +430,7 @@ async def grant_membership(user: User, site: Site, role: Role, *, actor: Actor =
 
 async def revoke_membership(user: User, site: Site, role: Role, *, actor: Actor = SYSTEM) -> None:
     await _check_membership_change(actor, site, role)
-    async with in_transaction():
+    async with identity_change(user.id):
         deleted = await Membership.filter(user=user, site=site, role=role).delete()
         if deleted:
             await audit.record("membership.revoke", actor=actor.user, site_id=site.id, object_type="user",

@@ -20,7 +20,8 @@ from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.clock import utcnow
 from core.i18n import gettext as _
-from core.identity.models import ApiToken, LoginFailure, User, UserSession
+from core.identity.models import ApiToken, LoginFailure, Membership, User, UserSession
+from core.identity.principals import PrincipalCache, identity_change
 from core.identity.passwords import hash_password_async, needs_rehash, verify_password_async
 from core.settings import Settings
 from core.problems import Problem
@@ -227,7 +228,7 @@ async def check_credentials(settings: Settings, username: str, password: str, cl
         # One message for every failure: the response must not reveal which usernames exist.
         raise Problem(401, _("Wrong username or password, or the account is disabled."))
     new_hash = await hash_password_async(password) if needs_rehash(user.password_hash) else user.password_hash
-    async with in_transaction():
+    async with identity_change(user.id):
         user.password_hash = new_hash
         user.last_login_at = utcnow()
         await user.save(update_fields=["password_hash", "last_login_at"])
@@ -254,26 +255,28 @@ async def still_holds(settings: Settings, principal: UserSession | ApiToken, sit
     user holds at ``site_id`` now, or None when the session or token no longer holds (by
     the same rule as each request) or the user is no longer a member there.
 
-    One query: the sign-in, its user and the user's grants, joined. It does not count as
-    activity (``last_seen_at`` stays): an open stream must not keep an idle session alive.
+    Two small queries: the sign-in with its user, then the user's grants at this one site
+    (never every membership: a manager of 300 sites costs what a one-site agent does). It
+    reads the database, not the cache, and does not count as activity (``last_seen_at``
+    stays): an open stream must not keep an idle session alive.
     """
     is_session = isinstance(principal, UserSession)
     ended = "ended_at" if is_session else "revoked_at"
     rows = await type(principal).filter(id=principal.id).values_list(
         ended, "expires_at", "user_session_version", "user__is_active", "user__session_version",
-        "last_seen_at" if is_session else "expires_at",
-        "user__memberships__site_id", "user__memberships__role__grants__permission")
+        "last_seen_at" if is_session else "expires_at", "user_id")
     if not rows:
         return None
-    ended_at, expires_at, version, user_active, user_version, last_seen_at = rows[0][:6]
+    ended_at, expires_at, version, user_active, user_version, last_seen_at, user_id = rows[0]
     idle_deadline = last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes) if is_session else None
     if not _holds(utcnow(), ended_at=ended_at, expires_at=expires_at, version=version, user_active=user_active,
                   user_version=user_version, idle_deadline=idle_deadline):
         return None
-    memberships = [(member_site, permission) for *_, member_site, permission in rows if member_site == site_id]
-    if not memberships:
-        return None
-    return frozenset(permission for _site, permission in memberships if permission is not None)
+    grants = await Membership.filter(user_id=user_id, site_id=site_id).values_list("role__grants__permission",
+                                                                                     flat=True)
+    if not grants:
+        return None  # no membership at the site any more
+    return frozenset(permission for permission in grants if permission is not None)
 
 
 # --- Browser sessions -----------------------------------------------------------------------
@@ -292,12 +295,18 @@ async def start_session(settings: Settings, user: User, client_address: str = ""
     return SignIn(user=user, secret=secret)
 
 
-async def load_session(settings: Settings, secret: str) -> UserSession | None:
+async def load_session(settings: Settings, secret: str, cache: PrincipalCache | None = None) -> UserSession | None:
     """The live session for a cookie value, or None (ended, expired, idle, or the user's
-    password changed or the user was disabled since)."""
+    password changed or the user was disabled since). Read through ``cache`` (the app's
+    ``PrincipalCache``) when given: no query while nothing changed."""
     if not secret or len(secret) > 100:
         return None
-    session = await UserSession.get_or_none(key_hash=secret_hash(secret)).select_related("user")
+    key_hash = secret_hash(secret)
+
+    async def load():
+        return await UserSession.get_or_none(key_hash=key_hash).select_related("user")
+
+    session = await (cache.sign_in("session", key_hash, load) if cache is not None else load())
     if session is None:
         return None
     now = utcnow()
@@ -309,11 +318,13 @@ async def load_session(settings: Settings, secret: str) -> UserSession | None:
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
         session.last_seen_at = now
         await UserSession.filter(id=session.id).update(last_seen_at=now)
+        if cache is not None:
+            cache.touched("session", key_hash, last_seen_at=now)
     return session
 
 
 async def end_session(session: UserSession, client_address: str = "") -> None:
-    async with in_transaction():
+    async with identity_change(session.user_id):
         await UserSession.filter(id=session.id, ended_at=None).update(ended_at=utcnow())
         await audit.record("auth.logout", actor=session.user, client_address=client_address)
 
@@ -330,10 +341,16 @@ async def issue_token(settings: Settings, user: User) -> tuple[str, ApiToken]:
     return secret, token
 
 
-async def load_token(secret: str) -> ApiToken | None:
+async def load_token(secret: str, cache: PrincipalCache | None = None) -> ApiToken | None:
+    """The live token for a bearer secret, or None; through ``cache`` as ``load_session``."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    token = await ApiToken.get_or_none(token_hash=secret_hash(secret)).select_related("user")
+    key_hash = secret_hash(secret)
+
+    async def load():
+        return await ApiToken.get_or_none(token_hash=key_hash).select_related("user")
+
+    token = await (cache.sign_in("token", key_hash, load) if cache is not None else load())
     if token is None or not _holds(utcnow(), ended_at=token.revoked_at, expires_at=token.expires_at,
                                    version=token.user_session_version, user_active=token.user.is_active,
                                    user_version=token.user.session_version):
@@ -342,7 +359,7 @@ async def load_token(secret: str) -> ApiToken | None:
 
 
 async def revoke_token(token: ApiToken, client_address: str = "") -> None:
-    async with in_transaction():
+    async with identity_change(token.user_id):
         await ApiToken.filter(id=token.id, revoked_at=None).update(revoked_at=utcnow())
         await audit.record("auth.token_revoked", actor=token.user, object_type="api_token", object_id=token.id,
                            client_address=client_address)

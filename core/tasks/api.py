@@ -15,7 +15,7 @@ from core.tasks import handovers, stats
 from core.tasks.models import Handover, Task, TaskEvent
 from core.tasks.schemas import (AssignIn, GenericUseOut, CommentIn, EventOut, HandoverIn, HandoverOut, HandoverPage, HandoverQuery,
                                 StatsOut, StatsQuery, TaskIn, TaskOut, TaskPage, TaskQuery, TaskTypeOut, TransitionIn)
-from core.tasks.services import event_out, task_out
+from core.tasks.services import TASK_COLUMNS, event_out, task_out
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import filter_by, paginate
@@ -58,7 +58,7 @@ async def list_tasks(request: Request, query: TaskQuery) -> TaskPage:
     """Tasks of the site, newest first, with filters."""
     tasks = filter_by(site_query(request, Task), query, status="status", type="type", assignee_id="assignee_id",
                       overdue="overdue", open="is_open")
-    return await paginate(tasks, query, task_out, descending=True)
+    return await paginate(tasks, query, task_out, descending=True, columns=TASK_COLUMNS)
 
 
 async def _task(request: Request) -> Task:

@@ -60,13 +60,23 @@ def _user_and_address(actor: User | Actor | None, client_address: str) -> tuple[
     return actor, client_address
 
 
-def task_out(task: Task) -> dict[str, Any]:
+#: The columns ``task_out`` reads: lists fetch exactly these as plain rows (``core.rows``).
+TASK_COLUMNS = ("id", "type", "title", "description", "status", "priority", "assignee_id", "unit_id", "party_id",
+                "parent_id", "due_at", "overdue", "created_at", "updated_at", "version", "subject_plugin",
+                "subject_kind", "subject_id")
+
+
+def task_out(task: Task | dict[str, Any]) -> dict[str, Any]:
+    """A task as the API shows it, from the model or from a plain row of ``TASK_COLUMNS``."""
+    row = task if isinstance(task, dict) else {name: getattr(task, name) for name in TASK_COLUMNS}
+    subject = ({"plugin": row["subject_plugin"], "kind": row["subject_kind"], "id": row["subject_id"]}
+               if row["subject_plugin"] and row["subject_id"] is not None else None)
     return {
-        "id": task.id, "type": task.type, "title": task.title, "description": task.description,
-        "status": task.status, "priority": task.priority, "assignee_id": task.assignee_id,
-        "unit_id": task.unit_id, "party_id": task.party_id, "parent_id": task.parent_id,
-        "due_at": rfc3339(task.due_at), "overdue": task.overdue, "created_at": rfc3339(task.created_at),
-        "updated_at": rfc3339(task.updated_at), "version": task.version, "subject": subject_out(task),
+        "id": row["id"], "type": row["type"], "title": row["title"], "description": row["description"],
+        "status": row["status"], "priority": row["priority"], "assignee_id": row["assignee_id"],
+        "unit_id": row["unit_id"], "party_id": row["party_id"], "parent_id": row["parent_id"],
+        "due_at": rfc3339(row["due_at"]), "overdue": row["overdue"], "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]), "version": row["version"], "subject": subject,
     }
 
 

@@ -22,6 +22,7 @@ from core.actors import Actor
 from core.audit import services as audit
 from core.entities.models import Site
 from core.i18n import N_
+from core.identity.principals import NO_GRANTS, Grants
 from core.i18n import gettext as _
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.problems import Problem
@@ -77,7 +78,7 @@ async def authorize(request: Request, permission: str, *, is_page: bool = False)
         # A route at no one site is let in when the permission is held at *some* site
         # (or by a super-administrator); that says nothing about any record. Services
         # scope each record by ``actor.sites_with(...)``, so no decision sees the union.
-        granted = set().union(*state.permissions_by_site.values()) if state.permissions_by_site else set()
+        granted = any_site(state.permissions_by_site)
         state.permissions = frozenset()
         if getattr(user, "is_superadmin", False):
             return
@@ -89,7 +90,7 @@ async def authorize(request: Request, permission: str, *, is_page: bool = False)
 
 
 #: Sites are read on nearly every request and change rarely: each worker keeps them this
-#: long. Membership is never cached (it is checked against the database on every request).
+#: long. Memberships come from ``core.identity.principals`` (told of every change).
 SITE_CACHE_SECONDS = 30.0
 
 
@@ -137,7 +138,13 @@ def can(request: Request, permission: str) -> bool:
         return permission in state.permissions_by_site.get(site.id, set())
     if getattr(state.user, "is_superadmin", False) and permission in global_permissions(request.app):
         return True
-    return any(permission in granted for granted in state.permissions_by_site.values())
+    return permission in any_site(state.permissions_by_site)
+
+
+def any_site(by_site) -> frozenset[str]:
+    """What the caller holds at some site: computed once per user by ``Grants``."""
+    found = getattr(by_site, "any_site", None)
+    return found if found is not None else frozenset().union(*by_site.values()) if by_site else frozenset()
 
 
 def global_permissions(app) -> frozenset[str]:
@@ -155,11 +162,13 @@ def actor_of(request: Request) -> Actor:
     """The signed-in user as services see them: at the request's site (if any), with the
     permissions granted there and at each of their sites, from the client's address."""
     state = request.state
-    by_site = getattr(state, "permissions_by_site", None) or {}
+    by_site = getattr(state, "permissions_by_site", None) or NO_GRANTS
+    if not isinstance(by_site, Grants):
+        by_site = Grants({site_id: frozenset(granted) for site_id, granted in by_site.items()})
+    permissions = getattr(state, "permissions", None) or frozenset()
     return Actor(user=getattr(state, "user", None), site=getattr(state, "site", None),
-                 permissions=frozenset(getattr(state, "permissions", ()) or ()),
-                 client_address=getattr(state, "client_address", "") or "",
-                 permissions_by_site={site_id: frozenset(granted) for site_id, granted in by_site.items()})
+                 permissions=permissions if isinstance(permissions, frozenset) else frozenset(permissions),
+                 client_address=getattr(state, "client_address", "") or "", permissions_by_site=by_site)
 
 
 def current_site(request: Request) -> Site:

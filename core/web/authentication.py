@@ -3,8 +3,9 @@
 Resolved once per request by a pure ASGI middleware into ``request.state``:
 ``user``, ``auth_method`` ("token", "session" or None), ``session``/``token``,
 ``auth_error`` (why presented credentials were refused), ``csrf_token`` and
-``permissions_by_site``. Access decisions are taken later, per route, in
-``core.web.access``.
+``permissions_by_site`` (a ``core.identity.principals.Grants``). The sign-in and the
+permissions come from the app's ``PrincipalCache``: no query while nothing changed.
+Access decisions are taken later, per route, in ``core.web.access``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.identity import services as identity
+from core.identity.principals import NO_GRANTS
 from core.identity.sessions import csrf_token_for, load_session, load_token
 
 SESSION_COOKIE = "frontdesk_session"
@@ -76,21 +77,22 @@ class AuthenticationMiddleware:
         app = scope["app"]
         state = scope.setdefault("state", {})
         state.update(user=None, auth_method=None, session=None, token=None, auth_error=None,
-                     permissions_by_site={}, csrf_token="")
+                     permissions_by_site=NO_GRANTS, csrf_token="")
         state["client_address"] = client_address(connection)
         new_anonymous_csrf: str | None = None
+        principals = app.state.principals
 
         authorization = connection.headers.get("authorization")
         if authorization is not None:
             scheme, _, secret = authorization.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
                 state["auth_error"] = "malformed"
-            elif (token := await load_token(secret.strip())) is None:
+            elif (token := await load_token(secret.strip(), principals)) is None:
                 state["auth_error"] = "token"
             else:
                 state.update(user=token.user, auth_method="token", token=token)
         elif cookie := connection.cookies.get(SESSION_COOKIE):
-            session = await load_session(app.state.settings, cookie)
+            session = await load_session(app.state.settings, cookie, principals)
             if session is None:
                 state["auth_error"] = "session"
             else:
@@ -98,7 +100,7 @@ class AuthenticationMiddleware:
                              csrf_token=csrf_token_for(app.state.secret_key, cookie))
 
         if state["user"] is not None:
-            state["permissions_by_site"] = await identity.permissions_by_site(state["user"])
+            state["permissions_by_site"] = await principals.grants(state["user"].id)
         elif state["auth_method"] is None:
             # Forms shown before sign-in (the sign-in form itself) need a CSRF token too:
             # a random one, in a cookie signed with the secret key.

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _
+from core.rows import fetch as rows_of
 from core.problems import invalid
 
 DEFAULT_LIMIT = 50
@@ -54,15 +55,20 @@ def decode_cursor(cursor: str) -> int:
 
 
 async def paginate(queryset: QuerySet, query: PageQuery, serialize: Callable[[Any], Any],
-                   descending: bool = False) -> dict[str, Any]:
-    """One page of ``queryset`` ordered by id, and the cursor of the next page."""
+                   descending: bool = False, columns: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One page of ``queryset`` ordered by id, and the cursor of the next page.
+
+    With ``columns`` the rows are plain dicts of those columns (``core.rows.fetch``: no
+    model instances, for lists read on every screen refresh), else model instances."""
     if query.cursor:
         last_id = decode_cursor(query.cursor)
         queryset = queryset.filter(id__lt=last_id) if descending else queryset.filter(id__gt=last_id)
-    rows = await queryset.order_by("-id" if descending else "id").limit(query.limit + 1)
+    page = queryset.order_by("-id" if descending else "id").limit(query.limit + 1)
+    rows = await rows_of(page, *columns) if columns else await page
     more = len(rows) > query.limit
     rows = rows[: query.limit]
+    last = rows[-1] if rows else None
     return {
         "items": [serialize(row) for row in rows],
-        "next_cursor": encode_cursor(rows[-1].id) if more and rows else None,
+        "next_cursor": encode_cursor(last["id"] if columns else last.id) if more and last is not None else None,
     }

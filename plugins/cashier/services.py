@@ -28,7 +28,7 @@ from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.identity import sessions
-from core.identity.services import permissions_by_site
+from core.identity.services import permissions_at
 from core.money import format_money, parse_money
 from core.tasks.models import Handover
 from core.problems import Problem, invalid
@@ -511,7 +511,7 @@ async def _witness_signs(site: Site, who: Actor, witness_username: str, witness_
     await attempt.release()
     if witness.id in not_ids:
         return None
-    if WITNESS_PERMISSION not in (await permissions_by_site(witness)).get(site.id, set()):
+    if WITNESS_PERMISSION not in await permissions_at(witness, site.id):
         return None
     return witness
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from core.identity.models import User, UserSession
+from core.identity.models import User
 from core.web.authentication import SESSION_COOKIE
 
 
@@ -74,18 +74,18 @@ def test_disabling_a_user_ends_their_sessions_and_tokens(demo_server):
     assert api.get("/api/v1/me").status_code == 401
 
 
-def test_idle_and_absolute_timeouts(demo_server):
+def test_idle_and_absolute_timeouts(demo_server, clock):
     client = demo_server.sign_in("agent")
-
-    async def age_sessions(**delta):
-        past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(**delta)
-        await UserSession.all().update(**{"last_seen_at": past} if "minutes" in delta else {"expires_at": past})
-
-    demo_server.call(age_sessions, minutes=31)
+    clock.shift(dt.timedelta(minutes=31))  # idle past session_idle_minutes (30)
     assert client.get("/api/v1/me").status_code == 401
     client = demo_server.sign_in("agent")
-    demo_server.call(age_sessions, hours=1)
-    assert client.get("/api/v1/me").status_code == 401
+    # Active every 29 minutes, so never idle: it holds until session_absolute_hours (12),
+    # i.e. for 24 steps (11 h 36 min), and ends at the 25th (12 h 05 min).
+    statuses = []
+    for _ in range(25):
+        clock.shift(dt.timedelta(minutes=29))
+        statuses.append(client.get("/api/v1/me").status_code)
+    assert statuses == [200] * 24 + [401]
 
 
 def test_password_rules(demo_server):

@@ -198,21 +198,21 @@ def test_a_user_disabled_on_one_server_process_loses_streams_on_another(make_liv
     assert agent2.get("/api/v1/me").status_code == 401
 
 
-def test_a_stream_does_not_keep_an_idle_session_alive(live_demo_server, quick_checks):
-    from core.clock import utcnow
+def test_a_stream_does_not_keep_an_idle_session_alive(live_demo_server, quick_checks, clock):
     from core.identity.models import UserSession
 
     browser = live_demo_server.sign_in("agent2")
     listener = Listener(browser)
-    def sessions():
-        return UserSession.filter(user__username="agent2")
 
-    seen = (utcnow() - dt.timedelta(minutes=2)).replace(microsecond=0)
-    live_demo_server.call(lambda: sessions().update(last_seen_at=seen))
+    def last_seen():
+        return UserSession.filter(user__username="agent2").first().values_list("last_seen_at", flat=True)
+
+    seen = live_demo_server.call(last_seen)
+    clock.shift(dt.timedelta(minutes=2))
     time.sleep(0.6)  # a few re-checks: none of them is activity
-    assert live_demo_server.call(lambda: sessions().first().values_list("last_seen_at", flat=True)) == seen
+    assert live_demo_server.call(last_seen) == seen
     assert not listener.ended.is_set()
     minutes = live_demo_server.app.state.settings.session_idle_minutes
-    live_demo_server.call(lambda: sessions().update(last_seen_at=utcnow() - dt.timedelta(minutes=minutes)))
+    clock.shift(dt.timedelta(minutes=minutes))
     assert_ended(listener, live_demo_server)
     assert browser.get("/api/v1/me").status_code == 401
