@@ -61,6 +61,7 @@ def test_hygiene_records_and_floor_compliance(hk, desk, demo_server):
 
 def test_departure_clean_can_require_hygiene(desk, demo_server):
     from core.entities.models import Site
+    from plugins.hotel.services import local_today
 
     async def require():
         site = await Site.get(code="lotus")
@@ -78,7 +79,9 @@ def test_departure_clean_can_require_hygiene(desk, demo_server):
     step = attendant.post(url, json={"to": "in_progress", "version": task["version"]}).json()
     refused = attendant.post(url, json={"to": "resolved", "version": step["version"]})
     assert refused.status_code == 409 and "hygiene" in refused.json()["detail"]
-    attendant.post(f"{BASE}/hygiene", json={"room_id": room["id"], "date": dt.date.today().isoformat(),
+    # The hotel's day, not the machine's: the rule asks for the entry of the site's local date.
+    today = local_today(demo_server.call(lambda: Site.get(code="lotus")))
+    attendant.post(f"{BASE}/hygiene", json={"room_id": room["id"], "date": today.isoformat(),
                                             "linen_changed": True, "cups_disinfected": True,
                                             "bathroom_cleaned": True, "aired_times": 1})
     assert attendant.post(url, json={"to": "resolved", "version": step["version"]}).status_code == 200
