@@ -17,6 +17,7 @@ async def on_task_event(task, event, kernel):
 
 @hookimpl
 async def on_app_started(app):
-    from plugins.hotel import jobs
+    from plugins.hotel import board, jobs
 
+    board.attach(app)  # hears room changes from the start, before any board is kept
     jobs.start(app)

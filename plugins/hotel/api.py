@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from core.clock import rfc3339
 from core.tasks import handovers
-from core.tasks.models import Task
 from core.tasks.schemas import HandoverOut
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import filter_by, paginate
 from core.problems import invalid
 from core.i18n import gettext as _
+from plugins.hotel import board as boards
 from plugins.hotel import records, rooms, services
-from plugins.hotel.models import CODES, Room, RoomEvent, StockItem, StockMovement
+from plugins.hotel.models import Room, RoomEvent, StockItem, StockMovement
 from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuery, CheckInIn, DamageIn, DamageOut,
                                    DiscrepancyOut, HandoverIn, HousekeepingIn, HygieneDay, HygieneIn, HygieneOut,
                                    HygieneQuery, ImportIn, ImportOut, MovementIn, MovementOut, MovementPage,
@@ -24,8 +24,6 @@ from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuer
                                    StockItemQuery, VersionIn)
 
 BASE = "/api/v1/sites/{site}/hotel"
-ROOM_FIELDS = ("id", "number", "floor", "room_type", "section", "occupancy", "housekeeping", "service", "code",
-               "oos_reason", "oos_until", "guest_name", "party_id", "observed", "unit_id", "version")
 
 
 def kernel(request: Request):
@@ -40,46 +38,30 @@ async def _room(request: Request) -> Room:
     return await get_in_site(request, Room, request.path_params["id"], "room")
 
 
-async def assignees_by_unit(site_id: int) -> dict[int, int]:
-    """The attendant of each room's open housekeeping task (newest wins)."""
-    rows = await (Task.filter(site_id=site_id, is_open=True, type__startswith="hotel.", unit_id__not_isnull=True,
-                              assignee_id__not_isnull=True).order_by("id").values_list("unit_id", "assignee_id"))
-    return dict(rows)
-
-
 async def board_rooms(request: Request, query: BoardQuery) -> tuple[list[dict], dict[str, int]]:
-    """The rooms of the board (filtered) and the counts per code (of the filtered rooms)."""
+    """The rooms of the board (filtered) and the counts per code (of the filtered rooms),
+    from this process's copy of the site's board (``plugins.hotel.board``)."""
     site = current_site(request)
-    rows = site_query(request, Room)
-    if query.floor is not None:
-        rows = rows.filter(floor=query.floor)
-    if query.section:
-        rows = rows.filter(section=query.section)
-    if query.code and query.at is None:
-        rows = rows.filter(code=query.code)
-    values = await rows.order_by("floor", "number").values(*ROOM_FIELDS)
-    if query.at is not None:
-        past = await services.board_at(site.id, query.at)
-        values = [{**row, **past[row["id"]]} for row in values if row["id"] in past]
-        if query.code:
-            values = [row for row in values if row["code"] == query.code]
-    owners = await assignees_by_unit(site.id)
+    cached = await boards.attach(request.app).board(site.id)
     guests = sees_guests(request)
-    out = []
-    for row in values:
-        room = services.room_out(row, guests)
-        room["assignee_id"] = owners.get(row["unit_id"])
-        if query.assignee_id is not None and room["assignee_id"] != query.assignee_id:
-            continue
-        out.append(room)
-    counts = {code: 0 for code in CODES}
-    for room in out:
-        counts[room["code"]] += 1
-    return out, counts
+    if query.at is None:
+        if boards.unfiltered(query):
+            return cached.rooms(guests), cached.counts
+        rooms_out = cached.rooms(guests)
+    else:
+        past = await services.board_at(site.id, query.at)
+        rooms_out = [{**services.room_out({**row, **past[row["id"]]}, guests),
+                      "assignee_id": cached.assignees.get(row["unit_id"])}
+                     for row in cached.rows if row["id"] in past]
+    shown = boards.matching(rooms_out, query)
+    return shown, boards.counted(shown)
 
 
 async def board(request: Request, query: BoardQuery) -> BoardOut:
     """Every room with its code, and counts per code; ``?at=`` shows a past moment."""
+    if boards.unfiltered(query):
+        cached = await boards.attach(request.app).board(current_site(request).id)
+        return Response(cached.json(sees_guests(request)), media_type="application/json")
     rooms_out, counts = await board_rooms(request, query)
     return JSONResponse({"counts": counts, "rooms": rooms_out, "at": rfc3339(query.at)})
 
@@ -97,15 +79,15 @@ async def get_room(request: Request) -> RoomOut:
 
 async def create_room(request: Request, body: RoomIn) -> RoomOut:
     """Add a room (and its core unit)."""
-    room = await rooms.create_room(current_site(request), body.model_dump(), actor_of(request))
+    room = await rooms.create_room(kernel(request), current_site(request), body.model_dump(), actor_of(request))
     return services.room_out(room, sees_guests(request))
 
 
 async def import_rooms(request: Request, body: ImportIn) -> ImportOut:
     """Check a CSV of rooms (number, floor, room_type, section[, occupancy, housekeeping,
     service]); with ``apply`` import it, all rows or, with ``skip_bad_rows``, the valid ones."""
-    return await rooms.import_rooms(current_site(request), body.csv, actor_of(request), apply=body.apply,
-                                    skip_bad_rows=body.skip_bad_rows)
+    return await rooms.import_rooms(kernel(request), current_site(request), body.csv, actor_of(request),
+                                    apply=body.apply, skip_bad_rows=body.skip_bad_rows)
 
 
 async def room_history(request: Request) -> list[RoomEventOut]:

@@ -19,7 +19,8 @@ from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.problems import Problem
 from core.web.forms import FormErrors, form_action, form_int
 from core.web.routing import page_route
-from plugins.hotel import api, records, rooms, services
+from plugins.hotel import board as boards
+from plugins.hotel import records, rooms, services
 from plugins.hotel.models import CODES, Room, RoomEvent, StockItem
 from plugins.hotel.schemas import BoardQuery
 
@@ -49,30 +50,27 @@ async def housekeepers(site_id: int) -> list[User]:
 
 
 async def board(request: Request) -> Response:
-    """Every room as a tile, by floor, coloured by code; updated live (hotel.js)."""
+    """Every room as a tile, by floor, coloured by code; updated live (hotel.js). Drawn
+    from this process's copy of the site's board (``plugins.hotel.board``): tiles show
+    no guest, so every caller gets the same rows."""
     site = current_site(request)
     params = request.query_params
     query = BoardQuery(floor=form_int(params, "floor", signed=True, lenient=True),
                        section=params.get("section") or None,
                        assignee_id=form_int(params, "assignee", lenient=True),
                        code=params.get("code") if params.get("code") in CODES else None)
-    all_rooms, counts = await api.board_rooms(request, BoardQuery())
-    shown = [room for room in all_rooms
-             if (query.floor is None or room["floor"] == query.floor)
-             and (query.section is None or room["section"] == query.section)
-             and (query.code is None or room["code"] == query.code)
-             and (query.assignee_id is None or room["assignee_id"] == query.assignee_id)]
+    cached = await boards.attach(request.app).board(site.id)
+    all_rooms = cached.rooms(guests=False)
+    shown = boards.matching(all_rooms, query)
     floors: dict[int, list[dict]] = {}
     for room in shown:
         floors.setdefault(room["floor"], []).append(room)
     people = await housekeepers(site.id)
     return render(request, "hotel/board.html", {
-        "site": site, "floors": sorted(floors.items(), reverse=True), "counts": counts, "codes": CODES,
+        "site": site, "floors": sorted(floors.items(), reverse=True), "counts": cached.counts, "codes": CODES,
         "code_labels": code_labels(), "query": query, "people": people,
         "names": {user.id: user.display_name or user.username for user in people},
-        "all_floors": sorted({room["floor"] for room in all_rooms}),
-        "sections": sorted({room["section"] for room in all_rooms if room["section"]}),
-        "shown": len(shown), "total": len(all_rooms), "guests": can(request, "hotel.guest.read"),
+        "all_floors": cached.floors, "sections": cached.sections, "shown": len(shown), "total": len(all_rooms),
     })
 
 
@@ -271,7 +269,7 @@ async def import_post(request: Request) -> Response:
     if not text.strip():
         return await import_page(request, error=_("Paste the CSV or choose a file."), status_code=422)
     try:
-        report = await rooms.import_rooms(current_site(request), text, actor_of(request),
+        report = await rooms.import_rooms(request.app.state.tasks, current_site(request), text, actor_of(request),
                                           apply=form.get("apply") == "1", skip_bad_rows=form.get("skip") == "1")
     except Problem as problem:
         return await import_page(request, problem.extra.get("report"), problem.detail, text, problem.status)

@@ -18,6 +18,7 @@ from core.actors import Actor
 from core.audit import services as audit
 from core.clock import utcnow
 from core.entities.models import Site, Unit
+from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.problems import Problem, invalid
 from plugins.hotel.models import HOUSEKEEPING, OCCUPANCY, SERVICE, Room, RoomEvent
@@ -27,6 +28,8 @@ NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,19}$")
 COLUMNS = ("number", "floor", "room_type", "section")
 OPTIONAL = ("occupancy", "housekeeping", "service")
 MAX_ROWS = 5000
+#: The live event of new rooms (boards drop their cached rooms on it; see ``board``).
+ROOMS_ADDED = "hotel.rooms.added"
 
 
 def check_room(row: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -84,7 +87,12 @@ async def _insert(site: Site, rows: list[dict[str, Any]], actor: Actor, kind: st
     return created
 
 
-async def create_room(site: Site, data: dict[str, Any], actor: Actor) -> Room:
+async def _announce(bus, site: Site, count: int) -> None:
+    await bus.publish(LiveEvent(site_id=site.id, name=ROOMS_ADDED, data={"count": count},
+                                permission="hotel.room.read"))
+
+
+async def create_room(kernel, site: Site, data: dict[str, Any], actor: Actor) -> Room:
     clean, errors = check_room(data)
     if errors:
         raise Problem(422, _("Invalid fields: %(fields)s", fields=", ".join(e["field"] for e in errors)),
@@ -95,10 +103,12 @@ async def create_room(site: Site, data: dict[str, Any], actor: Actor) -> Room:
         (room,) = await _insert(site, [clean], actor, "created")
         await audit.record("hotel.room.create", actor=actor.user, site_id=site.id, object_type="hotel.room",
                            object_id=room.id, after=clean, client_address=actor.client_address)
+    await _announce(kernel.bus, site, 1)
     return room
 
 
-async def import_rooms(site: Site, text: str, actor: Actor, *, apply: bool, skip_bad_rows: bool) -> dict[str, Any]:
+async def import_rooms(kernel, site: Site, text: str, actor: Actor, *, apply: bool,
+                       skip_bad_rows: bool) -> dict[str, Any]:
     """Check every row; report them all. Writes only with ``apply`` and either no bad rows
     or ``skip_bad_rows`` (the explicit consent to import only the good rows)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -144,6 +154,7 @@ async def import_rooms(site: Site, text: str, actor: Actor, *, apply: bool, skip
             await audit.record("hotel.room.import", actor=actor.user, site_id=site.id, object_type="hotel.room",
                                after={"created": len(created), "skipped_lines": bad_lines},
                                client_address=actor.client_address)
+        await _announce(kernel.bus, site, len(created))
         report["created"] = len(created)
     report["applied"] = True
     return report

@@ -2,13 +2,16 @@
 check-out, service, what housekeeping observed, damage reports, the nightly job.
 
 Every change of a room is one transaction holding the room's conditional update (on
-its ``version``), a ``RoomEvent`` (the room's history) and the audit entry; the live
-event ``hotel.room.changed`` goes out after the commit.
+its ``version``, or on the row locked when the caller gives none), a ``RoomEvent`` (the
+room's history) and the audit entry; the live event ``hotel.room.changed`` goes out
+after the commit (and every process's kept board, ``board``, is dropped on it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -87,37 +90,67 @@ async def _stale(room: Room, guests: bool) -> Problem:
                           number=room.number), current=room_out(room, guests))
 
 
-async def publish(bus, room: Room) -> None:
-    await bus.publish(LiveEvent(site_id=room.site_id, name=ROOM_EVENT, data=room_out(room),
-                                permission="hotel.room.read"))
+async def announce(bus, site_id: int, room: dict[str, Any]) -> None:
+    await bus.publish(LiveEvent(site_id=site_id, name=ROOM_EVENT, data=room, permission="hotel.room.read"))
+
+
+#: The rooms changed in the current ``room_transaction``, announced once it commits.
+_unannounced: ContextVar[list[tuple[int, dict[str, Any]]] | None] = ContextVar("hotel_unannounced", default=None)
+
+
+@asynccontextmanager
+async def room_transaction(kernel):
+    """``kernel.transaction()`` whose room changes are announced after the outermost block
+    commits (as the kernel does with its tasks' events), and not at all if it rolls back:
+    a live event, and a board dropped from the caches on it, must never run ahead of the
+    data (a board read in between would be kept, stale)."""
+    outer = _unannounced.get()
+    changed: list[tuple[int, dict[str, Any]]] = []
+    token = _unannounced.set(changed)
+    try:
+        async with kernel.transaction():
+            yield
+    finally:
+        _unannounced.reset(token)
+    if outer is not None:
+        outer.extend(changed)  # nested: the outermost block announces
+        return
+    for site_id, room in changed:
+        await announce(kernel.bus, site_id, room)
 
 
 async def change_room(kernel, room: Room, version: int | None, actor: Actor, kind: str, *,
                       note: str = "", guests: bool = False, then=None, **changes: Any) -> Room:
     """Apply ``changes`` to ``room`` if nobody changed it since ``version``; one event, one
-    audit entry, then the live event. ``then(room)`` runs inside the same transaction."""
+    audit entry, then the live event. ``then(room)`` runs inside the same transaction.
+
+    Without a version (system jobs, housekeeping's look, a finished task) the last write
+    wins: the change applies to the room as it is when the change runs, read again inside
+    the transaction and locked till it ends, so a concurrent change makes it wait, never
+    fail (an observation carries no version to be stale against)."""
     if version is not None and version != room.version:
         raise await _stale(room, guests)
-    if version is None:
-        # No version from the caller (system jobs, housekeeping's look): the last write
-        # wins, so a lost race is retried on the fresh row instead of refused.
-        for _attempt in range(3):
-            try:
-                return await _change(kernel, room, actor, kind, note, guests, then, dict(changes))
-            except Problem as problem:
-                if problem.status != 409 or "current" not in problem.extra:
-                    raise
-        raise await _stale(room, guests)
-    return await _change(kernel, room, actor, kind, note, guests, then, changes)
+    return await _change(kernel, room, version is None, actor, kind, note, guests, then, changes)
 
 
-async def _change(kernel, room: Room, actor: Actor, kind: str, note: str, guests: bool, then,
+async def _lock(room: Room) -> None:
+    """Read ``room`` again, locked until the transaction ends. PostgreSQL: SELECT ... FOR
+    UPDATE. SQLite: Tortoise leaves the clause out, and needs none: the process runs one
+    transaction at a time on its one connection, so what it reads stays current."""
+    fresh = await Room.filter(id=room.id).select_for_update().get()
+    for name in Room._meta.fields_db_projection:
+        setattr(room, name, getattr(fresh, name))
+
+
+async def _change(kernel, room: Room, unversioned: bool, actor: Actor, kind: str, note: str, guests: bool, then,
                   changes: dict[str, Any]) -> Room:
-    before = room_out(room, True)
-    merged = {"occupancy": room.occupancy, "housekeeping": room.housekeeping, "service": room.service, **changes}
-    changes["code"] = room_code(merged["occupancy"], merged["housekeeping"], merged["service"])
     now = utcnow()
-    async with kernel.transaction():
+    async with room_transaction(kernel):
+        if unversioned:
+            await _lock(room)
+        before = room_out(room, True)
+        merged = {"occupancy": room.occupancy, "housekeeping": room.housekeeping, "service": room.service, **changes}
+        changes["code"] = room_code(merged["occupancy"], merged["housekeeping"], merged["service"])
         updated = await Room.filter(id=room.id, version=room.version).update(
             **changes, version=room.version + 1, updated_at=now)
         if not updated:
@@ -133,11 +166,11 @@ async def _change(kernel, room: Room, actor: Actor, kind: str, note: str, guests
                            object_id=room.id, before={k: before[k] for k in after if before[k] != after[k]},
                            after={k: after[k] for k in after if before[k] != after[k]},
                            client_address=actor.client_address, note=note[:500])
+        _unannounced.get().append((room.site_id, room_out(room)))
         if room.housekeeping != before["housekeeping"]:
             await drive_room_tasks(kernel, room, actor)
         if then is not None:
             await then(room)
-    await publish(kernel.bus, room)
     return room
 
 
@@ -369,7 +402,7 @@ async def report_damage(kernel, site: Site, room: Room, description: str, take_o
         raise invalid("description", _("Describe the damage."))
     if len(description) > 5000:
         raise invalid("description", _("At most %(count)s characters.", count=5000))
-    async with kernel.transaction():
+    async with room_transaction(kernel):
         task = await create_room_task(kernel, site, room, actor, "hotel.maintenance",
                                       _("Repair in room %(number)s", number=room.number),
                                       description=description, priority="high" if take_out_of_order else "normal")
