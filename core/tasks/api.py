@@ -18,7 +18,7 @@ from core.tasks.schemas import (AssignIn, GenericUseOut, CommentIn, EventOut, Ha
 from core.tasks.services import TASK_COLUMNS, event_out, task_out
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import api_route
-from core.web.pagination import filter_by, paginate
+from core.web.pagination import filter_by, given_filters, paginate, paginate_equal
 
 log = logging.getLogger("frontdesk.events")
 
@@ -56,9 +56,10 @@ async def create_task(request: Request, body: TaskIn) -> TaskOut:
 
 async def list_tasks(request: Request, query: TaskQuery) -> TaskPage:
     """Tasks of the site, newest first, with filters."""
-    tasks = filter_by(site_query(request, Task), query, status="status", type="type", assignee_id="assignee_id",
-                      overdue="overdue", open="is_open")
-    return await paginate(tasks, query, task_out, descending=True, columns=TASK_COLUMNS)
+    equal = given_filters(query, status="status", type="type", assignee_id="assignee_id", overdue="overdue",
+                          open="is_open")
+    return await paginate_equal(Task, TASK_COLUMNS, query, task_out, site_id=current_site(request).id, equal=equal,
+                                descending=True)
 
 
 async def _task(request: Request) -> Task:

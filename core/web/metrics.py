@@ -30,6 +30,9 @@ class Metrics:
 
 
 def route_template(scope: Scope) -> str:
+    routed = scope.get("route")  # where Starlette's router sent the request (no second matching)
+    if routed is not None:
+        return getattr(routed, "path", "") or "other"
     for route in scope["app"].router.routes:
         match, _ = route.matches(scope)
         if match == Match.FULL:

@@ -42,3 +42,32 @@ def test_rfc3339_is_utc_whole_seconds():
     assert rfc3339(dt.datetime(2026, 11, 30, 8, 5, 9, 999999, tzinfo=taipei)) == "2026-11-30T00:05:09Z"
     assert rfc3339(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)) == "2026-01-01T00:00:00Z"
     assert rfc3339(None) is None
+
+
+def test_a_page_by_equality_is_the_querysets_page(demo_server):
+    import pytest
+
+    from core.rows import page
+
+    async def compare():
+        site = await Site.get(code="harbour")
+        other = await Site.get(code="lotus")
+        everything = await Task.filter(site_id=site.id).order_by("-id").values_list("id", flat=True)
+        first = await page(Task, TASK_COLUMNS, site_id=site.id, equal={}, limit=3, descending=True)
+        assert [row["id"] for row in first] == everything[:3]
+        after = await page(Task, TASK_COLUMNS, site_id=site.id, equal={}, limit=3, after=first[-1]["id"],
+                           descending=True)
+        assert [row["id"] for row in after] == everything[3:6]
+        for equal in ({"is_open": True}, {"is_open": False, "overdue": False}, {"status": "open"}):
+            expected = await Task.filter(site_id=site.id, **equal).order_by("id").values_list("id", flat=True)
+            rows = await page(Task, TASK_COLUMNS, site_id=site.id, equal=equal, limit=1000)
+            assert [row["id"] for row in rows] == expected
+        models = {task.id: task for task in await Task.filter(site_id=site.id)}
+        assert all(task_out(row) == task_out(models[row["id"]]) for row in first + after)
+        # The site is always part of the query: another site's rows never come back.
+        assert not {row["id"] for row in await page(Task, ("id",), site_id=other.id, equal={}, limit=1000)} & set(models)
+        with pytest.raises(ValueError):
+            await page(Task, ("id",), site_id=site.id, equal={"title; DROP TABLE core_task": 1}, limit=1)
+        return True
+
+    assert demo_server.call(compare)
