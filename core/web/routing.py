@@ -31,10 +31,12 @@ async def first_site_code(request: Request) -> str | None:
     """The code of the user's first site (by code), for menu links outside any site."""
     from core.entities.models import Site
 
-    site_ids = list(request.state.permissions_by_site)
-    if not site_ids:
+    if not request.state.permissions_by_site:
         return None
-    codes = await Site.filter(id__in=site_ids).order_by("code").limit(1).values_list("code", flat=True)
+    # Joined through the memberships, not ``id IN (every site)``: a manager of 300 sites
+    # must not send 300 parameters with every page.
+    codes = await (Site.filter(memberships__user_id=request.state.user.id).order_by("code").limit(1)
+                   .values_list("code", flat=True))
     return codes[0] if codes else None
 
 
