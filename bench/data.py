@@ -47,19 +47,24 @@ async def prepare_database(url: str) -> dict:
 
 
 async def _people(host) -> dict:
-    """The bench site (residential), a supervisor and 50 agents, through the services."""
+    """The bench site (residential), a supervisor, a manager and 50 agents, through the
+    services. The manager is a reader without the personal-data permission: the calls list
+    shows it callers' numbers masked, so its requests write no audit entry and compare
+    with the raw driver's read alone."""
     await sync_roles_and_permissions(host)
     site = await entities.create_site({"code": "bench", "name": "Benchmark Estate", "kind": "residential",
                                        "timezone": "Asia/Taipei", "currency": "TWD"})
     roles = {role.name: role for role in await Role.all()}
     supervisor = await identity.create_user("benchsup", PASSWORD)
     await identity.grant_membership(supervisor, site, roles["supervisor"])
+    manager = await identity.create_user("benchmgr", PASSWORD)
+    await identity.grant_membership(manager, site, roles["manager"])
     agents = []
     for number in range(AGENTS):
         agent = await identity.create_user(f"bench{number:02d}", PASSWORD)
         await identity.grant_membership(agent, site, roles["agent"])
         agents.append(agent.id)
-    return {"site_id": site.id, "supervisor_id": supervisor.id, "agent_ids": agents}
+    return {"site_id": site.id, "supervisor_id": supervisor.id, "manager_id": manager.id, "agent_ids": agents}
 
 
 def task_rows(count: int, ids: dict, seed: int = 7):
