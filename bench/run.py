@@ -159,6 +159,7 @@ def render(runs: list[dict], arguments: argparse.Namespace) -> str:
         "",
     ]
     lines += render_targets(runs)
+    lines += kept_sections(arguments.output)
     lines += ["## Framework and ORM overhead", "",
               "Measured in the same run, each pair back to back (warmed up, then A B B A): Frontdesk's list endpoint (token auth, site "
               "scoping, permissions, validation, JSON) and the same query through the raw driver (no ORM, auth or "
@@ -190,6 +191,24 @@ def render(runs: list[dict], arguments: argparse.Namespace) -> str:
                               *[result.row() for result in section.results], ""]
                 lines += [*(f"{note}\n" for note in section.notes)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+#: Sections of docs/performance.md written by hand from other runs (`make soak`, `make crash`,
+#: the fuzzer): a bench run keeps them as they are instead of dropping them.
+KEPT_HEADINGS = ("## Reliability",)
+
+
+def kept_sections(output: Path) -> list[str]:
+    """The hand-written sections (``KEPT_HEADINGS``) of the file the run replaces."""
+    if not output.exists():
+        return []
+    kept, keeping = [], False
+    for line in output.read_text().splitlines():
+        if line.startswith("## "):
+            keeping = line.startswith(KEPT_HEADINGS)
+        if keeping:
+            kept.append(line)
+    return [*kept, ""] if kept else []
 
 
 def render_targets(runs: list[dict]) -> list[str]:

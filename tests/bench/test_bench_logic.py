@@ -38,3 +38,11 @@ def test_targets_table_shows_the_baselines_checks():
     assert "| framework | units: ≥ 0.5× the raw driver | 0.62× ✔ |" in lines
     assert "| tasks | list p50 < 20 ms | 25.0 ms ✘ |" in lines
     assert "2 targets, 1 missed in this run." in lines
+
+
+def test_a_run_keeps_the_hand_written_reliability_section(tmp_path):
+    output = tmp_path / "performance.md"
+    output.write_text("# Performance\n\n## Against the targets\n\nold\n\n## Reliability (soak)\n\n- 0 errors\n\n"
+                      "## Task kernel\n\nold figures\n")
+    assert run.kept_sections(output) == ["## Reliability (soak)", "", "- 0 errors", "", ""]
+    assert run.kept_sections(tmp_path / "missing.md") == []
