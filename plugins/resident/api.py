@@ -208,8 +208,8 @@ async def get_arrears(request: Request, query: s.ArrearsQuery) -> s.ArrearsOut:
 # --- KPIs -------------------------------------------------------------------------------
 
 
-def kpi_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    today = utcnow().date()
+def kpi_range(site, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    today = kpis.local_today(site)
     start = start or today.replace(day=1)
     end = end or today
     if end < start:
@@ -218,7 +218,7 @@ def kpi_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.d
 
 
 async def get_kpis(request: Request, query: s.KpiQuery) -> s.KpiOut | Response:
-    start, end = kpi_range(query.start, query.end)
+    start, end = kpi_range(current_site(request), query.start, query.end)
     data = await kpis.kpis(current_site(request), start, end)
     if query.format == "xlsx":
         return Response(kpis.kpis_xlsx(data), media_type=XLSX,

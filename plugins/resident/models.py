@@ -122,7 +122,10 @@ class Revisit(Model):
 
     class Meta:
         table = "resident_revisit"
-        indexes = (("site_id", "agent_id", "status"), ("campaign_id", "status"), ("unit_id", "id"))
+        # (case, status, reached, satisfied): the complaint KPIs count the done revisits of a
+        # period's cases from the index alone.
+        indexes = (("site_id", "agent_id", "status"), ("campaign_id", "status"), ("unit_id", "id"),
+                   ("case_id", "status", "reached", "satisfied"))
 
 
 class Procedure(Model):

@@ -369,7 +369,7 @@ async def reminder(request: Request) -> Response:
 
 async def kpi_page(request: Request) -> Response:
     site = current_site(request)
-    today = utcnow().date()
+    today = kpis.local_today(site)
     try:
         month = dt.date.fromisoformat(request.query_params.get("month", "") + "-01") if request.query_params.get("month") else today.replace(day=1)
     except ValueError:
