@@ -89,11 +89,15 @@ class _Generations:
 
     everyone: int = 0
     users: dict[int, int] = field(default_factory=dict)
+    #: Every bump, whoever it concerned: a load that saw it move cannot tell whether the
+    #: change touched what it read, so it is not kept.
+    total: int = 0
 
     def of(self, user_id: int) -> tuple[int, int]:
         return self.everyone, self.users.get(user_id, 0)
 
     def bump(self, user_ids: tuple[int, ...], everyone: bool) -> None:
+        self.total += 1
         if everyone:
             self.everyone += 1
         for user_id in user_ids:
@@ -183,13 +187,15 @@ class PrincipalCache:
         caller to judge (expiry and idleness move with the clock, not with changes)."""
         entry = self._sign_ins.get((kind, key_hash))
         if entry is None or not self._fresh(entry.stamp, entry.loaded_at, entry.principal.user_id):
-            started = time.monotonic()
+            started, changes = time.monotonic(), _generations.total
             principal = await load()
             if principal is None:
                 self._sign_ins.pop((kind, key_hash), None)
                 return None
-            # Stamped with the generation read before loading: a change committed while
-            # loading leaves the entry already stale, never wrongly fresh.
+            if _generations.total != changes:
+                # A change was committed while this loaded: what was read may predate it.
+                # Used for this request (as an uncached read would be), not kept.
+                return _own_copy(principal)
             stamp = _generations.of(principal.user_id)
             if len(self._sign_ins) >= MAX_ENTRIES:
                 self._sign_ins.clear()

@@ -240,3 +240,25 @@ def test_the_other_process_really_caches(demo_server, other_process):
     assert elsewhere.get("/api/v1/sites/harbour/tasks").status_code == 200
     demo_server.call(lambda: ApiToken.all().update(revoked_at=utcnow()))
     assert _seen_within(lambda: elsewhere.get("/api/v1/sites/harbour/tasks").status_code == 401, 1.5) is None
+
+
+def test_a_sign_in_loaded_while_a_change_commits_is_not_kept(demo_server):
+    """The load read the row before the change; keeping it would trust the old row until
+    the maximum age."""
+    agent = demo_server.api_client("agent")
+    secret = agent.headers["Authorization"].split()[1]
+    cache = demo_server.app.state.principals
+    cache.clear()
+
+    async def load_during_a_change():
+        from core.identity.sessions import secret_hash
+
+        async def load():
+            token = await ApiToken.get(token_hash=secret_hash(secret)).select_related("user")
+            principals.forget(token.user_id)  # another request's change commits meanwhile
+            return token
+
+        first = await cache.sign_in("token", secret_hash(secret), load)
+        return first is not None and ("token", secret_hash(secret)) not in cache._sign_ins
+
+    assert demo_server.call(load_during_a_change)
