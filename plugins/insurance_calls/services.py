@@ -21,6 +21,7 @@ from core.tasks.models import Task
 from core.tasks.services import subject_of
 from core.tasks.types import Subject
 from core.problems import Problem, invalid
+from core.rows import fetch as rows_of
 from plugins.insurance_calls import rules
 from plugins.insurance_calls.models import Call
 
@@ -40,26 +41,28 @@ PERSONAL = "insurance_calls.caller.personal_data"
 #: Who may carry out a callback assigned to someone else (a supervisor's act).
 WORK_ANY = "core.task.assign"
 
-CALL_FIELDS = ("id", "direction", "started_at", "ended_at", "handle_seconds", "agent_id", "phone", "caller_name",
-               "plate", "policy_no", "call_type", "summary", "answer", "outcome", "follow_up_at", "type_fields",
-               "satisfied", "follow_up_task_id", "complaint_task_id", "task_id", "created_at")
+#: The columns ``call_out`` reads: lists and the screen pop fetch exactly these as plain rows
+#: (``core.rows``).
+CALL_COLUMNS = ("id", "direction", "started_at", "ended_at", "handle_seconds", "agent_id", "phone", "caller_name",
+                "plate", "policy_no", "call_type", "summary", "answer", "outcome", "follow_up_at", "type_fields",
+                "satisfied", "follow_up_task_id", "complaint_task_id", "task_id", "created_at")
 
 
-def call_out(row: Any, show_personal: bool) -> dict[str, Any]:
-    """A call (model or ``.values()`` dict) for the API; numbers masked unless permitted."""
-    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
-    phone, policy = get("phone"), get("policy_no")
+def call_out(call: Call | dict[str, Any], show_personal: bool) -> dict[str, Any]:
+    """A call (model or plain row of ``CALL_COLUMNS``) for the API; numbers masked unless permitted."""
+    row = call if isinstance(call, dict) else {name: getattr(call, name) for name in CALL_COLUMNS}
+    phone, policy = row["phone"], row["policy_no"]
     return {
-        "id": get("id"), "direction": get("direction"), "started_at": rfc3339(get("started_at")),
-        "ended_at": rfc3339(get("ended_at")), "handle_seconds": get("handle_seconds"), "agent_id": get("agent_id"),
+        "id": row["id"], "direction": row["direction"], "started_at": rfc3339(row["started_at"]),
+        "ended_at": rfc3339(row["ended_at"]), "handle_seconds": row["handle_seconds"], "agent_id": row["agent_id"],
         "phone": phone if show_personal else mask_phone(phone), "phone_masked": not show_personal,
-        "caller_name": get("caller_name"), "plate": get("plate"),
+        "caller_name": row["caller_name"], "plate": row["plate"],
         "policy_no": policy if show_personal else rules.mask_policy(policy),
-        "call_type": get("call_type"), "summary": get("summary"), "answer": get("answer"),
-        "outcome": get("outcome"), "follow_up_at": rfc3339(get("follow_up_at")),
-        "fields": get("type_fields") or {}, "satisfied": get("satisfied"),
-        "follow_up_task_id": get("follow_up_task_id"), "complaint_task_id": get("complaint_task_id"),
-        "task_id": get("task_id"), "created_at": rfc3339(get("created_at")),
+        "call_type": row["call_type"], "summary": row["summary"], "answer": row["answer"],
+        "outcome": row["outcome"], "follow_up_at": rfc3339(row["follow_up_at"]),
+        "fields": row["type_fields"] or {}, "satisfied": row["satisfied"],
+        "follow_up_task_id": row["follow_up_task_id"], "complaint_task_id": row["complaint_task_id"],
+        "task_id": row["task_id"], "created_at": rfc3339(row["created_at"]),
     }
 
 
@@ -225,7 +228,7 @@ async def lookup(site: Site, actor: Actor, *, phone: str = "", plate: str = "", 
     else:
         raise invalid("phone", _("Give a phone number, a plate or a policy number."))
     calls_q = Call.filter(site_id=site.id, **key)
-    rows = await calls_q.order_by("-started_at", "-id").limit(HISTORY_LIMIT).values(*CALL_FIELDS)
+    rows = await rows_of(calls_q.order_by("-started_at", "-id").limit(HISTORY_LIMIT), *CALL_COLUMNS)
     since = utcnow() - dt.timedelta(days=30)
     recent = await Call.filter(site_id=site.id, started_at__gte=since, **key).count()
     task_rows = await (calls_q.order_by("-started_at").limit(200)
@@ -254,23 +257,22 @@ async def lookup(site: Site, actor: Actor, *, phone: str = "", plate: str = "", 
     }
 
 
-def call_filters(queryset, *, phone: str = "", plate: str = "", policy_no: str = "", call_type: str = "",
-                 agent_id: int | None = None, start: dt.datetime | None = None, end: dt.datetime | None = None,
-                 outcome: str = "", direction: str = ""):
+def call_equalities(*, phone: str = "", plate: str = "", policy_no: str = "", call_type: str = "",
+                    agent_id: int | None = None, outcome: str = "", direction: str = "") -> dict[str, Any]:
+    """The calls list's filters that are equalities, as ``{column: value}`` (numbers
+    normalised as they are stored); those not given are left out."""
+    equal: dict[str, Any] = {"call_type": call_type, "agent_id": agent_id, "outcome": outcome, "direction": direction}
     if phone:
-        queryset = queryset.filter(phone=rules.phone(phone))
+        equal["phone"] = rules.phone(phone)
     if plate:
-        queryset = queryset.filter(plate=rules.plate(plate))
+        equal["plate"] = rules.plate(plate)
     if policy_no:
-        queryset = queryset.filter(policy_no=rules.policy_no(policy_no))
-    if call_type:
-        queryset = queryset.filter(call_type=call_type)
-    if agent_id is not None:
-        queryset = queryset.filter(agent_id=agent_id)
-    if outcome:
-        queryset = queryset.filter(outcome=outcome)
-    if direction:
-        queryset = queryset.filter(direction=direction)
+        equal["policy_no"] = rules.policy_no(policy_no)
+    return {name: value for name, value in equal.items() if value is not None and value != ""}
+
+
+def call_period(queryset, start: dt.datetime | None, end: dt.datetime | None):
+    """``queryset`` narrowed to calls started from ``start`` (included) to ``end`` (excluded)."""
     if start is not None:
         queryset = queryset.filter(started_at__gte=_aware(start))
     if end is not None:
@@ -278,6 +280,11 @@ def call_filters(queryset, *, phone: str = "", plate: str = "", policy_no: str =
     if start is not None and end is not None and _aware(end) <= _aware(start):
         raise invalid("to", _("The end of the period must come after its start."))
     return queryset
+
+
+def call_filters(queryset, *, start: dt.datetime | None = None, end: dt.datetime | None = None, **equal: Any):
+    """``queryset`` narrowed by ``call_equalities(**equal)`` and the period."""
+    return call_period(queryset.filter(**call_equalities(**equal)), start, end)
 
 
 async def audit_unmasked(actor: Actor, site: Site, what: str) -> None:
