@@ -47,8 +47,8 @@ async def _household(request: Request, household: Household) -> dict:
 
 async def list_households(request: Request, query: s.HouseholdQuery) -> Page[s.HouseholdOut]:
     rows = filter_by(site_query(request, Household), query, building="unit__building")
-    page = await paginate(rows, query, lambda h: h)
-    page["items"] = [await _household(request, h) for h in page["items"]]
+    page = await paginate(rows, query, lambda h: h, columns=households.HOUSEHOLD_COLUMNS)
+    page["items"] = await households.households_out(page["items"], can(request, "core.party.personal_data"))
     return page
 
 
@@ -78,9 +78,8 @@ async def _case(request: Request) -> Case:
 
 
 async def list_cases(request: Request, query: s.CaseQuery) -> Page[s.CaseOut]:
-    rows = filter_by(site_query(request, Case).select_related("task"), query, kind="kind", unit_id="unit_id",
-                     open="task__is_open")
-    return await paginate(rows, query, services.case_out, descending=True)
+    rows = filter_by(site_query(request, Case), query, kind="kind", unit_id="unit_id", open="task__is_open")
+    return await paginate(rows, query, services.case_out, descending=True, columns=services.CASE_LIST_COLUMNS)
 
 
 async def create_case(request: Request, body: s.CaseIn) -> s.CaseOut:

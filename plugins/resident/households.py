@@ -19,6 +19,7 @@ from core.i18n import gettext as _
 from core.money import format_money
 from core.tasks.models import Task
 from core.problems import Problem, invalid
+from core.rows import fetch as rows_of
 from plugins.resident.models import (RELATIONS, Bill, Case, Household, Member, Payment, Procedure,
                                      ProcedureDocument, Revisit)
 
@@ -28,13 +29,38 @@ MAX_CSV_ROWS = 20_000
 TRUE = ("1", "yes", "true", "y", "是")
 
 
-def household_out(household: Household, members: list[Member], show_phones: bool = True) -> dict[str, Any]:
+#: The columns ``household_out`` reads of a household and of each member: the list fetches
+#: exactly these as plain rows (``core.rows``), the members of a whole page in one query.
+HOUSEHOLD_COLUMNS = ("id", "unit_id", "important", "area", "notes", "version")
+MEMBER_COLUMNS = ("id", "household_id", "name", "relation", "party_id", "phone")
+
+
+def _row(record: Any, columns: tuple[str, ...]) -> dict[str, Any]:
+    return record if isinstance(record, dict) else {name: getattr(record, name) for name in columns}
+
+
+def household_out(household: Household | dict[str, Any], members: list[Member] | list[dict[str, Any]],
+                  show_phones: bool = True) -> dict[str, Any]:
+    """A household and its members (models, or plain rows of the columns above); members'
+    phone numbers masked unless ``show_phones``."""
+    row = _row(household, HOUSEHOLD_COLUMNS)
+    people = [_row(member, MEMBER_COLUMNS) for member in members]
     return {
-        "id": household.id, "unit_id": household.unit_id, "important": household.important,
-        "area": f"{household.area:.2f}", "notes": household.notes, "version": household.version,
-        "members": [{"id": m.id, "name": m.name, "relation": m.relation, "party_id": m.party_id,
-                     "phone": m.phone if show_phones else mask_phone(m.phone)} for m in members],
+        "id": row["id"], "unit_id": row["unit_id"], "important": row["important"],
+        "area": f"{row['area']:.2f}", "notes": row["notes"], "version": row["version"],
+        "members": [{"id": m["id"], "name": m["name"], "relation": m["relation"], "party_id": m["party_id"],
+                     "phone": m["phone"] if show_phones else mask_phone(m["phone"])} for m in people],
     }
+
+
+async def households_out(households: list[dict[str, Any]], show_phones: bool) -> list[dict[str, Any]]:
+    """Rows of ``HOUSEHOLD_COLUMNS`` with their members, read in one query for all of them
+    (not one per household)."""
+    members: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in households}
+    if members:
+        for member in await rows_of(Member.filter(household_id__in=list(members)).order_by("id"), *MEMBER_COLUMNS):
+            members[member["household_id"]].append(member)
+    return [household_out(row, members[row["id"]], show_phones) for row in households]
 
 
 async def _check_members(site: Site, members: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -31,19 +31,39 @@ RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
 #: Set by on_app_started: the kernel the hooks use (hooks do not get the app).
 
 
-def case_out(case: Case, task: Task | None = None, **extra: Any) -> dict[str, Any]:
-    task = task or getattr(case, "task", None)
+#: The case's own columns ``case_out`` reads.
+CASE_COLUMNS = ("id", "task_id", "kind", "channel", "category", "severity", "unit_id", "party_id", "title", "reply",
+                "reply_due_at", "replied_at", "satisfied", "reopen_count", "escalated_to", "merged_into_id",
+                "created_at")
+#: Its task's columns ``case_out`` shows beside them.
+CASE_TASK_COLUMNS = ("status", "assignee_id", "due_at", "overdue", "priority", "version")
+#: What the cases list fetches as plain rows (``core.rows``): the case's columns and its
+#: task's, joined in the same query.
+CASE_LIST_COLUMNS = CASE_COLUMNS + tuple(f"task__{name}" for name in CASE_TASK_COLUMNS)
+
+
+def case_out(case: Case | dict[str, Any], task: Task | None = None, **extra: Any) -> dict[str, Any]:
+    """A case as the API shows it: from the model (and its task, given or fetched with it)
+    or from a plain row of ``CASE_LIST_COLUMNS``."""
+    if isinstance(case, dict):
+        row = case
+        shown = ({name: row[f"task__{name}"] for name in CASE_TASK_COLUMNS}
+                 if row.get("task__status") is not None else None)
+    else:
+        row = {name: getattr(case, name) for name in CASE_COLUMNS}
+        task = task or getattr(case, "task", None)
+        shown = {name: getattr(task, name) for name in CASE_TASK_COLUMNS} if isinstance(task, Task) else None
     out = {
-        "id": case.id, "task_id": case.task_id, "kind": case.kind, "channel": case.channel,
-        "category": case.category, "severity": case.severity, "unit_id": case.unit_id, "party_id": case.party_id,
-        "title": case.title, "reply": case.reply, "reply_due_at": rfc3339(case.reply_due_at),
-        "replied_at": rfc3339(case.replied_at), "satisfied": case.satisfied, "reopen_count": case.reopen_count,
-        "escalated_to": case.escalated_to or None, "merged_into_id": case.merged_into_id,
-        "created_at": rfc3339(case.created_at),
+        "id": row["id"], "task_id": row["task_id"], "kind": row["kind"], "channel": row["channel"],
+        "category": row["category"], "severity": row["severity"], "unit_id": row["unit_id"],
+        "party_id": row["party_id"], "title": row["title"], "reply": row["reply"],
+        "reply_due_at": rfc3339(row["reply_due_at"]), "replied_at": rfc3339(row["replied_at"]),
+        "satisfied": row["satisfied"], "reopen_count": row["reopen_count"],
+        "escalated_to": row["escalated_to"] or None, "merged_into_id": row["merged_into_id"],
+        "created_at": rfc3339(row["created_at"]),
     }
-    if isinstance(task, Task):
-        out.update(status=task.status, assignee_id=task.assignee_id, due_at=rfc3339(task.due_at),
-                   overdue=task.overdue, priority=task.priority, version=task.version)
+    if shown is not None:
+        out.update(shown, due_at=rfc3339(shown["due_at"]))
     out.update(extra)
     return out
 

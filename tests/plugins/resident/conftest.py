@@ -42,6 +42,21 @@ def move(client, task_id, to):
     return client.post(f"/api/v1/sites/harbour/tasks/{task_id}/transition", json={"to": to, "version": task["version"]})
 
 
+def take_permission(demo_server, role_name: str, permission: str) -> None:
+    """``role_name`` loses ``permission``, as an administrator would take it, through the service."""
+    from core.actors import SYSTEM
+    from core.identity import services
+    from core.identity.models import Role
+
+    async def take():
+        role = await Role.get(name=role_name)
+        held = set(await role.grants.all().values_list("permission", flat=True))
+        declared = set(services.declared_permissions(demo_server.app.state.host))
+        await services.set_role_permissions(role, held - {permission}, declared, SYSTEM)
+
+    demo_server.call(take)
+
+
 @pytest.fixture
 def keep_demo():
     """Ask for this to keep the resident demo records (other tests start from an estate

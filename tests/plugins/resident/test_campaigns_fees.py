@@ -3,7 +3,7 @@
 import base64
 import io
 
-from tests.plugins.resident.conftest import BASE, move, new_case
+from tests.plugins.resident.conftest import BASE, move, new_case, take_permission
 
 
 def _households(client, units, codes):
@@ -128,17 +128,7 @@ def test_households_mask_phones_and_csv_import_is_all_or_nothing(supervisor, age
     assert done["created"] == 2 and done["members"] == 3
     listed = supervisor.get(f"{BASE}/households").json()["items"]
     assert listed[0]["important"] is True and listed[0]["members"][0]["phone"] == "0911222333"
-    from core.actors import SYSTEM
-    from core.identity import services
-    from core.identity.models import Role
-
-    async def agents_lose_personal_data():  # as an administrator would, through the service
-        role = await Role.get(name="agent")
-        held = set(await role.grants.all().values_list("permission", flat=True))
-        declared = set(services.declared_permissions(demo_server.app.state.host))
-        await services.set_role_permissions(role, held - {"core.party.personal_data"}, declared, SYSTEM)
-
-    demo_server.call(agents_lose_personal_data)
+    take_permission(demo_server, "agent", "core.party.personal_data")
     assert agent.get(f"{BASE}/households").json()["items"][0]["members"][0]["phone"] == "09******33"
     again = supervisor.post(f"{BASE}/households/import", json={"csv": good})
     assert again.status_code == 422
