@@ -5,12 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from core.clock import utcnow
+from core.clock import rfc3339, utcnow
+from core.identity.models import User
 from core.identity.sessions import Limits
 from core.money import format_money
 from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
-from core.web.pagination import paginate
+from core.web.pagination import paginate, paginate_equal
 from core.web.responses import Page
 from core.problems import Problem, invalid
 from core.i18n import gettext as _
@@ -155,8 +156,9 @@ async def list_transactions(request: Request, query: PageQuery) -> Page[EntryOut
         raise Problem(403, _("Revenue figures of this shift are not yours to see."))
     site = current_site(request)
     statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
-    return await paginate(site_query(request, Entry).filter(shift_id=shift.id), query,
-                          lambda e: services.entry_out(e, site, statuses.get(e.reverses_id or e.id)))
+    return await paginate_equal(Entry, services.ENTRY_COLUMNS, query,
+                                lambda e: services.entry_out(e, site, statuses.get(e["reverses_id"] or e["id"])),
+                                site_id=site.id, equal={"shift_id": shift.id})
 
 
 async def post_transaction(request: Request, body: EntryIn) -> EntryOut:
@@ -211,16 +213,32 @@ async def settle(request: Request, body: SettlementIn) -> SettlementOut:
             "amount": format_money(settlement.amount, site.currency), "method": settlement.method}
 
 
-async def deposit_out(deposit: Deposit, site) -> dict:
-    from core.clock import rfc3339
-    from core.identity.models import User
+#: The columns ``deposits_out`` reads of a deposit: the list fetches exactly these as plain
+#: rows (``core.rows``).
+DEPOSIT_COLUMNS = ("id", "bag_number", "amount", "count", "created_by_id", "witness_id", "created_at", "witnessed_at")
 
-    links = await DepositShift.filter(deposit_id=deposit.id).order_by("shift_id")
-    people = {u.id: u for u in await User.filter(id__in=[deposit.created_by_id, deposit.witness_id])}
-    return {"id": deposit.id, "bag_number": deposit.bag_number, "amount": format_money(deposit.amount, site.currency),
-            "count": money.count_out(deposit.count, site.currency), "shift_ids": [link.shift_id for link in links],
-            "created_by": people[deposit.created_by_id].username, "witness": people[deposit.witness_id].username,
-            "created_at": rfc3339(deposit.created_at), "witnessed_at": rfc3339(deposit.witnessed_at)}
+
+async def deposits_out(deposits: list[Deposit] | list[dict], site) -> list[dict]:
+    """Deposits (models or plain rows of ``DEPOSIT_COLUMNS``) as the API shows them, with
+    their shifts and people read in one query each for all of them, not per deposit."""
+    rows = [d if isinstance(d, dict) else {name: getattr(d, name) for name in DEPOSIT_COLUMNS} for d in deposits]
+    if not rows:
+        return []
+    shift_ids: dict[int, list[int]] = {row["id"]: [] for row in rows}
+    for deposit_id, shift_id in await (DepositShift.filter(deposit_id__in=list(shift_ids)).order_by("shift_id")
+                                       .values_list("deposit_id", "shift_id")):
+        shift_ids[deposit_id].append(shift_id)
+    people = {row[key] for row in rows for key in ("created_by_id", "witness_id")}
+    names = dict(await User.filter(id__in=list(people)).values_list("id", "username"))
+    return [{"id": row["id"], "bag_number": row["bag_number"], "amount": format_money(row["amount"], site.currency),
+             "count": money.count_out(row["count"], site.currency), "shift_ids": shift_ids[row["id"]],
+             "created_by": names[row["created_by_id"]], "witness": names[row["witness_id"]],
+             "created_at": rfc3339(row["created_at"]), "witnessed_at": rfc3339(row["witnessed_at"])}
+            for row in rows]
+
+
+async def deposit_out(deposit: Deposit, site) -> dict:
+    return (await deposits_out([deposit], site))[0]
 
 
 async def create_deposit(request: Request, body: DepositIn) -> DepositOut:
@@ -233,8 +251,9 @@ async def create_deposit(request: Request, body: DepositIn) -> DepositOut:
 
 async def list_deposits(request: Request, query: PageQuery) -> Page[DepositOut]:
     site = current_site(request)
-    page = await paginate(site_query(request, Deposit), query, lambda d: d, descending=True)
-    page["items"] = [await deposit_out(d, site) for d in page["items"]]
+    page = await paginate_equal(Deposit, DEPOSIT_COLUMNS, query, lambda d: d, site_id=site.id, equal={},
+                                descending=True)
+    page["items"] = await deposits_out(page["items"], site)
     return page
 
 

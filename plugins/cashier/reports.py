@@ -8,21 +8,24 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tortoise.functions import Count, Sum
+
 from core.clock import rfc3339
 from core.entities.models import Site
 from core.exports import neutralise
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.money import format_money
+from core.rows import fetch as rows_of
 from plugins.cashier import money
 from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
-from plugins.cashier.services import ledger_totals, shift_out
+from plugins.cashier.services import ENTRY_COLUMNS, entry_out, ledger_totals, shift_out
 
 
 async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
     fmt = lambda value: format_money(value, site.currency)  # noqa: E731
     totals = await ledger_totals(shift.id)
-    entries = await Entry.filter(shift_id=shift.id).order_by("id").values(*ENTRY_FIELDS)
+    entries = await rows_of(Entry.filter(shift_id=shift.id).order_by("id"), *ENTRY_COLUMNS)
     statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
     links = await DepositShift.filter(shift_id=shift.id).prefetch_related("deposit")
     register = await Register.get(id=shift.register_id)
@@ -37,7 +40,7 @@ async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
             {"method": method, **{kind: fmt(totals.by_method.get(method, {}).get(kind, 0)) for kind in KINDS},
              "net": fmt(totals.net(method))}
             for method in METHODS],
-        "entries": [_entry_row(row, fmt, statuses) for row in entries],
+        "entries": [entry_out(row, site, statuses.get(row["reverses_id"] or row["id"])) for row in entries],
         "opening_count": money.count_out(shift.opening_count, site.currency),
         "closing_count": money.count_out(shift.counted, site.currency),
         "expected_cash": fmt(shift.expected_cash) if shift.status != "open" else fmt(shift.opening_float + totals.cash_movement),
@@ -53,16 +56,6 @@ async def shift_report(site: Site, shift: Shift) -> dict[str, Any]:
         "deposits": [{"id": link.deposit.id, "bag_number": link.deposit.bag_number, "takings": fmt(link.takings),
                       "created_at": rfc3339(link.deposit.created_at)} for link in links],
     }
-
-
-ENTRY_FIELDS = ("id", "shift_id", "kind", "method", "amount", "reference", "note", "reverses_id", "reason",
-                "is_reversal", "needs_approval", "created_by_id", "created_at")
-
-
-def _entry_row(row: dict, fmt, statuses: dict) -> dict[str, Any]:
-    """entry_out for a row read with .values() (the report reads thousands)."""
-    return {**row, "amount": fmt(row["amount"]), "created_at": rfc3339(row["created_at"]),
-            "approval_status": statuses.get(row["reverses_id"] or row["id"])}
 
 
 def difference_out(difference: Difference, site: Site) -> dict[str, Any]:
@@ -129,40 +122,43 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
 
 
 async def over_short(site: Site, cashier_id: int | None = None) -> dict[str, Any]:
-    """Every overage and shortage, per cashier; totals kept apart, never netted."""
+    """Every overage and shortage, per cashier (the latest 1,000 listed); totals kept apart,
+    never netted, summed by the database over all of them (integer minor units: exact)."""
     query = Difference.filter(site_id=site.id)
     if cashier_id is not None:
         query = query.filter(cashier_id=cashier_id)
     differences = await query.order_by("-id").limit(1000)
-    totals: dict[str, int] = {"overage": 0, "shortage": 0, "outstanding": 0}
-    for difference in differences:
-        totals[difference.kind] += difference.amount
-        if difference.kind == "shortage":
-            totals["outstanding"] += difference.amount - difference.settled
+    sums = {row["kind"]: row for row in await query.annotate(amounts=Sum("amount"), paid=Sum("settled"))
+            .group_by("kind").values("kind", "amounts", "paid")}
+
+    def total(kind: str, column: str = "amounts") -> int:
+        return int(sums.get(kind, {}).get(column) or 0)  # PostgreSQL sums bigints as numeric: Decimal
+
     return {"items": [difference_out(d, site) for d in differences],
-            "overage_total": format_money(totals["overage"], site.currency),
-            "shortage_total": format_money(totals["shortage"], site.currency),
-            "shortage_outstanding": format_money(totals["outstanding"], site.currency)}
+            "overage_total": format_money(total("overage"), site.currency),
+            "shortage_total": format_money(total("shortage"), site.currency),
+            "shortage_outstanding": format_money(total("shortage") - total("shortage", "paid"), site.currency)}
 
 
 async def daily_summary(site: Site, day: dt.date) -> dict[str, Any]:
+    """The shifts closed on the site's local ``day`` and the deposits made on it: net takings
+    by method from their ledgers together, and the sums of their counts, in the database."""
     zone = ZoneInfo(site.timezone)
-    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
-    end = start + dt.timedelta(days=1)
-    shifts = await Shift.filter(site_id=site.id, closed_at__gte=start, closed_at__lt=end).order_by("id")
-    fmt = lambda value: format_money(value, site.currency)  # noqa: E731
-    by_method: dict[str, int] = {method: 0 for method in METHODS}
-    sums = {"takings": 0, "overage": 0, "shortage": 0}
-    for shift in shifts:
-        totals = await ledger_totals(shift.id)
-        for method in METHODS:
-            by_method[method] += totals.net(method)
-        for key in sums:
-            sums[key] += getattr(shift, key) or 0
-    deposits = await Deposit.filter(site_id=site.id, created_at__gte=start, created_at__lt=end)
-    return {"date": day.isoformat(), "shifts": len(shifts), "net_by_method": {m: fmt(v) for m, v in by_method.items()},
-            "takings": fmt(sums["takings"]), "overage": fmt(sums["overage"]), "shortage": fmt(sums["shortage"]),
-            "deposited": fmt(sum(d.amount for d in deposits)), "deposits": len(deposits)}
+    start, end = (dt.datetime.combine(day + dt.timedelta(days=offset), dt.time(), zone).astimezone(dt.timezone.utc)
+                  for offset in (0, 1))
+    shifts = Shift.filter(site_id=site.id, closed_at__gte=start, closed_at__lt=end)
+    sums = (await shifts.annotate(n=Count("id"), takings_sum=Sum("takings"), overage_sum=Sum("overage"),
+                                  shortage_sum=Sum("shortage")).values("n", "takings_sum", "overage_sum",
+                                                                       "shortage_sum"))[0]
+    ids = await shifts.values_list("id", flat=True)
+    totals = await ledger_totals(*ids) if ids else None
+    deposits = (await Deposit.filter(site_id=site.id, created_at__gte=start, created_at__lt=end)
+                .annotate(n=Count("id"), amounts=Sum("amount")).values("n", "amounts"))[0]
+    fmt = lambda value: format_money(int(value or 0), site.currency)  # noqa: E731 — Decimal sums too
+    return {"date": day.isoformat(), "shifts": sums["n"],
+            "net_by_method": {m: fmt(totals.net(m) if totals else 0) for m in METHODS},
+            "takings": fmt(sums["takings_sum"]), "overage": fmt(sums["overage_sum"]),
+            "shortage": fmt(sums["shortage_sum"]), "deposited": fmt(deposits["amounts"]), "deposits": deposits["n"]}
 
 
 async def reconcile(site: Site) -> dict[str, Any]:

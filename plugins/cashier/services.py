@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-from tortoise.functions import Count, Sum
+from tortoise.expressions import F, Subquery
+from tortoise.functions import Count, Max, Sum
 from tortoise.transactions import in_transaction
 
 from core.actors import Actor
@@ -120,10 +120,11 @@ class Totals:
         return sum(kinds.get(kind, 0) for kinds in self.by_method.values())
 
 
-async def ledger_totals(shift_id: int) -> Totals:
-    """Sums of the ledger computed in the database; approvals decide the few refunds that wait."""
+async def ledger_totals(*shift_ids: int) -> Totals:
+    """Sums of the ledger of a shift (or of several together) computed in the database;
+    approvals decide the few refunds that wait."""
     totals = Totals()
-    rows = await (Entry.filter(shift_id=shift_id, needs_approval=False)
+    rows = await (Entry.filter(shift_id__in=shift_ids, needs_approval=False)
                   .annotate(total=Sum("amount"), n=Count("id"))
                   .group_by("kind", "method", "is_reversal").values("kind", "method", "is_reversal", "total", "n"))
 
@@ -136,7 +137,7 @@ async def ledger_totals(shift_id: int) -> Totals:
         totals.entries += row["n"]
         if row["is_reversal"]:
             totals.reversals += row["n"]
-    waiting = await Entry.filter(shift_id=shift_id, needs_approval=True).values(
+    waiting = await Entry.filter(shift_id__in=shift_ids, needs_approval=True).values(
         "id", "kind", "method", "amount", "is_reversal", "reverses_id")
     if waiting:
         originals = [row["reverses_id"] if row["is_reversal"] else row["id"] for row in waiting]
@@ -165,6 +166,15 @@ async def expected_cash(shift: Shift) -> int:
 
 async def previous_shift(register: Register) -> Shift | None:
     return await Shift.filter(register_id=register.id).exclude(status="open").order_by("-id").first()
+
+
+async def previous_shifts(register_ids: list[int]) -> dict[int, Shift]:
+    """``previous_shift`` of each register, in one query for all of them: {register id: shift}."""
+    if not register_ids:
+        return {}
+    latest = (Shift.filter(register_id__in=register_ids).exclude(status="open").group_by("register_id")
+              .annotate(last=Max("id")).values("last"))
+    return {shift.register_id: shift for shift in await Shift.filter(id__in=Subquery(latest))}
 
 
 async def _handover(site: Site, author: User, body: str, items: list[dict]) -> Handover:
@@ -601,13 +611,21 @@ def shift_out(shift: Shift, site: Site, *, show_revenue: bool) -> dict[str, Any]
     return data
 
 
-def entry_out(entry: Entry, site: Site, approval_status: str | None = None) -> dict[str, Any]:
+#: The columns ``entry_out`` reads: the ledger list and the shift report fetch exactly these
+#: as plain rows (``core.rows``).
+ENTRY_COLUMNS = ("id", "shift_id", "kind", "method", "amount", "reference", "note", "reverses_id", "reason",
+                 "is_reversal", "needs_approval", "created_by_id", "created_at")
+
+
+def entry_out(entry: Entry | dict[str, Any], site: Site, approval_status: str | None = None) -> dict[str, Any]:
+    """A ledger entry as the API shows it, from the model or from a plain row of ``ENTRY_COLUMNS``."""
     from core.clock import rfc3339
 
+    row = entry if isinstance(entry, dict) else {name: getattr(entry, name) for name in ENTRY_COLUMNS}
     return {
-        "id": entry.id, "shift_id": entry.shift_id, "kind": entry.kind, "method": entry.method,
-        "amount": format_money(entry.amount, site.currency), "reference": entry.reference, "note": entry.note,
-        "reverses_id": entry.reverses_id, "reason": entry.reason, "is_reversal": entry.is_reversal,
-        "needs_approval": entry.needs_approval, "approval_status": approval_status,
-        "created_by_id": entry.created_by_id, "created_at": rfc3339(entry.created_at),
+        "id": row["id"], "shift_id": row["shift_id"], "kind": row["kind"], "method": row["method"],
+        "amount": format_money(row["amount"], site.currency), "reference": row["reference"], "note": row["note"],
+        "reverses_id": row["reverses_id"], "reason": row["reason"], "is_reversal": row["is_reversal"],
+        "needs_approval": row["needs_approval"], "approval_status": approval_status,
+        "created_by_id": row["created_by_id"], "created_at": rfc3339(row["created_at"]),
     }
