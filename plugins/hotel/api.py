@@ -17,7 +17,8 @@ from plugins.hotel import board as boards
 from plugins.hotel import records, rooms, services
 from plugins.hotel.models import Room, RoomEvent, StockItem, StockMovement
 from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuery, CheckInIn, DamageIn, DamageOut,
-                                   DiscrepancyOut, HandoverIn, HousekeepingIn, HygieneDay, HygieneIn, HygieneOut,
+                                   DiscrepancyOut, GuestRequestIn,
+                                   GuestRequestOut, GuestRequestQuery, HandoverIn, HousekeepingIn, HygieneDay, HygieneIn, HygieneOut,
                                    HygieneQuery, ImportIn, ImportOut, MovementIn, MovementOut, MovementPage,
                                    MovementQuery, NightAuditIn, NightAuditOut, ObservedIn, RoomEventOut, RoomIn,
                                    RoomOut, RoomPage, RoomQuery, ServiceIn, StockItemIn, StockItemOut,
@@ -147,6 +148,24 @@ async def damage_report(request: Request, body: DamageIn) -> DamageOut:
             "took_out_of_order": report.took_out_of_order}
 
 
+async def create_guest_request(request: Request, body: GuestRequestIn) -> GuestRequestOut:
+    """A guest's request about a room, named by number (``room``: "204") or id (``room_id``):
+    a ``hotel.guest_request`` task for an attendant of the room's section (balanced among
+    them); when the section has nobody, balanced over every attendant, and the task says so."""
+    site = current_site(request)
+    room = await services.room_by_number(site.id, body.room, body.room_id)
+    task = await services.create_guest_request(kernel(request), site, room, actor_of(request), title=body.title,
+                                               description=body.description, priority=body.priority)
+    return (await services.guest_requests(site.id, task_id=task.id))[0]
+
+
+async def list_guest_requests(request: Request, query: GuestRequestQuery) -> list[GuestRequestOut]:
+    """Guest requests, newest first, each with its room's number (``?room=204``, ``?open=true``)."""
+    site = current_site(request)
+    room = await services.room_by_number(site.id, query.room) if query.room else None
+    return await services.guest_requests(site.id, room=room, open_only=query.open, limit=query.limit)
+
+
 async def night_audit(request: Request, body: NightAuditIn) -> NightAuditOut:
     """Run the nightly job now (it also runs by itself): occupied rooms become dirty."""
     rooms_changed = await services.night_audit(kernel(request), current_site(request), body.business_date,
@@ -253,6 +272,10 @@ def routes():
                   response=list[DiscrepancyOut], tags=tags),
         api_route(f"{BASE}/damage-reports", damage_report, method="POST", permission="hotel.damage.report",
                   body=DamageIn, response=DamageOut, status_code=201, tags=tags),
+        api_route(f"{BASE}/guest-requests", list_guest_requests, permission="hotel.room.read",
+                  query=GuestRequestQuery, response=list[GuestRequestOut], tags=tags),
+        api_route(f"{BASE}/guest-requests", create_guest_request, method="POST", permission="core.task.create",
+                  body=GuestRequestIn, response=GuestRequestOut, status_code=201, tags=tags),
         api_route(f"{BASE}/night-audit", night_audit, method="POST", permission="hotel.room.service",
                   body=NightAuditIn, response=NightAuditOut, tags=tags),
         api_route(f"{BASE}/stock/items", list_items, permission="hotel.stock.read", query=StockItemQuery,

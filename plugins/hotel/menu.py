@@ -7,6 +7,8 @@ MENU = [
     MenuItem(label=_l("Room board"), url="/sites/{site}/hotel/", permission="hotel.room.read", order=30),
     MenuItem(label=_l("Task sheet"), url="/sites/{site}/hotel/sheet", permission="hotel.room.housekeeping",
              order=31),
+    MenuItem(label=_l("Guest requests"), url="/sites/{site}/hotel/requests", permission="hotel.room.read",
+             order=32),
     MenuItem(label=_l("Hotel stock"), url="/sites/{site}/hotel/stock", permission="hotel.stock.read", order=32),
     MenuItem(label=_l("Hygiene log"), url="/sites/{site}/hotel/hygiene", permission="hotel.hygiene.read",
              order=33),

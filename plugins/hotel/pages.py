@@ -14,7 +14,7 @@ from core.identity.models import User
 from core.identity.services import members_with_role
 from core.web.templating import render
 from core.tasks.models import Task
-from core.tasks.types import SubjectPanel
+from core.tasks.types import PRIORITY_LABELS, STATE_LABELS, SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.problems import Problem
 from core.web.forms import FormErrors, form_action, form_int
@@ -22,7 +22,7 @@ from core.web.routing import page_route
 from plugins.hotel import board as boards
 from plugins.hotel import records, rooms, services
 from plugins.hotel.models import CODES, Room, RoomEvent, StockItem
-from plugins.hotel.schemas import BoardQuery
+from plugins.hotel.schemas import BoardQuery, GuestRequestIn
 
 BASE = "/sites/{site}/hotel"
 CODE_LABELS = {
@@ -276,6 +276,42 @@ async def import_post(request: Request) -> Response:
     return await import_page(request, report, None, "" if report["applied"] else text)
 
 
+async def requests_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                        status_code: int = 200) -> Response:
+    """Guest requests with their rooms by number, and the form that sends one to the floor."""
+    site = current_site(request)
+    params = request.query_params
+    room_filter = (params.get("room") or "").strip()[:20]
+    room = await site_query(request, Room).get_or_none(number=room_filter) if room_filter else None
+    items = [] if room_filter and room is None else await services.guest_requests(
+        site.id, room=room, open_only=params.get("open") == "1")
+    people = {user.id: user.display_name or user.username for user in await User.filter(
+        id__in=list({item["assignee_id"] for item in items if item["assignee_id"]}))}
+    return render(request, "hotel/requests.html", {
+        "site": site, "items": items, "names": people, "room_filter": room_filter,
+        "open_only": params.get("open") == "1", "errors": errors or FormErrors(),
+        "values": values or {"priority": "normal"}, "priorities": list(PRIORITY_LABELS.items()),
+        "states": {state: str(label) for state, label in STATE_LABELS.items()},
+        "may_create": can(request, "core.task.create"), "cover": await services.section_cover(site.id),
+    }, status_code=status_code)
+
+
+async def requests_post(request: Request) -> Response:
+    """The same service as ``POST /api/v1/sites/{site}/hotel/guest-requests``."""
+    site = current_site(request)
+
+    async def act(body: GuestRequestIn):
+        room = await services.room_by_number(site.id, body.room, body.room_id)
+        return await services.create_guest_request(request.app.state.tasks, site, room, actor_of(request),
+                                                   title=body.title, description=body.description,
+                                                   priority=body.priority)
+
+    return await form_action(request, fields=["room", "title", "description", "priority"], schema=GuestRequestIn,
+                             act=act, page=lambda errors, values, status: requests_page(request, errors, values,
+                                                                                        status),
+                             success_url=f"/sites/{site.code}/hotel/requests")
+
+
 def routes():
     room = f"{BASE}/rooms/{{id:int}}"
     return [
@@ -288,6 +324,8 @@ def routes():
         page_route(f"{BASE}/stock", stock_post, permission="hotel.stock.move", methods=["POST"]),
         page_route(f"{BASE}/hygiene", hygiene_page, permission="hotel.hygiene.read"),
         page_route(f"{BASE}/hygiene", hygiene_post, permission="hotel.hygiene.write", methods=["POST"]),
+        page_route(f"{BASE}/requests", requests_page, permission="hotel.room.read"),
+        page_route(f"{BASE}/requests", requests_post, permission="core.task.create", methods=["POST"]),
         page_route(f"{BASE}/import", import_page, permission="hotel.room.edit"),
         page_route(f"{BASE}/import", import_post, permission="hotel.room.edit", methods=["POST"]),
     ]

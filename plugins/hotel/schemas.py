@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from core.entities.schemas import Strict
+from core.tasks.schemas import Priority, TaskOut
 from core.web.pagination import PageQuery
 
 Code = Literal["VC", "VD", "VP", "VI", "OC", "OD", "OP", "OI", "OOO", "OOS"]
@@ -281,3 +282,31 @@ class HandoverIn(Strict):
     watch_rooms: list[str] = Field(default_factory=list, max_length=100)
     dnd_rooms: list[str] = Field(default_factory=list, max_length=100)
     linen_counts: dict[str, int] = Field(default_factory=dict, max_length=30)
+
+
+class GuestRequestIn(Strict):
+    """A guest's request: the room by its number (``room``: "204") or its id (``room_id``)."""
+
+    room: str | None = Field(None, max_length=20)
+    room_id: int | None = None
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+    priority: Priority = "normal"
+
+
+class GuestRequestOut(TaskOut):
+    """The request's task, with its room by number and how it found its attendant."""
+
+    room: str | None
+    room_id: int | None
+    section: str | None
+    #: Given to an attendant of the room's section (false: balanced over every attendant).
+    in_section: bool | None
+    #: The ``hotel.routed`` event's note, in words.
+    routing: str | None
+
+
+class GuestRequestQuery(BaseModel):
+    room: str | None = Field(None, max_length=20)
+    open: bool = False
+    limit: int = Field(100, ge=1, le=200)

@@ -27,7 +27,7 @@ from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.identity.services import members_with_role
-from core.tasks.models import Task
+from core.tasks.models import Task, TaskEvent
 from core.tasks.types import Subject
 from core.problems import Problem, invalid
 from plugins.hotel.models import HOUSEKEEPING, OCCUPANCY, SERVICE, DamageReport, NightAuditRun, Room, RoomEvent
@@ -313,12 +313,17 @@ async def discrepancies(site_id: int) -> list[dict[str, Any]]:
 # --- tasks about rooms -----------------------------------------------------------------------
 
 
-async def housekeeper_for(site: Site, room: Room) -> int | None:
-    """The attendant for a room: members with the housekeeper role, those whose skills
-    name the room's section first (``section:<name>``), then the fewest open tasks."""
+async def attendant_for(site: Site, room: Room) -> tuple[int | None, bool]:
+    """The attendant for a room, and whether they attend its section.
+
+    Among the site's active members with the housekeeper role (on duty: no roster says
+    otherwise yet), those whose skills name the room's section (``section:<name>``),
+    balanced: the fewest open hotel tasks, then the lowest id. Only when the section has
+    nobody (or the room none), balanced over every attendant; ``(None, False)`` when the
+    site has no attendant at all."""
     users = await members_with_role(site.id, "housekeeper")
     if not users:
-        return None
+        return None, False
     tag = f"section:{room.section}"
     in_section = [u.id for u in users if room.section and tag in (u.skills or [])]
     candidates = in_section or [u.id for u in users]
@@ -326,7 +331,30 @@ async def housekeeper_for(site: Site, room: Room) -> int | None:
     for assignee_id in await Task.filter(site_id=site.id, is_open=True, assignee_id__in=candidates,
                                          type__startswith="hotel.").values_list("assignee_id", flat=True):
         loads[assignee_id] = loads.get(assignee_id, 0) + 1
-    return min(candidates, key=lambda uid: (loads[uid], uid))
+    return min(candidates, key=lambda uid: (loads[uid], uid)), bool(in_section)
+
+
+async def section_attendants(site_id: int, section: str) -> list[int]:
+    """The ids of the site's active housekeepers whose skills name ``section``."""
+    if not section:
+        return []
+    tag = f"section:{section}"
+    return [u.id for u in await members_with_role(site_id, "housekeeper") if tag in (u.skills or [])]
+
+
+async def section_cover(site_id: int) -> list[dict[str, Any]]:
+    """Each section of the site's rooms with the attendants who attend it (names; none: its
+    requests fall back to every attendant)."""
+    sections = sorted(set(await Room.filter(site_id=site_id).exclude(section="").values_list("section", flat=True)))
+    users = await members_with_role(site_id, "housekeeper")
+    return [{"section": section, "attendants": [u.display_name or u.username for u in users
+                                                 if f"section:{section}" in (u.skills or [])]}
+            for section in sections]
+
+
+async def housekeeper_for(site: Site, room: Room) -> int | None:
+    """The attendant for a room (``attendant_for``)."""
+    return (await attendant_for(site, room))[0]
 
 
 async def create_room_task(kernel, site: Site, room: Room, actor: Actor, type_name: str, title: str, *,
@@ -342,6 +370,138 @@ async def create_room_task(kernel, site: Site, room: Room, actor: Actor, type_na
                                    "hotel.inspection", "hotel.maintenance") else None)
 
 
+# --- guest requests ----------------------------------------------------------------------------
+
+GUEST_REQUEST = "hotel.guest_request"
+#: The task event that says how a guest request found its attendant (its note, in words).
+ROUTED = "hotel.routed"
+
+
+async def room_by_number(site_id: int, number: str | None, room_id: int | None = None) -> Room:
+    """The site's room named by its number (``room``) or its id (``room_id``); 422 naming
+    the field that names no room here (both given: they must name the same room)."""
+    number = (number or "").strip()
+    if not number and room_id is None:
+        raise invalid("room", _("Give the room's number."))
+    room = None
+    if number:
+        room = await Room.get_or_none(site_id=site_id, number=number)
+        if room is None:
+            raise invalid("room", _("No room %(numbers)s here.", numbers=number))
+    if room_id is not None:
+        by_id = await Room.get_or_none(site_id=site_id, id=room_id)
+        if by_id is None:
+            raise invalid("room_id", _("No room %(id)s here.", id=room_id))
+        if room is not None and room.id != by_id.id:
+            raise invalid("room", _("Room %(number)s and room id %(id)s are different rooms; give one of them.",
+                                    number=number, id=room_id))
+        room = by_id
+    return room
+
+
+def _routing_note(room: Room, assignee: User | None, in_section: bool) -> str:
+    name = (assignee.display_name or assignee.username) if assignee is not None else ""
+    if in_section:
+        return _("Room %(number)s is in section %(section)s: given to %(name)s, who attends it.",
+                 number=room.number, section=room.section, name=name)
+    if assignee is None:
+        return _("Room %(number)s: the site has no attendant on duty, so nobody was given it.", number=room.number)
+    if not room.section:
+        return _("Room %(number)s has no section, so it went by balanced assignment over every attendant, to "
+                 "%(name)s.", number=room.number, name=name)
+    return _("Room %(number)s: nobody attends section %(section)s, so it went by balanced assignment over "
+             "every attendant, to %(name)s.", number=room.number, section=room.section, name=name)
+
+
+async def _record_routing(task: Task, room: Room, actor: Actor, in_section: bool) -> None:
+    """The task's ``hotel.routed`` event and the audit entry, in the caller's transaction."""
+    assignee = await User.get_or_none(id=task.assignee_id) if task.assignee_id else None
+    data = {"room_id": room.id, "room": room.number, "section": room.section, "in_section": in_section,
+            "assignee_id": task.assignee_id}
+    await TaskEvent.create(task_id=task.id, site_id=task.site_id, at=utcnow(), actor_id=actor.user_id, kind=ROUTED,
+                           note=_routing_note(room, assignee, in_section), data=data)
+    await audit.record("hotel.guest_request.route", actor=actor.user, site_id=task.site_id, object_type="task",
+                       object_id=task.id, after=data, client_address=actor.client_address)
+
+
+async def create_guest_request(kernel, site: Site, room: Room, actor: Actor, *, title: str, description: str = "",
+                               priority: str = "normal") -> Task:
+    """A guest's request about ``room``, given to an attendant of the room's section
+    (balanced among them); only when the section has nobody, balanced over every
+    attendant, and its ``hotel.routed`` event says so."""
+    title = (title or "").strip()
+    if not title:
+        raise invalid("title", _("Say what the guest asks for."))
+    if len(title) > 200:
+        raise invalid("title", _("At most %(count)s characters.", count=200))
+    description = (description or "").strip()
+    if len(description) > 10_000:
+        raise invalid("description", _("At most %(count)s characters.", count=10_000))
+    async with kernel.transaction():
+        assignee_id, in_section = await attendant_for(site, room)
+        task = await kernel.create(site, actor, type=GUEST_REQUEST, title=title, description=description,
+                                   priority=priority, unit_id=room.unit_id, assignee_id=assignee_id,
+                                   subject=room_subject(room))
+        await _record_routing(task, room, actor, in_section)
+    return task
+
+
+async def route_guest_request(kernel, task: Task, event: Any) -> None:
+    """A guest request made on the generic task routes about a room (its unit) goes the
+    same way: to the section's attendant, unless its maker chose a person by name; a
+    balanced choice outside the section is corrected (``kernel.assign``). Once per task."""
+    room = await room_of_task(task)
+    if room is None or await TaskEvent.filter(task_id=task.id, kind=ROUTED).exists():
+        return
+    assigned = await TaskEvent.filter(task_id=task.id, kind="assigned").order_by("id").first()
+    if assigned is not None and not (assigned.data or {}).get("balanced"):
+        return  # a person chosen by name stays
+    site = await Site.get(id=task.site_id)
+    user = await User.get_or_none(id=event.actor_id) if event.actor_id else None
+    actor = Actor(user=user, site=site)
+    assignee_id, in_section = await attendant_for(site, room)
+    keep = (task.assignee_id in await section_attendants(site.id, room.section) if in_section
+            else task.assignee_id is not None)
+    async with kernel.transaction():
+        if assignee_id is not None and not keep:
+            task = await kernel.assign(task, assignee_id, False, task.version, user)
+        await _record_routing(task, room, actor, in_section)
+
+
+async def guest_requests(site_id: int, *, room: Room | None = None, open_only: bool = False,
+                         limit: int = 100, task_id: int | None = None) -> list[dict[str, Any]]:
+    """The site's guest requests, newest first, each naming its room by number and how it
+    was routed."""
+    from core.tasks.services import task_out
+
+    tasks = Task.filter(site_id=site_id, type=GUEST_REQUEST)
+    if room is not None:
+        tasks = tasks.filter(unit_id=room.unit_id) if room.unit_id else tasks.filter(subject_id=room.id,
+                                                                                    subject_plugin="hotel")
+    if open_only:
+        tasks = tasks.filter(is_open=True)
+    if task_id is not None:
+        tasks = tasks.filter(id=task_id)
+    rows = await tasks.order_by("-id").limit(limit)
+    unit_ids = {t.unit_id for t in rows if t.unit_id}
+    room_ids = {t.subject_id for t in rows if t.subject_plugin == "hotel" and t.subject_kind == "room"}
+    rooms = await Room.filter(Q(unit_id__in=list(unit_ids)) | Q(id__in=list(room_ids)), site_id=site_id) \
+        if unit_ids or room_ids else []
+    by_unit = {r.unit_id: r for r in rooms if r.unit_id}
+    by_id = {r.id: r for r in rooms}
+    routed = {e.task_id: e for e in await TaskEvent.filter(task_id__in=[t.id for t in rows], kind=ROUTED)}
+    out = []
+    for task in rows:
+        found = (by_id.get(task.subject_id) if task.subject_plugin == "hotel" and task.subject_kind == "room"
+                 else None) or by_unit.get(task.unit_id)
+        event = routed.get(task.id)
+        out.append({**task_out(task), "room": found.number if found else None,
+                    "room_id": found.id if found else None, "section": found.section if found else None,
+                    "in_section": (event.data or {}).get("in_section") if event else None,
+                    "routing": event.note if event else None})
+    return out
+
+
 async def room_of_task(task: Task) -> Room | None:
     if task.subject_plugin == "hotel" and task.subject_kind == "room":
         return await Room.get_or_none(site_id=task.site_id, id=task.subject_id)
@@ -353,6 +513,9 @@ async def room_of_task(task: Task) -> Room | None:
 async def after_task_event(kernel, task: Task, event: Any) -> None:
     """A clean done makes its room clean (or waits for an inspection); an inspection done
     makes it inspected."""
+    if event.kind == "created" and task.type == GUEST_REQUEST:
+        await route_guest_request(kernel, task, event)
+        return
     if event.kind != "transitioned" or event.to_status != "resolved" or not task.type.startswith("hotel."):
         return
     room = await room_of_task(task)
