@@ -11,14 +11,16 @@ from core.identity.sessions import Limits
 from core.money import format_money
 from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
+from tortoise.expressions import Q
 from core.web.pagination import paginate, paginate_equal
 from core.web.responses import Page
 from core.problems import Problem, invalid
 from core.i18n import gettext as _
-from plugins.cashier import money, reports, services
-from plugins.cashier.models import Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
+from plugins.cashier import handovers, money, reports, services
+from plugins.cashier.models import Approval, Deposit, DepositShift, Difference, Entry, FloatHandover, Register, Shift
 from plugins.cashier.schemas import (ApprovalOut, CloseIn, DailyOut, DailyQuery, DecisionIn, DepositIn, DepositOut,
-                                     EntryIn, EntryOut, OverShortOut, OverShortQuery, PageQuery,
+                                     EntryIn, EntryOut, HandoverConfirmIn, HandoverOut, HandoverQuery,
+                                     OverShortOut, OverShortQuery, PageQuery,
                                      ReconciliationOut, RegisterIn, RegisterOut, ReportQuery, ReverseIn, ReviewIn,
                                      SettlementIn, SettlementOut, ShiftIn, ShiftOut, ShiftQuery, ShiftReportOut)
 
@@ -139,6 +141,36 @@ async def shift_report(request: Request, query: ReportQuery) -> ShiftReportOut |
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
     return JSONResponse(report)  # built from the models above; skips re-validating thousands of entries
+
+
+# --- Float handovers ----------------------------------------------------------------------
+
+
+async def list_handovers(request: Request, query: HandoverQuery) -> Page[HandoverOut]:
+    """Float handovers between shifts, newest first: pending ones wait for the cashier who
+    left the float."""
+    site = current_site(request)
+    found = site_query(request, FloatHandover)
+    if query.status is not None:
+        found = found.filter(status=query.status)
+    if query.cashier_id is not None:
+        found = found.filter(Q(from_cashier_id=query.cashier_id) | Q(to_cashier_id=query.cashier_id))
+    return await paginate(found, query, lambda handover: handovers.handover_out(handover, site), descending=True)
+
+
+async def get_handover(request: Request) -> HandoverOut:
+    handover = await get_in_site(request, FloatHandover, request.path_params["id"], "float handover")
+    return handovers.handover_out(handover, current_site(request))
+
+
+async def confirm_handover(request: Request, body: HandoverConfirmIn) -> HandoverOut:
+    """The cashier who left the float signs its handover with their password (Idempotency-Key
+    required); a difference is booked in their shift's ledger."""
+    site = current_site(request)
+    handover = await get_in_site(request, FloatHandover, request.path_params["id"], "float handover")
+    handover = await handovers.confirm(kernel(request), site, handover, actor_of(request), body.password,
+                                       body.version, Limits.of(request.app.state.settings))
+    return handovers.handover_out(handover, site)
 
 
 # --- Ledger --------------------------------------------------------------------------------
@@ -298,6 +330,10 @@ def routes():
                   permission="cashier.shift.review", body=ReviewIn, response=ShiftOut, tags=["cashier"]),
         api_route(f"{PREFIX}/shifts/{{id:int}}/report", shift_report, query=ReportQuery, response=ShiftReportOut,
                   downloads=(CSV, XLSX), **read),
+        api_route(f"{PREFIX}/handovers", list_handovers, query=HandoverQuery, response=Page[HandoverOut], **read),
+        api_route(f"{PREFIX}/handovers/{{id:int}}", get_handover, response=HandoverOut, **read),
+        api_route(f"{PREFIX}/handovers/{{id:int}}/confirm", confirm_handover, permission="cashier.shift.work",
+                  body=HandoverConfirmIn, response=HandoverOut, **{**money_post, "status_code": 200}),
         api_route(f"{PREFIX}/transactions/{{id:int}}", get_transaction, response=EntryOut, **read),
         api_route(f"{PREFIX}/transactions/{{id:int}}/reverse", reverse_transaction, permission="cashier.shift.work",
                   body=ReverseIn, response=EntryOut, **money_post),

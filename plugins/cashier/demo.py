@@ -1,12 +1,13 @@
 """Demo registers and shifts at lotus: closed shifts, one over, one short (reviewed and
-waiting), a float handed over between them, and a witnessed deposit."""
+waiting), the float handed over between them (each handover confirmed by the cashier who
+left it), and a witnessed deposit."""
 
 from __future__ import annotations
 
 from core.actors import Actor
 from core.identity.sessions import Limits
 from core.settings import Settings
-from plugins.cashier import services
+from plugins.cashier import handovers, services
 
 
 async def load(demo):
@@ -37,6 +38,10 @@ async def load(demo):
     await shift(cashier, {"1000": 5}, [
         ("sale", "1500", "cash"), ("sale", "650", "cash"), ("paid_out", "200", "cash"), ("sale", "990", "voucher")],
         {"1000": 6, "500": 1, "100": 3, "50": 1}, "5000")
+    for handover in await handovers.FloatHandover.filter(site_id=site.id, status="pending").order_by("id"):
+        left_by = next(user for user in (cashier, cashier2) if user.id == handover.from_cashier_id)
+        await handovers.confirm(kernel, site, handover, Actor(left_by), "frontdesk-demo", handover.version,
+                                Limits.of(Settings()))
     await services.create_deposit(kernel, site, Actor(cashier), shift_ids=[balanced.id], bag_number="LG-0001",
                                   count={"1000": 2, "500": 1}, witness_username="hotelsup",
                                   witness_password="frontdesk-demo", throttle=Limits.of(Settings()))

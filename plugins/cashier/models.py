@@ -13,6 +13,11 @@ KINDS = ("sale", "refund", "paid_in", "paid_out")
 METHODS = ("cash", "card", "mobile", "voucher", "other")
 #: The sign with which an entry of each kind moves the drawer (and the takings).
 SIGN = {"sale": 1, "refund": -1, "paid_in": 1, "paid_out": -1}
+#: Float handover differences, booked on the shift that left the float once its cashier
+#: confirmed the handover: more received than left (gain, an overage) or less (loss, a
+#: shortage). They move no drawer (the next shift opens with what it counted) and are
+#: never posted by hand; the over/short summary counts them.
+HANDOVER_KINDS = ("float_gain", "float_loss")
 
 
 class Register(Model):
@@ -203,3 +208,44 @@ class DepositShift(Model):
 
     class Meta:
         table = "cashier_deposit_shift"
+
+
+class FloatHandover(Model):
+    """A float left in a register's drawer taken over by the next shift, signed by both cashiers."""
+
+    # The next cashier counts it when opening (``received``), the previous one confirms with
+    # their password; a difference is booked in the ledger of the shift that left the float
+    # (``entry``) when it is confirmed.
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="cashier_float_handovers", on_delete=fields.RESTRICT)
+    register = fields.ForeignKeyField("cashier.Register", related_name="float_handovers",
+                                      on_delete=fields.RESTRICT)
+    from_shift = fields.OneToOneField("cashier.Shift", related_name="float_handed_over", on_delete=fields.RESTRICT)
+    to_shift = fields.OneToOneField("cashier.Shift", related_name="float_taken_over", on_delete=fields.RESTRICT)
+    from_cashier = fields.ForeignKeyField("core.User", related_name="cashier_floats_handed_over",
+                                          on_delete=fields.RESTRICT)
+    to_cashier = fields.ForeignKeyField("core.User", related_name="cashier_floats_taken_over",
+                                        on_delete=fields.RESTRICT)
+    #: What the previous shift said it left (minor units), and its count when it gave one.
+    float_left = fields.BigIntField()
+    float_left_count = fields.JSONField(null=True)
+    #: What the next cashier counted (minor units), and the count (empty: an amount).
+    received = fields.BigIntField()
+    received_count = fields.JSONField(default=dict)
+    #: received minus float_left
+    difference = fields.BigIntField()
+    #: pending (waiting for the previous cashier) or confirmed
+    status = fields.CharField(max_length=10, default="pending", db_index=True)
+    confirmed_by = fields.ForeignKeyField("core.User", related_name="cashier_floats_confirmed", null=True,
+                                          on_delete=fields.RESTRICT)
+    confirmed_at = fields.DatetimeField(null=True)
+    #: The ledger entry that booked the difference (none when there was none).
+    entry = fields.OneToOneField("cashier.Entry", related_name="float_handover", null=True,
+                                 on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField()
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "cashier_float_handover"
+        indexes = (("site_id", "from_cashier_id", "status"), ("site_id", "to_cashier_id", "status"))

@@ -20,10 +20,12 @@ from core.web.forms import FormErrors, form_action, form_int
 from core.problems import Problem
 from core.tasks.types import SubjectPanel
 from core.web.routing import page_route
-from plugins.cashier import money, reports, services
-from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Entry, Register, Shift
+from plugins.cashier import handovers, money, reports, services
+from plugins.cashier.models import (HANDOVER_KINDS, KINDS, METHODS, Approval, Deposit, DepositShift, Entry,
+                                    FloatHandover, Register, Shift)
 
-KIND_LABELS = {"sale": N_("Sale"), "refund": N_("Refund"), "paid_in": N_("Paid in"), "paid_out": N_("Paid out")}
+KIND_LABELS = {"sale": N_("Sale"), "refund": N_("Refund"), "paid_in": N_("Paid in"), "paid_out": N_("Paid out"),
+               "float_gain": N_("Float handover overage"), "float_loss": N_("Float handover shortage")}
 SHIFT_STATUS_LABELS = {"open": N_("Open"), "pending_review": N_("Waiting for review"), "closed": N_("Closed")}
 APPROVAL_STATUS_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"),
                           "rejected": N_("Rejected")}
@@ -42,7 +44,9 @@ def base(request: Request) -> str:
 def labels() -> dict:
     kinds = {k: _(KIND_LABELS[k]) for k in KINDS}
     methods = {m: _(METHOD_LABELS[m]) for m in METHODS}
-    return {"kinds": list(kinds.items()), "methods": list(methods.items()), "kind_names": kinds,
+    # Only the kinds a cashier posts are offered; the booked ones are named wherever shown.
+    return {"kinds": list(kinds.items()), "methods": list(methods.items()),
+            "kind_names": {**kinds, **{k: _(KIND_LABELS[k]) for k in HANDOVER_KINDS}},
             "method_names": methods, "shift_statuses": {k: _(v) for k, v in SHIFT_STATUS_LABELS.items()}}
 
 
@@ -96,12 +100,25 @@ def count_aliases(request: Request, prefix: str, field: str) -> dict[str, str]:
     return {f"{field}.{name.removeprefix(prefix + '_')}": name for name in count_fields(request, prefix)}
 
 
+async def pending_handovers(site, user) -> list[dict]:
+    """The float handovers waiting that this cashier left or took over, with who and where."""
+    waiting = await handovers.pending_for(site.id, user.id).order_by("id")
+    people = {u.id: u for u in await User.filter(
+        id__in=[i for h in waiting for i in (h.from_cashier_id, h.to_cashier_id)] or [0])}
+    registers = {r.id: r.name for r in await Register.filter(id__in=[h.register_id for h in waiting] or [0])}
+    return [{**handovers.handover_out(h, site), "register": registers.get(h.register_id, ""),
+             "from_name": people[h.from_cashier_id].display_name or people[h.from_cashier_id].username,
+             "to_name": people[h.to_cashier_id].display_name or people[h.to_cashier_id].username,
+             "mine_to_sign": h.from_cashier_id == user.id, "form_key": uuid.uuid4().hex} for h in waiting]
+
+
 async def home(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                status: int = 200) -> Response:
     site, user = current_site(request), request.state.user
     shift = await site_query(request, Shift).filter(cashier_id=user.id, status="open").first()
     context = {"site": site, "errors": errors or FormErrors(), "values": values or {},
-               "denominations": denominations(site), "base": base(request), "form_key": uuid.uuid4().hex, **labels()}
+               "denominations": denominations(site), "base": base(request), "form_key": uuid.uuid4().hex,
+               "handovers": await pending_handovers(site, user), **labels()}
     if shift is None:
         registers = await site_query(request, Register).filter(active=True).order_by("name")
         # What each register's last shift left, and which are in use: one query each for
@@ -136,11 +153,33 @@ async def open_shift(request: Request) -> Response:
 
     async def act(form: dict) -> None:
         register = await get_in_site(request, Register, form["register_id"] or 0, "register")
-        await services.open_shift(kernel(request), site, register, actor_of(request), count_of(request, form, "open"))
+        # A site that counts no notes and coins enters the float as an amount.
+        counted = count_of(request, form, "open") if denominations(site) else (form["opening_amount"] or "0")
+        await services.open_shift(kernel(request), site, register, actor_of(request), counted)
 
     return await form_keys.once(request, lambda: form_action(
-        request, fields=["register_id", *count_fields(request, "open")], act=act, page=home_again(request),
-        success_url=base(request) + "/", aliases=count_aliases(request, "open", "opening_count")))
+        request, fields=["register_id", "opening_amount", *count_fields(request, "open")], act=act,
+        page=home_again(request), success_url=base(request) + "/",
+        aliases={**count_aliases(request, "open", "opening_count"), "opening_count": "opening_amount"}))
+
+
+async def confirm_handover(request: Request) -> Response:
+    """The cashier who left the float signs its handover with their password, on their own
+    screen or on the next cashier's."""
+    site = current_site(request)
+    handover = await get_in_site(request, FloatHandover, request.path_params["id"], "float handover")
+    raw = await request.form()
+
+    async def act(form: dict) -> None:
+        await handovers.confirm(kernel(request), site, handover, actor_of(request),
+                                str(raw.get("password", "")),  # as typed: spaces may belong to it
+                                form_int(form, "version", required=True, hidden=True),
+                                Limits.of(request.app.state.settings))
+
+    # One form per waiting handover: the message goes on top, and the password is typed again.
+    return await form_keys.once(request, lambda: form_action(
+        request, fields=["version"], act=act, beside=(),
+        page=lambda errors, values, status: home(request, errors, None, status), success_url=base(request) + "/"))
 
 
 async def post_entry(request: Request) -> Response:
@@ -330,6 +369,7 @@ def routes():
         page_route(f"{prefix}/", home, permission=work),
         page_route(f"{prefix}/open", open_shift, permission=work, methods=["POST"]),
         page_route(f"{prefix}/shifts/{{id:int}}/post", post_entry, permission=work, methods=["POST"]),
+        page_route(f"{prefix}/handovers/{{id:int}}/confirm", confirm_handover, permission=work, methods=["POST"]),
         page_route(f"{prefix}/transactions/{{id:int}}/reverse", reverse_entry, permission=work, methods=["POST"]),
         page_route(f"{prefix}/shifts/{{id:int}}/close", close_page, permission=work),
         page_route(f"{prefix}/shifts/{{id:int}}/close", close_shift, permission=work, methods=["POST"],

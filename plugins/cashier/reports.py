@@ -8,6 +8,7 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 
 from core.clock import rfc3339
@@ -18,7 +19,8 @@ from core.identity.models import User
 from core.money import format_money
 from core.rows import fetch as rows_of
 from plugins.cashier import money
-from plugins.cashier.models import KINDS, METHODS, Approval, Deposit, DepositShift, Difference, Entry, Register, Shift
+from plugins.cashier.models import (HANDOVER_KINDS, KINDS, METHODS, Approval, Deposit, DepositShift, Difference, Entry,
+                                    Register, Shift)
 from plugins.cashier.services import ENTRY_COLUMNS, entry_out, ledger_totals, shift_out
 
 
@@ -123,21 +125,33 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
 
 async def over_short(site: Site, cashier_id: int | None = None) -> dict[str, Any]:
     """Every overage and shortage, per cashier (the latest 1,000 listed); totals kept apart,
-    never netted, summed by the database over all of them (integer minor units: exact)."""
+    never netted, summed by the database over all of them (integer minor units: exact).
+
+    The float handover differences booked in the ledger (``HANDOVER_KINDS``, on the shift
+    that left the float, so under its cashier) count in the totals too: a gain as an
+    overage, a loss as a shortage; their parts are shown apart. ``shortage_outstanding``
+    is what is owed on the shortages found at closing (those settled by payments)."""
     query = Difference.filter(site_id=site.id)
+    booked = Entry.filter(site_id=site.id, kind__in=HANDOVER_KINDS)
     if cashier_id is not None:
         query = query.filter(cashier_id=cashier_id)
+        booked = booked.filter(shift_id__in=Subquery(Shift.filter(cashier_id=cashier_id).values("id")))
     differences = await query.order_by("-id").limit(1000)
     sums = {row["kind"]: row for row in await query.annotate(amounts=Sum("amount"), paid=Sum("settled"))
             .group_by("kind").values("kind", "amounts", "paid")}
+    sums.update({row["kind"]: row for row in await booked.annotate(amounts=Sum("amount"))
+                 .group_by("kind").values("kind", "amounts")})
 
     def total(kind: str, column: str = "amounts") -> int:
         return int(sums.get(kind, {}).get(column) or 0)  # PostgreSQL sums bigints as numeric: Decimal
 
+    fmt = lambda value: format_money(value, site.currency)  # noqa: E731
     return {"items": [difference_out(d, site) for d in differences],
-            "overage_total": format_money(total("overage"), site.currency),
-            "shortage_total": format_money(total("shortage"), site.currency),
-            "shortage_outstanding": format_money(total("shortage") - total("shortage", "paid"), site.currency)}
+            "overage_total": fmt(total("overage") + total("float_gain")),
+            "shortage_total": fmt(total("shortage") + total("float_loss")),
+            "shortage_outstanding": fmt(total("shortage") - total("shortage", "paid")),
+            "float_handover_overage": fmt(total("float_gain")),
+            "float_handover_shortage": fmt(total("float_loss"))}
 
 
 async def daily_summary(site: Site, day: dt.date) -> dict[str, Any]:
@@ -177,7 +191,8 @@ async def reconcile(site: Site) -> dict[str, Any]:
                               computed=format_money(expected, site.currency)))
         if money.count_total(money.loaded_count(shift.counted)) != shift.counted_cash:
             problems.append(_("the counted cash does not match its count by denomination"))
-        if money.count_total(money.loaded_count(shift.opening_count)) != shift.opening_float:
+        # An empty opening count: the float was entered as an amount (a site counting no pieces).
+        if shift.opening_count and money.count_total(money.loaded_count(shift.opening_count)) != shift.opening_float:
             problems.append(_("the opening float does not match its count by denomination"))
         if (shift.counted_cash or 0) - (shift.expected_cash or 0) != shift.difference:
             problems.append(_("the difference is not counted minus expected"))

@@ -35,7 +35,9 @@ class RegisterIn(_In):
 
 class ShiftIn(_In):
     register_id: int
-    opening_count: Count
+    opening_count: AmountOrCount = Field(description="The float counted in the drawer: a count by denomination, "
+                                                     "or an amount where the site counts no notes and coins. "
+                                                     "It is the float received from the previous shift.")
 
 
 class EntryIn(_In):
@@ -79,6 +81,17 @@ class DepositIn(_In):
     count: Count
     witness_username: str = Field(min_length=1, max_length=64)
     witness_password: str = Field(min_length=1, max_length=1024)
+
+
+class HandoverConfirmIn(_In):
+    password: str = Field(min_length=1, max_length=1024,
+                          description="The password of the cashier who left the float (they sign the handover).")
+    version: int
+
+
+class HandoverQuery(PageQuery):
+    status: Literal["pending", "confirmed"] | None = None
+    cashier_id: int | None = Field(None, description="Handovers this cashier left or took over.")
 
 
 class ShiftQuery(PageQuery):
@@ -193,10 +206,41 @@ class SettlementOut(BaseModel):
 
 
 class OverShortOut(BaseModel):
+    """``overage_total`` and ``shortage_total`` count the float handover differences booked
+    in the ledger too (shown apart in ``float_handover_*``); ``shortage_outstanding`` is
+    what is owed on the shortages found at closing."""
+
     items: list[DifferenceOut]
     overage_total: Money
     shortage_total: Money
     shortage_outstanding: Money
+    float_handover_overage: Money
+    float_handover_shortage: Money
+
+
+class HandoverOut(BaseModel):
+    """A float handover: ``float_left`` by the previous shift, ``received`` as the next
+    cashier counted it, ``difference`` = received − left, booked (``booked_kind``,
+    ``entry_id``) in the previous shift's ledger once that shift's cashier confirmed."""
+
+    id: int
+    register_id: int
+    from_shift_id: int
+    to_shift_id: int
+    from_cashier_id: int
+    to_cashier_id: int
+    float_left: Money
+    float_left_count: Pieces | None
+    received: Money
+    received_count: Pieces
+    difference: Money
+    status: str
+    booked_kind: str | None
+    entry_id: int | None
+    confirmed_by_id: int | None
+    confirmed_at: str | None
+    created_at: str
+    version: int
 
 
 class DepositOut(BaseModel):

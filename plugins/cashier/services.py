@@ -110,7 +110,8 @@ class Totals:
     pending_refunds: int = 0
 
     def net(self, method: str) -> int:
-        return sum(SIGN[kind] * amount for kind, amount in self.by_method.get(method, {}).items())
+        # Float handover differences (HANDOVER_KINDS) move no drawer: they have no sign here.
+        return sum(SIGN.get(kind, 0) * amount for kind, amount in self.by_method.get(method, {}).items())
 
     @property
     def cash_movement(self) -> int:
@@ -187,13 +188,24 @@ def _count_items(count: dict[int, int], currency: str) -> list[dict]:
             for minor, pieces in sorted(count.items(), reverse=True)]
 
 
+def _opening(raw: Any, site: Site) -> tuple[int, dict[int, int]]:
+    """The float counted at opening: a count by denomination, or an amount where the site
+    counts no notes and coins (its count is then empty)."""
+    if isinstance(raw, dict):
+        count = money.parse_count(raw, site, "opening_count")
+        return money.count_total(count), count
+    return parse_money(raw, site.currency, "opening_count", allow_zero=True), {}
+
+
 async def open_shift(kernel, site: Site, register: Register, who: Actor, opening_count: Any) -> Shift:
     """Open a shift with the float counted; a float that differs from the one left becomes
-    a supervisor's task."""
-    count = money.parse_count(opening_count, site, "opening_count")
+    a supervisor's task. The count is the float received from the previous shift: its
+    handover waits for the previous cashier's confirmation (``handovers``)."""
+    from plugins.cashier import handovers
+
+    opening_float, count = _opening(opening_count, site)
     if not register.active:
         raise invalid("register_id", _("This register is not in use."))
-    opening_float = money.count_total(count)
     previous = await previous_shift(register)
     # The first shift of a register starts from a float issued to it: nothing to compare.
     float_received = (previous.float_left or 0) if previous else opening_float
@@ -216,10 +228,12 @@ async def open_shift(kernel, site: Site, register: Register, who: Actor, opening
                  {"label": "float_counted", "value": format_money(opening_float, currency)},
                  {"label": "float_difference", "value": format_money(difference, currency)},
                  *_count_items(count, currency)])
+            handover = await handovers.start(site, register, previous, shift, opening_float, count, now)
             await audit.record("cashier.shift.open", **_audit_kwargs(site, who), object_type="cashier.shift",
                                object_id=shift.id, after={
                                    "register_id": register.id, "opening_float": opening_float,
-                                   "float_received": float_received, "float_difference": difference})
+                                   "float_received": float_received, "float_difference": difference,
+                                   "float_handover_id": handover.id if handover else None})
     except IntegrityError:
         problem = Problem(409, _("There is already an open shift on this register or for this cashier."))
         if await Shift.filter(open_register_id=register.id).exists():
