@@ -48,6 +48,24 @@ USERS = {
     "caller2": ("錢話務員 Agent Qian", "calls", {"sunrise": ["call_agent"]}),
 }
 
+# username: (extension, job title), what the staff directory shows (熟記內線電話).
+CONTACTS = {
+    "admin": ("100", "系統管理員 System administrator"),
+    "manager": ("101", "部門經理 Department manager"),
+    "supervisor": ("2100", "客服主管 Service supervisor"),
+    "agent": ("2101", "客服專員 Service agent"),
+    "agent2": ("2102", "客服專員 Service agent"),
+    "hotelsup": ("3100", "領班 Floor and cashier supervisor"),
+    "frontdesk": ("3000", "總台接待 Front desk clerk"),
+    "housekeeper": ("3201", "樓層服務員 Room attendant"),
+    "housekeeper2": ("3202", "樓層服務員 Room attendant"),
+    "cashier": ("3301", "收銀員 Cashier"),
+    "cashier2": ("3302", "收銀員 Cashier"),
+    "callsup": ("4100", "話務主管 Call desk supervisor"),
+    "caller": ("4101", "話務員 Call agent"),
+    "caller2": ("4102", "話務員 Call agent"),
+}
+
 #: Demo users who are super-administrators (the others are bounded by their sites).
 SUPERADMINS = {"admin"}
 
@@ -89,7 +107,9 @@ async def load_demo(host, only_if_empty: bool = False) -> list[str]:
         demo.sites[data["code"]] = await entities.create_site(data)
     roles = {role.name: role for role in await Role.all()}
     for username, (display_name, department, memberships) in USERS.items():
-        user = await identity.create_user(username, DEMO_PASSWORD, display_name=display_name, department=department)
+        extension, title = CONTACTS.get(username, ("", ""))
+        user = await identity.create_user(username, DEMO_PASSWORD, display_name=display_name, department=department,
+                                          extension=extension, title=title)
         user.has_demo_password = True
         # The demo's admin administers everything (API.md: "admin (all sites)"), new sites
         # included: the explicit super-administrator, not inferred from its memberships.

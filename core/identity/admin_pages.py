@@ -29,7 +29,7 @@ from core.problems import Problem, invalid
 from core.web.routing import page_route
 
 PAGE_SIZE = 50
-PROFILE_FIELDS = ["display_name", "email", "department", "locale"]
+PROFILE_FIELDS = ["display_name", "email", "department", "extension", "title", "locale"]
 NEW_USER_FIELDS = ["username", *PROFILE_FIELDS, "site", "role"]
 SECTIONS = ("profile", "password", "active", "memberships")
 STATES = {"active": True, "disabled": False}

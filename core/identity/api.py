@@ -11,8 +11,8 @@ from core.entities.models import Site
 from core.i18n import gettext as _
 from core.identity import services, sessions
 from core.identity.models import User
-from core.identity.schemas import (AuditOut, AuditPage, AuditQuery, Credentials, MeOut, MembershipIn, PasswordIn,
-                                   TokenOut, UserChange, UserDetail, UserIn, UserOut, UserPage, UserQuery)
+from core.identity.schemas import (AuditOut, AuditPage, AuditQuery, Credentials, MeChange, MeOut, MembershipIn,
+                                   PasswordIn, TokenOut, UserChange, UserDetail, UserIn, UserOut, UserPage, UserQuery)
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.access import actor_of
 from core.web.api import api_route
@@ -30,7 +30,8 @@ async def user_detail(user: User, actor: Actor, memberships: dict[int, list[dict
     if memberships is None:
         memberships = await services.memberships_visible(actor, [user])
     return {
-        **user_out(user), "email": user.email, "department": user.department, "skills": user.skills,
+        **user_out(user), "email": user.email, "department": user.department, "extension": user.extension,
+        "title": user.title, "skills": user.skills,
         "is_active": user.is_active, "is_superadmin": user.is_superadmin, "version": user.version,
         "memberships": memberships.get(user.id, []),
     }
@@ -57,11 +58,23 @@ async def delete_token(request: Request) -> Response:
 
 async def me(request: Request) -> MeOut:
     """The caller, with their sites, roles and permissions there."""
-    user = request.state.user
+    return await _me(request, request.state.user)
+
+
+async def update_me(request: Request, body: MeChange) -> MeOut:
+    """Change one's own extension and job title (what the staff directory shows);
+    ``version`` as read makes a concurrent change a 409."""
+    changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
+    user = await services.update_own_profile(actor_of(request), changes, version=body.version)
+    return await _me(request, user)
+
+
+async def _me(request: Request, user: User) -> MeOut:
     roles = await services.roles_by_site(user)
     sites = await Site.filter(id__in=list(roles)).order_by("code")
     return MeOut(
         id=user.id, username=user.username, display_name=user.display_name, locale=user.locale,
+        extension=user.extension, title=user.title, version=user.version,
         sites=[{"code": site.code, "name": site.name, "roles": roles[site.id],
                 "permissions": sorted(request.state.permissions_by_site.get(site.id, set()))} for site in sites],
     )
@@ -159,6 +172,8 @@ def routes():
         api_route("/api/v1/auth/token", delete_token, method="DELETE", permission=AUTHENTICATED, status_code=204,
                   tags=tags, responses={400: "No bearer token presented"}),
         api_route("/api/v1/me", me, permission=AUTHENTICATED, response=MeOut, tags=tags),
+        api_route("/api/v1/me", update_me, method="PATCH", permission=AUTHENTICATED, body=MeChange, response=MeOut,
+                  tags=tags, responses={409: "Stale version"}),
         api_route("/api/v1/users", list_users, permission="core.user.manage", query=UserQuery, response=UserPage, tags=tags),
         api_route("/api/v1/users", create_user, method="POST", permission="core.user.manage", body=UserIn,
                   response=UserDetail, status_code=201, tags=tags, responses={409: "Username taken"}),

@@ -19,6 +19,11 @@ class User(Model):
     locale = fields.CharField(max_length=10, default="")
     #: The department whose handovers the user reads (front_desk, housekeeping, ...).
     department = fields.CharField(max_length=40, default="")
+    #: The internal telephone extension colleagues dial (digits, ``#``, ``*``, ``-``), shown
+    #: in the site's staff directory (empty: none).
+    extension = fields.CharField(max_length=20, default="")
+    #: The job title shown in the staff directory (客服主管, Night auditor...).
+    title = fields.CharField(max_length=100, default="")
     #: Skills used by balanced assignment (e.g. ["complaints", "english"]).
     skills = fields.JSONField(default=list)
     is_active = fields.BooleanField(default=True)

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and changing one's own password."""
+"""Sign-in, sign-out, one's own account (extension and job title) and password."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
 from core.identity import services, sessions
+from core.identity.models import User
+from core.identity.schemas import MeChange
 from core.web.access import actor_of
 from core.web.routing import safe_next
-from core.web.forms import FormErrors, form_passwords, problem_errors
+from core.web.forms import FormErrors, changed_meanwhile, form_action, form_passwords, problem_errors
 from core.web.templating import render
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.web.authentication import SESSION_COOKIE
@@ -114,11 +116,47 @@ async def change_password(request: Request) -> Response:
     return response
 
 
+async def account_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                       status_code: int = 200) -> Response:
+    """The signed-in user's own account: who they are, and the extension and job title
+    colleagues find them by in the staff directory."""
+    user = await User.get(id=request.state.user.id)
+    shown = values or {"extension": user.extension, "title": user.title}
+    return render(request, "core/auth/account.html", {
+        "account": user, "values": {**shown, "version": str(user.version)}, "errors": errors or FormErrors(),
+        "saved": request.query_params.get("saved") == "1"}, status_code=status_code)
+
+
+async def account_update(request: Request) -> Response:
+    """Through the same service as ``PATCH /api/v1/me``; a refusal re-shows the form."""
+    user = await User.get(id=request.state.user.id)
+
+    def read_version(values: dict) -> dict:
+        if not values["version"].isdigit():  # a form without the version read cannot be checked: stale
+            raise Problem(409, _("Someone else changed your account since you opened the page. Enter your change "
+                                 "again."))
+        return values
+
+    async def page(errors: FormErrors, values: dict, status: int) -> Response:
+        if changed_meanwhile(status, values, user):
+            stale = _("Someone else changed your account since you opened the page. Enter your change again.")
+            return await account_page(request, FormErrors(general=[stale]), status_code=status)
+        return await account_page(request, errors, values, status)
+
+    return await form_action(
+        request, fields=["extension", "title", "version"], schema=MeChange, prepare=read_version, keep_blank=True,
+        page=page, success_url="/account?saved=1",
+        act=lambda body: services.update_own_profile(actor_of(request), body.model_dump(
+            exclude={"version"}, exclude_unset=True), version=body.version))
+
+
 def routes():
     return [
         page_route("/login", login_form, permission=PUBLIC),
         page_route("/login", login, permission=PUBLIC, methods=["POST"]),
         page_route("/logout", logout, permission=PUBLIC, methods=["POST"]),
+        page_route("/account", account_page, permission=AUTHENTICATED),
+        page_route("/account", account_update, permission=AUTHENTICATED, methods=["POST"]),
         page_route("/account/password", password_form, permission=AUTHENTICATED),
         page_route("/account/password", change_password, permission=AUTHENTICATED, methods=["POST"]),
     ]

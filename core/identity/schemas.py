@@ -42,11 +42,32 @@ class MeOut(BaseModel):
     display_name: str
     locale: str
     sites: list[SiteRoles]
+    #: What the staff directory shows of the caller (``PATCH /api/v1/me`` changes them).
+    extension: str = ""
+    title: str = ""
+    version: int = 1
+
+
+#: Up to 20 digits, ``#``, ``*`` or ``-`` (an internal extension such as ``8123`` or ``*9#``).
+EXTENSION_CHARS = 20
+TITLE_CHARS = 100
+
+
+class MeChange(Strict):
+    """What a user changes of their own account: their extension and job title."""
+
+    extension: str | None = Field(None, max_length=EXTENSION_CHARS,
+                                  description="Digits, `#`, `*` and `-` only; empty for none")
+    title: str | None = Field(None, max_length=TITLE_CHARS)
+    #: The version read; when given, a concurrent change makes this a 409.
+    version: int | None = None
 
 
 class UserDetail(UserOut):
     email: str
     department: str
+    extension: str
+    title: str
     skills: list[str]
     is_active: bool
     is_superadmin: bool
@@ -60,6 +81,8 @@ class UserIn(Strict):
     display_name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
     department: str = Field("", max_length=40)
+    extension: str = Field("", max_length=EXTENSION_CHARS, description="Digits, `#`, `*` and `-` only")
+    title: str = Field("", max_length=TITLE_CHARS)
     locale: Literal["", "zh_Hant", "zh_Hans", "en"] = ""
     skills: list[str] = Field(default_factory=list, max_length=20)
     #: The site and role of the first membership: required unless the caller is a
@@ -72,6 +95,8 @@ class UserChange(Strict):
     display_name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
     department: str | None = Field(None, max_length=40)
+    extension: str | None = Field(None, max_length=EXTENSION_CHARS, description="Digits, `#`, `*` and `-` only")
+    title: str | None = Field(None, max_length=TITLE_CHARS)
     locale: Literal["", "zh_Hant", "zh_Hans", "en"] | None = None
     skills: list[str] | None = Field(None, max_length=20)
     is_active: bool | None = None
@@ -96,6 +121,29 @@ class UserQuery(PageQuery):
 
 class UserPage(BaseModel):
     items: list[UserDetail]
+    next_cursor: str | None
+
+
+class DirectoryQuery(PageQuery):
+    #: Searches display names, extensions and departments.
+    q: str | None = Field(None, max_length=100)
+
+
+class DirectoryEntry(BaseModel):
+    """A colleague as the staff directory shows them: what a colleague needs, no more
+    (no username, e-mail or other personal data)."""
+
+    id: int
+    display_name: str
+    department: str
+    title: str
+    extension: str
+    #: Their roles at this site.
+    roles: list[str]
+
+
+class DirectoryPage(BaseModel):
+    items: list[DirectoryEntry]
     next_cursor: str | None
 
 

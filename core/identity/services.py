@@ -9,7 +9,7 @@ import re
 from typing import Iterable
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from core.actors import SYSTEM, Actor
@@ -28,7 +28,13 @@ BUILTIN_ROLES = (
 )
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 ROLE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
-USER_FIELDS = ["username", "display_name", "email", "locale", "department", "skills", "is_active"]
+USER_FIELDS = ["username", "display_name", "email", "locale", "department", "extension", "title", "skills",
+               "is_active"]
+#: An internal extension: up to 20 digits, ``#``, ``*`` or ``-`` (``8123``, ``*9#``, ``2-114``).
+EXTENSION = re.compile(r"^[0-9#*-]{0,20}$")
+TITLE_CHARS = User._meta.fields_map["title"].max_length
+#: What users change of their own account (``update_own_profile``).
+OWN_FIELDS = ("extension", "title")
 
 
 # --- Roles and permissions -------------------------------------------------------------
@@ -284,6 +290,7 @@ def _check_password(password: str, username: str) -> None:
 
 async def create_user(username: str, password: str, *, display_name: str = "", email: str = "",
                       department: str = "", locale: str = "", skills: list[str] | None = None,
+                      extension: str = "", title: str = "",
                       site: str | None = None, role: str | None = None, actor: Actor = SYSTEM) -> User:
     """Create a user, with a first membership at the site coded ``site`` in the role named
     ``role``: both or neither (``membership_parts``), never a user silently left without
@@ -295,6 +302,7 @@ async def create_user(username: str, password: str, *, display_name: str = "", e
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise invalid("username", _("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."))
+    _check_contact({"extension": extension, "title": title})
     site, role = await membership_parts(site, role, required=not actor.unbounded)
     if site is not None and role is not None:
         await _check_membership_change(actor, site, role)
@@ -305,7 +313,7 @@ async def create_user(username: str, password: str, *, display_name: str = "", e
             user = await User.create(
                 username=username, password_hash=password_hash, display_name=display_name or username,
                 email=email, department=department, locale=locale, skills=skills or [],
-                password_changed_at=utcnow(),
+                extension=extension, title=title, password_changed_at=utcnow(),
             )
             await audit.record("user.create", actor=actor.user, object_type="user", object_id=user.id,
                                after=audit.snapshot(user, USER_FIELDS), client_address=actor.client_address)
@@ -317,11 +325,21 @@ async def create_user(username: str, password: str, *, display_name: str = "", e
     return user
 
 
+def _check_contact(changes: dict) -> None:
+    """The extension and job title the staff directory shows: an extension is digits,
+    ``#``, ``*`` and ``-`` only (422 naming ``extension``), a title at most 100 characters."""
+    if "extension" in changes and not EXTENSION.match(changes["extension"] or ""):
+        raise invalid("extension", _("Use up to 20 digits, #, * or -."))
+    if "title" in changes and len(changes["title"] or "") > TITLE_CHARS:
+        raise invalid("title", _("Enter at most %(count)s characters.", count=TITLE_CHARS))
+
+
 async def _check_may_update(user: User, changes: dict, actor: Actor) -> None:
-    allowed = {"display_name", "email", "locale", "department", "skills"}
+    allowed = {"display_name", "email", "locale", "department", "skills", *OWN_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    _check_contact(changes)
     await check_administers(actor, user)
 
 
@@ -346,6 +364,24 @@ async def update_user(user: User, changes: dict, *, version: int | None = None, 
     (409 otherwise), in one conditional UPDATE.
     """
     await _check_may_update(user, changes, actor)
+    async with identity_change(user.id):
+        await _write_profile(user, changes, version, actor)
+    return user
+
+
+async def update_own_profile(actor: Actor, changes: dict, *, version: int | None = None) -> User:
+    """The signed-in user changes their own extension and job title (``OWN_FIELDS``; any
+    other field is refused, 422 naming it): no administrator needed, audited as
+    ``user.update`` like an administrator's change, 409 when ``version`` is stale."""
+    if actor.user is None:
+        raise Problem(401, _("Sign in first."))
+    unknown = set(changes) - set(OWN_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This field cannot be changed here."))
+    _check_contact(changes)
+    user = await User.get(id=actor.user.id)
+    if not changes:
+        return user
     async with identity_change(user.id):
         await _write_profile(user, changes, version, actor)
     return user
@@ -436,3 +472,50 @@ async def revoke_membership(user: User, site: Site, role: Role, *, actor: Actor 
             await audit.record("membership.revoke", actor=actor.user, site_id=site.id, object_type="user",
                                object_id=user.id, before={"site": site.code, "role": role.name},
                                client_address=actor.client_address)
+
+
+# --- The staff directory ---------------------------------------------------------------------
+#
+# Every active member of a site, for colleagues to look up an extension (熟記內線電話): the
+# name, department, job title, extension and roles there, nothing more (no username, no
+# e-mail). Who may read it is the route's business (a member of the site with
+# ``core.directory.read``); this reads one site's people only.
+
+DIRECTORY_COLUMNS = ("id", "display_name", "department", "title", "extension")
+#: Department, then name; the id breaks ties (and keys the API's cursor).
+DIRECTORY_ORDER = ("department", "display_name", "id")
+
+
+def directory_people(site_id: int, text: str = ""):
+    """The active members of the site ``site_id`` in directory order; ``text`` searches
+    names, extensions and departments."""
+    users = User.filter(is_active=True, id__in=Subquery(Membership.filter(site_id=site_id).values("user_id")))
+    text = text.strip()
+    if text:
+        users = users.filter(Q(display_name__icontains=text) | Q(extension__icontains=text)
+                             | Q(department__icontains=text))
+    return users.order_by(*DIRECTORY_ORDER)
+
+
+async def directory_page(site_id: int, text: str = "", *, limit: int, after: tuple[str, str, int] | None = None,
+                         offset: int = 0) -> tuple[list[dict], bool]:
+    """One page of the directory, each person a dict of ``DIRECTORY_COLUMNS`` plus
+    ``roles`` (their roles at the site), and whether more follow. ``after`` is the
+    (department, name, id) of the last person of the previous page (the API's keyset
+    cursor); pages count by ``offset`` instead. Two queries, whatever the page's size."""
+    users = directory_people(site_id, text)
+    if after is not None:
+        department, name, last_id = after
+        users = users.filter(Q(department__gt=department) | Q(department=department, display_name__gt=name)
+                             | Q(department=department, display_name=name, id__gt=last_id))
+    if offset:
+        users = users.offset(offset)
+    rows = await users.limit(limit + 1).values(*DIRECTORY_COLUMNS)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    roles: dict[int, list[str]] = {}
+    if rows:
+        held = Membership.filter(site_id=site_id, user_id__in=[row["id"] for row in rows])
+        for user_id, role in await held.order_by("role__name").values_list("user_id", "role__name"):
+            roles.setdefault(user_id, []).append(role)
+    return [{**row, "roles": roles.get(row["id"], [])} for row in rows], more

@@ -80,6 +80,7 @@ WALK: dict[tuple[str, str], list[tuple[str, dict | None, int | tuple, int | tupl
     ("POST", "/api/v1/sites"): [("/api/v1/sites", NEW_SITE, 403, 403)],
     ("DELETE", "/api/v1/auth/token"): [("/api/v1/auth/token", None, 204, 204)],  # the caller's own token
     ("GET", "/api/v1/me"): [("/api/v1/me", None, 200, 200)],
+    ("PATCH", "/api/v1/me"): [("/api/v1/me", {"extension": "2999", "title": "Mole"}, 200, 200)],  # the caller's own
     ("GET", "/api/v1/task-types"): [("/api/v1/task-types", None, 200, 200)],
     ("GET", "/api/v1/users"): [("/api/v1/users?limit=200", None, 200, 403),
                                ("/api/v1/users?q=call", None, 200, 403)],
@@ -106,6 +107,8 @@ WALK: dict[tuple[str, str], list[tuple[str, dict | None, int | tuple, int | tupl
                                ("/api/v1/audit?site=lotus", None, 200, 200)],
     # Pages (a signed-in browser; posts carry the session's CSRF token).
     ("GET", "/sites"): [("/sites", None, 200, 200)],
+    ("GET", "/account"): [("/account", None, 200, 200)],
+    ("POST", "/account"): [("/account", {"extension": "mole", "version": "1"}, 422, 422)],  # the caller's own
     ("GET", "/account/password"): [("/account/password", None, 200, 200)],
     ("POST", "/account/password"): [("/account/password", {}, 422, 422)],  # the caller's own, left blank
     ("GET", "/admin/audit"): [("/admin/audit", None, 200, 200), ("/admin/audit?site=lotus", None, 200, 200)],
@@ -172,7 +175,7 @@ def test_a_one_site_insider_sees_and_changes_nothing_of_other_sites(insiders, us
         for request in requests:
             url = request[0].format(foreign=foreign, shared=shared, self=own, role=role)
             body, expected = request[1], request[expected_column]
-            if path.startswith("/admin/") or path in ("/sites", "/account/password"):
+            if path.startswith("/admin/") or path in ("/sites", "/account", "/account/password"):
                 response = browser.form_post(url, body) if method == "POST" else browser.get(url)
             elif (method, path) == ("DELETE", "/api/v1/auth/token"):
                 response = server.api_client(username, PASSWORD).delete(url)  # not the walk's own token
