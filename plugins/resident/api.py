@@ -22,8 +22,8 @@ from core.web.responses import Page
 from core.problems import Problem, invalid
 from plugins.resident import campaigns, fees, households, kpis, procedures, services
 from plugins.resident import schemas as s
-from plugins.resident.models import (Announcement, Bill, Campaign, Case, FeeSchedule, Household, Member, Procedure,
-                                     ProcedureDocument, Revisit)
+from plugins.resident.models import (Announcement, Bill, Campaign, Case, FeeSchedule, Household, HouseholdChange, Member,
+                                     Procedure, ProcedureDocument, Revisit)
 
 BASE = "/api/v1/sites/{site}/resident"
 
@@ -59,6 +59,58 @@ async def create_household(request: Request, body: s.HouseholdIn) -> s.Household
 
 async def get_household(request: Request) -> s.HouseholdOut:
     return await _household(request, await get_in_site(request, Household, request.path_params["id"], "household"))
+
+
+async def _this_household(request: Request) -> Household:
+    return await get_in_site(request, Household, request.path_params["id"], "household")
+
+
+async def _this_member(request: Request, household: Household) -> Member:
+    member = await Member.get_or_none(id=request.path_params["member_id"], household_id=household.id)
+    if member is None:
+        raise Problem(404, _("No such member in this household."))
+    return member
+
+
+async def change_household(request: Request, body: s.HouseholdPatchIn) -> s.HouseholdOut:
+    household = await households.change_details(current_site(request), await _this_household(request),
+                                                body.model_dump(), actor=actor_of(request))
+    return await _household(request, household)
+
+
+async def change_occupant(request: Request, body: s.OccupantChangeIn) -> s.HouseholdOut:
+    household = await households.change_occupant(current_site(request), await _this_household(request),
+                                                 body.model_dump(), actor=actor_of(request))
+    return await _household(request, household)
+
+
+async def household_changes(request: Request, query: s.PageQuery) -> Page[s.HouseholdChangeOut]:
+    household = await _this_household(request)
+    show = can(request, "core.party.personal_data")
+    rows = site_query(request, HouseholdChange).filter(household_id=household.id)
+    return await paginate(rows, query, lambda change: households.change_out(change, show), descending=True)
+
+
+async def add_member(request: Request, body: s.FamilyMemberIn) -> s.HouseholdOut:
+    household = await households.add_member(current_site(request), await _this_household(request), body.model_dump(),
+                                            actor=actor_of(request))
+    return await _household(request, household)
+
+
+async def change_member(request: Request, body: s.MemberPatchIn) -> s.HouseholdOut:
+    household = await _this_household(request)
+    member = await _this_member(request, household)
+    household = await households.change_member(current_site(request), household, member, body.model_dump(),
+                                               actor=actor_of(request))
+    return await _household(request, household)
+
+
+async def remove_member(request: Request, body: s.HouseholdVersionIn) -> s.HouseholdOut:
+    household = await _this_household(request)
+    member = await _this_member(request, household)
+    household = await households.remove_member(current_site(request), household, member, body.version,
+                                               actor=actor_of(request))
+    return await _household(request, household)
 
 
 async def import_households(request: Request, body: s.ImportIn) -> s.ImportReport:
@@ -328,6 +380,18 @@ def routes():
           status_code=201),
         r(f"{BASE}/households/import", import_households, response=s.ImportReport, method="POST", permission=h + "edit", body=s.ImportIn),
         r(f"{BASE}/households/{{id:int}}", get_household, response=s.HouseholdOut, permission=h + "read"),
+        r(f"{BASE}/households/{{id:int}}", change_household, response=s.HouseholdOut, method="PATCH", permission=h + "edit",
+          body=s.HouseholdPatchIn),
+        r(f"{BASE}/households/{{id:int}}/changes", household_changes, response=Page[s.HouseholdChangeOut], permission=h + "read",
+          query=s.PageQuery),
+        r(f"{BASE}/households/{{id:int}}/changes", change_occupant, response=s.HouseholdOut, method="POST", permission=h + "edit",
+          body=s.OccupantChangeIn),
+        r(f"{BASE}/households/{{id:int}}/members", add_member, response=s.HouseholdOut, method="POST", permission=h + "edit",
+          body=s.FamilyMemberIn),
+        r(f"{BASE}/households/{{id:int}}/members/{{member_id:int}}", change_member, response=s.HouseholdOut, method="PATCH",
+          permission=h + "edit", body=s.MemberPatchIn),
+        r(f"{BASE}/households/{{id:int}}/members/{{member_id:int}}/remove", remove_member, response=s.HouseholdOut,
+          method="POST", permission=h + "edit", body=s.HouseholdVersionIn),
         r(f"{BASE}/units/{{id:int}}/timeline", unit_timeline, response=s.TimelineOut, permission=h + "read"),
         r(f"{BASE}/cases", list_cases, response=Page[s.CaseOut], permission=c + "read", query=s.CaseQuery),
         r(f"{BASE}/cases", create_case, response=s.CaseOut, method="POST", permission=c + "create", body=s.CaseIn, status_code=201),

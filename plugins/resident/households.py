@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from decimal import Decimal, InvalidOperation
@@ -12,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from core.actors import Actor
 from core.audit import services as audit
-from core.clock import rfc3339
+from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import gettext as _
@@ -20,7 +21,7 @@ from core.money import format_money
 from core.tasks.models import Task
 from core.problems import Problem, invalid
 from core.rows import fetch as rows_of
-from plugins.resident.models import (RELATIONS, Bill, Case, Household, Member, Payment, Procedure,
+from plugins.resident.models import (RELATIONS, Bill, Case, Household, HouseholdChange, Member, Payment, Procedure,
                                      ProcedureDocument, Revisit)
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
@@ -63,26 +64,29 @@ async def households_out(households: list[dict[str, Any]], show_phones: bool) ->
     return [household_out(row, members[row["id"]], show_phones) for row in households]
 
 
+async def _check_member(site: Site, member: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """One member's fields checked (errors name ``<prefix><field>``): a party of this site
+    or a name, a known relation, a phone number that looks like one (kept normalised)."""
+    name = (member.get("name") or "").strip()
+    party_id = member.get("party_id")
+    if party_id is not None:
+        party = await Party.get_or_none(id=party_id, site_id=site.id)
+        if party is None:
+            raise invalid(f"{prefix}party_id", _("No party %(id)s at this site.", id=party_id))
+        name = name or party.name
+    if not name:
+        raise invalid(f"{prefix}name", _("Give a name or a party_id."))
+    if member.get("relation") not in RELATIONS:
+        raise invalid(f"{prefix}relation", _("Use one of: %(values)s.", values=", ".join(RELATIONS)))
+    phone = (member.get("phone") or "").strip()
+    if phone and not PHONE.match(phone):
+        raise invalid(f"{prefix}phone", _("This does not look like a phone number."))
+    return {"name": name[:200], "relation": member["relation"], "party_id": party_id,
+            "phone": normalise_phone(phone) if phone else ""}
+
+
 async def _check_members(site: Site, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    checked = []
-    for index, member in enumerate(members):
-        name = (member.get("name") or "").strip()
-        party_id = member.get("party_id")
-        if party_id is not None:
-            party = await Party.get_or_none(id=party_id, site_id=site.id)
-            if party is None:
-                raise invalid(f"members.{index}.party_id", _("No party %(id)s at this site.", id=party_id))
-            name = name or party.name
-        if not name:
-            raise invalid(f"members.{index}.name", _("Give a name or a party_id."))
-        if member.get("relation") not in RELATIONS:
-            raise invalid(f"members.{index}.relation", _("Use one of: %(values)s.", values=", ".join(RELATIONS)))
-        phone = (member.get("phone") or "").strip()
-        if phone and not PHONE.match(phone):
-            raise invalid(f"members.{index}.phone", _("This does not look like a phone number."))
-        checked.append({"name": name[:200], "relation": member["relation"], "party_id": party_id,
-                        "phone": normalise_phone(phone) if phone else ""})
-    return checked
+    return [await _check_member(site, member, f"members.{index}.") for index, member in enumerate(members)]
 
 
 async def create_household(site: Site, data: dict[str, Any], actor: Actor) -> Household:
@@ -181,6 +185,209 @@ async def import_csv(site: Site, text: str, actor: Actor, dry_run: bool = False)
                            note=_("%(count)s households imported.", count=len(groups)), client_address=actor.client_address)
     report["created"] = len(groups)
     return report
+
+
+# --- households that change: owner and tenant changes, family members, details -------------
+
+#: The relations an occupant change replaces (family members change one by one).
+OCCUPANT_RELATIONS = ("owner", "tenant")
+#: The household's own fields a details change may set.
+DETAIL_FIELDS = ("important", "area", "notes")
+MAX_MEMBERS = 30
+PERSON_KEYS = ("id", "name", "relation", "party_id", "phone")
+
+
+def person(member: Member) -> dict[str, Any]:
+    """A member as a change keeps them (their id, name, relation, party and phone)."""
+    return {"id": member.id, "name": member.name, "relation": member.relation, "party_id": member.party_id,
+            "phone": member.phone}
+
+
+def _people_out(people: list[dict[str, Any]], show_phones: bool) -> list[dict[str, Any]]:
+    return [{**{key: item.get(key) for key in PERSON_KEYS},
+             "phone": (item.get("phone") or "") if show_phones else mask_phone(item.get("phone") or "")}
+            for item in people]
+
+
+def change_out(change: HouseholdChange, show_phones: bool = True) -> dict[str, Any]:
+    """One entry of a household's history; people's phones masked unless ``show_phones``."""
+    return {"id": change.id, "household_id": change.household_id, "kind": change.kind, "relation": change.relation,
+            "before": _people_out(change.before or [], show_phones), "after": _people_out(change.after or [], show_phones),
+            "details": {name: {"before": pair[0], "after": pair[1]} for name, pair in (change.details or {}).items()},
+            "effective_date": change.effective_date.isoformat() if change.effective_date else None,
+            "note": change.note, "recorded_by_id": change.recorded_by_id, "recorded_at": rfc3339(change.recorded_at)}
+
+
+def _stale(household: Household) -> Problem:
+    return Problem(409, _("Someone changed this household since you read it. Reload and try again."),
+                   current={"id": household.id, "version": household.version})
+
+
+async def _bump(household: Household, version: int, **changes: Any) -> None:
+    """Inside the change's transaction: the household's version moves on, or 409 when
+    ``version`` is not the one stored (the update is conditional on it, so two editors of
+    the same version cannot both win)."""
+    if version != household.version:
+        raise _stale(household)
+    updated = await Household.filter(id=household.id, version=version).update(
+        version=version + 1, updated_at=utcnow(), **changes)
+    if not updated:
+        await household.refresh_from_db()
+        raise _stale(household)
+
+
+async def _history(site: Site, household: Household, kind: str, actor: Actor, **fields: Any) -> HouseholdChange:
+    return await HouseholdChange.create(site_id=site.id, household_id=household.id, kind=kind,
+                                        recorded_by_id=actor.user_id, **fields)
+
+
+async def change_occupant(site: Site, household: Household, data: dict[str, Any], actor: Actor) -> Household:
+    """An owner or tenant change: the members of that relation leave (and the family too
+    when ``replace_family``), the new owner or tenant joins, on ``effective_date``.
+
+    The date is the site's date the change took effect; one before the household's last
+    owner or tenant change is a 422 naming ``effective_date``. A tenant may leave with no
+    one after them (no name); an owner is always named. A new owner is not an important
+    owner until someone marks them so: the mark goes with the owner who had it.
+    """
+    relation = data.get("relation")
+    if relation not in OCCUPANT_RELATIONS:
+        raise invalid("relation", _("Use one of: %(values)s.", values=", ".join(OCCUPANT_RELATIONS)))
+    effective = data.get("effective_date")
+    if isinstance(effective, str):
+        try:
+            effective = dt.date.fromisoformat(effective)
+        except ValueError:
+            raise invalid("effective_date", _("Give the date as YYYY-MM-DD.")) from None
+    if not isinstance(effective, dt.date):
+        raise invalid("effective_date", _("Give the date the change took effect."))
+    incoming = None
+    if (data.get("name") or "").strip() or data.get("party_id") is not None or (data.get("phone") or "").strip():
+        incoming = await _check_member(site, {**data, "relation": relation})
+    elif relation == "owner":
+        raise invalid("name", _("Name the new owner."))
+    leaving_relations = [relation, "family"] if data.get("replace_family") else [relation]
+    note = (data.get("note") or "").strip()[:2000]
+    async with in_transaction():
+        details = {}
+        if relation == "owner" and household.important:
+            details = {"important": [True, False]}
+        await _bump(household, data["version"], **({"important": False} if details else {}))
+        last = await (HouseholdChange.filter(household_id=household.id, kind="occupant")
+                      .order_by("-effective_date").limit(1).values_list("effective_date", flat=True))
+        if last and effective < last[0]:
+            raise invalid("effective_date", _("The household's last owner or tenant change took effect on %(date)s; "
+                                              "date this one on or after it.", date=last[0].isoformat()))
+        leaving = await Member.filter(household_id=household.id, relation__in=leaving_relations).order_by("id")
+        if not leaving and incoming is None:
+            raise invalid("name", _("This household has no tenant to move out: name the new tenant."))
+        await Member.filter(id__in=[m.id for m in leaving]).delete()
+        arrived = [await Member.create(household_id=household.id, **incoming)] if incoming else []
+        change = await _history(site, household, "occupant", actor, relation=relation,
+                                before=[person(m) for m in leaving], after=[person(m) for m in arrived],
+                                details=details, effective_date=effective, note=note)
+        await audit.record("resident.household.occupant", actor=actor.user, site_id=site.id,
+                           object_type="resident.household", object_id=household.id,
+                           before={"members": [m.name for m in leaving], **({"important": True} if details else {})},
+                           after={"relation": relation, "members": [m.name for m in arrived],
+                                  "effective_date": effective.isoformat(), "change_id": change.id},
+                           client_address=actor.client_address)
+    await household.refresh_from_db()
+    return household
+
+
+async def add_member(site: Site, household: Household, data: dict[str, Any], actor: Actor) -> Household:
+    """A family member joins (owners and tenants change through ``change_occupant``)."""
+    member = await _check_member(site, {**data, "relation": "family"})
+    async with in_transaction():
+        await _bump(household, data["version"])
+        if await Member.filter(household_id=household.id).count() >= MAX_MEMBERS:
+            raise Problem(409, _("A household has at most %(count)s members.", count=MAX_MEMBERS))
+        created = await Member.create(household_id=household.id, **member)
+        await _history(site, household, "member_added", actor, relation="family", after=[person(created)])
+        await audit.record("resident.household.member_add", actor=actor.user, site_id=site.id,
+                           object_type="resident.household", object_id=household.id,
+                           after={"member_id": created.id, "name": created.name}, client_address=actor.client_address)
+    await household.refresh_from_db()
+    return household
+
+
+async def change_member(site: Site, household: Household, member: Member, data: dict[str, Any],
+                        actor: Actor) -> Household:
+    """A member's name or phone corrected (None: unchanged; an empty phone: none)."""
+    name = member.name if data.get("name") is None else data["name"].strip()
+    if not name:
+        raise invalid("name", _("This field is required."))
+    phone = member.phone if data.get("phone") is None else data["phone"].strip()
+    if phone and phone != member.phone and not PHONE.match(phone):
+        raise invalid("phone", _("This does not look like a phone number."))
+    phone = normalise_phone(phone) if phone else ""
+    before = person(member)
+    changed = [key for key, value in (("name", name[:200]), ("phone", phone)) if before[key] != value]
+    if not changed:
+        if data["version"] != household.version:
+            raise _stale(household)
+        return household
+    async with in_transaction():
+        await _bump(household, data["version"])
+        if changed:
+            member.name, member.phone = name[:200], phone
+            await member.save(update_fields=["name", "phone"])
+            await _history(site, household, "member_changed", actor, relation=member.relation, before=[before],
+                           after=[person(member)])
+            await audit.record("resident.household.member_change", actor=actor.user, site_id=site.id,
+                               object_type="resident.household", object_id=household.id,
+                               after={"member_id": member.id, "changed": changed}, client_address=actor.client_address)
+    await household.refresh_from_db()
+    return household
+
+
+async def remove_member(site: Site, household: Household, member: Member, version: int, actor: Actor) -> Household:
+    """A family member leaves; an owner or tenant leaves only through an occupant change."""
+    if member.relation != "family":
+        raise Problem(409, _("An owner or tenant leaves through an owner or tenant change, with the date it takes effect."),
+                      rule="resident.household.occupant_change")
+    async with in_transaction():
+        await _bump(household, version)
+        await Member.filter(id=member.id).delete()
+        await _history(site, household, "member_removed", actor, relation=member.relation, before=[person(member)])
+        await audit.record("resident.household.member_remove", actor=actor.user, site_id=site.id,
+                           object_type="resident.household", object_id=household.id,
+                           before={"member_id": member.id, "name": member.name}, client_address=actor.client_address)
+    await household.refresh_from_db()
+    return household
+
+
+async def change_details(site: Site, household: Household, data: dict[str, Any], actor: Actor) -> Household:
+    """The important-owner mark, the area and the notes; a field left out (None) stays."""
+    wanted: dict[str, Any] = {}
+    if data.get("important") is not None:
+        wanted["important"] = bool(data["important"])
+    if data.get("area") is not None:
+        area = _decimal(str(data["area"]))
+        if area is None:
+            raise invalid("area", _("Enter an area such as 85.50."))
+        wanted["area"] = area
+    if data.get("notes") is not None:
+        wanted["notes"] = str(data["notes"])[:2000]
+    changes = {name: value for name, value in wanted.items() if getattr(household, name) != value}
+    shown = {name: (f"{value:.2f}" if name == "area" else value) for name, value in changes.items()}
+    if not changes:  # nothing to write: the version is still checked
+        if data["version"] != household.version:
+            raise _stale(household)
+        return household
+    async with in_transaction():
+        await _bump(household, data["version"], **changes)
+        if changes:
+            before = {name: (f"{getattr(household, name):.2f}" if name == "area" else getattr(household, name))
+                      for name in changes}
+            await _history(site, household, "details", actor,
+                           details={name: [before[name], shown[name]] for name in changes})
+            await audit.record("resident.household.update", actor=actor.user, site_id=site.id,
+                               object_type="resident.household", object_id=household.id, before=before, after=shown,
+                               client_address=actor.client_address)
+    await household.refresh_from_db()
+    return household
 
 
 async def timeline(site: Site, unit: Unit) -> list[dict[str, Any]]:

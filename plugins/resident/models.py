@@ -248,3 +248,37 @@ class Announcement(Model):
 
     class Meta:
         table = "resident_announcement"
+
+
+HOUSEHOLD_CHANGE_KINDS = ("occupant", "member_added", "member_changed", "member_removed", "details")
+
+
+class HouseholdChange(Model):
+    """One entry of a household's history: an owner or tenant change, a member or details change.
+
+    An owner or tenant change has the date it took effect; a family member is added,
+    changed or removed; details are the important-owner mark, the area and the notes."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_household_changes", on_delete=fields.RESTRICT)
+    household = fields.ForeignKeyField("resident.Household", related_name="changes", on_delete=fields.CASCADE)
+    #: occupant, member_added, member_changed, member_removed or details.
+    kind = fields.CharField(max_length=20)
+    #: The relation concerned (owner or tenant for an occupant change), else empty.
+    relation = fields.CharField(max_length=10, default="")
+    #: The people concerned before the change: [{"id", "name", "relation", "party_id", "phone"}].
+    before = fields.JSONField(default=list)
+    #: The people concerned after the change, in the same shape.
+    after = fields.JSONField(default=list)
+    #: A details change: {"field": [before, after]}.
+    details = fields.JSONField(default=dict)
+    #: When an owner or tenant change took effect (the site's date), else null.
+    effective_date = fields.DateField(null=True)
+    note = fields.TextField(default="")
+    recorded_by = fields.ForeignKeyField("core.User", related_name="resident_household_changes", null=True,
+                                         on_delete=fields.SET_NULL)
+    recorded_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_household_change"
+        indexes = (("household_id", "kind", "effective_date"),)

@@ -4,7 +4,9 @@ fees, KPIs, households."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,6 +16,7 @@ from core.entities.models import Unit
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import User
+from core.money import format_money
 from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
 from core.tasks.types import SubjectPanel
@@ -21,9 +24,10 @@ from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action, form_int
 from core.problems import Problem, invalid
 from core.web.routing import page_route
-from plugins.resident import campaigns, fees, households, kpis, services
+from plugins.resident import campaigns, fees, households, kpis, procedures, services
 from plugins.resident import schemas as s
-from plugins.resident.models import CASE_KINDS, CHANNELS, Bill, Campaign, Case, Household, Revisit
+from plugins.resident.models import (CASE_KINDS, CHANNELS, Bill, Campaign, Case, Household, HouseholdChange, Member,
+                                     Procedure, ProcedureDocument, Revisit)
 
 BASE = "/sites/{site}/resident"
 
@@ -319,6 +323,175 @@ async def import_households(request: Request) -> Response:
     return await households_page(request, report)
 
 
+# --- a household: its members, history and the forms that change it -----------------------
+
+#: What a household history entry is (``HouseholdChange.kind``).
+CHANGE_KIND_LABELS = {"occupant": N_("Owner or tenant change"), "member_added": N_("Family member added"),
+                      "member_changed": N_("Member changed"), "member_removed": N_("Family member removed"),
+                      "details": N_("Household details changed")}
+#: The household fields a details change shows.
+DETAIL_LABELS = {"important": N_("Important owner"), "area": N_("Area (m²)"), "notes": N_("Notes")}
+AREA = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
+
+
+def site_today(site) -> dt.date:
+    return utcnow().astimezone(ZoneInfo(site.timezone)).date()
+
+
+async def household_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
+                         status_code: int = 200, failed: str = "") -> Response:
+    """The household of one unit: members (phones masked per role), its history and, for
+    those who may edit, the forms; a refused form is re-shown with its values (``failed``
+    names which form)."""
+    site = current_site(request)
+    household = await get_in_site(request, Household, request.path_params["id"], "household")
+    unit = await Unit.get(id=household.unit_id)
+    members = await Member.filter(household_id=household.id).order_by("id")
+    changes = await HouseholdChange.filter(household_id=household.id).order_by("-id").limit(200)
+    people = {u.id: u for u in await User.filter(id__in=list({c.recorded_by_id for c in changes if c.recorded_by_id}))}
+    show_phones = can(request, "core.party.personal_data")
+    return render(request, "resident/household.html", {
+        "site": site, "household": household, "unit": unit, "show_phones": show_phones,
+        "data": households.household_out(household, members, show_phones),
+        "changes": [households.change_out(change, show_phones) for change in changes], "people": people,
+        "kind_labels": {kind: _(label) for kind, label in CHANGE_KIND_LABELS.items()},
+        "detail_labels": {name: _(label) for name, label in DETAIL_LABELS.items()},
+        "today": site_today(site).isoformat(), "may_edit": can(request, "resident.household.edit"),
+        "errors": errors or FormErrors(), "values": values or {}, "failed": failed, "no_errors": FormErrors(),
+    }, status_code=status_code)
+
+
+async def household_view(request: Request) -> Response:
+    return await household_page(request)
+
+
+async def _household_action(request: Request, form_name: str, fields: list[str], prepare, schema, act,
+                            **options) -> Response:
+    household = await get_in_site(request, Household, request.path_params["id"], "household")
+    return await form_action(request, fields=fields, prepare=prepare, schema=schema,
+                             act=lambda body: act(household, body),
+                             page=lambda errors, values, status: household_page(request, errors, values, status,
+                                                                               form_name),
+                             success_url=home(request, f"households/{household.id}"), **options)
+
+
+def _version(form: dict) -> int | None:
+    return form_int(form, "version", required=True, hidden=True)
+
+
+async def household_details(request: Request) -> Response:
+    def prepare(form: dict) -> dict:
+        if not AREA.match(form["area"]):
+            raise invalid("area", _("Enter an area such as 85.50."))
+        return {"version": _version(form), "important": form["important"] == "yes", "area": form["area"],
+                "notes": form["notes"]}
+
+    async def act(household, body: s.HouseholdPatchIn):
+        return await households.change_details(current_site(request), household, body.model_dump(),
+                                               actor=actor_of(request))
+
+    return await _household_action(request, "details", ["version", "important", "area", "notes"], prepare,
+                                   s.HouseholdPatchIn, act, keep_blank=True, beside=["area", "notes"])
+
+
+async def household_occupant(request: Request) -> Response:
+    def prepare(form: dict) -> dict:
+        try:
+            effective = dt.date.fromisoformat(form["effective_date"])
+        except ValueError:
+            raise invalid("effective_date", _("Give the date as YYYY-MM-DD.")) from None
+        return {"version": _version(form), "relation": form["relation"], "effective_date": effective,
+                "name": form["name"], "phone": form["phone"], "replace_family": form["replace_family"] == "yes",
+                "note": form["note"]}
+
+    async def act(household, body: s.OccupantChangeIn):
+        return await households.change_occupant(current_site(request), household, body.model_dump(),
+                                                actor=actor_of(request))
+
+    return await _household_action(request, "occupant", ["version", "relation", "effective_date", "name", "phone",
+                                                         "replace_family", "note"], prepare, s.OccupantChangeIn, act,
+                                   beside=["relation", "effective_date", "name", "phone", "note"])
+
+
+async def household_add_member(request: Request) -> Response:
+    async def act(household, body: s.FamilyMemberIn):
+        return await households.add_member(current_site(request), household, body.model_dump(),
+                                           actor=actor_of(request))
+
+    return await _household_action(request, "member", ["version", "name", "phone"],
+                                   lambda form: {**form, "version": _version(form)}, s.FamilyMemberIn, act,
+                                   beside=["name", "phone"])
+
+
+async def _member_of(household: Household, request: Request) -> Member:
+    member = await Member.get_or_none(id=request.path_params["member_id"], household_id=household.id)
+    if member is None:
+        raise Problem(404, _("No such member in this household."))
+    return member
+
+
+async def household_change_member(request: Request) -> Response:
+    async def act(household, body: s.MemberPatchIn):
+        member = await _member_of(household, request)
+        return await households.change_member(current_site(request), household, member, body.model_dump(),
+                                              actor=actor_of(request))
+
+    def prepare(form: dict) -> dict:
+        data = {**form, "version": _version(form)}
+        if not data["phone"] and not can(request, "core.party.personal_data"):
+            data.pop("phone")  # the form could not show the number: blank keeps it
+        return data
+
+    # An edit form shows the member's name and phone: a phone left blank removes it.
+    return await _household_action(request, f"member-{request.path_params['member_id']}", ["version", "name", "phone"],
+                                   prepare, s.MemberPatchIn, act,
+                                   keep_blank=True, beside=["name", "phone"])
+
+
+async def household_remove_member(request: Request) -> Response:
+    async def act(household, body: s.HouseholdVersionIn):
+        member = await _member_of(household, request)
+        return await households.remove_member(current_site(request), household, member, body.version,
+                                              actor=actor_of(request))
+
+    return await _household_action(request, f"member-{request.path_params['member_id']}", ["version"],
+                                   lambda form: {"version": _version(form)}, s.HouseholdVersionIn, act, beside=())
+
+
+# --- a procedure: its steps ------------------------------------------------------------------
+
+
+async def procedure_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
+    site = current_site(request)
+    procedure = await get_in_site(request, Procedure, request.path_params["id"], "procedure")
+    unit = await Unit.get(id=procedure.unit_id)
+    return render(request, "resident/procedure.html", {
+        "site": site, "procedure": procedure, "unit": unit,
+        "documents": await ProcedureDocument.filter(procedure_id=procedure.id).order_by("id"),
+        "owed": format_money(await procedures.owed_minor(unit.id), site.currency),
+        "status_label": _(PROCEDURE_STATUS_LABELS.get(procedure.status, procedure.status)),
+        "step_labels": {key: str(label) for key, label, _required in procedures.STEPS.get(procedure.kind, [])},
+        "may_edit": can(request, "resident.procedure.edit"), "errors": errors or FormErrors(),
+    }, status_code=status_code)
+
+
+async def procedure_view(request: Request) -> Response:
+    return await procedure_page(request)
+
+
+async def procedure_step(request: Request) -> Response:
+    procedure = await get_in_site(request, Procedure, request.path_params["id"], "procedure")
+
+    async def act(body: s.StepIn):
+        return await procedures.complete_step(procedure, body.step, body.version, actor=actor_of(request))
+
+    # One form per step: messages go on top.
+    return await form_action(request, fields=["step", "version"],
+                             prepare=lambda form: {"step": form["step"], "version": _version(form)}, schema=s.StepIn,
+                             act=act, beside=(), page=lambda errors, values, status: procedure_page(request, errors, status),
+                             success_url=home(request, f"procedures/{procedure.id}"))
+
+
 # --- fees and KPIs ----------------------------------------------------------------------
 
 
@@ -400,6 +573,20 @@ def routes():
         page_route(f"{BASE}/units/{{id:int}}", unit_page, permission="resident.household.read"),
         page_route(f"{BASE}/households", households_view, permission="resident.household.read"),
         page_route(f"{BASE}/households/import", import_households, permission="resident.household.edit",
+                   methods=["POST"]),
+        page_route(f"{BASE}/households/{{id:int}}", household_view, permission="resident.household.read"),
+        page_route(f"{BASE}/households/{{id:int}}", household_details, permission="resident.household.edit",
+                   methods=["POST"]),
+        page_route(f"{BASE}/households/{{id:int}}/changes", household_occupant, permission="resident.household.edit",
+                   methods=["POST"]),
+        page_route(f"{BASE}/households/{{id:int}}/members", household_add_member, permission="resident.household.edit",
+                   methods=["POST"]),
+        page_route(f"{BASE}/households/{{id:int}}/members/{{member_id:int}}", household_change_member,
+                   permission="resident.household.edit", methods=["POST"]),
+        page_route(f"{BASE}/households/{{id:int}}/members/{{member_id:int}}/remove", household_remove_member,
+                   permission="resident.household.edit", methods=["POST"]),
+        page_route(f"{BASE}/procedures/{{id:int}}", procedure_view, permission="resident.procedure.read"),
+        page_route(f"{BASE}/procedures/{{id:int}}/steps", procedure_step, permission="resident.procedure.edit",
                    methods=["POST"]),
         page_route(f"{BASE}/fees", fees_view, permission="resident.fee.read"),
         page_route(f"{BASE}/fees/billing-runs", run_billing, permission="resident.fee.manage", methods=["POST"]),

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from core.actors import Actor
@@ -23,7 +24,7 @@ from core.i18n import lazy_gettext as _l
 from core.money import format_money, parse_money
 from core.problems import Problem, invalid
 from plugins.resident.settings import setting
-from plugins.resident.models import PROCEDURE_KINDS, Procedure, ProcedureDocument
+from plugins.resident.models import PROCEDURE_KINDS, Bill, Procedure, ProcedureDocument
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 #: Allowed types, recognised by their first bytes (the declared type is not trusted).
@@ -119,8 +120,36 @@ async def complete_step(procedure: Procedure, key: str, version: int, actor: Act
         raise invalid("step", _("No step %(key)s in this procedure.", key=key))
     if step["required_document"] and not await ProcedureDocument.filter(procedure_id=procedure.id, step=key).exists():
         raise Problem(409, _("Upload the document for this step first."), rule="resident.procedure.document_required")
+    if procedure.kind == "move_in" and key == FEES_STEP:
+        await _refuse_while_fees_owed(procedure)
     step.update(done=True, done_by=actor.user_id, done_at=rfc3339(utcnow()))
     return await _change(procedure, "step", actor, steps=steps)
+
+
+#: The move-in step that says the unit's fees are settled.
+FEES_STEP = "fees"
+
+
+async def owed_minor(unit_id: int) -> int:
+    """What the unit owes: the outstanding amounts of all its bills, due yet or not."""
+    rows = await (Bill.filter(unit_id=unit_id, outstanding_minor__gt=0).annotate(owed=Sum("outstanding_minor"))
+                  .values_list("owed", flat=True))
+    return int(rows[0] or 0) if rows else 0
+
+
+async def _refuse_while_fees_owed(procedure: Procedure) -> None:
+    """A move-in's fees step is not marked while the unit has an outstanding bill: a 409
+    naming the step, with the amount owed."""
+    owed = await owed_minor(procedure.unit_id)
+    if owed <= 0:
+        return
+    site = await Site.get(id=procedure.site_id)
+    unit = await Unit.get(id=procedure.unit_id)
+    amount = format_money(owed, site.currency)
+    message = _("Unit %(unit)s still owes %(amount)s %(currency)s: the fees are settled once its bills are paid.",
+                unit=unit.code, amount=amount, currency=site.currency)
+    raise Problem(409, message, errors=[{"field": "step", "message": message}], rule="resident.procedure.fees_owed",
+                  step=FEES_STEP, owed=amount, currency=site.currency)
 
 
 async def approve(procedure: Procedure, version: int, actor: Actor) -> Procedure:

@@ -30,6 +30,43 @@ class HouseholdIn(Strict):
     notes: str = Field("", max_length=2000)
 
 
+class OccupantChangeIn(Strict):
+    """An owner or tenant change: who comes (none: the tenant leaves), from which date."""
+
+    version: int
+    relation: Literal["owner", "tenant"]
+    effective_date: dt.date = Field(description="The site's date the change took effect; not before the last one.")
+    name: str | None = Field(None, max_length=200)
+    party_id: int | None = None
+    phone: str | None = Field(None, max_length=40)
+    replace_family: bool = Field(False, description="The family members leave with the previous owner or tenant.")
+    note: str = Field("", max_length=2000)
+
+
+class FamilyMemberIn(Strict):
+    version: int
+    name: str | None = Field(None, max_length=200)
+    party_id: int | None = None
+    phone: str | None = Field(None, max_length=40)
+
+
+class MemberPatchIn(Strict):
+    version: int
+    name: str | None = Field(None, min_length=1, max_length=200)
+    phone: str | None = Field(None, max_length=40, description='"" removes the phone number.')
+
+
+class HouseholdVersionIn(Strict):
+    version: int
+
+
+class HouseholdPatchIn(Strict):
+    version: int
+    important: bool | None = None
+    area: str | None = Field(None, pattern=r"^\d{1,8}(\.\d{1,2})?$")
+    notes: str | None = Field(None, max_length=2000)
+
+
 class HouseholdQuery(PageQuery):
     building: str | None = Field(None, max_length=60)
 
@@ -196,6 +233,36 @@ class HouseholdOut(BaseModel):
     notes: str
     version: int
     members: list[MemberOut]
+
+
+class ChangedPerson(BaseModel):
+    id: int | None
+    name: str
+    relation: str
+    party_id: int | None
+    phone: str = Field(description="Masked unless the caller may see personal data.")
+
+
+class ChangedValue(BaseModel):
+    """A household field before and after: ``important`` true or false, ``area`` ("85.50")
+    and ``notes`` as text."""
+
+    before: bool | str
+    after: bool | str
+
+
+class HouseholdChangeOut(BaseModel):
+    id: int
+    household_id: int
+    kind: Literal["occupant", "member_added", "member_changed", "member_removed", "details"]
+    relation: str
+    before: list[ChangedPerson] = Field(description="Who left or was changed (an occupant, member change).")
+    after: list[ChangedPerson] = Field(description="Who came or how they are now.")
+    details: dict[str, ChangedValue] = Field(description="Fields of the household changed: important, area, notes.")
+    effective_date: str | None = Field(description="An owner or tenant change's date (YYYY-MM-DD), else null.")
+    note: str
+    recorded_by_id: int | None
+    recorded_at: str
 
 
 class ImportRowError(BaseModel):
