@@ -7,6 +7,14 @@ meta = PluginMeta(name="insurance_calls", version="0.1.0", core_requires=">=0.1,
 
 
 @hookimpl
+async def on_task_event(task, event, kernel):
+    if task.type == "insurance_calls.complaint" and event.kind == "reopened":
+        from plugins.insurance_calls import services
+
+        await services.count_reopening(task)
+
+
+@hookimpl
 def register_money_checks():
     async def premiums(site) -> list[str]:
         from core.i18n import gettext as _

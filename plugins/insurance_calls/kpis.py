@@ -71,13 +71,15 @@ async def calls_by_type(site: Site, start: dt.datetime, end: dt.datetime) -> dic
 
 async def _calls_by_agent(site: Site, start: dt.datetime, end: dt.datetime,
                           detail: bool = False) -> list[dict[str, Any]]:
-    """Per agent: calls and handle seconds (read from the index alone), and with ``detail``
-    their calls by direction and by outcome too."""
+    """Per agent: calls, the calls with a known handle time (``timed``: COUNT skips the
+    unknown, null, ones) and their handle seconds (read from the index alone), and with
+    ``detail`` their calls by direction and by outcome too."""
     by_value = {value: Count("id", _filter=Q(**{column: value}))
                 for column, values in (("direction", DIRECTIONS), ("outcome", OUTCOMES)) for value in values} \
         if detail else {}
-    return await (_calls(site, start, end).annotate(calls=Count("id"), seconds=Sum("handle_seconds"), **by_value)
-                  .group_by("agent_id").values("agent_id", "calls", "seconds", *by_value))
+    return await (_calls(site, start, end).annotate(calls=Count("id"), timed=Count("handle_seconds"),
+                                                    seconds=Sum("handle_seconds"), **by_value)
+                  .group_by("agent_id").values("agent_id", "calls", "timed", "seconds", *by_value))
 
 
 async def _callbacks(site: Site, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, Any]:
@@ -99,16 +101,21 @@ async def _complaints(site: Site, start: dt.datetime, end: dt.datetime, now: dt.
     - replied on time: resolved (the reply) by their due time;
     - settled (for the standard-handling rate): closed or cancelled, or past their due
       time: cancelling must not take a complaint out of the denominator;
-    - handled to standard: closed, replied on time, and a revisit done by its own due time.
+    - handled to standard: closed, replied on time, a revisit done by its own due time, and
+      never reopened (an unsatisfied revisit reopens a replied complaint: its first closure
+      did not handle it).
     """
     revisited_on_time = Task.filter(site_id=site.id, type=REVISIT, resolved_at__lte=F("due_at")).values("parent_id")
+    reopened = Call.filter(site_id=site.id, reopen_count__gt=0, complaint_task_id__isnull=False) \
+        .values("complaint_task_id")
     on_time = Q(resolved_at__lte=F("due_at"))
     return (await Task.filter(site_id=site.id, type=COMPLAINT, created_at__gte=start.astimezone(UTC),
                               created_at__lt=end.astimezone(UTC))
             .annotate(count=Count("id"), counted=Count("id", _filter=Q(resolved_at__isnull=False) | Q(due_at__lte=now)),
                       replied_on_time=Count("id", _filter=on_time),
                       settled=Count("id", _filter=Q(status__in=("closed", "cancelled")) | Q(due_at__lte=now)),
-                      standard=Count("id", _filter=Q(on_time, status="closed", id__in=Subquery(revisited_on_time))))
+                      standard=Count("id", _filter=Q(on_time, ~Q(id__in=Subquery(reopened)), status="closed",
+                                                     id__in=Subquery(revisited_on_time))))
             .values("count", "counted", "replied_on_time", "settled", "standard"))[0]
 
 
@@ -125,12 +132,15 @@ async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, An
     now = utcnow()
     agents = await _calls_by_agent(site, start, end)
     total = sum(row["calls"] for row in agents)
+    # Averages are over the calls whose handle time is known: an unknown one is no 0.
+    timed = sum(row["timed"] for row in agents)
     seconds = sum(int(row["seconds"] or 0) for row in agents)
     names = await _agent_names(row["agent_id"] for row in agents)
     # Most calls first; the agent's id breaks ties, so the order is the same on both backends.
     agents.sort(key=lambda row: (-row["calls"], row["agent_id"] is None, row["agent_id"] or 0))
     by_agent = [{"agent_id": row["agent_id"], "name": names.get(row["agent_id"], ""), "calls": row["calls"],
-                 "average_handle_seconds": _average(int(row["seconds"] or 0), row["calls"])} for row in agents]
+                 "timed_calls": row["timed"], "average_handle_seconds": _average(int(row["seconds"] or 0), row["timed"])}
+                for row in agents]
     complaints = await _complaints(site, start, end, now)
     judged = await _revisits_judged(site, start, end)
     goal = targets(site)
@@ -142,7 +152,8 @@ async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, An
     return {
         "from": rfc3339(start), "to": rfc3339(end),
         "calls": total,
-        "average_handle_seconds": _average(seconds, total),
+        "timed_calls": timed,
+        "average_handle_seconds": _average(seconds, timed),
         "by_type": await calls_by_type(site, start, end),
         "by_agent": by_agent,
         "callbacks": await _callbacks(site, start, end, now),
@@ -171,7 +182,7 @@ async def agent_summary(site: Site, start: dt.datetime, end: dt.datetime) -> lis
     out = []
     for row in sorted(agents, key=lambda row: (names.get(row["agent_id"], ""), row["agent_id"] or 0)):
         values = {**row, "agent": names.get(row["agent_id"], _("Unknown")),
-                  "average_handle_seconds": _average(int(row["seconds"] or 0), row["calls"]) if row["calls"] else 0}
+                  "average_handle_seconds": _average(int(row["seconds"] or 0), row["timed"])}
         out.append({name: values[name] for name in DAILY_COLUMNS})
     return out
 

@@ -23,8 +23,10 @@ class Call(Model):
     direction = fields.CharField(max_length=10)
     started_at = fields.DatetimeField()
     ended_at = fields.DatetimeField()
-    #: Seconds between start and end, kept for fast averages.
-    handle_seconds = fields.IntField(default=0)
+    # Unknown (null) when the call was logged without its start or its end time: such a call
+    # is left out of every average, never counted as a 0-second call.
+    #: Seconds between start and end, kept for fast averages (null: unknown).
+    handle_seconds = fields.IntField(null=True)
     agent = fields.ForeignKeyField("core.User", related_name="insurance_calls", null=True,
                                    on_delete=fields.SET_NULL)
     #: Digits only, a leading + kept.
@@ -48,6 +50,9 @@ class Call(Model):
                                             on_delete=fields.SET_NULL)
     complaint_task = fields.ForeignKeyField("core.Task", related_name="insurance_complaint_calls", null=True,
                                             on_delete=fields.SET_NULL)
+    # A reopened complaint is never handled to the standard (kpis._complaints).
+    #: Complaint calls: how many times their complaint task was reopened.
+    reopen_count = fields.IntField(default=0)
     #: The callback or revisit task this (outbound) call carried out.
     task = fields.ForeignKeyField("core.Task", related_name="insurance_calls_made", null=True,
                                   on_delete=fields.SET_NULL)
@@ -57,7 +62,8 @@ class Call(Model):
         table = "insurance_calls_call"
         # (site, started_at, call_type, agent, handle_seconds) holds all a month's KPIs read
         # of its calls: counting them never touches the table. Revisit calls, the few with a
-        # satisfaction, have their own partial index (migration 0004, raw SQL).
+        # satisfaction, have their own partial index (migration 0004, raw SQL), and so have
+        # the complaint calls whose complaint was reopened (migration 0005).
         indexes = (("site_id", "phone", "started_at"), ("site_id", "plate", "started_at"),
                    ("site_id", "policy_no", "started_at"),
                    ("site_id", "started_at", "call_type", "agent_id", "handle_seconds"),

@@ -102,6 +102,9 @@ async def _log_from_form(request: Request) -> Response:
             "summary": form["summary"], "answer": form["answer"], "outcome": form["outcome"],
             "follow_up_at": _parse_local(site, form["follow_up_at"], "follow_up_at"),
             "started_at": _parse_local(site, form["started_at"], "started_at"),
+            # The form opens when the call starts and is sent when it ends: with its start
+            # (the form's hidden field), the call is timed; without it, its time is unknown.
+            "ended_at": utcnow() if form["started_at"] else None,
             "fields": {name: form[name] for name in TYPE_FIELD_NAMES if form[name]},
             "task_id": form_int(form, "task_id"),
             "satisfied": {"yes": True, "no": False}.get(form["satisfied"]),

@@ -57,7 +57,8 @@ class CallOut(BaseModel):
     direction: str
     started_at: str
     ended_at: str
-    handle_seconds: int
+    handle_seconds: int | None = Field(description="Seconds; null (unknown) when the call was logged without its "
+                                                   "start or end time.")
     agent_id: int | None
     phone: str
     phone_masked: bool
@@ -74,6 +75,7 @@ class CallOut(BaseModel):
     follow_up_task_id: int | None
     complaint_task_id: int | None
     task_id: int | None
+    reopen_count: int = Field(description="Complaint calls: how many times their complaint task was reopened.")
     created_at: str | None
 
 
@@ -208,6 +210,7 @@ class AgentCalls(BaseModel):
     agent_id: int | None
     name: str
     calls: int
+    timed_calls: int = Field(description="Calls whose handle time is known: the average is over these.")
     average_handle_seconds: float | None
 
 
@@ -230,7 +233,8 @@ class KpisOut(PeriodOut):
     """Rates are percentages with one decimal, null when there is nothing to rate."""
 
     calls: int
-    average_handle_seconds: float | None
+    timed_calls: int = Field(description="Calls whose handle time is known: the average is over these.")
+    average_handle_seconds: float | None = Field(description="Over the timed calls; null when none is timed.")
     by_type: dict[str, int]
     by_agent: list[AgentCalls]
     callbacks: CallbackKpis
@@ -249,7 +253,8 @@ class AgentDay(BaseModel):
     calls: int
     inbound: int
     outbound: int
-    average_handle_seconds: int | float
+    average_handle_seconds: int | float | None = Field(description="Over the calls whose handle time is known; "
+                                                                   "null when none is.")
     resolved: int
     follow_up: int
     transferred: int

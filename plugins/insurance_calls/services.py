@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tortoise.expressions import F
+
 from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site
 from core.entities.privacy import mask_phone
+from core.events import LiveEvent
 from core.i18n import gettext as _
+from core.identity.services import members_with_role
 from core.tasks.models import Task
 from core.tasks.services import subject_of
 from core.tasks.types import Subject
@@ -45,7 +49,7 @@ WORK_ANY = "core.task.assign"
 #: (``core.rows``).
 CALL_COLUMNS = ("id", "direction", "started_at", "ended_at", "handle_seconds", "agent_id", "phone", "caller_name",
                 "plate", "policy_no", "call_type", "summary", "answer", "outcome", "follow_up_at", "type_fields",
-                "satisfied", "follow_up_task_id", "complaint_task_id", "task_id", "created_at")
+                "satisfied", "follow_up_task_id", "complaint_task_id", "task_id", "reopen_count", "created_at")
 
 
 def call_out(call: Call | dict[str, Any], show_personal: bool) -> dict[str, Any]:
@@ -62,7 +66,7 @@ def call_out(call: Call | dict[str, Any], show_personal: bool) -> dict[str, Any]
         "outcome": row["outcome"], "follow_up_at": rfc3339(row["follow_up_at"]),
         "fields": row["type_fields"] or {}, "satisfied": row["satisfied"],
         "follow_up_task_id": row["follow_up_task_id"], "complaint_task_id": row["complaint_task_id"],
-        "task_id": row["task_id"], "created_at": rfc3339(row["created_at"]),
+        "task_id": row["task_id"], "reopen_count": row["reopen_count"], "created_at": rfc3339(row["created_at"]),
     }
 
 
@@ -86,8 +90,12 @@ def clean_call(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     }
     if not values["summary"]:
         raise invalid("summary", _("Write what the caller asked."))
-    ended = _aware(data.get("ended_at")) or now
-    started = _aware(data.get("started_at")) or ended
+    # Without either time the handling time is unknown (null), never 0 seconds; the call
+    # still needs its moments to fall in a period: the end defaults to the moment it is
+    # logged, the start to the end.
+    given_end, given_start = _aware(data.get("ended_at")), _aware(data.get("started_at"))
+    ended = given_end or now
+    started = given_start or ended
     if started > now + CLOCK_SKEW:
         raise invalid("started_at", _("The call cannot start in the future."))
     if ended > now + CLOCK_SKEW:
@@ -96,7 +104,9 @@ def clean_call(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         raise invalid("ended_at", _("The call cannot end before it started."))
     if ended - started > MAX_CALL:
         raise invalid("ended_at", _("A call lasts at most 12 hours."))
-    values.update(started_at=started, ended_at=ended, handle_seconds=int((ended - started).total_seconds()))
+    timed = given_start is not None and given_end is not None
+    values.update(started_at=started, ended_at=ended,
+                  handle_seconds=int((ended - started).total_seconds()) if timed else None)
     follow_up_at = _aware(data.get("follow_up_at"))
     if values["outcome"] == "follow_up":
         if follow_up_at is None:
@@ -166,15 +176,19 @@ async def log_call(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> Ca
             call.complaint_task_id = complaint.id
         if call.follow_up_task_id or call.complaint_task_id:
             await call.save(update_fields=["follow_up_task_id", "complaint_task_id"])
-        if task is not None:
-            await _carry_out(kernel, site, actor, task, call)
+        escalated = await _carry_out(kernel, site, actor, task, call) if task is not None else None
         await audit.record("insurance_calls.call.log", actor=actor.user, site_id=site.id, object_type="insurance_call",
                            object_id=call.id, after={**call_out(call, False), "phone": "", "policy_no": ""},
                            client_address=actor.client_address)
+    if escalated is not None:
+        await kernel.bus.publish(LiveEvent(site_id=site.id, name="insurance_calls.complaint.escalated",
+                                           data=escalated, permission="core.task.read"))
     return call
 
 
-async def _carry_out(kernel, site: Site, actor: Actor, task: Task, call: Call) -> None:
+async def _carry_out(kernel, site: Site, actor: Actor, task: Task, call: Call) -> dict[str, Any] | None:
+    """Close the callback or revisit ``task`` by ``call``; an unsatisfied revisit of a
+    complaint reopens and escalates it (the escalation returned, to publish after commit)."""
     note = _("Called back (call %(id)s).", id=call.id)
     may_work_any = actor.can(WORK_ANY)
     if task.status == "open":
@@ -186,14 +200,53 @@ async def _carry_out(kernel, site: Site, actor: Actor, task: Task, call: Call) -
     task = await kernel.transition(task, "resolved", task.version, actor, note=note, may_work_any=may_work_any)
     # The call is the callback: nothing is left to do, so the task closes with it.
     await kernel.transition(task, "closed", task.version, actor, note=note, may_work_any=may_work_any)
+    escalated = None
     if task.type == REVISIT and call.satisfied is False and task.parent_id:
         parent = await Task.get(id=task.parent_id)
         if parent.is_open:
+            if parent.type == COMPLAINT:
+                escalated = await _reopen_and_escalate(kernel, site, actor, parent, call)
             await kernel.create(site, actor, type=REVISIT, title=task.title, parent_id=parent.id,
                                 subject=subject_of(parent),
                                 description=_("The customer was not satisfied: handle the complaint again and "
                                               "call back."), assignee_id=task.assignee_id or actor.user_id,
                                 priority="high")
+    return escalated
+
+
+async def _reopen_and_escalate(kernel, site: Site, actor: Actor, complaint: Task, call: Call) -> dict[str, Any]:
+    """An unsatisfied revisit, as at the resident desk: a replied (resolved) complaint is
+    reopened through its workflow (the kernel's "reopened" event, which ``on_task_event``
+    counts on the complaint's call), and the complaint is escalated: urgent, and with a
+    supervisor of the site (balanced among them, unless a supervisor has it already).
+    Both stand on the complaint task's history; the caller publishes the escalation."""
+    workflow = kernel.type_of(COMPLAINT).workflow
+    before = {"status": complaint.status, "priority": complaint.priority, "assignee_id": complaint.assignee_id}
+    if complaint.status in workflow.resolved and "in_progress" in workflow.allowed(complaint.status):
+        complaint = await kernel.drive(complaint, "in_progress", actor.user, client_address=actor.client_address,
+                                       note=_("Reopened: the customer was not satisfied at the revisit (call "
+                                              "%(id)s).", id=call.id))
+    supervisors = {user.id for user in await members_with_role(site.id, *kernel.type_of(COMPLAINT).assign_roles)}
+    if supervisors and complaint.assignee_id not in supervisors:
+        complaint = await kernel.assign(complaint, None, True, complaint.version, actor.user,
+                                        client_address=actor.client_address)
+    if complaint.priority != "urgent":
+        await Task.filter(id=complaint.id).update(priority="urgent", version=complaint.version + 1,
+                                                  updated_at=utcnow())
+        await complaint.refresh_from_db()
+    await kernel.comment(complaint, _("Escalated: the customer was not satisfied at the revisit (call %(id)s).",
+                                      id=call.id), actor.user, kind="escalated", client_address=actor.client_address)
+    after = {"status": complaint.status, "priority": complaint.priority, "assignee_id": complaint.assignee_id}
+    await audit.record("insurance_calls.complaint.escalate", actor=actor.user, site_id=site.id, object_type="task",
+                       object_id=complaint.id, before=before, after=after, client_address=actor.client_address,
+                       note=f"call {call.id}")
+    return {"task_id": complaint.id, "call_id": call.id, **after}
+
+
+async def count_reopening(task: Task) -> None:
+    """``on_task_event``: every reopening of a complaint counts on its call, whoever made
+    it (an unsatisfied revisit or a supervisor through the task pages)."""
+    await Call.filter(site_id=task.site_id, complaint_task_id=task.id).update(reopen_count=F("reopen_count") + 1)
 
 
 async def transition_guard(task: Task, to_status: str) -> str | None:

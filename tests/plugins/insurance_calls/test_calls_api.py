@@ -102,6 +102,10 @@ def test_complaint_creates_a_task_with_sla_and_a_required_revisit(demo_server, c
     no_verdict = caller.post(f"{BASE}/calls", json=call_body(direction="outbound", task_id=revisit["id"]))
     assert no_verdict.status_code == 422 and no_verdict.json()["errors"][0]["field"] == "satisfied"
     log(caller, direction="outbound", task_id=revisit["id"], satisfied=False, summary="Revisit: still unhappy")
+    # reopened and escalated (test_complaint_reopen); replied again, it still cannot close
+    complaint = callsup.get(f"/api/v1/sites/sunrise/tasks/{complaint['id']}").json()
+    assert complaint["status"] == "in_progress"
+    complaint = callsup.post(url, json={"to": "resolved", "version": complaint["version"], "note": "Paid"}).json()
     unhappy = callsup.post(url, json={"to": "closed", "version": complaint["version"]})
     assert unhappy.status_code == 409 and "unsatisfied" in unhappy.json()["detail"]
     revisits = callsup.get("/api/v1/sites/sunrise/tasks?type=insurance_calls.revisit&open=true").json()["items"]

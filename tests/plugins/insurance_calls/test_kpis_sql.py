@@ -1,7 +1,7 @@
 """The KPIs and reports counted in SQL give what a plain Python count of the same rows gives.
 
 A varied site (agents, a deleted agent, every direction and outcome, callbacks, complaints
-and revisits in every state, missing times, rows at the exact local midnights of the period
+and revisits in every state, reopened complaints, unknown handle times, missing times, rows at the exact local midnights of the period
 and across a daylight-saving change) is counted both ways on the database under test.
 """
 
@@ -35,6 +35,8 @@ async def _site_with_calls(now: dt.datetime) -> tuple[Site, list[dict], list[dic
               for n, name in enumerate(("Zoe", "Adam", "", "Mia"))]
     gone = await User.create(username="kpigone", password_hash="x")
     rng = random.Random(16)  # noqa: S311 — varied test data, not security
+    # Unknown handle times and reopened complaints: drawn apart, so the rest stays as it was.
+    extra = random.Random(17)  # noqa: S311
     # Instants that matter: the local midnights of the week (one day has 23 hours), a
     # microsecond either side of them, and a spread of ordinary times around now too.
     edges = []
@@ -52,6 +54,8 @@ async def _site_with_calls(now: dt.datetime) -> tuple[Site, list[dict], list[dic
         agent = (agents + [None])[number % 5]
         outcome = OUTCOMES[rng.randrange(len(OUTCOMES))]
         seconds = rng.randrange(0, 900)
+        if extra.random() < 0.2:
+            seconds = None
         follow_up = complaint = None
         if outcome == "follow_up":
             due = started + dt.timedelta(hours=rng.choice((1, 30, 80)))
@@ -74,9 +78,10 @@ async def _site_with_calls(now: dt.datetime) -> tuple[Site, list[dict], list[dic
                                       call_type="care_callback", summary="Revisit", outcome="resolved",
                                       satisfied=rng.random() < 0.7, task=revisit)
         await Call.create(site=site, direction=DIRECTIONS[number % 2], started_at=started,
-                          ended_at=started + dt.timedelta(seconds=seconds), handle_seconds=seconds,
+                          ended_at=started + dt.timedelta(seconds=seconds or 0), handle_seconds=seconds,
                           agent=gone if agent is None else agent, phone=str(number), call_type=rng.choice(CALL_TYPES),
-                          summary="Asked", outcome=outcome, follow_up_task=follow_up, complaint_task=complaint)
+                          summary="Asked", outcome=outcome, follow_up_task=follow_up, complaint_task=complaint,
+                          reopen_count=extra.choice((0, 0, 1, 2)) if complaint else 0)
     # A judged call whose task is no revisit, and another site's calls and tasks: never counted.
     callback = await task(CALLBACK, moments[5], moments[5], moments[5], "closed")
     await Call.create(site=site, direction="outbound", started_at=moments[5], ended_at=moments[5], handle_seconds=1,
@@ -88,7 +93,8 @@ async def _site_with_calls(now: dt.datetime) -> tuple[Site, list[dict], list[dic
                           agent=agents[0], phone="3", call_type="quote", summary="x", outcome="complaint")
     await gone.delete()  # a deleted agent's calls keep counting, under no name
     calls = await Call.filter(site=site).values("call_type", "agent_id", "direction", "outcome", "handle_seconds",
-                                                "started_at", "satisfied", "task_id")
+                                                "started_at", "satisfied", "task_id", "complaint_task_id",
+                                                "reopen_count")
     tasks = await Task.filter(site=site).values("id", "type", "status", "parent_id", "due_at", "resolved_at",
                                                 "created_at")
     return site, calls, tasks
@@ -99,10 +105,13 @@ def _reference_kpis(site: Site, calls: list[dict], tasks: list[dict], names: dic
     within = [c for c in calls if start <= c["started_at"] < end]
     by_agent: dict = {}
     for call in within:
-        agent = by_agent.setdefault(call["agent_id"], {"calls": 0, "seconds": 0})
+        agent = by_agent.setdefault(call["agent_id"], {"calls": 0, "timed": 0, "seconds": 0})
         agent["calls"] += 1
-        agent["seconds"] += call["handle_seconds"]
-    total, seconds = len(within), sum(c["handle_seconds"] for c in within)
+        if call["handle_seconds"] is not None:  # an unknown handle time is left out, not a 0
+            agent["timed"] += 1
+            agent["seconds"] += call["handle_seconds"]
+    timed = [c["handle_seconds"] for c in within if c["handle_seconds"] is not None]
+    total, seconds = len(within), sum(timed)
     callbacks = [t for t in tasks if t["type"] == CALLBACK and t["due_at"] and start <= t["due_at"] < end]
     done = [t for t in callbacks if t["resolved_at"]]
     due = [t for t in callbacks if t["due_at"] <= now or t["resolved_at"]]
@@ -115,7 +124,9 @@ def _reference_kpis(site: Site, calls: list[dict], tasks: list[dict], names: dic
     revisited = {t["parent_id"] for t in tasks if t["type"] == REVISIT and replied_on_time(t)}
     counted = [t for t in complaints if t["resolved_at"] or (t["due_at"] and t["due_at"] <= now)]
     settled = [t for t in complaints if t["status"] in ("closed", "cancelled") or (t["due_at"] and t["due_at"] <= now)]
-    standard = [t for t in settled if t["status"] == "closed" and replied_on_time(t) and t["id"] in revisited]
+    reopened = {c["complaint_task_id"] for c in calls if c["reopen_count"]}
+    standard = [t for t in settled if t["status"] == "closed" and replied_on_time(t) and t["id"] in revisited
+                and t["id"] not in reopened]
     revisits = {t["id"] for t in tasks if t["type"] == REVISIT}
     judged = [c["satisfied"] for c in within if c["satisfied"] is not None and c["task_id"] in revisits]
 
@@ -128,10 +139,12 @@ def _reference_kpis(site: Site, calls: list[dict], tasks: list[dict], names: dic
     goal = kpis.targets(site)
     return {
         "from": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "to": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "calls": total, "average_handle_seconds": round(seconds / total, 1) if total else None,
+        "calls": total, "timed_calls": len(timed),
+        "average_handle_seconds": round(seconds / len(timed), 1) if timed else None,
         "by_type": {name: sum(c["call_type"] == name for c in within) for name in CALL_TYPES},
         "by_agent": [{"agent_id": agent_id, "name": names.get(agent_id, ""), "calls": row["calls"],
-                      "average_handle_seconds": round(row["seconds"] / row["calls"], 1)}
+                      "timed_calls": row["timed"],
+                      "average_handle_seconds": round(row["seconds"] / row["timed"], 1) if row["timed"] else None}
                      for agent_id, row in sorted(by_agent.items(),
                                                   key=lambda item: (-item[1]["calls"], item[0] is None, item[0] or 0))],
         "callbacks": {"due": len(due), "done": len(done), "done_on_time": len(on_time),
@@ -146,15 +159,18 @@ def _reference_kpis(site: Site, calls: list[dict], tasks: list[dict], names: dic
 def _reference_agents(calls: list[dict], names: dict, start, end) -> list[dict]:
     rows: dict = {}
     for call in (c for c in calls if start <= c["started_at"] < end):
-        row = rows.setdefault(call["agent_id"], dict.fromkeys(kpis.DAILY_COLUMNS, 0) | {"seconds": 0})
+        row = rows.setdefault(call["agent_id"], dict.fromkeys(kpis.DAILY_COLUMNS, 0) | {"seconds": 0, "timed": 0})
         row["calls"] += 1
-        row["seconds"] += call["handle_seconds"]
+        if call["handle_seconds"] is not None:
+            row["timed"] += 1
+            row["seconds"] += call["handle_seconds"]
         row[call["direction"]] += 1
         row[call["outcome"]] += 1
     out = []
     for agent_id, row in sorted(rows.items(), key=lambda item: (names.get(item[0], ""), item[0] or 0)):
         row["agent"] = names.get(agent_id, "Unknown")
-        row["average_handle_seconds"] = round(row.pop("seconds") / row["calls"], 1)
+        seconds, timed = row.pop("seconds"), row.pop("timed")
+        row["average_handle_seconds"] = round(seconds / timed, 1) if timed else None
         out.append(row)
     return out
 
@@ -188,6 +204,7 @@ def test_kpis_and_reports_in_sql_match_a_plain_count(server):
         assert counted == reference
     assert compared[0][0]["calls"] > 100 and compared[0][0]["complaints"]["count"] > 5
     assert compared[0][0]["callbacks"]["done_on_time"] and compared[0][0]["complaints"]["handled_to_standard"]
+    assert 0 < compared[0][0]["timed_calls"] < compared[0][0]["calls"]  # unknown handle times are there
     assert weekly["days"] == days and weekly["kpis"] == compared[0][1] and weekly["agents"] == compared[1][1]
     # the 23-hour day of the clock change has its own calls, none of its neighbours'
     assert days[3]["date"] == "2026-03-08" and daily["rows"] == compared[3][1]
