@@ -42,7 +42,9 @@ class Task(Model):
         table = "core_task"
         # (site, assignee, is_open, id) serves "my open tasks, newest first" from the index
         # alone, without sorting a user's whole history.
-        indexes = (("site_id", "assignee_id", "is_open", "id"), ("site_id", "status"), ("site_id", "type"),
+        # (site_id, type, ...): one type's tasks over a period, as the desks' KPIs count them.
+        indexes = (("site_id", "assignee_id", "is_open", "id"), ("site_id", "status"),
+                   ("site_id", "type", "created_at"), ("site_id", "type", "due_at"),
                    ("is_open", "overdue", "due_at"), ("site_id", "created_at"),
                    ("subject_plugin", "subject_kind", "subject_id"))
 
