@@ -146,7 +146,7 @@ def user_superadmin(username, revoke) -> None:
 
 @click.group()
 def site() -> None:
-    """Create sites."""
+    """Create sites and change their settings."""
 
 
 @site.command("create")
@@ -180,3 +180,44 @@ def site_create(code, name, kind, currency, timezone, language) -> None:
 
     created = run_with_database(work)
     click.echo(f"Created site {created.code} ({created.name}).")
+
+
+@site.command("settings")
+@click.argument("code")
+@click.option("--set", "assignments", multiple=True, metavar="GROUP.KEY=VALUE",
+              help="Change a setting (repeatable; all or nothing), e.g. cashier.refund_approval_limit=5000.")
+@friendly
+def site_settings_command(code, assignments) -> None:
+    """Print a site's effective settings, or change some with --set."""
+    import json
+
+    from core import site_settings
+    from core.entities.models import Site
+    from core.problems import Problem
+
+    texts = {}
+    for assignment in assignments:
+        path, sign, text = assignment.partition("=")
+        if not sign or not path.strip():
+            raise StartupError(f"site settings: {assignment!r}: write GROUP.KEY=VALUE", exit_status=1)
+        texts[path.strip()] = text
+
+    async def work(host):
+        found = await Site.get_or_none(code=code)
+        if found is None:
+            raise StartupError(f"site settings: no site {code!r}", exit_status=1)
+        try:
+            if texts:
+                values = site_settings.from_texts(found, host, texts)
+                found = await site_settings.change(found, values, found.version, host)
+            return await site_settings.read(found, host)
+        except Problem as problem:
+            first = (problem.errors or [{"field": "", "message": problem.detail}])[0]
+            raise StartupError(f"site settings: {first['field']}: {first['message']}", exit_status=1) from None
+
+    found, described = run_with_database(work)
+    click.echo(f"# {found.code} (version {found.version})")
+    for group in described:
+        for item in group["settings"]:
+            shown = item["value"] if isinstance(item["value"], str) else json.dumps(item["value"], ensure_ascii=False)
+            click.echo(f"{group['group']}.{item['key']} = {shown}")

@@ -143,6 +143,20 @@ def register_money_checks() -> list[Any]:
     something. A check that raises counts as money held (fail closed)."""
 
 
+@hookspec
+def register_site_settings() -> list[Any]:
+    """The per-site settings this plugin reads, as ``core.site_settings.SettingGroup(key,
+    label, model)``: ``model`` is a pydantic model (``core.site_settings.SettingsModel``)
+    with a default for every field, ``title``/``description`` as label and help text
+    (msgids marked with ``N_``), and constraints (``ge``/``le``; ``Money`` for amounts).
+
+    Values live in ``Site.settings[key]``; an administrator reads and changes them through
+    ``/api/v1/sites/{site}/settings``, the page ``/sites/{site}/settings`` and
+    ``frontdesk site settings`` (validated, versioned, audited). The plugin reads them with
+    ``core.site_settings.effective(site, GROUP)`` or ``value(site, GROUP, "key")``.
+    """
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 

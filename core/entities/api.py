@@ -9,7 +9,9 @@ from core.entities.models import Party, Site, Unit
 from core.entities.privacy import mask_email, mask_phone
 from core.entities.schemas import (PartyChange, PartyIn, PartyOut, PartyPage, PartyQuery, SiteChange, SiteIn,
                                    SiteOut, UnitChange, UnitIn, UnitOut, UnitPage, UnitQuery)
+from core import site_settings
 from core.permissions import AUTHENTICATED
+from core.site_settings import SiteSettingsChange, SiteSettingsOut
 from core.web.access import actor_of, can, current_site, forget_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import filter_by, given_filters, paginate, paginate_equal
@@ -119,6 +121,24 @@ async def update_party(request: Request, body: PartyChange) -> PartyOut:
     return serialize(await services.update_party(party, changes, body.version, serialize, actor=actor_of(request)))
 
 
+async def get_settings(request: Request) -> SiteSettingsOut:
+    """Every settings group of the site: each key's value, default, type, bounds, label and
+    help, and the site's ``version`` to send back with a change."""
+    site, described = await site_settings.read(current_site(request), request.app.state.host,
+                                               actor=actor_of(request))
+    return site_settings.settings_out(site, described)
+
+
+async def change_settings(request: Request, body: SiteSettingsChange) -> SiteSettingsOut:
+    """Change some keys: ``{"version": 3, "values": {"cashier": {"refund_approval_limit": "5000"}}}``.
+    All or nothing; 422 names ``<group>.<key>``, 409 when ``version`` is stale."""
+    host = request.app.state.host
+    site = await site_settings.change(current_site(request), body.values, body.version, host,
+                                      actor=actor_of(request))
+    forget_site(request, site.code)
+    return site_settings.settings_out(site, site_settings.describe(site, host))
+
+
 STALE = {409: "Stale version: the body's `current` is the record now"}
 
 
@@ -131,6 +151,10 @@ def routes():
                   response=SiteOut, status_code=201, tags=tags, responses={409: "Code taken"}),
         api_route(base, update_site, method="PATCH", permission="core.site.manage", body=SiteChange,
                   response=SiteOut, tags=tags, responses=STALE),
+        api_route(f"{base}/settings", get_settings, permission="core.site.manage", response=SiteSettingsOut,
+                  tags=tags),
+        api_route(f"{base}/settings", change_settings, method="PATCH", permission="core.site.manage",
+                  body=SiteSettingsChange, response=SiteSettingsOut, tags=tags, responses=STALE),
         api_route(f"{base}/units", list_units, permission="core.unit.read", query=UnitQuery, response=UnitPage, tags=tags),
         api_route(f"{base}/units", create_unit, method="POST", permission="core.unit.edit", body=UnitIn,
                   response=UnitOut, status_code=201, tags=tags, responses={409: "Code taken"}),

@@ -5,7 +5,7 @@ Found by convention: ``core.entities.models``, ``core.entities.api.routes()`` an
 """
 
 from core import hookimpl
-from core.entities import party_pages, site_admin_pages
+from core.entities import party_pages, site_admin_pages, site_settings_pages
 from core.i18n import lazy_gettext as _l
 from core.menu import MenuItem
 from core.permissions import AUTHENTICATED, EVERY_DESK, EVERYONE, Permission
@@ -16,7 +16,14 @@ _PARTY_EDITORS = tuple(role for role in EVERY_DESK if role != "cashier")
 
 @hookimpl
 def register_routes():
-    return [*party_pages.routes(), *site_admin_pages.routes()]
+    return [*party_pages.routes(), *site_admin_pages.routes(), *site_settings_pages.routes()]
+
+
+@hookimpl
+def register_site_settings():
+    from core.site_settings import CORE_GROUP
+
+    return [CORE_GROUP]
 
 
 @hookimpl
@@ -26,6 +33,7 @@ def register_menu_items():
         # {site} is the site being looked at (else the user's first site).
         MenuItem(label=_l("Units"), url="/sites/{site}/units", permission="core.unit.read", order=20),
         MenuItem(label=_l("Parties"), url="/sites/{site}/parties", permission="core.party.read", order=30),
+        MenuItem(label=_l("Site settings"), url="/sites/{site}/settings", permission="core.site.manage", order=930),
     ]
 
 

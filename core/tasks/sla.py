@@ -1,6 +1,7 @@
 """SLA clocks: due times in wall-clock minutes or in a site's business hours.
 
-A site's calendar lives in ``Site.settings``::
+A site's calendar lives in ``Site.settings`` (core's settings group,
+``core.site_settings.CORE_GROUP``, changed through the settings API, page and CLI)::
 
     {"business_hours": {"mon": ["09:00", "18:00"], ..., "sat": null},
      "holidays": ["2026-12-25", "2027-01-01"]}
@@ -30,15 +31,15 @@ class Calendar:
 
     @classmethod
     def for_site(cls, site) -> "Calendar":
-        settings = site.settings or {}
-        raw_hours = settings.get("business_hours") or DEFAULT_HOURS
+        from core.site_settings import CORE_GROUP, effective  # the site's settings, checked, over the defaults
+
+        settings = effective(site, CORE_GROUP)
         hours = {}
         for index, day in enumerate(DAYS):
-            window = raw_hours.get(day)
+            window = getattr(settings.business_hours, day)
             if window:
                 hours[index] = (dt.time.fromisoformat(window[0]), dt.time.fromisoformat(window[1]))
-        holidays = frozenset(dt.date.fromisoformat(day) for day in settings.get("holidays", []))
-        return cls(zoneinfo.ZoneInfo(site.timezone), hours, holidays)
+        return cls(zoneinfo.ZoneInfo(site.timezone), hours, frozenset(settings.holidays))
 
     def _windows(self, start: dt.datetime):
         """Business windows (local datetimes) from ``start``'s day onwards."""

@@ -66,9 +66,38 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+async def _site_language(scope: Scope, default: str) -> str:
+    """The default language of the site a request is at (``/sites/{code}/...`` or
+    ``/api/v1/sites/{code}/...``) when the signed-in caller is a member there, else
+    ``default``. Read through the sites cache of ``core.web.access``."""
+    import time
+
+    from core.entities.models import Site
+    from core.entities.services import SITE_CODE
+    from core.web.access import SITE_CACHE_SECONDS
+
+    parts = scope.get("path", "").split("/")
+    code = "".join(parts[2:3]) if parts[1:2] == ["sites"] else "".join(parts[4:5]) if parts[1:4] == ["api", "v1", "sites"] else ""
+    member_of = scope.get("state", {}).get("permissions_by_site") or {}
+    if not member_of or not SITE_CODE.match(code):  # no lookup for what cannot be a site's code
+        return default
+    cache = getattr(scope["app"].state, "site_cache", None)
+    if cache is None:
+        return default
+    cached = cache.get(code)
+    if cached is not None and time.monotonic() - cached[1] < SITE_CACHE_SECONDS:
+        site = cached[0]
+    else:
+        site = await Site.get_or_none(code=code)
+        if site is not None:
+            cache[code] = (site, time.monotonic())
+    return site.default_language if site is not None and site.id in member_of else default
+
+
 class LanguageMiddleware:
     """Pick the language once per request: the signed-in user's choice, else the language
-    cookie, else Accept-Language, else the default. Runs after authentication."""
+    cookie, else Accept-Language, else the default: the default language of the site the
+    request is at (for its members), else the server's. Runs after authentication."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -80,7 +109,11 @@ class LanguageMiddleware:
         state = scope["app"].state
         user = scope.get("state", {}).get("user")
         choice = (user.locale if user is not None else "") or _cookie(scope, LANGUAGE_COOKIE)
-        language = i18n.negotiate_language(choice, _header(scope, b"accept-language"), state.settings.default_language)
+        accept = _header(scope, b"accept-language")
+        default = state.settings.default_language
+        if choice not in i18n.LANGUAGES and not any(map(i18n.language_from_tag, i18n.parse_accept_language(accept or ""))):
+            default = await _site_language(scope, default)
+        language = i18n.negotiate_language(choice, accept, default)
         i18n.activate(state.catalogs, language)
 
         async def send_with_language(message: Message) -> None:

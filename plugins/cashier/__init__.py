@@ -7,6 +7,13 @@ meta = PluginMeta(name="cashier", version="0.1.0", core_requires=">=0.1,<1",
 
 
 @hookimpl
+def register_site_settings():
+    from plugins.cashier.site_settings import GROUP
+
+    return [GROUP]
+
+
+@hookimpl
 def register_integrity_checks():
     async def ledger_reconciles() -> list[str]:
         """Every closed shift, recomputed from its ledger and counts, at every site."""

@@ -55,7 +55,10 @@ def site_denominations(site) -> list[int]:
     per currency: ``{"TWD": ["2000", "1000", ...]}``.
     """
     currency = site.currency
-    configured = ((site.settings or {}).get("cashier") or {}).get("denominations") or {}
+    from core.site_settings import value
+    from plugins.cashier.site_settings import GROUP
+
+    configured = value(site, GROUP, "denominations")
     labels = configured.get(currency) or DEFAULT_DENOMINATIONS.get(currency) or FALLBACK_DENOMINATIONS
     values = {_denomination_minor(label, currency) for label in labels}
     return sorted((value for value in values if value), reverse=True)

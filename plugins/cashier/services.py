@@ -254,7 +254,10 @@ def _check_open(shift: Shift) -> None:
 
 
 def refund_limit(site: Site) -> int:
-    configured = ((site.settings or {}).get("cashier") or {}).get("refund_approval_limit", DEFAULT_REFUND_LIMIT)
+    from core.site_settings import value
+    from plugins.cashier.site_settings import GROUP
+
+    configured = value(site, GROUP, "refund_approval_limit")
     try:
         return parse_money(str(configured), site.currency, "refund_approval_limit", allow_zero=True)
     except Problem:

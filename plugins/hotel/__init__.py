@@ -7,6 +7,13 @@ meta = PluginMeta(name="hotel", version="0.1.0", core_requires=">=0.1,<1",
 
 
 @hookimpl
+def register_site_settings():
+    from plugins.hotel.site_settings import GROUP
+
+    return [GROUP]
+
+
+@hookimpl
 async def on_task_event(task, event, kernel):
     if not task.type.startswith("hotel."):
         return

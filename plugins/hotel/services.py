@@ -72,12 +72,10 @@ def room_out(room: Room | dict, guests: bool = False) -> dict[str, Any]:
 
 
 def settings_of(site: Site) -> dict[str, Any]:
-    hotel = (site.settings or {}).get("hotel") or {}
-    return {
-        "inspection_required": bool(hotel.get("inspection_required", False)),
-        "hygiene_required_for_departure": bool(hotel.get("hygiene_required_for_departure", False)),
-        "night_audit_hour": int(hotel.get("night_audit_hour", 3)),
-    }
+    from core.site_settings import effective
+    from plugins.hotel.site_settings import GROUP
+
+    return effective(site, GROUP).model_dump()
 
 
 def local_today(site: Site, now: dt.datetime | None = None) -> dt.date:

@@ -31,8 +31,10 @@ UTC = dt.timezone.utc
 
 
 def targets(site: Site) -> dict[str, float]:
-    own = ((site.settings or {}).get("insurance_calls") or {}).get("targets") or {}
-    return {name: float(own.get(name, default)) for name, default in DEFAULT_TARGETS.items()}
+    from core.site_settings import value
+    from plugins.insurance_calls.site_settings import GROUP
+
+    return value(site, GROUP, "targets").model_dump()
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -15,6 +15,13 @@ async def on_task_event(task, event, kernel):
 
 
 @hookimpl
+def register_site_settings():
+    from plugins.resident.site_settings import GROUP
+
+    return [GROUP]
+
+
+@hookimpl
 def register_money_checks():
     async def resident_money(site) -> list[str]:
         from core.i18n import gettext as _

@@ -20,7 +20,14 @@ DEFAULTS: dict[str, Any] = {
 
 
 def setting(site: Site, key: str) -> Any:
-    """A resident setting of the site (``site.settings["resident"][key]``) or its default."""
+    """A resident setting of the site (``site.settings["resident"][key]``) or its default:
+    the keys declared to core (``plugins.resident.site_settings``) through
+    ``core.site_settings``, as JSON-ready values."""
+    from core.site_settings import effective
+    from plugins.resident.site_settings import GROUP
+
+    if key in GROUP.model.model_fields:
+        return effective(site, GROUP).model_dump(mode="json")[key]
     value = ((site.settings or {}).get("resident") or {}).get(key)
     default = DEFAULTS[key]
     if isinstance(default, dict) and isinstance(value, dict):

@@ -79,6 +79,8 @@ UNMODELLED = {
 FREE_FORM = {
     "GET /api/v1/audit: .items[].before": "a snapshot of whatever object the entry is about",
     "GET /api/v1/audit: .items[].after": "a snapshot of whatever object the entry is about",
+    **{f"{method} /api/v1/sites/{{site}}/settings: .groups[].{spot}": "a setting of any type; its group's json_schema "
+       "says which" for method in ("GET", "PATCH") for spot in ("settings[].value", "settings[].default", "json_schema")},
 }
 #: Models that describe their keys and also echo keys the client sent (still checked key by key).
 OPEN_MODELS: dict[str, str] = {}
