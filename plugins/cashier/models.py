@@ -16,7 +16,7 @@ SIGN = {"sale": 1, "refund": -1, "paid_in": 1, "paid_out": -1}
 #: Float handover differences, booked on the shift that left the float once its cashier
 #: confirmed the handover: more received than left (gain, an overage) or less (loss, a
 #: shortage). They move no drawer (the next shift opens with what it counted) and are
-#: never posted by hand; the over/short summary counts them.
+#: never posted by hand, and counted by the over/short summary.
 HANDOVER_KINDS = ("float_gain", "float_loss")
 
 
