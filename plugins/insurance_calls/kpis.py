@@ -84,6 +84,25 @@ async def _calls_by_agent(site: Site, start: dt.datetime, end: dt.datetime,
                   .group_by("agent_id").values("agent_id", "calls", "timed", "seconds", *by_value))
 
 
+async def _calls_by_agent_and_type(site: Site, start: dt.datetime,
+                                   end: dt.datetime) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The period's calls per agent (calls, timed calls, handle seconds) and per type in one
+    pass over the covering index, grouped by both and folded here: the month's KPIs read
+    its ~83,000 calls once, not twice."""
+    rows = await (_calls(site, start, end).annotate(calls=Count("id"), timed=Count("handle_seconds"),
+                                                    seconds=Sum("handle_seconds"))
+                  .group_by("agent_id", "call_type").values("agent_id", "call_type", "calls", "timed", "seconds"))
+    agents: dict[Any, dict[str, Any]] = {}
+    by_type = dict.fromkeys(CALL_TYPES, 0)
+    for row in rows:
+        agent = agents.setdefault(row["agent_id"], {"agent_id": row["agent_id"], "calls": 0, "timed": 0, "seconds": 0})
+        agent["calls"] += row["calls"]
+        agent["timed"] += row["timed"]
+        agent["seconds"] += int(row["seconds"] or 0)
+        by_type[row["call_type"]] = by_type.get(row["call_type"], 0) + row["calls"]
+    return list(agents.values()), by_type
+
+
 async def _callbacks(site: Site, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, Any]:
     """Callbacks due in the period: done, done on time (by the promised time), still open."""
     done = Q(resolved_at__isnull=False)
@@ -132,7 +151,7 @@ async def _revisits_judged(site: Site, start: dt.datetime, end: dt.datetime) -> 
 
 async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     now = utcnow()
-    agents = await _calls_by_agent(site, start, end)
+    agents, by_type = await _calls_by_agent_and_type(site, start, end)
     total = sum(row["calls"] for row in agents)
     # Averages are over the calls whose handle time is known: an unknown one is no 0.
     timed = sum(row["timed"] for row in agents)
@@ -156,7 +175,7 @@ async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, An
         "calls": total,
         "timed_calls": timed,
         "average_handle_seconds": _average(seconds, timed),
-        "by_type": await calls_by_type(site, start, end),
+        "by_type": by_type,
         "by_agent": by_agent,
         "callbacks": await _callbacks(site, start, end, now),
         "complaints": {"count": complaints["count"], "replied_on_time": complaints["replied_on_time"],
