@@ -231,8 +231,11 @@ async def _reopen_and_escalate(kernel, site: Site, actor: Actor, complaint: Task
         complaint = await kernel.assign(complaint, None, True, complaint.version, actor.user,
                                         client_address=actor.client_address)
     if complaint.priority != "urgent":
-        await Task.filter(id=complaint.id).update(priority="urgent", version=complaint.version + 1,
-                                                  updated_at=utcnow())
+        # Conditional on the version read, like every versioned write: a change committed
+        # meanwhile must not share the version this one gives (409, the revisit is undone).
+        if not await Task.filter(id=complaint.id, version=complaint.version).update(
+                priority="urgent", version=complaint.version + 1, updated_at=utcnow()):
+            raise Problem(409, _("Someone changed this complaint meanwhile. Reload and record the revisit again."))
         await complaint.refresh_from_db()
     await kernel.comment(complaint, _("Escalated: the customer was not satisfied at the revisit (call %(id)s).",
                                       id=call.id), actor.user, kind="escalated", client_address=actor.client_address)

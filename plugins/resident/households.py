@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from zoneinfo import ZoneInfo
 import io
 import re
 from decimal import Decimal, InvalidOperation
@@ -261,6 +262,12 @@ async def change_occupant(site: Site, household: Household, data: dict[str, Any]
             raise invalid("effective_date", _("Give the date as YYYY-MM-DD.")) from None
     if not isinstance(effective, dt.date):
         raise invalid("effective_date", _("Give the date the change took effect."))
+    # A change is recorded once it took effect: a mistyped future date (2099) would hold
+    # every later change behind it, since none may be dated before the last one.
+    today = dt.datetime.now(ZoneInfo(site.timezone)).date()
+    if effective > today:
+        raise invalid("effective_date", _("Date the change on or before today (%(date)s at the site).",
+                                          date=today.isoformat()))
     incoming = None
     if (data.get("name") or "").strip() or data.get("party_id") is not None or (data.get("phone") or "").strip():
         incoming = await _check_member(site, {**data, "relation": relation})

@@ -268,3 +268,13 @@ def test_marking_an_owner_important_through_the_page_and_the_api(parity):
         page=lambda h: (f"{PAGES}/households/{h['id']}",
                         {"version": str(h["version"]), "important": "yes", "area": "60.00", "notes": ""}))
     assert footprint.audit == ["resident.household.update"]
+
+
+def test_a_change_dated_after_the_sites_today_is_refused(demo_server, supervisor, units):
+    """A mistyped future date (2099) would hold every later change behind it."""
+    household = _household(supervisor, units["A-0101"])
+    future = supervisor.post(f"{BASE}/households/{household['id']}/changes",
+                             json={"version": household["version"], "relation": "tenant", "name": "Lee",
+                                   "effective_date": "2099-01-01"})
+    assert future.status_code == 422 and [e["field"] for e in future.json()["errors"]] == ["effective_date"]
+    assert _changes(supervisor, household["id"]) == []
