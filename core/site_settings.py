@@ -40,6 +40,7 @@ from core.entities.models import Site
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.problems import Problem
+from core.validation import message_for
 
 log = logging.getLogger("frontdesk.site_settings")
 
@@ -212,36 +213,12 @@ def describe(site: Any, host) -> list[dict[str, Any]]:
 
 
 def _message(item: dict[str, Any], money: bool) -> str:
-    kind, context = item["type"], item.get("ctx") or {}
-    if money and kind == "string_type":
+    """``core.validation``'s message, with the two that only settings have."""
+    if money and item["type"] == "string_type":
         return _("Send the amount as text such as \"5000\", not as a number.")
-    if kind in ("bool_parsing", "bool_type"):
-        return _("Choose yes or no.")
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("Enter a whole number.")
-    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type"):
-        return _("Enter a number.")
-    if kind in ("greater_than_equal", "greater_than"):
-        return _("Enter at least %(limit)s.", limit=context.get("ge", context.get("gt")))
-    if kind in ("less_than_equal", "less_than"):
-        return _("Enter at most %(limit)s.", limit=context.get("le", context.get("lt")))
-    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
-        return _("Enter a date such as 2026-12-25.")
-    if kind == "string_pattern_mismatch":
-        return _("This value has the wrong form.")
-    if kind in ("list_type", "tuple_type"):
-        return _("Enter a list.")
-    if kind == "extra_forbidden":
+    if item["type"] == "extra_forbidden":
         return _("Unknown setting.")
-    if kind == "too_long":
-        return _("Enter at most %(count)s entries.", count=context.get("max_length"))
-    if kind == "string_too_long":
-        return _("Enter at most %(count)s characters.", count=context.get("max_length"))
-    if kind == "string_too_short":
-        return _("Enter at least %(count)s characters.", count=context.get("min_length"))
-    if kind == "value_error":
-        return str(context.get("error") or item["msg"])
-    return str(item["msg"])
+    return message_for(item)
 
 
 def _problem(errors: list[tuple[str, str]]) -> Problem:

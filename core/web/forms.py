@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
+from core.validation import message_for
 from core.problems import Problem, invalid
 
 #: A form field longer than this is cut before validation (the schemas set the real limits).
@@ -78,24 +79,10 @@ def form_int(source: Mapping[str, Any] | str | None, field: str, *, required: bo
 
 
 def _message(item: dict[str, Any], name: str) -> str:
-    kind, context = item["type"], item.get("ctx") or {}
-    if kind == "missing" or (kind in ("string_too_short", "too_short") and context.get("min_length") == 1):
-        return _("This field is required.")
-    if kind == "string_too_short":
-        return _("Enter at least %(count)s characters.", count=context.get("min_length"))
-    if kind == "string_too_long":
-        return _("Enter at most %(count)s characters.", count=context.get("max_length"))
-    if kind == "too_long":
-        return _("Enter at most %(count)s entries.", count=context.get("max_length"))
-    if kind == "literal_error":
-        return _("Choose one of the offered values.")
-    if kind == "string_pattern_mismatch" and name == "email":
+    """``core.validation``'s message, with an example where the field is an e-mail address."""
+    if item["type"] == "string_pattern_mismatch" and name == "email":
         return _("Enter an e-mail address such as name@example.com.")
-    if kind == "string_pattern_mismatch":
-        return _("This value has the wrong form.")
-    if kind in ("int_parsing", "int_type"):
-        return _("Enter a whole number.")
-    return str(item["msg"])
+    return message_for(item)
 
 
 def validate(schema: type[BaseModel], data: dict[str, Any],
