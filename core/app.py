@@ -22,6 +22,7 @@ from starlette.routing import Mount
 from core import i18n
 from core.database import open_database, pending_migrations, postgres_dsn
 from core.events import EventBus
+from core.entities.site_cache import CHANNEL as SITES_CHANNEL, SiteCache, forget_from_notice as forget_site_from_notice
 from core.identity.principals import CHANNEL as IDENTITY_CHANNEL, PrincipalCache, forget_from_notice
 from core.tasks.jobs import run_overdue_loop
 from core.tasks.services import TaskKernel
@@ -137,6 +138,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # on the bus's listening connection.
         state.events.listen(IDENTITY_CHANNEL, forget_from_notice)
         state.principals.bus_alive = state.events.crosses_processes
+        # So do changes to sites (their settings, time zone, language).
+        state.events.listen(SITES_CHANNEL, forget_site_from_notice)
+        state.site_cache.bus_alive = state.events.crosses_processes
         await state.events.start(None if settings.is_sqlite else postgres_dsn(settings))
         background = []
         if settings.overdue_check_seconds and not pending:
@@ -192,7 +196,7 @@ def create_app(
     app.state.menu_items = sorted(host.collect("register_menu_items"), key=lambda item: item.order)
     app.state.metrics = Metrics()
     app.state.events = EventBus()
-    app.state.site_cache = {}  # code -> (Site, fetched at), see core.web.access
+    app.state.site_cache = SiteCache()  # sites by code, see core.entities.site_cache
     app.state.principals = PrincipalCache()  # sign-ins and permissions, see core.identity.principals
     app.state.tasks = TaskKernel(host, app.state.events)
     app.state.allow_pending_migrations = allow_pending_migrations

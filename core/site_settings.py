@@ -32,11 +32,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Callable
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from tortoise.transactions import in_transaction
 
 from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.entities.models import Site
+from core.entities.site_cache import site_change
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.problems import Problem
@@ -321,7 +321,8 @@ async def change(site: Site, values: Any, version: int, host, *, actor: Actor = 
                 before[f"{group.key}.{key}"], after[f"{group.key}.{key}"] = current[key], new
     if not after:
         return fresh  # nothing differs: no new version, no audit entry
-    async with in_transaction():
+    # Every process forgets the site at the commit: the next request anywhere obeys it.
+    async with site_change(fresh.code):
         updated = await Site.filter(id=fresh.id, version=version).update(settings=settings, version=version + 1)
         if not updated:
             await fresh.refresh_from_db()

@@ -15,6 +15,7 @@ from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import normalise_phone
+from core.entities.site_cache import site_change
 from core.i18n import gettext as _
 from core.money import site_currencies
 from core.plugin_host import PluginHost
@@ -126,8 +127,9 @@ async def update_site(site: Site, changes: dict[str, Any], version: int, seriali
             message = _("The currency cannot change once money is recorded at this site: %(records)s.",
                         records=", ".join(held))
             raise Problem(409, message, errors=[{"field": "currency", "message": message}])
-    return await _update(site, changes, version, SITE_FIELDS, "site.update", serialize, actor=actor,
-                         site_id=site.id)
+    async with site_change(site.code):  # every process forgets the site at the commit
+        return await _update(site, changes, version, SITE_FIELDS, "site.update", serialize, actor=actor,
+                             site_id=site.id)
 
 
 async def create_unit(site: Site, data: dict[str, Any], *, actor: Actor = SYSTEM) -> Unit:

@@ -10,7 +10,6 @@ by the resolved site, so no route has to remember to.
 from __future__ import annotations
 
 import hmac
-import time
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -89,26 +88,15 @@ async def authorize(request: Request, permission: str, *, is_page: bool = False)
     raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
 
 
-#: Sites are read on nearly every request and change rarely: each worker keeps them this
-#: long. Memberships come from ``core.identity.principals`` (told of every change).
-SITE_CACHE_SECONDS = 30.0
-
-
 async def _site_by_code(request: Request, code: str) -> Site | None:
-    cache = request.app.state.site_cache
-    cached = cache.get(code)
-    now = time.monotonic()
-    if cached is not None and now - cached[1] < SITE_CACHE_SECONDS:
-        return cached[0]
-    site = await Site.get_or_none(code=code)
-    if site is not None:
-        cache[code] = (site, now)
-    return site
+    """Sites are read on nearly every request and change rarely: each process keeps them,
+    and every change reaches it (``core.entities.site_cache``)."""
+    return await request.app.state.site_cache.get(code)
 
 
 def forget_site(request: Request, code: str) -> None:
-    """Drop a site from this worker's cache (after changing it here)."""
-    request.app.state.site_cache.pop(code, None)
+    """Drop a site from this app's cache at once (the change's own notice follows)."""
+    request.app.state.site_cache.forget(code)
 
 
 async def resolve_site(request: Request, code: str) -> Site:

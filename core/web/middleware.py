@@ -70,11 +70,7 @@ async def _site_language(scope: Scope, default: str) -> str:
     """The default language of the site a request is at (``/sites/{code}/...`` or
     ``/api/v1/sites/{code}/...``) when the signed-in caller is a member there, else
     ``default``. Read through the sites cache of ``core.web.access``."""
-    import time
-
-    from core.entities.models import Site
     from core.entities.services import SITE_CODE
-    from core.web.access import SITE_CACHE_SECONDS
 
     parts = scope.get("path", "").split("/")
     code = "".join(parts[2:3]) if parts[1:2] == ["sites"] else "".join(parts[4:5]) if parts[1:4] == ["api", "v1", "sites"] else ""
@@ -84,13 +80,7 @@ async def _site_language(scope: Scope, default: str) -> str:
     cache = getattr(scope["app"].state, "site_cache", None)
     if cache is None:
         return default
-    cached = cache.get(code)
-    if cached is not None and time.monotonic() - cached[1] < SITE_CACHE_SECONDS:
-        site = cached[0]
-    else:
-        site = await Site.get_or_none(code=code)
-        if site is not None:
-            cache[code] = (site, time.monotonic())
+    site = await cache.get(code)
     return site.default_language if site is not None and site.id in member_of else default
 
 
