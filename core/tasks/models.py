@@ -77,6 +77,27 @@ class TaskEvent(Model):
         raise OperationalError("task events are append-only")
 
 
+class TaskWatcher(Model):
+    """Someone who follows a task they do not hold: its taker (the user who created it)
+    once it went to someone else (``reason`` "taker"), or whoever was added (``"added"``).
+    Watchers see the task, its history and its live events, and may comment."""
+
+    id = fields.BigIntField(primary_key=True)
+    task = fields.ForeignKeyField("core.Task", related_name="watchers", on_delete=fields.CASCADE)
+    site_id = fields.IntField()
+    user = fields.ForeignKeyField("core.User", related_name="watched_tasks", on_delete=fields.CASCADE)
+    #: taker, added
+    reason = fields.CharField(max_length=20)
+    added_by_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "core_task_watcher"
+        unique_together = (("task", "user"),)
+        # "the tasks I watch at this site", newest first, from the index alone.
+        indexes = (("user_id", "site_id", "task_id"),)
+
+
 class Handover(Model):
     """A shift handover record (交接班記錄): read at sign-in, written at sign-out."""
 
