@@ -34,6 +34,10 @@ class Room(Model):
     #: What housekeeping saw (vacant or occupied) and when, for discrepancies.
     observed = fields.CharField(max_length=10, null=True)
     observed_at = fields.DatetimeField(null=True)
+    #: The guest hung the do-not-disturb sign: housekeeping stays out, the cleaning clock stops.
+    do_not_disturb = fields.BooleanField(default=False)
+    #: The guest refused service today: the cleaning clock stops as for do-not-disturb.
+    service_refused = fields.BooleanField(default=False)
     updated_at = fields.DatetimeField(auto_now=True)
     version = fields.IntField(default=1)
 
