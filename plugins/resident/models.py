@@ -119,13 +119,25 @@ class Revisit(Model):
     notes = fields.TextField(default="")
     done_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    #: Calls made so far: each unreached one and the one that ended the revisit.
+    attempts = fields.IntField(default=0)
+    last_attempt_at = fields.DatetimeField(null=True)
+    #: When the next attempt is due: the campaign's due time, then each retry's.
+    due_at = fields.DatetimeField(null=True)
+    #: Pending past its due time (set by the overdue pass, cleared by a retry).
+    overdue = fields.BooleanField(default=False)
+    #: The supervisor's task after the last unreached attempt (a core task id).
+    escalation_task_id = fields.IntField(null=True)
+    #: The follow-up task (remedy) after an unsatisfied campaign revisit (a core task id).
+    follow_up_task_id = fields.IntField(null=True)
+    version = fields.IntField(default=1)
 
     class Meta:
         table = "resident_revisit"
         # (case, status, reached, satisfied): the complaint KPIs count the done revisits of a
         # period's cases from the index alone.
         indexes = (("site_id", "agent_id", "status"), ("campaign_id", "status"), ("unit_id", "id"),
-                   ("case_id", "status", "reached", "satisfied"))
+                   ("case_id", "status", "reached", "satisfied"), ("status", "overdue", "due_at"))
 
 
 class Procedure(Model):
