@@ -71,3 +71,31 @@ class Party(Model):
     class Meta:
         table = "core_party"
         ordering = ["name", "id"]
+
+
+class CodeListItem(Model):
+    """One code of a managed list at a site (a complaint's category or cause, ...).
+
+    The lists themselves are declared by plugins (``register_code_lists``), so they have no
+    row: a site's items are its declared defaults, stored on first use, plus what its
+    administrators add. Codes are never deleted, only deactivated: old records keep them."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="code_list_items", on_delete=fields.RESTRICT)
+    #: The declared list's name (``resident.complaint_category``).
+    list_name = fields.CharField(max_length=80)
+    code = fields.CharField(max_length=40)
+    #: A built-in default's label is an English msgid shown through gettext, a site's own
+    #: (added or renamed) label is shown as written.
+    label = fields.CharField(max_length=200)
+    builtin = fields.BooleanField(default=False)
+    active = fields.BooleanField(default=True)
+    position = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "core_code_list_item"
+        unique_together = (("site", "list_name", "code"),)
+        ordering = ["position", "id"]

@@ -57,7 +57,11 @@ class Case(Model):
     party = fields.ForeignKeyField("core.Party", related_name="resident_cases", null=True, on_delete=fields.SET_NULL)
     kind = fields.CharField(max_length=20)
     channel = fields.CharField(max_length=20)
+    # A complaint's category: a code of the site's list ``resident.complaint_category``
+    # (other kinds keep a free text, as before).
     category = fields.CharField(max_length=60, default="")
+    #: A complaint's cause: a code of the site's list ``resident.complaint_cause``, required to close.
+    cause = fields.CharField(max_length=40, null=True)
     severity = fields.CharField(max_length=10, default="normal")
     title = fields.CharField(max_length=200)
     #: When the first reply to the resident must be given (for the on-time reply KPI).
