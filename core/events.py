@@ -31,6 +31,8 @@ class LiveEvent:
     data: dict[str, Any]
     #: Only subscribers holding this permission at the site receive the event.
     permission: str | None = None
+    #: Users who receive it at the site even without ``permission`` (a task's watchers).
+    users: tuple[int, ...] = ()
 
 
 @dataclass(eq=False)
@@ -38,9 +40,12 @@ class Subscription:
     site_id: int
     permissions: frozenset[str]
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    #: Whose stream this is (events naming them in ``LiveEvent.users`` reach it).
+    user_id: int | None = None
 
     def wants(self, event: LiveEvent) -> bool:
-        return event.site_id == self.site_id and (event.permission is None or event.permission in self.permissions)
+        return event.site_id == self.site_id and (event.permission is None or event.permission in self.permissions
+                                                  or (self.user_id is not None and self.user_id in event.users))
 
     def offer(self, event: LiveEvent | None) -> None:
         if self.queue.full():
@@ -98,8 +103,8 @@ class EventBus:
                 log.warning("closing the event bus connection failed", exc_info=True)
             self._connection = None
 
-    def subscribe(self, site_id: int, permissions: set[str]) -> Subscription:
-        subscription = Subscription(site_id=site_id, permissions=frozenset(permissions))
+    def subscribe(self, site_id: int, permissions: set[str], user_id: int | None = None) -> Subscription:
+        subscription = Subscription(site_id=site_id, permissions=frozenset(permissions), user_id=user_id)
         self.subscriptions.add(subscription)
         return subscription
 
@@ -121,12 +126,13 @@ class EventBus:
         if self._connection is None:
             return
         payload = json.dumps({"origin": self.origin, "site_id": event.site_id, "name": event.name,
-                              "data": event.data, "permission": event.permission}, separators=(",", ":"),
+                              "data": event.data, "permission": event.permission, "users": list(event.users)},
+                             separators=(",", ":"),
                              default=str)
         if len(payload.encode()) > MAX_PAYLOAD:
             payload = json.dumps({"origin": self.origin, "site_id": event.site_id, "name": event.name,
                                   "data": {"id": event.data.get("id"), "truncated": True},
-                                  "permission": event.permission})
+                                  "permission": event.permission, "users": list(event.users)})
         try:
             async with self._lock:
                 await self._connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
@@ -141,7 +147,8 @@ class EventBus:
         if message.get("origin") == self.origin:
             return
         self._deliver(LiveEvent(site_id=message["site_id"], name=message["name"], data=message["data"],
-                                permission=message.get("permission")))
+                                permission=message.get("permission"),
+                                users=tuple(message.get("users") or ())))
 
 
 def format_sse(event: LiveEvent) -> bytes:

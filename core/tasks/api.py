@@ -14,9 +14,10 @@ from core.permissions import AUTHENTICATED
 from core.tasks import handovers, stats
 from core.tasks.models import Handover, Task, TaskEvent
 from core.tasks.schemas import (AssignIn, GenericUseOut, CommentIn, EventOut, HandoverIn, HandoverOut, HandoverPage, HandoverQuery,
-                                StatsOut, StatsQuery, TaskIn, TaskOut, TaskPage, TaskQuery, TaskTypeOut, TransitionIn)
+                                StatsOut, StatsQuery, TaskIn, TaskOut, TaskPage, TaskQuery, TaskTypeOut, TransitionIn,
+                                WatcherIn, WatcherOut)
 from core.tasks.services import TASK_COLUMNS, event_out, task_out
-from core.web.access import actor_of, can, current_site, get_in_site, site_query
+from core.web.access import actor_of, authorize, can, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import filter_by, given_filters, paginate, paginate_equal
 
@@ -55,19 +56,44 @@ async def create_task(request: Request, body: TaskIn) -> TaskOut:
 
 
 async def list_tasks(request: Request, query: TaskQuery) -> TaskPage:
-    """Tasks of the site, newest first, with filters."""
+    """Tasks of the site, newest first, with filters; ``watching=me``: the ones the caller
+    watches (which needs no core.task.read)."""
     equal = given_filters(query, status="status", type="type", assignee_id="assignee_id", overdue="overdue",
                           open="is_open")
-    return await paginate_equal(Task, TASK_COLUMNS, query, task_out, site_id=current_site(request).id, equal=equal,
-                                descending=True)
+    site = current_site(request)
+    if query.watching == "me":
+        watched = Task.filter(site_id=site.id, watchers__user_id=request.state.user.id, **equal)
+        return await paginate(watched, query, task_out, descending=True, columns=TASK_COLUMNS)
+    await _require(request, "core.task.read")
+    return await paginate_equal(Task, TASK_COLUMNS, query, task_out, site_id=site.id, equal=equal, descending=True)
+
+
+async def _require(request: Request, permission: str) -> None:
+    """403 (audited) as the route itself would refuse, unless the caller holds it."""
+    if not can(request, permission):
+        await authorize(request, permission)
 
 
 async def _task(request: Request) -> Task:
     return await get_in_site(request, Task, request.path_params["id"], "task")
 
 
+async def _watched_task(request: Request, permission: str = "core.task.read") -> Task:
+    """The task in the path, for a caller holding ``permission`` or watching it; anyone
+    else is refused as without the permission (403, whether or not the task exists)."""
+    if can(request, permission):
+        return await _task(request)
+    # (ids beyond the key's range never get here: ``refuse_unnameable_path``)
+    task = await Task.get_or_none(id=request.path_params["id"], site_id=current_site(request).id)
+    if task is None or not await kernel(request).watches(task, request.state.user.id):
+        await authorize(request, permission)
+    return task
+
+
 async def get_task(request: Request) -> TaskOut:
-    return task_out(await _task(request))
+    """A task, with its watchers; for core.task.read or its watchers."""
+    task = await _watched_task(request)
+    return {**task_out(task), "watchers": [w["user_id"] for w in await kernel(request).watchers(task)]}
 
 
 async def transition_task(request: Request, body: TransitionIn) -> TaskOut:
@@ -88,15 +114,34 @@ async def assign_task(request: Request, body: AssignIn) -> TaskOut:
 
 
 async def comment_task(request: Request, body: CommentIn) -> EventOut:
-    event = await kernel(request).comment(await _task(request), body.body, request.state.user,
-                                          client_address=request.state.client_address)
+    """Comment on a task: core.task.work, or its watchers."""
+    event = await kernel(request).comment(await _watched_task(request, "core.task.work"), body.body,
+                                          request.state.user, client_address=request.state.client_address)
     return event_out(event)
 
 
 async def task_events(request: Request) -> list[EventOut]:
-    """The task's history, oldest first. Append-only."""
-    task = await _task(request)
+    """The task's history, oldest first. Append-only. For core.task.read or its watchers."""
+    task = await _watched_task(request)
     return [event_out(event) for event in await TaskEvent.filter(task_id=task.id).order_by("id")]
+
+
+async def list_watchers(request: Request) -> list[WatcherOut]:
+    """Who watches the task (its taker once it went to someone else, and those added)."""
+    return await kernel(request).watchers(await _watched_task(request))
+
+
+async def add_watcher(request: Request, body: WatcherIn) -> WatcherOut:
+    """Watch a task (``user_id`` left out: the caller); someone else only by a supervisor."""
+    task = await _task(request)
+    watcher = await kernel(request).add_watcher(task, body.user_id, actor_of(request))
+    return next(w for w in await kernel(request).watchers(task) if w["user_id"] == watcher.user_id)
+
+
+async def remove_watcher(request: Request) -> None:
+    """Stop watching (oneself), or remove someone (a supervisor)."""
+    task = await _watched_task(request)
+    await kernel(request).remove_watcher(task, request.path_params["user_id"], actor_of(request))
 
 
 async def task_stats(request: Request, query: StatsQuery) -> StatsOut:
@@ -118,7 +163,8 @@ async def live_events(request: Request) -> StreamingResponse:
     bus = request.app.state.events
     settings = request.app.state.settings
     principal = request.state.session or request.state.token
-    subscription = bus.subscribe(site.id, request.state.permissions_by_site.get(site.id, set()))
+    subscription = bus.subscribe(site.id, request.state.permissions_by_site.get(site.id, set()),
+                                 user_id=request.state.user.id)
 
     async def stream():
         loop = asyncio.get_running_loop()
@@ -189,20 +235,34 @@ def routes():
     stale = {409: "Stale version (body has `current`), illegal transition (body has `allowed`) or a rule refused it"}
     return [
         api_route("/api/v1/task-types", list_task_types, permission=AUTHENTICATED, response=list[TaskTypeOut], tags=tags),
-        api_route(f"{base}/tasks", list_tasks, permission="core.task.read", query=TaskQuery, response=TaskPage, tags=tags),
+        # Reading a task and commenting are open to its watchers: the routes let every member
+        # in and the endpoints ask for core.task.read / core.task.work or a watcher.
+        api_route(f"{base}/tasks", list_tasks, permission=AUTHENTICATED, query=TaskQuery, response=TaskPage, tags=tags,
+                  responses={403: "Needs core.task.read (except watching=me)"}),
         api_route(f"{base}/tasks", create_task, method="POST", permission="core.task.create", body=TaskIn,
                   response=TaskOut, status_code=201, tags=tags, headers={"Idempotency-Key": False},
                   responses={409: "Nobody can be assigned"}),
         api_route(f"{base}/tasks/stats", task_stats, permission="core.task.stats", query=StatsQuery,
                   response=StatsOut, tags=tags),
-        api_route(task, get_task, permission="core.task.read", response=TaskOut, tags=tags),
+        api_route(task, get_task, permission=AUTHENTICATED, response=TaskOut, tags=tags,
+                  responses={403: "Needs core.task.read, or to watch the task"}),
         api_route(f"{task}/transition", transition_task, method="POST", permission="core.task.work",
                   body=TransitionIn, response=TaskOut, tags=tags, responses=stale),
         api_route(f"{task}/assign", assign_task, method="POST", permission="core.task.assign", body=AssignIn,
                   response=TaskOut, tags=tags, responses=stale),
-        api_route(f"{task}/comments", comment_task, method="POST", permission="core.task.work", body=CommentIn,
-                  response=EventOut, status_code=201, tags=tags),
-        api_route(f"{task}/events", task_events, permission="core.task.read", response=list[EventOut], tags=tags),
+        api_route(f"{task}/comments", comment_task, method="POST", permission=AUTHENTICATED, body=CommentIn,
+                  response=EventOut, status_code=201, tags=tags,
+                  responses={403: "Needs core.task.work, or to watch the task"}),
+        api_route(f"{task}/events", task_events, permission=AUTHENTICATED, response=list[EventOut], tags=tags,
+                  responses={403: "Needs core.task.read, or to watch the task"}),
+        api_route(f"{task}/watchers", list_watchers, permission=AUTHENTICATED, response=list[WatcherOut], tags=tags,
+                  responses={403: "Needs core.task.read, or to watch the task"}),
+        api_route(f"{task}/watchers", add_watcher, method="POST", permission="core.task.read", body=WatcherIn,
+                  response=WatcherOut, status_code=201, tags=tags,
+                  responses={403: "Someone else: needs core.task.assign", 409: "Already watching"}),
+        api_route(f"{task}/watchers/{{user_id:int}}", remove_watcher, method="DELETE", permission=AUTHENTICATED,
+                  response=None, status_code=204, tags=tags,
+                  responses={403: "Someone else: needs core.task.assign", 404: "Not watching"}),
         api_route(f"{base}/events", live_events, permission=AUTHENTICATED, tags=["live"],
                   media_type="text/event-stream", response=str),
         api_route(f"{base}/handovers", list_handovers, permission="core.handover.read", query=HandoverQuery,

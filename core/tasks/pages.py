@@ -13,14 +13,15 @@ from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.web.templating import render
 from core.tasks import handovers
-from core.tasks.models import Task, TaskEvent
+from core.tasks.models import Task, TaskEvent, TaskWatcher
 from core.tasks.schemas import TaskIn
 from core.tasks.services import subject_of
 from core.tasks.types import PRIORITY_LABELS, SubjectPanel
-from core.web.access import actor_of, can, current_site, get_in_site, site_query
+from core.web.access import actor_of, authorize, can, current_site, get_in_site, site_query
 from core.problems import Problem, invalid
 from core.web.forms import FormErrors, form_action
 from core.web.routing import page_route
+from core.permissions import AUTHENTICATED
 
 MY_WORK_LIMIT = 200
 
@@ -50,13 +51,19 @@ def task_row(task: Task, people: dict[int, User], types: dict) -> dict:
 
 
 async def my_work(request: Request) -> Response:
+    """The caller's open tasks, and the open ones they watch (taken, then held by others)."""
     site, user = current_site(request), request.state.user
     tasks = await (site_query(request, Task).filter(assignee_id=user.id, is_open=True)
                    .order_by("-overdue", "due_at", "id").limit(MY_WORK_LIMIT))
+    watched = await (site_query(request, Task).filter(watchers__user_id=user.id, is_open=True)
+                     .exclude(assignee_id=user.id).order_by("-id").limit(MY_WORK_LIMIT))
     people = {user.id: user}
+    people.update({person.id: person for person in await User.filter(
+        id__in=list({t.assignee_id for t in watched if t.assignee_id}))})
     unread = await handovers.unread_for(user, site.id).order_by("-id").limit(20)
     return render(request, "core/tasks/my_work.html", {
         "site": site, "tasks": [task_row(t, people, kernel(request).types) for t in tasks],
+        "watched": [task_row(t, people, kernel(request).types) for t in watched],
         "unread_handovers": [handovers.handover_out(h) for h in unread],
     })
 
@@ -67,17 +74,24 @@ async def _task_context(request: Request, task: Task, errors: FormErrors | None 
     task_type = kernel(request).types.get(task.type)
     people = await site_people(site.id)
     events = await TaskEvent.filter(task_id=task.id).order_by("id")
+    user = request.state.user
     allowed = task_type.workflow.allowed(task.status) if task_type else []
     may_work = can(request, "core.task.work") and (
-        task.assignee_id in (None, request.state.user.id) or can(request, "core.task.assign"))
+        task.assignee_id in (None, user.id) or can(request, "core.task.assign"))
+    if not may_work and can(request, "core.task.work"):  # its taker, on the spot (first-contact ownership)
+        allowed = await kernel(request).first_contact_moves(task, user)
+        may_work = bool(allowed)
+    watchers = await kernel(request).watchers(task)
+    watching = any(w["user_id"] == user.id for w in watchers)
     return {
         "site": site, "task": task, "row": task_row(task, people, kernel(request).types),
         "type": task_type, "people": people, "errors": errors or FormErrors(), "values": values or {},
         "events": [{"at": rfc3339(e.at), "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
                     "note": e.note, "actor": people.get(e.actor_id)} for e in events],
         "actions": [{"to": state, "label": task_type.state_label(state)} for state in allowed] if may_work else [],
-        "may_comment": can(request, "core.task.work"),
+        "may_comment": can(request, "core.task.work") or watching,
         "may_assign": can(request, "core.task.assign"),
+        "watchers": watchers, "watching": watching, "may_watch": can(request, "core.task.read"),
         "unit": await Unit.get_or_none(id=task.unit_id) if task.unit_id else None,
         "panels": await subject_panels(request, task),
     }
@@ -104,17 +118,30 @@ async def subject_panels(request: Request, task: Task) -> list[SubjectPanel]:
     return [panel for panel in panels if isinstance(panel, SubjectPanel)]
 
 
+async def _visible_task(request: Request, permission: str = "core.task.read") -> Task:
+    """The task in the path, for a caller holding ``permission`` or watching it (else 403
+    as the route would answer, whether or not the task exists)."""
+    if can(request, permission):
+        return await get_in_site(request, Task, request.path_params["id"], "task")
+    task = await site_query(request, Task).get_or_none(id=request.path_params["id"])
+    if task is None or not await TaskWatcher.filter(task_id=task.id, user_id=request.state.user.id).exists():
+        await authorize(request, permission, is_page=True)
+    return task
+
+
 async def task_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                     status_code: int = 200) -> Response:
-    task = await get_in_site(request, Task, request.path_params["id"], "task")
+    task = await _visible_task(request)
     return render(request, "core/tasks/task.html", await _task_context(request, task, errors, values),
                   status_code=status_code)
 
 
-async def _task_action(request: Request, fields: tuple[str, ...], act) -> Response:
+async def _task_action(request: Request, fields: tuple[str, ...], act, permission: str = "") -> Response:
     """One of the task page's forms: ``act(task, values)`` calls the kernel; a refusal
-    re-shows the task page with its reason on top and what was typed kept."""
-    task = await get_in_site(request, Task, request.path_params["id"], "task")
+    re-shows the task page with its reason on top and what was typed kept. ``permission``:
+    the route lets every member in, and this or watching the task is needed."""
+    task = (await _visible_task(request, permission) if permission
+            else await get_in_site(request, Task, request.path_params["id"], "task"))
 
     async def page(errors: FormErrors, values: dict, status: int) -> Response:
         return await task_page(request, errors, values, status)
@@ -142,7 +169,24 @@ async def comment(request: Request) -> Response:
     async def act(task: Task, values: dict) -> None:
         await kernel(request).comment(task, values["body"], request.state.user,
                                       client_address=request.state.client_address)
-    return await _task_action(request, ("body",), act)
+    return await _task_action(request, ("body",), act, permission="core.task.work")
+
+
+async def watch(request: Request) -> Response:
+    """Watch the task: oneself (``user_id`` blank), or someone by a supervisor."""
+    async def act(task: Task, values: dict) -> None:
+        choice = values["user_id"].strip()
+        if choice and not choice.isdigit():
+            raise invalid("user_id", _("Choose who watches the task."))
+        await kernel(request).add_watcher(task, int(choice) if choice else None, actor_of(request))
+    return await _task_action(request, ("user_id",), act)
+
+
+async def unwatch(request: Request) -> Response:
+    """Stop watching (oneself), or remove a watcher (a supervisor)."""
+    async def act(task: Task, values: dict) -> None:
+        await kernel(request).remove_watcher(task, request.path_params["user_id"], actor_of(request))
+    return await _task_action(request, (), act, permission="core.task.read")
 
 
 async def assign(request: Request) -> Response:
@@ -203,8 +247,11 @@ def routes():
         page_route(f"{base}/my-work", my_work, permission="core.task.read"),
         page_route(f"{base}/tasks/new", new_task_form, permission="core.task.create"),
         page_route(f"{base}/tasks/new", create_task, permission="core.task.create", methods=["POST"]),
-        page_route(task, task_page, permission="core.task.read"),
+        # A task's page, comments and leaving it are open to its watchers too (checked inside).
+        page_route(task, task_page, permission=AUTHENTICATED),
         page_route(f"{task}/transition", transition, permission="core.task.work", methods=["POST"]),
-        page_route(f"{task}/comment", comment, permission="core.task.work", methods=["POST"]),
+        page_route(f"{task}/comment", comment, permission=AUTHENTICATED, methods=["POST"]),
+        page_route(f"{task}/watchers", watch, permission="core.task.read", methods=["POST"]),
+        page_route(f"{task}/watchers/{{user_id:int}}/remove", unwatch, permission=AUTHENTICATED, methods=["POST"]),
         page_route(f"{task}/assign", assign, permission="core.task.assign", methods=["POST"]),
     ]

@@ -18,6 +18,13 @@ def register_routes():
 
 
 @hookimpl
+def register_site_settings():
+    from core.tasks.settings import GROUP
+
+    return [GROUP]
+
+
+@hookimpl
 def register_menu_items():
     return [
         # {site} is the site being looked at (else the user's first site).

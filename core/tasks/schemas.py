@@ -84,6 +84,10 @@ class TaskOut(BaseModel):
     version: int
     #: The record the task is about; its plugin drives the task (null: none).
     subject: SubjectOut | None = None
+    #: Who created it: its taker (first-contact ownership).
+    created_by_id: int | None = None
+    #: The users watching it (on a single task's GET; null in lists).
+    watchers: list[int] | None = None
 
 
 class TaskQuery(PageQuery):
@@ -92,6 +96,8 @@ class TaskQuery(PageQuery):
     assignee_id: int | None = None
     overdue: bool | None = None
     open: bool | None = None
+    #: ``me``: only the tasks the caller watches.
+    watching: Literal["me"] | None = None
 
 
 class TaskPage(BaseModel):
@@ -108,6 +114,20 @@ class TransitionIn(Strict):
 class AssignIn(Strict):
     assignee_id: int | Literal["balanced"]
     version: int
+
+
+class WatcherIn(Strict):
+    #: Who watches; the caller when left out. Someone else needs core.task.assign.
+    user_id: int | None = None
+
+
+class WatcherOut(BaseModel):
+    user_id: int
+    display_name: str
+    #: taker (who created the task, now someone else's) or added.
+    reason: str
+    added_by_id: int | None
+    created_at: str
 
 
 class CommentIn(Strict):

@@ -14,6 +14,7 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Any, Iterable
 
+from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -28,8 +29,9 @@ from core.identity.models import Membership, User
 from core.identity.services import members_with_role
 from core.plugin_host import PluginHost
 from core.tasks import sla
-from core.tasks.models import PRIORITIES, Task, TaskEvent
-from core.tasks.types import FOLLOW_UP, GENERAL, Subject, TaskType
+from core.tasks.models import PRIORITIES, Task, TaskEvent, TaskWatcher
+from core.tasks.settings import first_contact_resolution
+from core.tasks.types import FOLLOW_UP, GENERAL, Subject, TaskType, Workflow
 from core.problems import Problem, invalid
 
 log = logging.getLogger("frontdesk.tasks")
@@ -39,6 +41,11 @@ _deferred: contextvars.ContextVar[list | None] = contextvars.ContextVar("frontde
 
 MAX_COMMENT = 10_000
 RESPONSE_KINDS = ("commented", "replied")
+#: Why someone watches a task: its taker (who created it) since it went to someone else,
+#: or added by a supervisor or by themselves.
+WATCH_REASONS = ("taker", "added")
+#: Supervisors add and remove anyone as a watcher; others only themselves.
+WATCH_OTHERS = "core.task.assign"
 
 
 def subject_of(task: Task) -> Subject | None:
@@ -63,7 +70,7 @@ def _user_and_address(actor: User | Actor | None, client_address: str) -> tuple[
 #: The columns ``task_out`` reads: lists fetch exactly these as plain rows (``core.rows``).
 TASK_COLUMNS = ("id", "type", "title", "description", "status", "priority", "assignee_id", "unit_id", "party_id",
                 "parent_id", "due_at", "overdue", "created_at", "updated_at", "version", "subject_plugin",
-                "subject_kind", "subject_id")
+                "subject_kind", "subject_id", "created_by_id")
 
 
 def task_out(task: Task | dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +84,30 @@ def task_out(task: Task | dict[str, Any]) -> dict[str, Any]:
         "unit_id": row["unit_id"], "party_id": row["party_id"], "parent_id": row["parent_id"],
         "due_at": rfc3339(row["due_at"]), "overdue": row["overdue"], "created_at": rfc3339(row["created_at"]),
         "updated_at": rfc3339(row["updated_at"]), "version": row["version"], "subject": subject,
+        "created_by_id": row["created_by_id"],
     }
+
+
+def watcher_out(watcher: TaskWatcher, user: User | None = None) -> dict[str, Any]:
+    return {"user_id": watcher.user_id, "display_name": (user.display_name or user.username) if user else "",
+            "reason": watcher.reason, "added_by_id": watcher.added_by_id, "created_at": rfc3339(watcher.created_at)}
+
+
+def towards_done(workflow: Workflow, to: str) -> bool:
+    """Whether moving into ``to`` takes a task on towards done: not a cancellation, not a
+    pause, and a resolved state is ``to`` or reachable from it."""
+    if workflow.cancels(to) or to in workflow.paused:
+        return False
+    seen, frontier = {to}, [to]
+    while frontier:
+        state = frontier.pop()
+        if state in workflow.resolved:
+            return True
+        for following in workflow.transitions.get(state, ()):
+            if following not in seen:
+                seen.add(following)
+                frontier.append(following)
+    return False
 
 
 def event_out(event: TaskEvent) -> dict[str, Any]:
@@ -144,8 +174,10 @@ class TaskKernel:
             await self._publish_now(task, name, event)
 
     async def _publish_now(self, task: Task, name: str, event: TaskEvent | None) -> None:
+        # Watchers get their tasks' events even where they may not see every task.
+        watchers = tuple(await TaskWatcher.filter(task_id=task.id).values_list("user_id", flat=True))
         await self.bus.publish(LiveEvent(site_id=task.site_id, name=name, data=task_out(task),
-                                         permission="core.task.read"))
+                                         permission="core.task.read", users=watchers))
         if event is not None:
             await self.host.notify("on_task_event", task=task, event=event, kernel=self)
 
@@ -233,6 +265,7 @@ class TaskKernel:
                                   data={"assignee_id": assignee.id, "balanced": assign == "balanced"}, at=now)
             await audit.record("task.create", actor=actor, site_id=site.id, object_type="task", object_id=task.id,
                                after=task_out(task), client_address=client_address)
+            await self._watch_as_taker(task, actor, client_address, at=now)
         await self._publish(task, "task.created", created)
         return task
 
@@ -306,8 +339,11 @@ class TaskKernel:
             raise invalid("note", _("Give the reason for cancelling."))
         if version != task.version:
             raise await self._stale(task)
+        first_contact = False
         if not may_work_any and task.assignee_id not in (None, getattr(actor, "id", None)):
-            raise Problem(403, _("This task is assigned to someone else; ask a supervisor to reassign it."))
+            if to not in await self.first_contact_moves(task, actor):
+                raise Problem(403, _("This task is assigned to someone else; ask a supervisor to reassign it."))
+            first_contact = True  # its taker handles it on the spot: it becomes theirs
         allowed = workflow.allowed(task.status)
         if to not in allowed:
             raise Problem(409, _("A task that is %(status)s cannot become %(to)s.", status=task.status, to=to),
@@ -338,21 +374,27 @@ class TaskKernel:
         reopening = (task.status, to) in workflow.reopens
         if reopening:
             changes["resolved_at"] = None
-        if (actor is not None and task.assignee_id is None and to not in workflow.terminal
-                and task.status == workflow.initial):
+        if first_contact or (actor is not None and task.assignee_id is None and to not in workflow.terminal
+                             and task.status == workflow.initial):
             changes["assignee_id"] = actor.id  # a person taking an unassigned task makes it theirs (not the system)
         async with in_transaction():
             updated = await Task.filter(id=task.id, version=task.version).update(**changes)
             if not updated:
                 raise await self._stale(task)
-            before = task.status
+            before, before_assignee = task.status, task.assignee_id
             await task.refresh_from_db()
             event = await self._event(task, "reopened" if reopening else "transitioned", actor,
                                       from_status=before, to_status=to, note=note, at=now)
+            audited_before, audited_after = {"status": before}, {"status": to}
             if "assignee_id" in changes:
-                await self._event(task, "assigned", actor, note=actor.username, data={"assignee_id": actor.id}, at=now)
+                data = {"assignee_id": actor.id}
+                if first_contact:
+                    data.update(previous=before_assignee, first_contact=True)
+                    audited_before["assignee_id"], audited_after["assignee_id"] = before_assignee, actor.id
+                await self._event(task, "assigned", actor, note=actor.username, data=data, at=now)
+                await self._watch_as_taker(task, actor, client_address, at=now)
             await audit.record("task.transition", actor=actor, site_id=task.site_id, object_type="task",
-                               object_id=task.id, before={"status": before}, after={"status": to},
+                               object_id=task.id, before=audited_before, after=audited_after,
                                client_address=client_address, note=note[:500])
         await self._publish(task, "task.transitioned", event)
         return task
@@ -417,6 +459,100 @@ class TaskKernel:
             raise Problem(409, _("This task closes only after its follow-up (%(type)s) is done.",
                                  type=str(follow_up_type.label)), allowed=task_type.workflow.allowed(task.status))
 
+    # --- first-contact ownership (首問負責制) and watchers ------------------------------------
+
+    async def first_contact_moves(self, task: Task, user: User | None) -> list[str]:
+        """The states ``user`` may move ``task`` to as its taker although it is someone
+        else's: with the site's ``tasks.first_contact_resolution`` on, for the user who
+        created it, while it is still in its first state and where balanced assignment
+        put it (not given to someone by hand), the moves on towards done (no pause,
+        cancellation or reopening). Taking one makes the task theirs. Everything else the
+        kernel checks (workflow, version, guards, follow-ups) still applies."""
+        if user is None or task.created_by_id != user.id or task.assignee_id in (None, user.id):
+            return []
+        task_type = self.type_of(task.type)
+        workflow = task_type.workflow
+        if not task_type.first_contact or task.status != workflow.initial:
+            return []
+        last = await TaskEvent.filter(task_id=task.id, kind="assigned").order_by("-id").first().values("data")
+        if not last or not (last["data"] or {}).get("balanced"):
+            return []
+        if not first_contact_resolution(await Site.get(id=task.site_id)):
+            return []
+        return [to for to in workflow.allowed(task.status) if towards_done(workflow, to)]
+
+    @staticmethod
+    async def watches(task: Task, user_id: int | None) -> bool:
+        return user_id is not None and await TaskWatcher.filter(task_id=task.id, user_id=user_id).exists()
+
+    @staticmethod
+    async def watchers(task: Task) -> list[dict[str, Any]]:
+        """The task's watchers, first added first, with their names."""
+        rows = await TaskWatcher.filter(task_id=task.id).order_by("id")
+        people = {user.id: user for user in await User.filter(id__in=[row.user_id for row in rows])}
+        return [watcher_out(row, people.get(row.user_id)) for row in rows]
+
+    async def _watch_as_taker(self, task: Task, actor: User | None, client_address: str,
+                              at: dt.datetime | None = None) -> None:
+        """The taker (who created the task) follows it once it is someone else's. Inside
+        the caller's transaction."""
+        taker = task.created_by_id
+        if taker is None or task.assignee_id in (None, taker):
+            return
+        if await TaskWatcher.filter(task_id=task.id, user_id=taker).exists():
+            return
+        user = actor if getattr(actor, "id", None) == taker else await User.get(id=taker)
+        await self._add_watcher(task, user, "taker", actor, client_address, at=at)
+
+    async def _add_watcher(self, task: Task, user: User, reason: str, actor: User | None, client_address: str,
+                           at: dt.datetime | None = None) -> tuple[TaskWatcher, TaskEvent]:
+        watcher = await TaskWatcher.create(task_id=task.id, site_id=task.site_id, user_id=user.id, reason=reason,
+                                           added_by_id=getattr(actor, "id", None))
+        event = await self._event(task, "watch_added", actor, note=user.username,
+                                  data={"user_id": user.id, "reason": reason}, at=at)
+        await audit.record("task.watch.add", actor=actor, site_id=task.site_id, object_type="task",
+                           object_id=task.id, after={"user_id": user.id, "reason": reason},
+                           client_address=client_address)
+        return watcher, event
+
+    def _check_watch_access(self, actor: Actor, user_id: int) -> None:
+        if user_id != getattr(actor.user, "id", None) and not actor.can(WATCH_OTHERS):
+            raise Problem(403, _("Only a supervisor adds or removes someone else as a watcher "
+                                 "(%(permission)s).", permission=WATCH_OTHERS))
+
+    async def add_watcher(self, task: Task, user_id: int | None, actor: Actor) -> TaskWatcher:
+        """``user_id`` (the actor when None) watches ``task``: themselves, or anyone by a
+        supervisor; an active member of the task's site; 409 when already watching."""
+        user_id = actor.user.id if user_id is None else user_id
+        self._check_watch_access(actor, user_id)
+        user = await self._check_member(await Site.get(id=task.site_id), user_id, "user_id")
+        if await TaskWatcher.filter(task_id=task.id, user_id=user.id).exists():
+            raise Problem(409, _("%(user)s already watches this task.", user=user.username))
+        try:
+            async with in_transaction():
+                watcher, event = await self._add_watcher(task, user, "added", actor.user, actor.client_address)
+        except IntegrityError:  # a twin request added them meanwhile
+            raise Problem(409, _("%(user)s already watches this task.", user=user.username)) from None
+        await self._publish(task, "task.watch_added", event)
+        return watcher
+
+    async def remove_watcher(self, task: Task, user_id: int, actor: Actor) -> None:
+        """Stop ``user_id`` watching ``task`` (themselves, or anyone by a supervisor)."""
+        self._check_watch_access(actor, user_id)
+        watcher = await TaskWatcher.get_or_none(task_id=task.id, user_id=user_id)
+        if watcher is None:
+            raise Problem(404, _("User %(id)s does not watch this task.", id=user_id))
+        user = await User.get_or_none(id=user_id)
+        async with in_transaction():
+            if not await TaskWatcher.filter(id=watcher.id).delete():
+                raise Problem(404, _("User %(id)s does not watch this task.", id=user_id))
+            event = await self._event(task, "watch_removed", actor.user, note=user.username if user else "",
+                                      data={"user_id": user_id, "reason": watcher.reason})
+            await audit.record("task.watch.remove", actor=actor.user, site_id=task.site_id, object_type="task",
+                               object_id=task.id, before={"user_id": user_id, "reason": watcher.reason},
+                               client_address=actor.client_address)
+        await self._publish(task, "task.watch_removed", event)
+
     # --- assign and comment ---------------------------------------------------------------
 
     async def assign(self, task: Task, assignee_id: int | None, balanced: bool, version: int, actor: User,
@@ -440,6 +576,7 @@ class TaskKernel:
             await audit.record("task.assign", actor=actor, site_id=task.site_id, object_type="task", object_id=task.id,
                                before={"assignee_id": before}, after={"assignee_id": assignee.id},
                                client_address=client_address)
+            await self._watch_as_taker(task, actor, client_address)
         await self._publish(task, "task.assigned", event)
         return task
 

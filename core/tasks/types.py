@@ -129,6 +129,10 @@ class TaskType:
     #: A permission the actor must hold (at the task's site) to cancel it on the generic
     #: routes: a complaint's cancellation is a supervisor's act.
     cancel_permission: str | None = None
+    #: First-contact ownership (the site setting ``tasks.first_contact_resolution``): the
+    #: user who created a task may work it to done on the spot although balanced
+    #: assignment gave it to someone else. False: only its assignee (or a supervisor).
+    first_contact: bool = True
     #: Filled by the host: the plugin that declared the type.
     plugin: str = field(default="", compare=False)
 
