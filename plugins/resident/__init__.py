@@ -15,6 +15,13 @@ async def on_task_event(task, event, kernel):
 
 
 @hookimpl
+def on_app_started(app):
+    from plugins.resident import jobs
+
+    jobs.start(app)
+
+
+@hookimpl
 def register_site_settings():
     from plugins.resident.site_settings import GROUP
 

@@ -196,15 +196,24 @@ async def campaign_report(request: Request, query: s.FormatQuery) -> s.CampaignR
     return data
 
 
-async def list_revisits(request: Request, query: s.RevisitQuery) -> Page[s.RevisitOut]:
-    rows = site_query(request, Revisit)
-    agent_id = query.agent_id
+def _revisit_agent(request: Request, agent_id: int | None) -> int | None:
+    """The agent whose revisits are listed: anyone's for a campaign manager, else one's own."""
     if not can(request, "resident.campaign.manage"):
-        agent_id = request.state.user.id  # an agent sees their own call list
-    if agent_id:
-        rows = rows.filter(agent_id=agent_id)
-    rows = filter_by(rows, query, status="status", campaign_id="campaign_id")
+        return request.state.user.id  # an agent sees their own call list
+    return agent_id
+
+
+async def list_revisits(request: Request, query: s.RevisitQuery) -> Page[s.RevisitOut]:
+    """Recorded and pending revisits with their attempts; ``status=overdue`` the pending
+    ones past their due time."""
+    rows = campaigns.revisits_query(current_site(request).id, status=query.status, campaign_id=query.campaign_id,
+                                    agent_id=_revisit_agent(request, query.agent_id))
     return await paginate(rows, query, services.revisit_out)
+
+
+async def count_revisits(request: Request, query: s.RevisitCountQuery) -> s.RevisitCounts:
+    return await campaigns.revisit_counts(current_site(request).id, campaign_id=query.campaign_id,
+                                          agent_id=_revisit_agent(request, query.agent_id))
 
 
 async def record_revisit(request: Request, body: s.RevisitRecordIn) -> s.RevisitOut:
@@ -406,6 +415,8 @@ def routes():
         r(f"{BASE}/campaigns/{{id:int}}/report", campaign_report, response=s.CampaignReport, permission=k + "manage", query=s.FormatQuery,
           downloads=(XLSX,)),
         r(f"{BASE}/revisits", list_revisits, response=Page[s.RevisitOut], permission="resident.revisit.record", query=s.RevisitQuery),
+        r(f"{BASE}/revisits/counts", count_revisits, response=s.RevisitCounts, permission="resident.revisit.record",
+          query=s.RevisitCountQuery),
         r(f"{BASE}/revisits/{{id:int}}", record_revisit, response=s.RevisitOut, method="POST", permission="resident.revisit.record",
           body=s.RevisitRecordIn),
         r(f"{BASE}/fee-schedules", list_schedules, response=Page[s.ScheduleOut], permission=f + "read"),

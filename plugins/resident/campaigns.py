@@ -127,7 +127,8 @@ async def create_campaign(site: Site, data: dict[str, Any], actor: Actor) -> Cam
                                          agent_ids=list(data["agent_ids"]), skill=data.get("skill") or "",
                                          due_at=utcnow() + dt.timedelta(days=due_days) if due_days else None,
                                          created_by=actor.user)
-        await Revisit.bulk_create([Revisit(site_id=site.id, unit_id=unit_id, case_id=case_id, campaign_id=campaign.id)
+        await Revisit.bulk_create([Revisit(site_id=site.id, unit_id=unit_id, case_id=case_id, campaign_id=campaign.id,
+                                           due_at=campaign.due_at)
                                    for unit_id, case_id in targets], batch_size=CHUNK)
         await audit.record("resident.campaign.create", actor=actor.user, site_id=site.id, object_type="resident.campaign",
                            object_id=campaign.id, after={"name": campaign.name, "rule": campaign.rule,
@@ -186,29 +187,50 @@ async def distribute(bus, site: Site, campaign: Campaign, actor: Actor, agent_id
 
 
 async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: Actor) -> Revisit:
-    """Fill the revisit record (回訪記錄表)."""
+    """Fill the revisit record (回訪記錄表): one call (``services.record_attempt``: an
+    unreached resident is called again, then escalated). ``version``, when given, must be
+    the revisit's (409)."""
     if revisit.status != "pending":
         raise Problem(409, _("This revisit was recorded already."))
+    if data.get("version") is not None and data["version"] != revisit.version:
+        raise services.stale_revisit(revisit)
     services.check_revisit_fields(data)
-    async with in_transaction():
-        updated = await Revisit.filter(id=revisit.id, status="pending").update(
-            status="done", method=data["method"], reached=bool(data["reached"]),
-            satisfied=data.get("satisfied") if data["reached"] else None, score=data.get("score"),
-            evaluation=data.get("evaluation") or "", suggestions=data.get("suggestions") or "",
-            notes=data.get("notes") or "", done_at=utcnow(), agent_id=revisit.agent_id or actor.user_id)
-        if not updated:
-            raise Problem(409, _("This revisit was recorded already."))
-        await revisit.refresh_from_db()
-        await audit.record("resident.revisit.record", actor=actor.user, site_id=revisit.site_id,
-                           object_type="resident.revisit", object_id=revisit.id, after=services.revisit_out(revisit),
-                           client_address=actor.client_address)
-        if revisit.case_id:
-            case = await Case.get(id=revisit.case_id)
-            task = await services.load_task(case)
-            if task.status == "resolved":
-                await services.apply_revisit_to_case(kernel, case, revisit, actor)
-    await services.publish(kernel.bus, revisit.site_id, "resident.revisit.recorded", services.revisit_out(revisit))
+    site = await Site.get(id=revisit.site_id)
+    async with kernel.transaction():
+        await services.record_attempt(kernel, site, revisit, data, actor)
+    name = "resident.revisit.recorded" if revisit.status == "done" else "resident.revisit.retry"
+    await services.publish(kernel.bus, revisit.site_id, name, services.revisit_out(revisit))
+    if revisit.escalation_task_id:
+        await services.publish(kernel.bus, revisit.site_id, "resident.revisit.escalated", services.revisit_out(revisit))
     return revisit
+
+
+#: The list's status filter: pending includes the overdue ones; escalated are done ones
+#: whose last attempt went unreached.
+REVISIT_STATUSES = ("pending", "overdue", "done", "escalated")
+
+
+def revisits_query(site_id: int, *, status: str | None = None, campaign_id: int | None = None,
+                   agent_id: int | None = None):
+    """The revisits of a site by status, campaign and agent (the list's API and page)."""
+    rows = Revisit.filter(site_id=site_id)
+    if status == "overdue":
+        rows = rows.filter(status="pending", overdue=True)
+    elif status == "escalated":
+        rows = rows.filter(status="done", escalation_task_id__not_isnull=True)
+    elif status:
+        rows = rows.filter(status=status)
+    if campaign_id:
+        rows = rows.filter(campaign_id=campaign_id)
+    if agent_id:
+        rows = rows.filter(agent_id=agent_id)
+    return rows
+
+
+async def revisit_counts(site_id: int, *, campaign_id: int | None = None, agent_id: int | None = None) -> dict[str, int]:
+    """How many revisits are pending (overdue ones among them), overdue, done, escalated."""
+    return {status: await revisits_query(site_id, status=status, campaign_id=campaign_id, agent_id=agent_id).count()
+            for status in REVISIT_STATUSES}
 
 
 def _rate(part: int, whole: int) -> float | None:

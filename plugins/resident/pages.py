@@ -15,13 +15,13 @@ from core.clock import utcnow
 from core.entities.models import Unit
 from core.i18n import N_
 from core.i18n import gettext as _
-from core.identity.models import User
+from core.identity.models import Membership, User
 from core.money import format_money
 from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
 from core.tasks.types import SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.forms import FormErrors, form_action, form_int
+from core.web.forms import FormErrors, form_action, form_int, offset_page, page_links, page_number
 from core.problems import Problem, invalid
 from core.web.routing import page_route
 from plugins.resident import campaigns, fees, households, kpis, procedures, services
@@ -61,6 +61,10 @@ async def desk(request: Request, form: dict | None = None, errors: FormErrors | 
     cases = await (site_query(request, Case).filter(task__is_open=True).select_related("task", "unit")
                    .order_by("-id").limit(100))
     people = {u.id: u for u in await User.filter(id__in=list({c.task.assignee_id for c in cases if c.task.assignee_id}))}
+    important = set(await Household.filter(unit_id__in=[c.unit_id for c in cases], important=True)
+                    .values_list("unit_id", flat=True))
+    for case in cases:
+        case.important_owner = case.unit_id in important  # the badge beside the unit
     return render(request, "resident/desk.html", {
         "site": site, "cases": cases, "people": people, "kinds": CASE_KINDS, "channels": CHANNELS,
         "form": form or {"kind": "repair", "channel": "phone"}, "errors": errors or FormErrors(),
@@ -101,6 +105,7 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
     ids = {e.actor_id for e in events if e.actor_id} | ({task.assignee_id} if task.assignee_id else set())
     people = {u.id: u for u in await User.filter(id__in=list(ids))}
     duplicates = await Case.filter(id__in=await services.find_duplicates(site, case.unit_id, case.category, case.id))
+    case.important_owner = await Household.filter(unit_id=case.unit_id, important=True).exists()
     return render(request, "resident/case.html", {
         "site": site, "case": case, "task": task, "unit": unit, "events": events, "people": people,
         "actions": [(to, task_type.state_label(to)) for to in task_type.workflow.allowed(task.status) if to != "cancelled"],
@@ -110,7 +115,24 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
 
 
 async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | None:
-    """A case on its task's page (``task_subject_panel``): the reply and revisit forms."""
+    """A case on its task's page (``task_subject_panel``): the reply and revisit forms. A
+    revisit's escalation or follow-up task links to the revisit list or the household."""
+    if subject.kind == "revisit":
+        revisit = await Revisit.get_or_none(id=subject.id, site_id=task.site_id)
+        if revisit is None:
+            return None
+        unit = await Unit.get_or_none(id=revisit.unit_id)
+        return SubjectPanel(title=_("Revisit %(id)s of %(unit)s", id=revisit.id, unit=unit.code if unit else ""),
+                            url=home(request, f"units/{revisit.unit_id}"))
+    if subject.kind == "household":
+        household = await Household.get_or_none(id=subject.id, site_id=task.site_id)
+        if household is None:
+            return None
+        unit = await Unit.get_or_none(id=household.unit_id)
+        return SubjectPanel(title=_("Household of %(code)s", code=unit.code if unit else ""),
+                            url=home(request, f"households/{household.id}"))
+    if subject.kind != "case":
+        return None
     case = await Case.get_or_none(id=subject.id, site_id=task.site_id)
     if case is None:
         return None
@@ -188,12 +210,13 @@ async def case_merge(request: Request) -> Response:
 async def calls(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     site = current_site(request)
     pending = await (site_query(request, Revisit).filter(agent_id=request.state.user.id, status="pending")
-                     .select_related("unit").order_by("id").limit(200))
+                     .select_related("unit").order_by("-overdue", "id").limit(200))
     members = {}
     for household in await Household.filter(unit_id__in=[r.unit_id for r in pending]).prefetch_related("members"):
         members[household.unit_id] = list(household.members)
     return render(request, "resident/calls.html", {"site": site, "revisits": pending, "members": members,
                                                    "errors": errors or FormErrors(),
+                                                   "attempts_allowed": services.retry_policy(site)[0],
                                                    "show_phones": can(request, "core.party.personal_data")},
                   status_code=status_code)
 
@@ -208,15 +231,51 @@ async def record_revisit(request: Request) -> Response:
     def data(form: dict) -> dict:
         if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
             raise Problem(403, _("This revisit is on another agent's call list."))
-        return _revisit_data(form, "evaluation")
+        return {**_revisit_data(form, "evaluation"), "version": form_int(form, "version")}
 
     async def act(body: s.RevisitRecordIn) -> None:
         await campaigns.record(kernel(request), revisit, body.model_dump(), actor=actor_of(request))
 
     # One form per revisit on the call list: messages go on top.
-    return await form_action(request, fields=REVISIT_FIELDS, prepare=data, schema=s.RevisitRecordIn, act=act,
+    return await form_action(request, fields=[*REVISIT_FIELDS, "version"], prepare=data, schema=s.RevisitRecordIn,
+                             act=act,
                              beside=(), page=lambda errors, values, status: calls(request, errors, status),
                              success_url=home(request, "calls"))
+
+
+# --- the revisit list -------------------------------------------------------------------
+
+REVISITS_PAGE_SIZE = 50
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+async def revisits_page(request: Request) -> Response:
+    """Recorded and pending revisits with their attempts, by status, campaign and agent
+    (an agent sees their own), with the counts; the API's list through the same query."""
+    site = current_site(request)
+    status = request.query_params.get("status", "")
+    status = status if status in campaigns.REVISIT_STATUSES else ""
+    campaign_id = _query_int(request, "campaign_id")
+    manager = can(request, "resident.campaign.manage")
+    agent_id = _query_int(request, "agent_id") if manager else request.state.user.id
+    page = page_number(request)
+    rows, more = await offset_page(
+        campaigns.revisits_query(site.id, status=status or None, campaign_id=campaign_id, agent_id=agent_id)
+        .select_related("unit").order_by("-id"), page, REVISITS_PAGE_SIZE)
+    counts = await campaigns.revisit_counts(site.id, campaign_id=campaign_id, agent_id=agent_id)
+    member_ids = await Membership.filter(site_id=site.id).values_list("user_id", flat=True) if manager else []
+    people = {u.id: u for u in await User.filter(id__in=list({*member_ids, *(r.agent_id for r in rows if r.agent_id)}))}
+    return render(request, "resident/revisits.html", {
+        "site": site, "revisits": rows, "counts": counts, "people": people, "manager": manager,
+        "campaigns": await site_query(request, Campaign).order_by("-id").limit(100),
+        "filters": {"status": status, "campaign_id": campaign_id, "agent_id": agent_id}, "page": page,
+        "links": page_links(request.url.path, {"status": status, "campaign_id": str(campaign_id or ""),
+                                               "agent_id": str(agent_id or "") if manager else ""}, page, more),
+    })
 
 
 # --- campaigns --------------------------------------------------------------------------
@@ -564,6 +623,7 @@ def routes():
         page_route(f"{case}/revisit", case_revisit, permission="resident.case.work", methods=["POST"]),
         page_route(f"{case}/merge", case_merge, permission="resident.case.work", methods=["POST"]),
         page_route(f"{BASE}/calls", calls_page, permission="resident.revisit.record"),
+        page_route(f"{BASE}/revisits", revisits_page, permission="resident.revisit.record"),
         page_route(f"{BASE}/revisits/{{id:int}}", record_revisit, permission="resident.revisit.record", methods=["POST"]),
         page_route(f"{BASE}/campaigns", campaigns_view, permission="resident.campaign.manage"),
         page_route(f"{BASE}/campaigns", create_campaign, permission="resident.campaign.manage", methods=["POST"]),

@@ -109,6 +109,7 @@ class RevisitIn(Strict):
     comments: str | None = Field(None, max_length=5000)
     suggestions: str | None = Field(None, max_length=5000)
     notes: str | None = Field(None, max_length=5000)
+    version: int | None = Field(None, description="The pending revisit's version, when retrying one (409 if stale).")
 
 
 class RevisitRecordIn(Strict):
@@ -119,12 +120,26 @@ class RevisitRecordIn(Strict):
     evaluation: str | None = Field(None, max_length=5000)
     suggestions: str | None = Field(None, max_length=5000)
     notes: str | None = Field(None, max_length=5000)
+    version: int | None = Field(None, description="The revisit's version as read (409 if someone recorded it since).")
 
 
 class RevisitQuery(PageQuery):
     agent_id: int | None = None
-    status: Literal["pending", "done"] | None = None
+    status: Literal["pending", "done", "overdue", "escalated"] | None = Field(
+        None, description="pending includes the overdue ones; escalated: done, not reached in the last attempt.")
     campaign_id: int | None = None
+
+
+class RevisitCountQuery(BaseModel):
+    agent_id: int | None = None
+    campaign_id: int | None = None
+
+
+class RevisitCounts(BaseModel):
+    pending: int
+    overdue: int
+    done: int
+    escalated: int
 
 
 class CampaignIn(Strict):
@@ -325,6 +340,15 @@ class RevisitOut(BaseModel):
     notes: str
     done_at: str | None
     created_at: str
+    attempts: int = Field(description="Calls made: the unreached ones and the one that ended it.")
+    last_attempt_at: str | None
+    due_at: str | None = Field(description="When the next attempt is due (the campaign's due time, then each retry's).")
+    next_due_at: str | None = Field(description="due_at while pending, else null.")
+    overdue: bool
+    escalated: bool = Field(description="Not reached at the last attempt: a supervisor's task was made.")
+    escalation_task_id: int | None
+    follow_up_task_id: int | None = Field(description="The follow-up task of an unsatisfied campaign revisit.")
+    version: int
 
 
 class CaseOut(Sparse):

@@ -69,12 +69,18 @@ def case_out(case: Case | dict[str, Any], task: Task | None = None, **extra: Any
 
 
 def revisit_out(revisit: Revisit) -> dict[str, Any]:
+    pending = revisit.status == "pending"
     return {
         "id": revisit.id, "unit_id": revisit.unit_id, "case_id": revisit.case_id, "campaign_id": revisit.campaign_id,
         "agent_id": revisit.agent_id, "status": revisit.status, "method": revisit.method or None,
         "reached": revisit.reached, "satisfied": revisit.satisfied, "score": revisit.score,
         "evaluation": revisit.evaluation, "suggestions": revisit.suggestions, "notes": revisit.notes,
         "done_at": rfc3339(revisit.done_at), "created_at": rfc3339(revisit.created_at),
+        "attempts": revisit.attempts, "last_attempt_at": rfc3339(revisit.last_attempt_at),
+        "due_at": rfc3339(revisit.due_at), "next_due_at": rfc3339(revisit.due_at) if pending else None,
+        "overdue": bool(revisit.overdue and pending), "escalated": revisit.escalation_task_id is not None,
+        "escalation_task_id": revisit.escalation_task_id, "follow_up_task_id": revisit.follow_up_task_id,
+        "version": revisit.version,
     }
 
 
@@ -223,15 +229,18 @@ def check_revisit_fields(data: dict[str, Any]) -> None:
         raise invalid("score", _("A score from 1 to 5."))
 
 
-async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: Actor) -> None:
-    """A satisfied revisit lets a complaint close; an unsatisfied one reopens and escalates."""
+async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: Actor) -> bool:
+    """A satisfied revisit lets a complaint close; an unsatisfied one reopens and escalates.
+    True when it reopened the case."""
     if not revisit.reached:
-        return
+        return False
     if revisit.satisfied:
         await Case.filter(id=case.id).update(satisfied=True)
-        return
+        return False
     task = await load_task(case)
+    reopened = False
     if task.status in ("resolved", "closed") and "in_progress" in kernel.type_of(task.type).workflow.allowed(task.status):
+        reopened = True
         await kernel.transition(task, "in_progress", task.version, actor.user, may_work_any=True,
                                 note=_("Reopened: the resident was not satisfied at the revisit."),
                                 client_address=actor.client_address)
@@ -239,29 +248,153 @@ async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: Act
         if case.escalated_to != "manager":
             await _escalate(kernel, task, "supervisor",
                             _("Reopened after an unsatisfied revisit: escalated to the supervisor."), actor.user)
+    return reopened
 
 
 async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: Actor) -> Revisit:
+    """A revisit of a resolved case. An unreached resident is called again (the site's
+    ``revisit_retry``): the revisit stays pending on the caller's list, and a later call
+    of this, or the call list, records the next attempt on it."""
     task = await load_task(case)
     if task.status != "resolved":
         raise Problem(409, _("A revisit is recorded once the case is resolved; this one is %(status)s.",
                              status=task.status), rule="resident.revisit.after_resolved")
     check_revisit_fields(data)
-    now = utcnow()
+    site = await Site.get(id=case.site_id)
+    data = {**data, "evaluation": data.get("comments") or data.get("evaluation") or ""}
     async with kernel.transaction():
-        revisit = await Revisit.create(
-            site_id=case.site_id, unit_id=case.unit_id, case=case, agent=actor.user, status="done", method=data["method"],
-            reached=bool(data["reached"]), satisfied=data.get("satisfied") if data["reached"] else None,
-            score=data.get("score"), evaluation=data.get("comments") or data.get("evaluation") or "",
-            suggestions=data.get("suggestions") or "", notes=data.get("notes") or "", done_at=now)
-        await audit.record("resident.revisit.record", actor=actor.user, site_id=case.site_id, object_type="resident.revisit",
-                           object_id=revisit.id, after=revisit_out(revisit), client_address=actor.client_address)
+        revisit = await Revisit.filter(case_id=case.id, status="pending").order_by("id").first()
+        if revisit is None:
+            revisit = await Revisit.create(site_id=case.site_id, unit_id=case.unit_id, case=case, agent=actor.user)
+        elif data.get("version") is not None and data["version"] != revisit.version:
+            raise stale_revisit(revisit)
+        await record_attempt(kernel, site, revisit, data, actor)
         await kernel.comment(task, _("Revisit by %(method)s: %(result)s", method=revisit.method, result=(
             _("satisfied") if revisit.satisfied else _("not satisfied") if revisit.reached else _("not reached"))),
             actor.user, kind="revisited", client_address=actor.client_address)
-        await apply_revisit_to_case(kernel, case, revisit, actor)
     await publish(kernel.bus, case.site_id, "resident.revisit.recorded", revisit_out(revisit))
     return revisit
+
+
+# --- revisits worked to the end: retries, escalation, follow-up, overdue -----------------
+
+#: The kernel task types a revisit makes (``task_types.py``).
+REVISIT_ESCALATION = "resident.revisit_escalation"
+FOLLOW_UP = "resident.follow_up"
+
+
+def retry_policy(site: Site) -> tuple[int, int]:
+    """(attempts, hours between them) of the site's ``revisit_retry`` setting."""
+    policy = setting(site, "revisit_retry")
+    return int(policy["attempts"]), int(policy["interval_hours"])
+
+
+def stale_revisit(revisit: Revisit) -> Problem:
+    return Problem(409, _("Someone recorded this revisit since you read it. Reload and try again."),
+                   current={"id": revisit.id, "version": revisit.version, "status": revisit.status})
+
+
+async def _revisit_task(kernel, site: Site, revisit: Revisit, actor: Actor, *, type: str, title: str,
+                        description: str, subject: Subject, priority: str) -> Task:
+    """A kernel task about a revisit, given by balanced assignment among the type's roles
+    (supervisors for an escalation, agents for a follow-up), or left in the queue when
+    nobody holds them."""
+    fields = dict(type=type, title=title[:200], description=description, priority=priority,
+                  unit_id=revisit.unit_id, subject=subject, client_address=actor.client_address)
+    try:
+        return await kernel.create(site, actor.user, assign="balanced", **fields)
+    except Problem as problem:
+        if problem.status != 409:
+            raise
+        return await kernel.create(site, actor.user, **fields)
+
+
+async def record_attempt(kernel, site: Site, revisit: Revisit, data: dict[str, Any], actor: Actor) -> Revisit:
+    """One call of a pending revisit, inside the caller's ``kernel.transaction()``.
+
+    Reached: the revisit is done. Unreached with attempts left (the site's
+    ``revisit_retry``): it stays pending, due again ``interval_hours`` later. Unreached at
+    the last attempt: done, not reached, and escalated to a supervisor (a
+    ``resident.revisit_escalation`` task). Done and reached on a resolved case: the case
+    takes the result (``apply_revisit_to_case``). Unsatisfied in a campaign, and no case
+    reopened by it: a follow-up task (及時補救) about the household, by balanced
+    assignment among the agents. The update is conditional on the version read (409)."""
+    now = utcnow()
+    reached = bool(data["reached"])
+    limit, interval = retry_policy(site)
+    tries = revisit.attempts + 1
+    changes: dict[str, Any] = {
+        "method": data["method"], "attempts": tries, "last_attempt_at": now, "notes": data.get("notes") or "",
+        "agent_id": revisit.agent_id or actor.user_id, "version": revisit.version + 1, "overdue": False}
+    if reached:
+        changes.update(status="done", reached=True, satisfied=data.get("satisfied"), score=data.get("score"),
+                       evaluation=data.get("evaluation") or "", suggestions=data.get("suggestions") or "",
+                       done_at=now)
+    elif tries < limit:
+        changes.update(due_at=now + dt.timedelta(hours=interval))
+    else:
+        changes.update(status="done", reached=False, satisfied=None, done_at=now)
+    updated = await Revisit.filter(id=revisit.id, status="pending", version=revisit.version).update(**changes)
+    if not updated:
+        await revisit.refresh_from_db()
+        raise stale_revisit(revisit)
+    await revisit.refresh_from_db()
+    finished = revisit.status == "done"
+    await audit.record("resident.revisit.record" if finished else "resident.revisit.attempt", actor=actor.user,
+                       site_id=revisit.site_id, object_type="resident.revisit", object_id=revisit.id,
+                       after=revisit_out(revisit), client_address=actor.client_address)
+    unit = await Unit.get(id=revisit.unit_id)
+    if finished and not reached:
+        task = await _revisit_task(
+            kernel, site, revisit, actor, type=REVISIT_ESCALATION, priority="high",
+            title=_("Revisit of %(unit)s: not reached in %(count)s calls", unit=unit.code, count=tries),
+            description=revisit.notes, subject=Subject("resident", "revisit", revisit.id))
+        await Revisit.filter(id=revisit.id).update(escalation_task_id=task.id)
+        revisit.escalation_task_id = task.id
+        await audit.record("resident.revisit.escalate", actor=actor.user, site_id=revisit.site_id,
+                           object_type="resident.revisit", object_id=revisit.id,
+                           after={"task_id": task.id, "attempts": tries}, client_address=actor.client_address)
+    reopened = False
+    if finished and reached and revisit.case_id:
+        case = await Case.get(id=revisit.case_id)
+        if (await load_task(case)).status == "resolved":
+            reopened = await apply_revisit_to_case(kernel, case, revisit, actor)
+    if finished and reached and revisit.satisfied is False and revisit.campaign_id and not reopened:
+        household = await Household.get_or_none(unit_id=revisit.unit_id)
+        subject = (Subject("resident", "household", household.id) if household is not None
+                   else Subject("resident", "revisit", revisit.id))
+        task = await _revisit_task(
+            kernel, site, revisit, actor, type=FOLLOW_UP, priority="high",
+            title=_("Follow up on %(unit)s: not satisfied at the revisit", unit=unit.code),
+            description="\n".join(text for text in (revisit.evaluation, revisit.suggestions, revisit.notes) if text),
+            subject=subject)
+        await Revisit.filter(id=revisit.id).update(follow_up_task_id=task.id)
+        revisit.follow_up_task_id = task.id
+        await audit.record("resident.revisit.follow_up", actor=actor.user, site_id=revisit.site_id,
+                           object_type="resident.revisit", object_id=revisit.id, after={"task_id": task.id},
+                           client_address=actor.client_address)
+    return revisit
+
+
+async def mark_overdue_revisits(bus, now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Mark pending revisits past their due time, as the kernel marks tasks: once each
+    (the update is conditional on ``overdue = false``), audited, a live event each."""
+    now = now or utcnow()
+    marked = 0
+    candidates = await (Revisit.filter(status="pending", overdue=False, due_at__lt=now)
+                        .order_by("due_at").limit(batch))
+    for revisit in candidates:
+        async with in_transaction():
+            if not await Revisit.filter(id=revisit.id, status="pending", overdue=False,
+                                        due_at=revisit.due_at).update(overdue=True):
+                continue
+            revisit.overdue = True
+            await audit.record("resident.revisit.overdue", site_id=revisit.site_id, object_type="resident.revisit",
+                               object_id=revisit.id, after={"due_at": rfc3339(revisit.due_at)})
+        marked += 1
+        await publish(bus, revisit.site_id, "resident.revisit.overdue", revisit_out(revisit),
+                      permission="resident.revisit.record")
+    return marked
 
 
 # --- hooks ------------------------------------------------------------------------------

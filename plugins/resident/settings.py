@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     # KPI targets (fractions), as in the service standard: 99%, 98%, 100%.
     "targets": {"on_time_reply_rate": "0.99", "standard_handling_rate": "0.98", "satisfaction_rate": "1.00"},
     "renovation_deposit": "10000",
+    # An unreached resident is called this many times, this many hours apart, then escalated.
+    "revisit_retry": {"attempts": 3, "interval_hours": 24},
 }
 
 

@@ -37,6 +37,13 @@ class Targets(SettingsModel):
                                        title=N_("Satisfied"))
 
 
+class RevisitRetry(SettingsModel):
+    """How an unreached resident is called again before the revisit goes to the supervisor."""
+
+    attempts: int = Field(3, ge=1, le=10, title=N_("Attempts"))
+    interval_hours: int = Field(24, ge=1, le=14 * 24, title=N_("Hours between attempts"))
+
+
 class ResidentSettings(SettingsModel):
     reply_minutes: ReplyMinutes = Field(
         default_factory=ReplyMinutes, title=N_("First reply within (minutes)"),
@@ -50,6 +57,10 @@ class ResidentSettings(SettingsModel):
     targets: Targets = Field(
         default_factory=Targets, title=N_("KPI targets"),
         description=N_("Targets as fractions: 0.98 is 98%."))
+    revisit_retry: RevisitRetry = Field(
+        default_factory=RevisitRetry, title=N_("Unreached revisits"),
+        description=N_("How many calls an unreached resident gets, and how many hours apart, before the "
+                       "revisit goes to the supervisor."))
     renovation_deposit: Money = Field(
         "10000", title=N_("Renovation deposit"),
         description=N_("The deposit a renovation procedure asks for unless the form names another."))

@@ -11,4 +11,9 @@ TASK_TYPES = [
              assign_skill="complaints", cancel_permission="resident.complaint.cancel", **cases),
     TaskType(name="resident.inquiry", label=_l("Inquiry"), default_sla_minutes=24 * 60, **cases),
     TaskType(name="resident.suggestion", label=_l("Suggestion"), default_sla_minutes=7 * 24 * 60, **cases),
+    # A revisit's own tasks: made when it is recorded (plugins.resident.services.record_attempt).
+    TaskType(name="resident.revisit_escalation", label=_l("Unreached revisit"), default_sla_minutes=24 * 60,
+             assign_roles=("supervisor",), owner_endpoint="POST /api/v1/sites/{site}/resident/revisits/{id}"),
+    TaskType(name="resident.follow_up", label=_l("Follow-up after a revisit"), default_sla_minutes=24 * 60,
+             assign_skill="complaints", owner_endpoint="POST /api/v1/sites/{site}/resident/revisits/{id}"),
 ]
