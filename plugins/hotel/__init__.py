@@ -14,6 +14,20 @@ def register_site_settings():
 
 
 @hookimpl
+def register_api_routes():
+    from plugins.hotel import stocktake_api
+
+    return stocktake_api.routes()
+
+
+@hookimpl
+def register_routes():
+    from plugins.hotel import stocktake_pages
+
+    return stocktake_pages.routes()
+
+
+@hookimpl
 async def on_task_event(task, event, kernel):
     if not task.type.startswith("hotel."):
         return

@@ -10,6 +10,8 @@ MENU = [
     MenuItem(label=_l("Guest requests"), url="/sites/{site}/hotel/requests", permission="hotel.room.read",
              order=32),
     MenuItem(label=_l("Hotel stock"), url="/sites/{site}/hotel/stock", permission="hotel.stock.read", order=32),
+    MenuItem(label=_l("Stocktakes"), url="/sites/{site}/hotel/stocktakes", permission="hotel.stocktake.read",
+             order=32),
     MenuItem(label=_l("Hygiene log"), url="/sites/{site}/hotel/hygiene", permission="hotel.hygiene.read",
              order=33),
 ]

@@ -9,6 +9,9 @@ SERVICE = ("in_service", "out_of_order", "out_of_service")
 CODES = ("VC", "VD", "VP", "VI", "OC", "OD", "OP", "OI", "OOO", "OOS")
 STOCK_KINDS = ("in", "out", "transfer", "consume", "loss")
 STOCK_CATEGORIES = ("linen", "drinks", "amenities", "other")
+#: The movement a stocktake's approval posts: its quantity is signed (+ found, - missing).
+STOCKTAKE_KIND = "stocktake"
+STOCKTAKE_STATUSES = ("counting", "recount", "submitted", "approved", "cancelled")
 
 
 class Room(Model):
@@ -126,9 +129,73 @@ class StockMovement(Model):
     actor = fields.ForeignKeyField("core.User", related_name="hotel_stock_movements", null=True,
                                    on_delete=fields.SET_NULL)
     at = fields.DatetimeField(auto_now_add=True)
+    #: The stocktake (count sheet) whose approval posted this adjustment (kind ``stocktake``).
+    stocktake_id = fields.IntField(null=True)
 
     class Meta:
         table = "hotel_stock_movement"
+
+
+class StockCount(Model):
+    """A stocktake: the count sheet of one location (a store room or a floor)."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="hotel_stock_counts", on_delete=fields.RESTRICT)
+    location = fields.CharField(max_length=60)
+    #: The location while the sheet is open (counting, recount or submitted), else NULL: one
+    #: open sheet per location, kept by the unique index (NULLs never collide).
+    open_location = fields.CharField(max_length=60, null=True)
+    status = fields.CharField(max_length=10, default="counting")
+    note = fields.CharField(max_length=500, default="")
+    created_by = fields.ForeignKeyField("core.User", related_name="hotel_stock_counts_created", null=True,
+                                        on_delete=fields.SET_NULL)
+    submitted_by = fields.ForeignKeyField("core.User", related_name="hotel_stock_counts_submitted", null=True,
+                                          on_delete=fields.SET_NULL)
+    approved_by = fields.ForeignKeyField("core.User", related_name="hotel_stock_counts_approved", null=True,
+                                         on_delete=fields.SET_NULL)
+    cancelled_by = fields.ForeignKeyField("core.User", related_name="hotel_stock_counts_cancelled", null=True,
+                                          on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField()
+    submitted_at = fields.DatetimeField(null=True)
+    approved_at = fields.DatetimeField(null=True)
+    cancelled_at = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField()
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "hotel_stock_count"
+        unique_together = (("site", "open_location"),)
+        indexes = (("site_id", "status", "id"),)
+
+
+class StockCountLine(Model):
+    """One item on a count sheet: what the books said at opening and what was counted."""
+
+    id = fields.IntField(primary_key=True)
+    sheet = fields.ForeignKeyField("hotel.StockCount", related_name="lines", on_delete=fields.CASCADE)
+    item = fields.ForeignKeyField("hotel.StockItem", related_name="count_lines", on_delete=fields.RESTRICT)
+    #: The balance at the location when the sheet was opened.
+    expected = fields.IntField(default=0)
+    first_count = fields.IntField(null=True)
+    first_by = fields.ForeignKeyField("core.User", related_name="hotel_count_lines_first", null=True,
+                                      on_delete=fields.SET_NULL)
+    first_at = fields.DatetimeField(null=True)
+    #: Set at submission when the first count's variance is past the site's threshold.
+    needs_recount = fields.BooleanField(default=False)
+    second_count = fields.IntField(null=True)
+    second_by = fields.ForeignKeyField("core.User", related_name="hotel_count_lines_second", null=True,
+                                       on_delete=fields.SET_NULL)
+    second_at = fields.DatetimeField(null=True)
+    #: The count that stands (the second when there is one) and final - expected.
+    final = fields.IntField(null=True)
+    variance = fields.IntField(null=True)
+    #: The ``stocktake`` movement the approval posted for a non-zero variance.
+    movement_id = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "hotel_stock_count_line"
+        unique_together = (("sheet", "item"),)
+        ordering = ["id"]
 
 
 class HygieneRecord(Model):

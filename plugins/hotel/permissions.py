@@ -22,6 +22,10 @@ PERMISSIONS = [
     Permission("hotel.stock.read", _l("See hotel stock"), MANAGERS + SUP + DESK + FLOOR),
     Permission("hotel.stock.move", _l("Record stock movements"), MANAGERS + SUP + FLOOR),
     Permission("hotel.stock.edit", _l("Add stock items"), MANAGERS + SUP),
+    Permission("hotel.stocktake.read", _l("See stocktakes"), MANAGERS + SUP + FLOOR),
+    Permission("hotel.stocktake.count", _l("Open count sheets and enter stocktake counts"), MANAGERS + SUP + FLOOR),
+    Permission("hotel.stocktake.approve", _l("Approve or cancel stocktakes (posts the adjustments)"),
+               MANAGERS + SUP),
     Permission("hotel.hygiene.read", _l("See hygiene records"), MANAGERS + SUP + FLOOR),
     Permission("hotel.hygiene.write", _l("Record hygiene"), MANAGERS + SUP + FLOOR),
 ]

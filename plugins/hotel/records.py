@@ -36,7 +36,8 @@ def item_out(item: StockItem, total: int | None = None) -> dict[str, Any]:
 def movement_out(movement: StockMovement) -> dict[str, Any]:
     return {"id": movement.id, "item_id": movement.item_id, "location": movement.location, "kind": movement.kind,
             "quantity": movement.quantity, "to_location": movement.to_location or None,
-            "reason": movement.reason, "actor_id": movement.actor_id, "at": rfc3339(movement.at)}
+            "reason": movement.reason, "actor_id": movement.actor_id, "at": rfc3339(movement.at),
+            "stocktake_id": movement.stocktake_id}
 
 
 async def create_item(site_id: int, actor: Actor, *, code: str, name: str, category: str, unit: str = "",

@@ -203,6 +203,8 @@ class MovementOut(BaseModel):
     reason: str
     actor_id: int | None
     at: str
+    #: The stocktake whose approval posted it (kind ``stocktake``, quantity signed).
+    stocktake_id: int | None = None
 
 
 class MovementQuery(PageQuery):
@@ -310,3 +312,105 @@ class GuestRequestQuery(BaseModel):
     room: str | None = Field(None, max_length=20)
     open: bool = False
     limit: int = Field(100, ge=1, le=200)
+
+
+# --- stocktakes (plugins/hotel/stocktake.py) ---------------------------------------------------
+
+StocktakeStatus = Literal["counting", "recount", "submitted", "approved", "cancelled"]
+
+
+class StocktakeIn(Strict):
+    location: str = Field(min_length=1, max_length=60)
+    note: str = Field("", max_length=500)
+    #: Every item of the site on the sheet (0 expected where none is kept), not only those
+    #: with a balance at the location.
+    all_items: bool = False
+
+
+class CountEntry(Strict):
+    item_id: int
+    #: A whole number from 0; null clears a first count.
+    counted: int | None = Field(ge=0, le=1_000_000)
+
+
+class CountsIn(Strict):
+    version: int
+    lines: list[CountEntry] = Field(min_length=1, max_length=5000)
+
+
+class StocktakeLineOut(BaseModel):
+    id: int
+    item_id: int
+    code: str
+    name: str
+    unit: str
+    #: Null while counters count blind (only approvers see it before submission).
+    expected: int | None
+    counted: int | None
+    counted_by: int | None
+    counted_at: str | None
+    needs_recount: bool
+    second_count: int | None
+    second_counted_by: int | None
+    second_counted_at: str | None
+    final: int | None
+    variance: int | None
+    movement_id: int | None
+
+
+class StocktakeSummaryOut(BaseModel):
+    id: int
+    location: str
+    status: StocktakeStatus
+    note: str
+    created_by: int | None
+    created_at: str | None
+    submitted_by: int | None
+    submitted_at: str | None
+    approved_by: int | None
+    approved_at: str | None
+    cancelled_by: int | None
+    cancelled_at: str | None
+    updated_at: str | None
+    version: int
+
+
+class StocktakeOut(StocktakeSummaryOut):
+    blind: bool
+    lines: list[StocktakeLineOut]
+    counted_lines: int
+    recount_lines: int
+
+
+class StocktakePage(BaseModel):
+    items: list[StocktakeSummaryOut]
+    next_cursor: str | None
+
+
+class StocktakeQuery(PageQuery):
+    status: StocktakeStatus | None = None
+    location: str | None = Field(None, max_length=60)
+
+
+class StocktakeReportLine(StocktakeLineOut):
+    #: The variance as a percentage of the expected quantity, one decimal, as text.
+    variance_percent: str | None
+
+
+class StocktakeTotals(BaseModel):
+    lines: int
+    counted: int
+    with_variance: int
+    found: int
+    missing: int
+
+
+class StocktakeReportOut(BaseModel):
+    sheet: StocktakeSummaryOut
+    blind: bool
+    lines: list[StocktakeReportLine]
+    totals: StocktakeTotals
+
+
+class StocktakeReportQuery(BaseModel):
+    format: Literal["json", "csv", "xlsx"] = "json"

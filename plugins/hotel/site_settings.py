@@ -22,6 +22,14 @@ class HotelSettings(SettingsModel):
     night_audit_hour: int = Field(
         3, ge=0, le=23, title=N_("Night audit hour"),
         description=N_("The local hour (0 to 23) at which the night audit closes the hotel's day."))
+    stocktake_recount_units: int = Field(
+        2, ge=0, le=1_000_000, title=N_("Stocktake: recount above (units)"),
+        description=N_("A counted line whose variance is more than this many units, and more than the "
+                       "percentage below, needs a second count by someone else before the sheet is submitted."))
+    stocktake_recount_percent: int = Field(
+        10, ge=0, le=1000, title=N_("Stocktake: recount above (percent)"),
+        description=N_("The variance as a percentage of the expected quantity past which a line needs a "
+                       "second count (together with the units above; 0 means any variance)."))
 
 
 GROUP = SettingGroup("hotel", N_("Hotel"), HotelSettings)
