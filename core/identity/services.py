@@ -369,6 +369,26 @@ async def update_user(user: User, changes: dict, *, version: int | None = None, 
     return user
 
 
+async def set_skills(user: User, skills: list[str], *, version: int | None = None, actor: Actor = SYSTEM,
+                     site_id: int | None = None, action: str = "user.update") -> User:
+    """Replace a user's skills for a plugin that checked its own permission first (a hotel
+    supervisor giving attendants their ``section:<name>``): one conditional UPDATE (409
+    when ``version`` is stale), audited as ``action`` at ``site_id``, inside
+    ``identity_change`` so every process forgets the cached user (whose skills route work)."""
+    async with identity_change(user.id):
+        before = list(user.skills or [])
+        expected = user.version if version is None else version
+        if not await User.filter(id=user.id, version=expected).update(skills=list(skills), version=expected + 1):
+            await user.refresh_from_db()
+            raise Problem(409, _("Someone else changed this user since you read it. Reload and try again."))
+        await user.refresh_from_db()
+        if before != list(user.skills or []):
+            await audit.record(action, actor=actor.user, site_id=site_id, object_type="user", object_id=user.id,
+                               before={"skills": before}, after={"skills": list(user.skills or [])},
+                               client_address=actor.client_address)
+    return user
+
+
 async def update_own_profile(actor: Actor, changes: dict, *, version: int | None = None) -> User:
     """The signed-in user changes their own extension and job title (``OWN_FIELDS``; any
     other field is refused, 422 naming it): no administrator needed, audited as

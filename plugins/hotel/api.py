@@ -9,12 +9,12 @@ from core.clock import rfc3339
 from core.tasks import handovers
 from core.tasks.schemas import HandoverOut
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.api import api_route
+from core.web.api import CSV, XLSX, api_route
 from core.web.pagination import filter_by, paginate
 from core.problems import invalid
 from core.i18n import gettext as _
 from plugins.hotel import board as boards
-from plugins.hotel import records, rooms, services
+from plugins.hotel import floors, records, rooms, services
 from plugins.hotel.models import Room, RoomEvent, StockItem, StockMovement
 from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuery, CheckInIn, DamageIn, DamageOut,
                                    DiscrepancyOut, GuestRequestIn,
@@ -23,6 +23,8 @@ from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuer
                                    MovementQuery, NightAuditIn, NightAuditOut, ObservedIn, RoomEventOut, RoomIn,
                                    RoomOut, RoomPage, RoomQuery, ServiceIn, StockItemIn, StockItemOut,
                                    StockItemQuery, VersionIn)
+from plugins.hotel.schemas import (DamagePage, DamageQuery, RoomFlagIn, SectionAssignIn, SectionsOut, WorkReportOut,
+                                   WorkReportQuery)
 
 BASE = "/api/v1/sites/{site}/hotel"
 
@@ -45,6 +47,7 @@ async def board_rooms(request: Request, query: BoardQuery) -> tuple[list[dict], 
     site = current_site(request)
     cached = await boards.attach(request.app).board(site.id)
     guests = sees_guests(request)
+    sections = floors.board_sections(request.state.user, cached.sections) if query.mine else None
     if query.at is None:
         if boards.unfiltered(query):
             return cached.rooms(guests), cached.counts
@@ -54,7 +57,7 @@ async def board_rooms(request: Request, query: BoardQuery) -> tuple[list[dict], 
         rooms_out = [{**services.room_out({**row, **past[row["id"]]}, guests),
                       "assignee_id": cached.assignees.get(row["unit_id"])}
                      for row in cached.rows if row["id"] in past]
-    shown = boards.matching(rooms_out, query)
+    shown = boards.matching(rooms_out, query, sections)
     return shown, boards.counted(shown)
 
 
@@ -132,6 +135,68 @@ async def observe(request: Request, body: ObservedIn) -> RoomOut:
     """Housekeeping's look: is the room occupied or vacant?"""
     room = await services.observe(kernel(request), await _room(request), body.occupancy, actor_of(request))
     return services.room_out(room, sees_guests(request))
+
+
+async def _flag(request: Request, body: RoomFlagIn, flag: str) -> RoomOut:
+    room = await services.set_room_flag(kernel(request), await _room(request), flag, body.on, body.version,
+                                        actor_of(request))
+    return services.room_out(room, sees_guests(request))
+
+
+async def do_not_disturb(request: Request, body: RoomFlagIn) -> RoomOut:
+    """The do-not-disturb sign on (``on: true``) or off: while it (or a refusal) is on, the
+    room's cleaning tasks wait, their SLA clock stopped."""
+    return await _flag(request, body, "do_not_disturb")
+
+
+async def service_refused(request: Request, body: RoomFlagIn) -> RoomOut:
+    """The guest refused service today (on) or no longer (off); stops the cleaning clock as
+    do-not-disturb does. The night audit clears it."""
+    return await _flag(request, body, "service_refused")
+
+
+async def list_damage_reports(request: Request, query: DamageQuery) -> DamagePage:
+    """Damage reports, newest first: ``?room=204&status=open&from=2026-11-01&to=2026-11-30``
+    (status: of the report's maintenance task; dates: site-local days, both included)."""
+    site = current_site(request)
+    room = await services.room_by_number(site.id, query.room) if query.room else None
+    rows = floors.damage_reports_query(site, room=room, status=query.status, start=query.start, end=query.end)
+    page = await paginate(rows, query, lambda report: report, descending=True)
+    page["items"] = await floors.damage_items(site, page["items"])
+    return page
+
+
+def download(body: bytes | str, fmt: str, name: str) -> Response:
+    media = f"{CSV}; charset=utf-8" if fmt == "csv" else XLSX
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+async def work_report(request: Request, query: WorkReportQuery) -> WorkReportOut | Response:
+    """The daily work report (工作日報表) per attendant and floor (``?format=csv|xlsx`` to download)."""
+    from core.exports import xlsx_bytes
+
+    site = current_site(request)
+    day = query.date or services.local_today(site)
+    report = await floors.work_report(site, day, attendant_id=query.attendant_id, floor=query.floor)
+    if query.format == "json":
+        return report
+    name = f"work-report-{site.code}-{day.isoformat()}"
+    if query.format == "csv":
+        return download(floors.work_csv(report), "csv", name)
+    return download(xlsx_bytes(floors.work_tables(report)), "xlsx", name)
+
+
+async def sections(request: Request) -> SectionsOut:
+    """The site's sections with their attendants, and every attendant with their sections."""
+    return await floors.section_board(current_site(request).id)
+
+
+async def assign_sections(request: Request, body: SectionAssignIn) -> SectionsOut:
+    """Give an attendant exactly these sections (their ``section:<name>`` skills; the others kept)."""
+    site = current_site(request)
+    await floors.assign_sections(site, request.path_params["user_id"], body.sections, actor_of(request),
+                                 version=body.version)
+    return await floors.section_board(site.id)
 
 
 async def discrepancies(request: Request) -> list[DiscrepancyOut]:
@@ -268,6 +333,17 @@ def routes():
                   response=RoomOut, tags=tags),
         api_route(f"{room}/observed", observe, method="POST", permission="hotel.room.observe", body=ObservedIn,
                   response=RoomOut, tags=tags),
+        api_route(f"{room}/do-not-disturb", do_not_disturb, method="POST", permission="hotel.room.dnd",
+                  body=RoomFlagIn, response=RoomOut, tags=tags),
+        api_route(f"{room}/service-refused", service_refused, method="POST", permission="hotel.room.dnd",
+                  body=RoomFlagIn, response=RoomOut, tags=tags),
+        api_route(f"{BASE}/damage-reports", list_damage_reports, permission="hotel.room.read", query=DamageQuery,
+                  response=DamagePage, tags=tags),
+        api_route(f"{BASE}/work-report", work_report, permission="hotel.report.read", query=WorkReportQuery,
+                  response=WorkReportOut, tags=tags, downloads=(CSV, XLSX)),
+        api_route(f"{BASE}/sections", sections, permission="hotel.room.read", response=SectionsOut, tags=tags),
+        api_route(f"{BASE}/sections/attendants/{{user_id:int}}", assign_sections, method="PUT",
+                  permission="hotel.section.assign", body=SectionAssignIn, response=SectionsOut, tags=tags),
         api_route(f"{BASE}/discrepancies", discrepancies, permission="hotel.room.read",
                   response=list[DiscrepancyOut], tags=tags),
         api_route(f"{BASE}/damage-reports", damage_report, method="POST", permission="hotel.damage.report",

@@ -36,7 +36,8 @@ from plugins.hotel.services import room_out
 
 #: The columns a board room is made of (``services.room_out``'s fields).
 ROOM_FIELDS = ("id", "number", "floor", "room_type", "section", "occupancy", "housekeeping", "service", "code",
-               "oos_reason", "oos_until", "guest_name", "party_id", "observed", "unit_id", "version")
+               "oos_reason", "oos_until", "guest_name", "party_id", "observed", "unit_id", "version",
+               "do_not_disturb", "service_refused")
 #: How stale a board may be when changes in other processes cannot reach this one.
 MAX_AGE_ALONE = 1.0
 #: How stale a board may be at most, whatever the bus (changes made without a service).
@@ -82,13 +83,15 @@ class Board:
 def unfiltered(query) -> bool:
     """Whether a board query (``schemas.BoardQuery``) asks for every room as it is now."""
     return (query.floor is None and not query.section and query.code is None and query.assignee_id is None
-            and query.at is None)
+            and query.at is None and not getattr(query, "mine", False))
 
 
-def matching(rooms: list[dict[str, Any]], query) -> list[dict[str, Any]]:
-    """The rooms a board query's filters keep: floor, section, code, attendant."""
+def matching(rooms: list[dict[str, Any]], query, sections: list[str] | None = None) -> list[dict[str, Any]]:
+    """The rooms a board query's filters keep: floor, section, code, attendant, and with
+    ``sections`` only those sections' rooms (a housekeeper's "my rooms")."""
     return [room for room in rooms
-            if (query.floor is None or room["floor"] == query.floor)
+            if (sections is None or room["section"] in sections)
+            and (query.floor is None or room["floor"] == query.floor)
             and (not query.section or room["section"] == query.section)
             and (query.code is None or room["code"] == query.code)
             and (query.assignee_id is None or room["assignee_id"] == query.assignee_id)]

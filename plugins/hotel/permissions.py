@@ -28,4 +28,8 @@ PERMISSIONS = [
                MANAGERS + SUP),
     Permission("hotel.hygiene.read", _l("See hygiene records"), MANAGERS + SUP + FLOOR),
     Permission("hotel.hygiene.write", _l("Record hygiene"), MANAGERS + SUP + FLOOR),
+    Permission("hotel.room.dnd", _l("Set do-not-disturb and service refused on rooms"),
+               MANAGERS + SUP + DESK + FLOOR),
+    Permission("hotel.report.read", _l("See the daily work report"), MANAGERS + SUP),
+    Permission("hotel.section.assign", _l("Assign attendants to sections"), MANAGERS + SUP),
 ]

@@ -39,6 +39,8 @@ class RoomOut(BaseModel):
     guest_name: str | None = None
     party_id: int | None = None
     assignee_id: int | None = None
+    do_not_disturb: bool = False
+    service_refused: bool = False
 
 
 class RoomQuery(PageQuery):
@@ -60,6 +62,8 @@ class BoardQuery(BaseModel):
     assignee_id: int | None = None
     #: The board as it was at this moment (from the rooms' history).
     at: dt.datetime | None = None
+    #: Only the rooms of the caller's sections (their ``section:<name>`` skills): "my rooms".
+    mine: bool = False
 
 
 class BoardOut(BaseModel):
@@ -414,3 +418,118 @@ class StocktakeReportOut(BaseModel):
 
 class StocktakeReportQuery(BaseModel):
     format: Literal["json", "csv", "xlsx"] = "json"
+
+
+# --- the floors: DND / service refused, damage list, work report, sections -----------------------
+
+
+class RoomFlagIn(Strict):
+    on: bool
+    version: int
+
+
+class DamageQuery(PageQuery):
+    #: The room's number.
+    room: str | None = Field(None, max_length=20)
+    #: The status of the report's maintenance task.
+    status: Literal["open", "in_progress", "waiting", "resolved", "closed", "cancelled"] | None = None
+    #: First and last site-local day (both included).
+    start: dt.date | None = Field(None, alias="from")
+    end: dt.date | None = Field(None, alias="to")
+
+
+class DamageItemOut(BaseModel):
+    id: int
+    room_id: int
+    room: str | None
+    floor: int | None
+    description: str
+    took_out_of_order: bool
+    task_id: int | None
+    status: str | None
+    reported_by: int | None
+    reported_by_name: str | None
+    created_at: str | None
+    created_local: str
+
+
+class DamagePage(BaseModel):
+    items: list[DamageItemOut]
+    next_cursor: str | None
+
+
+class WorkReportQuery(BaseModel):
+    #: The site-local day (today by default).
+    date: dt.date | None = None
+    attendant_id: int | None = None
+    floor: int | None = None
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+class CleanedRoomOut(BaseModel):
+    task_id: int
+    room: str | None
+    type: str
+    started_at: str | None
+    finished_at: str | None
+    started_local: str
+    finished_local: str
+    minutes: int
+
+
+class WorkFloorOut(BaseModel):
+    attendant_id: int | None
+    floor: int | None
+    rooms_cleaned: int
+    rooms: list[CleanedRoomOut]
+    inspections_failed: int
+    damage_reported: int
+    hygiene_records: int
+
+
+class ConsumedOut(BaseModel):
+    item_id: int
+    code: str | None
+    name: str | None
+    unit: str | None
+    location: str
+    quantity: int
+
+
+class WorkAttendantOut(BaseModel):
+    attendant_id: int | None
+    name: str | None
+    floors: list[WorkFloorOut]
+    stock: list[ConsumedOut]
+
+
+class WorkReportOut(BaseModel):
+    date: str
+    timezone: str
+    attendant_id: int | None
+    floor: int | None
+    attendants: list[WorkAttendantOut]
+    totals: dict[str, int]
+
+
+class SectionCoverOut(BaseModel):
+    section: str
+    attendants: list[int]
+
+
+class SectionAttendantOut(BaseModel):
+    id: int
+    name: str
+    sections: list[str]
+    version: int
+
+
+class SectionsOut(BaseModel):
+    sections: list[SectionCoverOut]
+    attendants: list[SectionAttendantOut]
+
+
+class SectionAssignIn(Strict):
+    sections: list[str] = Field(max_length=20)
+    #: The user's version as read (409 when someone changed them since).
+    version: int | None = None

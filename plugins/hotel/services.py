@@ -64,6 +64,7 @@ def room_out(room: Room | dict, guests: bool = False) -> dict[str, Any]:
         "out_of_service": ({"reason": get("oos_reason"), "until": get("oos_until").isoformat() if get("oos_until")
                             else None} if get("service") != "in_service" else None),
         "observed": get("observed"), "unit_id": get("unit_id"), "version": get("version"),
+        "do_not_disturb": bool(get("do_not_disturb")), "service_refused": bool(get("service_refused")),
     }
     if guests:
         data["guest_name"] = get("guest_name") or None
@@ -207,8 +208,30 @@ async def set_housekeeping(kernel, room: Room, status: str, version: int, actor:
         raise invalid("status", _("Use one of: %(values)s.", values=", ".join(HOUSEKEEPING)))
     if status == "inspected" and not actor.can(INSPECT_PERMISSION):
         raise Problem(403, _("Only a supervisor marks a room inspected."))
+    if room.housekeeping == "clean" and status in ("dirty", "pickup") and actor.can(INSPECT_PERMISSION):
+        return await fail_inspection(kernel, room, status, version, actor)
     return await change_room(kernel, room, version, actor, "housekeeping", housekeeping=status,
                              guests=actor.can(GUEST_PERMISSION))
+
+
+async def fail_inspection(kernel, room: Room, status: str, version: int, actor: Actor) -> Room:
+    """A supervisor sends a clean room back (dirty or pick-up): an ``inspection_failed``
+    change, and the clean that made it clean goes back to its attendant (the room's last
+    resolved cleaning task reopened), which the daily work report counts."""
+
+    async def send_back(changed: Room) -> None:
+        about = Q(subject_plugin="hotel", subject_kind="room", subject_id=changed.id)
+        if changed.unit_id is not None:
+            about |= Q(unit_id=changed.unit_id)
+        last = await Task.filter(about, site_id=changed.site_id, type__in=list(CLEANING_TYPES),
+                                 status="resolved").order_by("-resolved_at", "-id").first()
+        if last is not None:
+            await kernel.drive(last, "in_progress", actor,
+                               note=_("Room %(number)s failed its inspection.", number=changed.number),
+                               client_address=actor.client_address)
+
+    return await change_room(kernel, room, version, actor, "inspection_failed", housekeeping=status,
+                             guests=actor.can(GUEST_PERMISSION), then=send_back)
 
 
 # --- front desk -----------------------------------------------------------------------------
@@ -253,7 +276,7 @@ async def check_out(kernel, site: Site, room: Room, version: int, actor: Actor) 
 
     return await change_room(kernel, room, version, actor, "check_out", occupancy="vacant", housekeeping="dirty",
                              guest_name="", party_id=None, observed=None, observed_at=None, guests=True,
-                             then=departure_task)
+                             do_not_disturb=False, service_refused=False, then=departure_task)
 
 
 # --- service ---------------------------------------------------------------------------------
@@ -361,11 +384,84 @@ async def create_room_task(kernel, site: Site, room: Room, actor: Actor, type_na
     if assign and type_name in ("hotel.departure_clean", "hotel.stay_over", "hotel.pickup",
                                 "hotel.guest_request"):
         assignee_id = await housekeeper_for(site, room)
-    return await kernel.create(site, actor, type=type_name, title=title, description=description,
+    task = await kernel.create(site, actor, type=type_name, title=title, description=description,
                                priority=priority, unit_id=room.unit_id, assignee_id=assignee_id,
                                subject=room_subject(room),
                                assign="balanced" if assign and assignee_id is None and type_name in (
                                    "hotel.inspection", "hotel.maintenance") else None)
+    if type_name in CLEANING_TYPES and clock_stopped(room):
+        task = await _hold(kernel, task, room, actor)
+    return task
+
+
+# --- do not disturb, service refused ----------------------------------------------------------
+
+#: The room states that stop the cleaning clock, with their words (board, room page, API).
+ROOM_FLAGS = {"do_not_disturb": N_("Do not disturb"), "service_refused": N_("Service refused")}
+#: Where a cleaning task waits while its room's clock is stopped (the workflow's paused state).
+HOLD = "waiting"
+
+
+def clock_stopped(room: Room | dict) -> bool:
+    get = room.get if isinstance(room, dict) else (lambda key: getattr(room, key))
+    return bool(get("do_not_disturb") or get("service_refused"))
+
+
+def _hold_note(room: Room) -> str:
+    states = [_(label) for flag, label in ROOM_FLAGS.items() if getattr(room, flag)]
+    return _("Room %(number)s: %(states)s; the cleaning clock is stopped.", number=room.number,
+             states=", ".join(states))
+
+
+async def _hold(kernel, task: Task, room: Room, actor: Actor) -> Task:
+    """Put a cleaning task on hold: its workflow's paused state, which keeps the SLA time it
+    had left (``sla_remaining_seconds``) and is never marked overdue. Done on behalf of its
+    attendant's work only when it has one (an unassigned task must not become the caller's)."""
+    if task.status not in ("open", "in_progress"):
+        return task  # already waiting, or done (a resolved clean is not reopened)
+    return await kernel.drive(task, HOLD, actor if task.assignee_id else None, note=_hold_note(room),
+                              client_address=actor.client_address)
+
+
+async def _restart(kernel, task: Task, room: Room, actor: Actor) -> Task:
+    """Take a held cleaning task back to work: its due time is now plus the time it had left."""
+    if task.status != HOLD:
+        return task
+    return await kernel.drive(task, "in_progress", actor if task.assignee_id else None,
+                              note=_("Room %(number)s: the cleaning clock runs again.", number=room.number),
+                              client_address=actor.client_address)
+
+
+async def set_room_flag(kernel, room: Room, flag: str, on: bool, version: int, actor: Actor) -> Room:
+    """Do-not-disturb or service-refused on or off: audited, announced, the board dropped.
+
+    While either is on, the room's open cleaning tasks wait (``_hold``): their SLA clock
+    stops; when both are off they go back to work with the time they had left. Only an
+    occupied room has a guest to hang the sign or refuse (409 otherwise); the same value
+    again changes nothing."""
+    if flag not in ROOM_FLAGS:
+        raise invalid("flag", _("Use one of: %(values)s.", values=", ".join(ROOM_FLAGS)))
+    guests = actor.can(GUEST_PERMISSION)
+    if version != room.version:
+        raise await _stale(room, guests)
+    if bool(getattr(room, flag)) == on:
+        return room
+    if on and room.occupancy != "occupied":
+        raise Problem(409, _("Room %(number)s is vacant: no guest to ask for that.", number=room.number),
+                      current=room_out(room, guests))
+    was_stopped = clock_stopped(room)
+
+    async def clock(changed: Room) -> None:
+        stopped = clock_stopped(changed)
+        if stopped == was_stopped:
+            return
+        for task in await _room_tasks(changed, CLEANING_TYPES):
+            await (_hold if stopped else _restart)(kernel, task, changed, actor)
+
+    note = (_("%(state)s: on", state=_(ROOM_FLAGS[flag])) if on
+            else _("%(state)s: off", state=_(ROOM_FLAGS[flag])))
+    return await change_room(kernel, room, version, actor, flag, note=note, guests=guests, then=clock,
+                             **{flag: on})
 
 
 # --- guest requests ----------------------------------------------------------------------------
@@ -599,8 +695,9 @@ async def night_audit(kernel, site: Site, business_date: dt.date | None = None, 
             await create_room_task(kernel, site, changed_room, actor, "hotel.stay_over",
                                    _("Stay-over service, room %(number)s", number=changed_room.number))
         try:
+            # A refusal holds for one day; the do-not-disturb sign stays until it is taken down.
             await change_room(kernel, room, room.version, actor, "night_audit", housekeeping="dirty",
-                              note=business_date.isoformat(), then=stay_over)
+                              service_refused=False, note=business_date.isoformat(), then=stay_over)
             changed += 1
         except Problem:
             continue  # changed meanwhile: the next run catches it
