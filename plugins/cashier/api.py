@@ -16,11 +16,14 @@ from core.web.pagination import paginate, paginate_equal
 from core.web.responses import Page
 from core.problems import Problem, invalid
 from core.i18n import gettext as _
-from plugins.cashier import handovers, money, reports, services
-from plugins.cashier.models import Approval, Deposit, DepositShift, Difference, Entry, FloatHandover, Register, Shift
+from core.receipts.services import receipt_out
+from plugins.cashier import handovers, money, reports, sales, services
+from plugins.cashier.models import (Approval, Deposit, DepositShift, Difference, Entry, FloatHandover, PriceItem,
+                                    Register, Shift)
 from plugins.cashier.schemas import (ApprovalOut, CloseIn, DailyOut, DailyQuery, DecisionIn, DepositIn, DepositOut,
                                      EntryIn, EntryOut, HandoverConfirmIn, HandoverOut, HandoverQuery,
-                                     OverShortOut, OverShortQuery, PageQuery,
+                                     OverShortOut, OverShortQuery, PageQuery, PriceItemIn, PriceItemOut,
+                                     PriceItemPatch, PriceItemQuery, SaleIn, SaleOut,
                                      ReconciliationOut, RegisterIn, RegisterOut, ReportQuery, ReverseIn, ReviewIn,
                                      SettlementIn, SettlementOut, ShiftIn, ShiftOut, ShiftQuery, ShiftReportOut)
 
@@ -223,6 +226,52 @@ async def decide_transaction(request: Request, body: DecisionIn) -> ApprovalOut:
     return services.approval_out(approval)
 
 
+# --- Price list and itemised sales ---------------------------------------------------------
+
+
+async def list_price_items(request: Request, query: PriceItemQuery) -> Page[PriceItemOut]:
+    """The site's price list (minibar, linen, services), by id."""
+    site = current_site(request)
+    items = site_query(request, PriceItem)
+    if query.category is not None:
+        items = items.filter(category=query.category)
+    if query.active is not None:
+        items = items.filter(active=query.active)
+    return await paginate(items, query, lambda item: sales.item_out(item, site))
+
+
+async def create_price_item(request: Request, body: PriceItemIn) -> PriceItemOut:
+    """Add an item to the price list (the price as a money string; a JSON number is 422)."""
+    site = current_site(request)
+    return sales.item_out(await sales.create_item(site, actor_of(request), body.model_dump()), site)
+
+
+async def get_price_item(request: Request) -> PriceItemOut:
+    item = await get_in_site(request, PriceItem, request.path_params["id"], "price list item")
+    return sales.item_out(item, current_site(request))
+
+
+async def update_price_item(request: Request, body: PriceItemPatch) -> PriceItemOut:
+    """Change an item: name, category, price, tax flag, active (with the version read)."""
+    site = current_site(request)
+    item = await get_in_site(request, PriceItem, request.path_params["id"], "price list item")
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    return sales.item_out(await sales.update_item(site, item, actor_of(request), changes, body.version), site)
+
+
+async def post_sale(request: Request, body: SaleIn) -> SaleOut:
+    """An itemised sale (Idempotency-Key required): the ledger sale and its numbered
+    receipt in one transaction; cash gives change for what was tendered."""
+    site = current_site(request)
+    entry, receipt, _created = await sales.post_sale(
+        kernel(request), site, await _shift(request), actor_of(request),
+        lines=[line.model_dump() for line in body.lines], method=body.method, tendered=body.tendered,
+        key=idempotency_key(request))
+    shown = receipt_out(receipt)
+    return {"entry": await _entry_response(request, entry), "receipt": shown, "total": shown["total"],
+            "tendered": shown["tendered"], "change": shown["change"]}
+
+
 # --- Differences, deposits, reports --------------------------------------------------------
 
 
@@ -324,6 +373,14 @@ def routes():
         api_route(f"{PREFIX}/shifts/{{id:int}}/transactions", list_transactions, query=PageQuery, response=Page[EntryOut], **read),
         api_route(f"{PREFIX}/shifts/{{id:int}}/transactions", post_transaction, permission="cashier.shift.work",
                   body=EntryIn, response=EntryOut, **money_post),
+        api_route(f"{PREFIX}/shifts/{{id:int}}/sales", post_sale, permission="cashier.shift.work", body=SaleIn,
+                  response=SaleOut, **money_post),
+        api_route(f"{PREFIX}/price-list", list_price_items, query=PriceItemQuery, response=Page[PriceItemOut], **read),
+        api_route(f"{PREFIX}/price-list", create_price_item, method="POST", permission="cashier.price.manage",
+                  body=PriceItemIn, response=PriceItemOut, status_code=201, tags=["cashier"]),
+        api_route(f"{PREFIX}/price-list/{{id:int}}", get_price_item, response=PriceItemOut, **read),
+        api_route(f"{PREFIX}/price-list/{{id:int}}", update_price_item, method="PATCH",
+                  permission="cashier.price.manage", body=PriceItemPatch, response=PriceItemOut, tags=["cashier"]),
         api_route(f"{PREFIX}/shifts/{{id:int}}/close", close_shift, permission="cashier.shift.work", body=CloseIn,
                   response=ShiftOut, **{**money_post, "status_code": 200}),
         api_route(f"{PREFIX}/shifts/{{id:int}}/review", review_shift, method="POST",

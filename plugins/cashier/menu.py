@@ -7,4 +7,5 @@ MENU = [
     MenuItem(label=_l("Cash register"), url="/sites/{site}/cashier/", permission="cashier.shift.work", order=60),
     MenuItem(label=_l("Cash review"), url="/sites/{site}/cashier/review", permission="cashier.shift.review",
              order=61),
+    MenuItem(label=_l("Price list"), url="/sites/{site}/cashier/price-list", permission="cashier.shift.read", order=63),
 ]

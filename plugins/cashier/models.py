@@ -99,6 +99,8 @@ class Entry(Model):
                                     on_delete=fields.RESTRICT)
     is_reversal = fields.BooleanField(default=False)
     reason = fields.CharField(max_length=500, default="")
+    #: A refund of a sale (cashier.Entry id): the refunds of one sale never exceed it.
+    refunds_id = fields.BigIntField(null=True)
     #: A refund above the site's limit counts only once a supervisor approved it.
     needs_approval = fields.BooleanField(default=False)
     idempotency_key = fields.CharField(max_length=200, null=True)
@@ -109,7 +111,7 @@ class Entry(Model):
     class Meta:
         table = "cashier_entry"
         unique_together = (("shift", "idempotency_key"),)
-        indexes = (("shift_id", "id"),)
+        indexes = (("shift_id", "id"), ("refunds_id",))
 
     async def save(self, *args, **kwargs):
         if self._saved_in_db:
@@ -249,3 +251,27 @@ class FloatHandover(Model):
     class Meta:
         table = "cashier_float_handover"
         indexes = (("site_id", "from_cashier_id", "status"), ("site_id", "to_cashier_id", "status"))
+
+
+PRICE_CATEGORIES = ("minibar", "linen", "service", "other")
+
+
+class PriceItem(Model):
+    """An item of a site's price list (minibar, linen, services): sold by code in itemised sales."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="cashier_price_items", on_delete=fields.RESTRICT)
+    code = fields.CharField(max_length=40)
+    name = fields.CharField(max_length=100)
+    #: minibar, linen, service or other
+    category = fields.CharField(max_length=20, default="other")
+    #: Minor units of the site's currency.
+    price = fields.BigIntField()
+    taxable = fields.BooleanField(default=False)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "cashier_price_item"
+        unique_together = (("site", "code"),)

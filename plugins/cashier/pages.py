@@ -20,9 +20,9 @@ from core.web.forms import FormErrors, form_action, form_int
 from core.problems import Problem
 from core.tasks.types import SubjectPanel
 from core.web.routing import page_route
-from plugins.cashier import handovers, money, reports, services
+from plugins.cashier import handovers, money, reports, sales, services
 from plugins.cashier.models import (HANDOVER_KINDS, KINDS, METHODS, Approval, Deposit, DepositShift, Entry,
-                                    FloatHandover, Register, Shift)
+                                    FloatHandover, PriceItem, Register, Shift)
 
 KIND_LABELS = {"sale": N_("Sale"), "refund": N_("Refund"), "paid_in": N_("Paid in"), "paid_out": N_("Paid out"),
                "float_gain": N_("Float handover overage"), "float_loss": N_("Float handover shortage")}
@@ -134,6 +134,11 @@ async def home(request: Request, errors: FormErrors | None = None, values: dict 
                          "float_count": money.count_out(previous.float_left_count, site.currency) if previous else {}})
         context["registers"] = rows
         return render(request, "cashier/open.html", context, status_code=status)
+    from plugins.cashier import sales_pages
+
+    context.update({"price_items": [sales.item_out(item, site) for item in await site_query(request, PriceItem)
+                                    .filter(active=True).order_by("code")],
+                    "sale_lines": range(sales_pages.SALE_LINES)})
     entries = await Entry.filter(shift_id=shift.id).order_by("-id").limit(50)
     statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
     context.update({"shift": shift, "register": await Register.get(id=shift.register_id),
@@ -363,6 +368,8 @@ async def deposit_report(request: Request) -> Response:
 
 
 def routes():
+    from plugins.cashier import sales_pages
+
     prefix = "/sites/{site}/cashier"
     work, review = "cashier.shift.work", "cashier.shift.review"
     return [
@@ -382,4 +389,5 @@ def routes():
         page_route(f"{prefix}/deposits", create_deposit, permission="cashier.deposit.create", methods=["POST"],
                    name="cashier.deposit_post"),
         page_route(f"{prefix}/deposits/{{id:int}}", deposit_report, permission="cashier.shift.read"),
+        *sales_pages.routes(),
     ]

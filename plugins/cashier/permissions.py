@@ -14,6 +14,8 @@ PERMISSIONS = [
     Permission("cashier.revenue.read", _l("See revenue figures, cash reports and deposits"),
                ("admin", "manager", "supervisor")),
     Permission("cashier.register.manage", _l("Add cash registers"), ("admin", "manager", "supervisor")),
+    Permission("cashier.price.manage", _l("Keep the price list (items, prices, tax flags)"),
+               ("admin", "manager", "supervisor")),
     Permission("cashier.deposit.create", _l("Make deposits of shift takings"), ("admin", "supervisor", "cashier")),
     Permission("cashier.deposit.witness", _l("Witness deposits"), ("admin", "manager", "supervisor")),
 ]

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from core.money import MoneyText, schema_money_text
+from core.receipts.schemas import ReceiptOut
 from core.web.pagination import PageQuery
 from core.web.responses import Sparse
 
@@ -46,6 +47,8 @@ class EntryIn(_In):
     method: Literal["cash", "card", "mobile", "voucher", "other"]
     reference: str = Field("", max_length=100)
     note: str = Field("", max_length=500)
+    sale_id: int | None = Field(None, description="A refund: the sale (ledger entry id) it returns. The refunds of "
+                                                  "one sale never exceed it (422 naming amount).")
 
 
 class ReverseIn(_In):
@@ -173,6 +176,7 @@ class EntryOut(BaseModel):
     approval_status: str | None
     created_by_id: int
     created_at: str
+    sale_id: int | None = Field(None, description="A refund: the sale it returns.")
 
 
 class ApprovalOut(BaseModel):
@@ -328,3 +332,63 @@ class ShiftReportOut(BaseModel):
     takings: Money | None
     differences: list[DifferenceOut]
     deposits: list[ReportDeposit]
+
+
+# --- Price list and itemised sales -------------------------------------------------------------
+
+Category = Literal["minibar", "linen", "service", "other"]
+
+
+class PriceItemIn(_In):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=100)
+    category: Category = "other"
+    price: Amount = Field(description='The unit price as a string with the currency\'s decimals: "120.00".')
+    taxable: bool = False
+    active: bool = True
+
+
+class PriceItemPatch(_In):
+    code: str | None = Field(None, min_length=1, max_length=40)
+    name: str | None = Field(None, min_length=1, max_length=100)
+    category: Category | None = None
+    price: Amount | None = None
+    taxable: bool | None = None
+    active: bool | None = None
+    version: int
+
+
+class PriceItemQuery(PageQuery):
+    category: Category | None = None
+    active: bool | None = None
+
+
+class PriceItemOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    category: str
+    price: Money
+    taxable: bool
+    active: bool
+    version: int
+
+
+class SaleLineIn(_In):
+    item_code: str = Field(min_length=1, max_length=40)
+    quantity: StrictInt = Field(ge=1, le=9999)
+
+
+class SaleIn(_In):
+    lines: list[SaleLineIn] = Field(min_length=1, max_length=100)
+    method: Literal["cash", "card", "mobile", "voucher", "other"]
+    tendered: Amount | None = Field(None, description="Cash only: what the customer gave; the change is tendered "
+                                                      "minus total (less than the total: 422 naming tendered).")
+
+
+class SaleOut(BaseModel):
+    entry: EntryOut
+    receipt: ReceiptOut
+    total: Money
+    tendered: Money | None
+    change: Money | None

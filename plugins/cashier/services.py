@@ -264,12 +264,15 @@ def refund_limit(site: Site) -> int:
         return parse_money(DEFAULT_REFUND_LIMIT, site.currency, "refund_approval_limit")
 
 
-async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, digest: str,
-                        **fields: Any) -> tuple[Entry, bool]:
+async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, digest: str, *,
+                        refund_of: Entry | None = None, then: Any = None, **fields: Any) -> tuple[Entry, bool]:
     """Insert one ledger line under the shift's row lock; (entry, created).
 
     The Idempotency-Key is a unique column per shift: a repeat loses the insert and gets
     the first entry back (or 409 when it carried another request under the same key).
+    ``refund_of``: the sale a refund returns, checked under its shift's row lock against
+    what remains of it. ``then(entry)`` runs in the same transaction (an itemised sale's
+    receipt), so both commit or neither.
     """
     try:
         async with in_transaction():
@@ -277,8 +280,13 @@ async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, d
             # a close that already took the lock makes this post a 409, never a lost entry.
             if not await Shift.filter(id=shift.id, status="open").update(entry_count=F("entry_count") + 1):
                 raise Problem(409, _("Shift %(id)s is closed: nothing more can be posted to it.", id=shift.id))
+            if refund_of is not None:
+                await _check_refund_remains(site, refund_of, fields["amount"])
             entry = await Entry.create(site_id=site.id, shift_id=shift.id, created_by=who.user, created_at=utcnow(),
-                                       idempotency_key=key, request_hash=digest, **fields)
+                                       idempotency_key=key, request_hash=digest,
+                                       refunds_id=refund_of.id if refund_of is not None else None, **fields)
+            if then is not None:
+                await then(entry)
             if entry.needs_approval and not entry.is_reversal:
                 await Approval.create(site_id=site.id, entry=entry)
             await audit.record("cashier.entry.reverse" if entry.is_reversal else "cashier.entry.post",
@@ -298,6 +306,43 @@ async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, d
         return existing, False
 
 
+async def sale_remaining(sale: Entry) -> int:
+    """What is left to refund of ``sale``: its amount less the refunds that count (not
+    reversed, not rejected by a supervisor)."""
+    refunds = await Entry.filter(refunds_id=sale.id, is_reversal=False).values("id", "amount")
+    if not refunds:
+        return sale.amount
+    ids = [row["id"] for row in refunds]
+    reversed_ids = set(await Entry.filter(reverses_id__in=ids).values_list("reverses_id", flat=True))
+    rejected = set(await Approval.filter(entry_id__in=ids, status="rejected").values_list("entry_id", flat=True))
+    return sale.amount - sum(row["amount"] for row in refunds if row["id"] not in reversed_ids | rejected)
+
+
+async def _check_refund_remains(site: Site, sale: Entry, amount: int) -> None:
+    """Under the sale's shift row lock (taken here; a no-op update), so two refunds of one
+    sale are counted one after the other: a refund never exceeds what remains."""
+    await Shift.filter(id=sale.shift_id).update(entry_count=F("entry_count"))
+    if await Entry.filter(reverses_id=sale.id).exists():
+        raise Problem(409, _("Sale %(id)s was reversed; there is nothing to refund.", id=sale.id),
+                      errors=[{"field": "sale_id", "message": _("reversed")}])
+    remaining = await sale_remaining(sale)
+    if amount > remaining:
+        raise invalid("amount", _("Only %(amount)s remains to refund of sale %(id)s.",
+                                  amount=format_money(remaining, site.currency), id=sale.id))
+
+
+async def _refunded_sale(site: Site, kind: str, sale_id: int | None) -> Entry | None:
+    """The sale a refund names (``sale_id``): a sale of this site, not itself a reversal."""
+    if sale_id is None:
+        return None
+    if kind != "refund":
+        raise invalid("sale_id", _("Only a refund names the sale it returns."))
+    sale = await Entry.get_or_none(id=sale_id, site_id=site.id, kind="sale", is_reversal=False)
+    if sale is None:
+        raise invalid("sale_id", _("No sale %(id)s here.", id=sale_id))
+    return sale
+
+
 async def _entry_posted(kernel, site: Site, entry: Entry, created: bool, who: Actor) -> None:
     """After a new entry committed: a refund above the limit waits for a supervisor's task."""
     if not created:
@@ -308,7 +353,8 @@ async def _entry_posted(kernel, site: Site, entry: Entry, created: bool, who: Ac
 
 
 async def post_entry(kernel, site: Site, shift: Shift, who: Actor, *, kind: str, amount: Any, method: str,
-                     reference: str = "", note: str = "", key: str | None = None) -> tuple[Entry, bool]:
+                     reference: str = "", note: str = "", key: str | None = None,
+                     sale_id: int | None = None) -> tuple[Entry, bool]:
     if kind not in KINDS:
         raise invalid("kind", _("Use one of: %(values)s.", values=", ".join(KINDS)))
     if method not in METHODS:
@@ -319,10 +365,13 @@ async def post_entry(kernel, site: Site, shift: Shift, who: Actor, *, kind: str,
     if shift.status != "open":
         problem = Problem(409, _("Shift %(id)s is closed: nothing more can be posted to it.", id=shift.id))
         raise await refuse(site, who, "entry.post", problem, "cashier.shift", shift.id)
-    digest = request_hash({"kind": kind, "amount": minor, "method": method, "reference": reference, "note": note})
+    sale = await _refunded_sale(site, kind, sale_id)
+    hashed = {"kind": kind, "amount": minor, "method": method, "reference": reference, "note": note}
+    digest = request_hash({**hashed, "sale_id": sale_id} if sale_id is not None else hashed)
     needs_approval = kind == "refund" and minor > refund_limit(site)
     entry, created = await _insert_entry(site, shift, who, key, digest, kind=kind, method=method, amount=minor,
-                                         reference=reference.strip(), note=note.strip(), needs_approval=needs_approval)
+                                         reference=reference.strip(), note=note.strip(), needs_approval=needs_approval,
+                                         refund_of=sale)
     await _entry_posted(kernel, site, entry, created, who)
     return entry, created
 
@@ -631,7 +680,7 @@ def shift_out(shift: Shift, site: Site, *, show_revenue: bool) -> dict[str, Any]
 #: The columns ``entry_out`` reads: the ledger list and the shift report fetch exactly these
 #: as plain rows (``core.rows``).
 ENTRY_COLUMNS = ("id", "shift_id", "kind", "method", "amount", "reference", "note", "reverses_id", "reason",
-                 "is_reversal", "needs_approval", "created_by_id", "created_at")
+                 "is_reversal", "needs_approval", "created_by_id", "created_at", "refunds_id")
 
 
 def entry_out(entry: Entry | dict[str, Any], site: Site, approval_status: str | None = None) -> dict[str, Any]:
@@ -645,4 +694,5 @@ def entry_out(entry: Entry | dict[str, Any], site: Site, approval_status: str | 
         "reverses_id": row["reverses_id"], "reason": row["reason"], "is_reversal": row["is_reversal"],
         "needs_approval": row["needs_approval"], "approval_status": approval_status,
         "created_by_id": row["created_by_id"], "created_at": rfc3339(row["created_at"]),
+        "sale_id": row["refunds_id"],
     }
