@@ -253,7 +253,8 @@ async def pay_bill(request: Request, body: s.PaymentIn) -> s.PaymentOut:
     bill = await get_in_site(request, Bill, request.path_params["id"], "bill")
     payment = await fees.pay(site, bill, body.amount, body.method, actor=actor_of(request))
     return {"id": payment.id, "bill_id": bill.id, "amount": format_money(payment.amount_minor, site.currency),
-            "method": payment.method, "paid_at": rfc3339(payment.paid_at), "bill": fees.bill_out(bill, site)}
+            "method": payment.method, "paid_at": rfc3339(payment.paid_at), "bill": fees.bill_out(bill, site),
+            "receipt_id": payment.receipt.id, "receipt_number": payment.receipt.number}
 
 
 async def get_arrears(request: Request, query: s.ArrearsQuery) -> s.ArrearsOut:

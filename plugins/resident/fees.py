@@ -17,6 +17,7 @@ from core.entities.models import Site, Unit
 from core.i18n import gettext as _
 from core.money import format_money, parse_money, round_minor
 from core.problems import Problem, invalid
+from core.receipts import services as receipts
 from plugins.resident.models import PAYMENT_METHODS, Bill, BillingRun, Case, FeeSchedule, Household, Payment
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -104,6 +105,8 @@ async def billing_run(site: Site, period: str, actor: Actor) -> dict[str, Any]:
 
 
 async def pay(site: Site, bill: Bill, amount_text: str, method: str, actor: Actor) -> Payment:
+    """Record a payment and issue its numbered receipt (series ``fees``) in one transaction:
+    ``payment.receipt`` is the receipt."""
     amount = parse_money(amount_text, site.currency, "amount")
     if method not in PAYMENT_METHODS:
         raise invalid("method", _("Use one of: %(values)s.", values=", ".join(PAYMENT_METHODS)))
@@ -121,10 +124,19 @@ async def pay(site: Site, bill: Bill, amount_text: str, method: str, actor: Acto
                           current=bill_out(bill, site))
         payment = await Payment.create(site_id=site.id, bill_id=bill.id, amount_minor=amount, method=method,
                                        received_by=actor.user)
+        unit_code = await Unit.filter(id=bill.unit_id).values_list("code", flat=True)
+        receipt = await receipts.issue(
+            site, actor, series=receipts.FEES_SERIES, series_label=_("Property fees"), method=method,
+            lines=[receipts.Line(code=f"fee-{bill.period}", quantity=1, unit_price=amount, name=_(
+                "Property fee %(period)s, unit %(unit)s", period=bill.period, unit=unit_code[0] if unit_code else ""))],
+            source_type="resident.payment", source_id=payment.id)
         await audit.record("resident.payment", actor=actor.user, site_id=site.id, object_type="resident.bill",
                            object_id=bill.id, after={"amount": format_money(amount, site.currency), "method": method,
-                                                     "payment_id": payment.id}, client_address=actor.client_address)
+                                                     "payment_id": payment.id, "receipt_id": receipt.id,
+                                                     "receipt_number": receipt.number},
+                           client_address=actor.client_address)
     await bill.refresh_from_db()
+    payment.receipt = receipt
     return payment
 
 

@@ -485,6 +485,9 @@ class PaymentOut(BaseModel):
     method: str
     paid_at: str
     bill: BillOut
+    #: The numbered receipt issued with the payment (series "fees": /api/v1/sites/{site}/receipts/{id}).
+    receipt_id: int
+    receipt_number: int
 
 
 class ArrearsItem(BaseModel):

@@ -1,0 +1,44 @@
+"""A property-fee payment issues a numbered receipt (series "fees") in the same
+transaction; a refused payment uses no number (issue 17)."""
+
+from tests.plugins.resident.conftest import BASE
+
+RECEIPTS = "/api/v1/sites/harbour/receipts"
+
+
+def _open_bills(manager, units):
+    manager.post(f"{BASE}/fee-schedules", json={"unit_kind": "apartment", "fixed": "1500", "per_sqm": "0"})
+    manager.post(f"{BASE}/billing-runs", json={"period": "2031-05"})
+    bills = manager.get(f"{BASE}/bills", params={"period": "2031-05", "limit": 10}).json()["items"]
+    assert len(bills) >= 2
+    return bills
+
+
+def test_fee_payment_issues_a_numbered_receipt(demo_server, manager, units):
+    bill, other = _open_bills(manager, units)[:2]
+    before = manager.get(RECEIPTS, params={"series": "fees", "limit": 1}).json()["items"]
+    last = before[0]["number"] if before else 0
+    paid = manager.post(f"{BASE}/bills/{bill['id']}/payments", json={"amount": "500", "method": "cash"},
+                        headers={"Idempotency-Key": "fee-1"})
+    assert paid.status_code == 201, paid.text
+    body = paid.json()
+    assert body["receipt_number"] == last + 1
+    receipt = manager.get(f"{RECEIPTS}/{body['receipt_id']}").json()
+    assert receipt["series"] == "fees" and receipt["total"] == "500.00" and receipt["method"] == "cash"
+    assert receipt["source_type"] == "resident.payment" and receipt["source_id"] == body["id"]
+    assert receipt["lines"][0]["code"] == "fee-2031-05" and receipt["lines"][0]["amount"] == "500.00"
+    # A refused payment (more than is owed) writes nothing and uses no number.
+    refused = manager.post(f"{BASE}/bills/{other['id']}/payments", json={"amount": "99999", "method": "cash"},
+                           headers={"Idempotency-Key": "fee-2"})
+    assert refused.status_code == 422
+    again = manager.post(f"{BASE}/bills/{other['id']}/payments", json={"amount": "1500", "method": "transfer"},
+                         headers={"Idempotency-Key": "fee-3"})
+    assert again.status_code == 201 and again.json()["receipt_number"] == last + 2
+    pdf = manager.get(f"{RECEIPTS}/{body['receipt_id']}", params={"format": "pdf"})
+    assert pdf.content.startswith(b"%PDF") and f"{last + 1:06d}".encode() in pdf.content
+    # The replayed request answers with the same receipt.
+    replay = manager.post(f"{BASE}/bills/{bill['id']}/payments", json={"amount": "500", "method": "cash"},
+                          headers={"Idempotency-Key": "fee-1"})
+    assert replay.json()["receipt_id"] == body["receipt_id"]
+    # The receipt is another site's business elsewhere.
+    assert manager.get(f"/api/v1/sites/lotus/receipts/{body['receipt_id']}").status_code == 404
