@@ -14,4 +14,8 @@ MENU = [
              order=32),
     MenuItem(label=_l("Hygiene log"), url="/sites/{site}/hotel/hygiene", permission="hotel.hygiene.read",
              order=33),
+    MenuItem(label=_l("Damage reports"), url="/sites/{site}/hotel/damage", permission="hotel.room.read", order=34),
+    MenuItem(label=_l("Work report"), url="/sites/{site}/hotel/work-report", permission="hotel.report.read",
+             order=34),
+    MenuItem(label=_l("Sections"), url="/sites/{site}/hotel/sections", permission="hotel.section.assign", order=34),
 ]

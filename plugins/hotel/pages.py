@@ -20,6 +20,7 @@ from core.problems import Problem
 from core.web.forms import FormErrors, form_action, form_int
 from core.web.routing import page_route
 from plugins.hotel import board as boards
+from plugins.hotel import floors as floor_work
 from plugins.hotel import records, rooms, services
 from plugins.hotel.models import CODES, Room, RoomEvent, StockItem
 from plugins.hotel.schemas import BoardQuery, GuestRequestIn
@@ -37,6 +38,8 @@ EVENT_KIND_LABELS = {
     "created": N_("Created"), "imported": N_("Imported"), "housekeeping": N_("Housekeeping"),
     "check_in": N_("Check in"), "check_out": N_("Check out"), "service": N_("Service"),
     "observed": N_("Occupancy observed"), "cleaned": N_("Cleaned"), "night_audit": N_("Night audit"),
+    "do_not_disturb": N_("Do not disturb"), "service_refused": N_("Service refused"),
+    "inspection_failed": N_("Inspection failed"),
 }
 
 
@@ -61,7 +64,10 @@ async def board(request: Request) -> Response:
                        code=params.get("code") if params.get("code") in CODES else None)
     cached = await boards.attach(request.app).board(site.id)
     all_rooms = cached.rooms(guests=False)
-    shown = boards.matching(all_rooms, query)
+    # "My rooms": a housekeeper's board is her sections' rooms unless she asks for all.
+    my_sections = floor_work.board_sections(request.state.user, cached.sections)
+    mine = bool(my_sections) and params.get("all") != "1"
+    shown = boards.matching(all_rooms, query, my_sections if mine else None)
     floors: dict[int, list[dict]] = {}
     for room in shown:
         floors.setdefault(room["floor"], []).append(room)
@@ -71,11 +77,17 @@ async def board(request: Request) -> Response:
         "code_labels": code_labels(), "query": query, "people": people,
         "names": {user.id: user.display_name or user.username for user in people},
         "all_floors": cached.floors, "sections": cached.sections, "shown": len(shown), "total": len(all_rooms),
+        "mine": mine, "my_sections": my_sections, "flag_labels": flag_labels(),
+        "may": {name: can(request, f"hotel.{name}") for name in ("report.read", "section.assign")},
     })
 
 
+def flag_labels() -> dict[str, str]:
+    return {flag: _(label) for flag, label in services.ROOM_FLAGS.items()}
+
+
 ROOM_FIELDS = ["status", "version", "guest_name", "until", "service", "reason", "occupancy", "description",
-               "take_out_of_order"]
+               "take_out_of_order", "on"]
 
 
 async def room_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
@@ -94,7 +106,8 @@ async def room_page(request: Request, errors: FormErrors | None = None, status_c
         "types": request.app.state.tasks.types,
         "may": {name: can(request, f"hotel.{name}") for name in
                 ("room.housekeeping", "room.inspect", "room.check_in", "room.service", "room.observe",
-                 "damage.report", "hygiene.write")},
+                 "damage.report", "hygiene.write", "room.dnd")},
+        "flag_labels": flag_labels(),
     }, status_code=status_code)
 
 
@@ -117,7 +130,8 @@ async def room_action(request: Request) -> Response:
     kernel = request.app.state.tasks
     needed = {"housekeeping": "hotel.room.housekeeping", "check-in": "hotel.room.check_in",
               "check-out": "hotel.room.check_in", "service": "hotel.room.service",
-              "observed": "hotel.room.observe", "damage": "hotel.damage.report"}
+              "observed": "hotel.room.observe", "damage": "hotel.damage.report",
+              "do-not-disturb": "hotel.room.dnd", "service-refused": "hotel.room.dnd"}
     if action not in needed:
         raise Problem(404, _("Not found"))
 
@@ -125,7 +139,8 @@ async def room_action(request: Request) -> Response:
         if not can(request, needed[action]):
             raise Problem(403, _("You do not have the permission this needs (%(permission)s).",
                                  permission=needed[action]))
-        versioned = action in ("housekeeping", "check-in", "check-out", "service")
+        versioned = action in ("housekeeping", "check-in", "check-out", "service", "do-not-disturb",
+                               "service-refused")
         version = form_int(form, "version", required=True, hidden=True) if versioned else 0
         if action == "housekeeping":
             await services.set_housekeeping(kernel, room, form["status"], version, actor)
@@ -147,6 +162,8 @@ async def room_action(request: Request) -> Response:
         elif action == "damage":
             await services.report_damage(kernel, site, room, form["description"],
                                          form["take_out_of_order"] == "1", actor)
+        elif action in ("do-not-disturb", "service-refused"):
+            await services.set_room_flag(kernel, room, action.replace("-", "_"), form["on"] == "1", version, actor)
 
     # The room page has one form per action: messages go on top.
     return await form_action(request, fields=ROOM_FIELDS, act=act, beside=(),
@@ -312,9 +329,100 @@ async def requests_post(request: Request) -> Response:
                              success_url=f"/sites/{site.code}/hotel/requests")
 
 
+# --- the floors: damage reports, the daily work report, sections ---------------------------------
+
+
+def _date_param(params, name: str, errors: FormErrors) -> dt.date | None:
+    text = (params.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.fields[name] = _("Give the date as YYYY-MM-DD.")
+        return None
+
+
+async def damage_page(request: Request) -> Response:
+    """Damage reports with the filters of the API list (room, status, from, to), newest first."""
+    from core.web.pagination import PageQuery, paginate
+
+    site, params = current_site(request), request.query_params
+    errors = FormErrors()
+    filters = {"room": (params.get("room") or "").strip()[:20], "status": params.get("status") or "",
+               "from": (params.get("from") or "").strip()[:10], "to": (params.get("to") or "").strip()[:10]}
+    start, end = _date_param(params, "from", errors), _date_param(params, "to", errors)
+    page = {"items": [], "next_cursor": None}
+    if not errors:
+        try:
+            room = await services.room_by_number(site.id, filters["room"]) if filters["room"] else None
+            rows = floor_work.damage_reports_query(site, room=room, status=filters["status"] or None, start=start,
+                                                   end=end)
+            query = PageQuery(limit=50, cursor=(params.get("cursor") or None))
+            page = await paginate(rows, query, lambda report: report, descending=True)
+            page["items"] = await floor_work.damage_items(site, page["items"])
+        except Problem as problem:
+            from core.web.forms import problem_errors
+
+            errors = problem_errors(problem, ["room", "status", "from", "to"], {"start": "from", "end": "to"})
+    states = {state: str(label) for state, label in STATE_LABELS.items()}
+    return render(request, "hotel/damage.html", {
+        "site": site, "filters": filters, "errors": errors, "items": page["items"],
+        "next_cursor": page["next_cursor"], "states": states, "statuses": floor_work.TASK_STATUSES,
+    }, status_code=422 if errors else 200)
+
+
+async def work_report_page(request: Request) -> Response:
+    """The daily work report (工作日報表): per attendant and floor, with downloads."""
+    site, params = current_site(request), request.query_params
+    errors = FormErrors()
+    day = _date_param(params, "date", errors) or services.local_today(site)
+    attendant_id = form_int(params, "attendant", lenient=True)
+    floor = form_int(params, "floor", signed=True, lenient=True)
+    report = await floor_work.work_report(site, day, attendant_id=attendant_id, floor=floor)
+    people = await housekeepers(site.id)
+    cached = await boards.attach(request.app).board(site.id)
+    return render(request, "hotel/work_report.html", {
+        "site": site, "report": report, "day": day, "attendant_id": attendant_id, "floor": floor,
+        "people": people, "all_floors": cached.floors, "errors": errors,
+        "types": request.app.state.tasks.types,
+    }, status_code=422 if errors else 200)
+
+
+async def sections_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
+    """Which attendant attends which section; a supervisor changes them here."""
+    site = current_site(request)
+    board_ = await floor_work.section_board(site.id)
+    return render(request, "hotel/sections.html", {
+        "site": site, "board": board_, "errors": errors or FormErrors(),
+        "names": {p["id"]: p["name"] for p in board_["attendants"]},
+        "may_assign": can(request, "hotel.section.assign"),
+    }, status_code=status_code)
+
+
+async def sections_post(request: Request) -> Response:
+    """One attendant's sections (the same service as ``PUT .../sections/attendants/{id}``)."""
+    site = current_site(request)
+    form = await request.form()
+    sections = [str(value) for value in form.getlist("sections")]
+
+    async def act(values: dict) -> None:
+        user_id = form_int(values, "user_id", required=True, hidden=True)
+        version = form_int(values, "version", hidden=True)
+        await floor_work.assign_sections(site, user_id, sections, actor_of(request), version=version)
+
+    return await form_action(request, fields=["user_id", "version"], act=act, beside=(),
+                             page=lambda errors, values, status: sections_page(request, errors, status),
+                             success_url=f"/sites/{site.code}/hotel/sections")
+
+
 def routes():
     room = f"{BASE}/rooms/{{id:int}}"
     return [
+        page_route(f"{BASE}/damage", damage_page, permission="hotel.room.read"),
+        page_route(f"{BASE}/work-report", work_report_page, permission="hotel.report.read"),
+        page_route(f"{BASE}/sections", sections_page, permission="hotel.room.read"),
+        page_route(f"{BASE}/sections", sections_post, permission="hotel.section.assign", methods=["POST"]),
         page_route(f"{BASE}/", board, permission="hotel.room.read"),
         page_route(room, room_page, permission="hotel.room.read"),
         page_route(f"{room}/{{action}}", room_action, permission="hotel.room.read", methods=["POST"]),

@@ -40,6 +40,8 @@
     if (!tile) { reload(); return; }  // filtered out: counts and tiles come from the server
     var old = tile.getAttribute("data-code");
     if (Number(tile.getAttribute("data-version")) >= room.version) { return; }
+    var flags = (room.do_not_disturb ? "d" : "") + (room.service_refused ? "r" : "");
+    if (flags !== (tile.getAttribute("data-flags") || "")) { reload(); return; }  // DND / refused: words from the server
     if (old !== room.code) {
       var before = old && board.querySelector('[data-count="' + old + '"]');
       var after = board.querySelector('[data-count="' + room.code + '"]');
