@@ -157,6 +157,22 @@ def register_site_settings() -> list[Any]:
     """
 
 
+@hookspec
+def register_code_lists() -> list[Any]:
+    """The managed code lists this plugin classifies its records by, as
+    ``core.entities.code_lists.CodeList(name, label, defaults)``: ``name`` namespaced by the
+    plugin (``resident.complaint_category``), ``defaults`` a tuple of ``Code(code, label)``
+    with English labels marked with ``N_`` (translated where shown).
+
+    Each site holds its own items: the defaults, stored on first use, and the codes its
+    administrators add, rename or deactivate (never delete) through
+    ``/api/v1/sites/{site}/lists/{name}`` and the page ``/sites/{site}/lists/{name}``
+    (validated, versioned, audited). The plugin accepts a code on its records with
+    ``code_lists.check(site, LIST, code, field)`` (422 naming the field unless active) and
+    shows them with ``code_lists.labels(site, LIST)``.
+    """
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 

@@ -5,7 +5,7 @@ Found by convention: ``core.entities.models``, ``core.entities.api.routes()`` an
 """
 
 from core import hookimpl
-from core.entities import party_pages, site_admin_pages, site_settings_pages
+from core.entities import code_list_api, code_list_pages, party_pages, site_admin_pages, site_settings_pages
 from core.i18n import lazy_gettext as _l
 from core.menu import MenuItem
 from core.permissions import AUTHENTICATED, EVERY_DESK, EVERYONE, Permission
@@ -16,7 +16,12 @@ _PARTY_EDITORS = tuple(role for role in EVERY_DESK if role != "cashier")
 
 @hookimpl
 def register_routes():
-    return [*party_pages.routes(), *site_admin_pages.routes(), *site_settings_pages.routes()]
+    return [*party_pages.routes(), *site_admin_pages.routes(), *site_settings_pages.routes(), *code_list_pages.routes()]
+
+
+@hookimpl
+def register_api_routes():
+    return code_list_api.routes()
 
 
 @hookimpl
@@ -34,6 +39,7 @@ def register_menu_items():
         MenuItem(label=_l("Units"), url="/sites/{site}/units", permission="core.unit.read", order=20),
         MenuItem(label=_l("Parties"), url="/sites/{site}/parties", permission="core.party.read", order=30),
         MenuItem(label=_l("Site settings"), url="/sites/{site}/settings", permission="core.site.manage", order=930),
+        MenuItem(label=_l("Code lists"), url="/sites/{site}/lists", permission="core.code_list.manage", order=931),
     ]
 
 
@@ -46,4 +52,6 @@ def register_permissions():
         Permission("core.party.edit", _l("Create and edit parties"), _PARTY_EDITORS),
         Permission("core.party.personal_data", _l("See phone numbers and e-mail addresses unmasked"), _PARTY_EDITORS),
         Permission("core.site.manage", _l("Create and edit sites"), ("admin",)),
+        Permission("core.code_list.read", _l("See a site's code lists (categories, causes)"), EVERY_DESK),
+        Permission("core.code_list.manage", _l("Add, rename and deactivate a site's codes"), ("admin", "manager")),
     ]

@@ -44,3 +44,24 @@ def register_money_checks():
         return held
 
     return [resident_money]
+
+
+@hookimpl
+def register_code_lists():
+    from plugins.resident.complaints import LISTS
+
+    return LISTS
+
+
+@hookimpl
+def register_api_routes():
+    from plugins.resident import complaint_api
+
+    return complaint_api.routes()
+
+
+@hookimpl
+def register_routes():
+    from plugins.resident import complaint_pages
+
+    return complaint_pages.routes()

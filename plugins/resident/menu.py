@@ -10,4 +10,6 @@ MENU = [
     MenuItem(label=_l("Property fees"), url="/sites/{site}/resident/fees", permission="resident.fee.read", order=22),
     MenuItem(label=_l("Resident reports"), url="/sites/{site}/resident/kpis", permission="resident.kpi.read",
              order=23),
+    MenuItem(label=_l("Complaint analysis"), url="/sites/{site}/resident/complaints/analysis",
+             permission="resident.kpi.read", order=24),
 ]

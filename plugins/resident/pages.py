@@ -24,7 +24,7 @@ from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action, form_int, offset_page, page_links, page_number
 from core.problems import Problem, invalid
 from core.web.routing import page_route
-from plugins.resident import campaigns, fees, households, kpis, procedures, services
+from plugins.resident import campaigns, complaint_pages, complaints, fees, households, kpis, procedures, services
 from plugins.resident import schemas as s
 from plugins.resident.models import (CASE_KINDS, CHANNELS, Bill, Campaign, Case, Household, HouseholdChange, Member,
                                      Procedure, ProcedureDocument, Revisit)
@@ -69,6 +69,7 @@ async def desk(request: Request, form: dict | None = None, errors: FormErrors | 
         "site": site, "cases": cases, "people": people, "kinds": CASE_KINDS, "channels": CHANNELS,
         "form": form or {"kind": "repair", "channel": "phone"}, "errors": errors or FormErrors(),
         "may_create": can(request, "resident.case.create"),
+        "complaint_categories": await complaint_pages.options(site, complaints.CATEGORIES),
     }, status_code=status_code)
 
 
@@ -111,6 +112,7 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
         "actions": [(to, task_type.state_label(to)) for to in task_type.workflow.allowed(task.status) if to != "cancelled"],
         "revisits": await Revisit.filter(case_id=case.id).order_by("id"), "duplicates": duplicates,
         "errors": errors or FormErrors(), "may_work": can(request, "resident.case.work"),
+        "classify": await complaint_pages.classify_context(site, case),
     }, status_code=status_code)
 
 

@@ -83,7 +83,9 @@ class CaseIn(Strict):
     party_id: int | None = None
     title: str = Field(min_length=1, max_length=200)
     description: str | None = Field(None, max_length=10_000)
-    category: str | None = Field(None, max_length=60)
+    category: str | None = Field(None, max_length=60, description="A complaint's: a code of the site's list "
+                                 "resident.complaint_category (other kinds: free text).")
+    cause: str | None = Field(None, max_length=40, description="A complaint's: a code of resident.complaint_cause.")
     severity: Literal["normal", "major"] | None = None
 
 
@@ -360,6 +362,7 @@ class CaseOut(Sparse):
     kind: str
     channel: str
     category: str
+    cause: str | None = None
     severity: str
     unit_id: int
     party_id: int | None

@@ -32,7 +32,7 @@ RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
 
 
 #: The case's own columns ``case_out`` reads.
-CASE_COLUMNS = ("id", "task_id", "kind", "channel", "category", "severity", "unit_id", "party_id", "title", "reply",
+CASE_COLUMNS = ("id", "task_id", "kind", "channel", "category", "cause", "severity", "unit_id", "party_id", "title", "reply",
                 "reply_due_at", "replied_at", "satisfied", "reopen_count", "escalated_to", "merged_into_id",
                 "created_at")
 #: Its task's columns ``case_out`` shows beside them.
@@ -55,7 +55,7 @@ def case_out(case: Case | dict[str, Any], task: Task | None = None, **extra: Any
         shown = {name: getattr(task, name) for name in CASE_TASK_COLUMNS} if isinstance(task, Task) else None
     out = {
         "id": row["id"], "task_id": row["task_id"], "kind": row["kind"], "channel": row["channel"],
-        "category": row["category"], "severity": row["severity"], "unit_id": row["unit_id"],
+        "category": row["category"], "cause": row["cause"], "severity": row["severity"], "unit_id": row["unit_id"],
         "party_id": row["party_id"], "title": row["title"], "reply": row["reply"],
         "reply_due_at": rfc3339(row["reply_due_at"]), "replied_at": rfc3339(row["replied_at"]),
         "satisfied": row["satisfied"], "reopen_count": row["reopen_count"],
@@ -139,6 +139,12 @@ async def create_case(kernel, site: Site, actor: Actor, data: dict[str, Any]) ->
     now = utcnow()
     reply_minutes = int(setting(site, "reply_minutes").get(kind, 24 * 60))
     category = (data.get("category") or "").strip()
+    cause = None
+    if kind == "complaint":  # codes of the site's lists (complaints.CATEGORIES, CAUSES)
+        from plugins.resident.complaints import check_codes
+
+        codes = await check_codes(site, data)
+        category, cause = codes["category"] or "", codes["cause"]
     duplicates = await find_duplicates(site, unit.id, category)
     async with kernel.transaction():
         assign: dict[str, Any] = {"assignee_id": supervisor.id} if supervisor else {"assign": "balanced"}
@@ -155,7 +161,7 @@ async def create_case(kernel, site: Site, actor: Actor, data: dict[str, Any]) ->
                 priority="high" if severity == "major" else "normal", unit_id=unit.id, party_id=party_id,
                 client_address=actor.client_address)
         case = await Case.create(site_id=site.id, task=task, unit_id=unit.id, party_id=party_id, kind=kind,
-                                 channel=data["channel"], category=category, severity=severity, title=data["title"],
+                                 channel=data["channel"], category=category, cause=cause, severity=severity, title=data["title"],
                                  reply_due_at=now + dt.timedelta(minutes=reply_minutes),
                                  escalated_to="supervisor" if supervisor else "")
         await kernel.set_subject(task, Subject("resident", "case", case.id))
@@ -405,7 +411,9 @@ async def transition_guard(task: Task, to_status: str) -> str | None:
         return None
     case = await Case.get_or_none(task_id=task.id)
     if case is None or case.satisfied:
-        return None
+        from plugins.resident.complaints import close_refusal
+
+        return close_refusal(case)
     return _("Rule %(rule)s: a complaint closes only after a revisit in which the resident was satisfied.",
              rule=RULE_REVISIT_BEFORE_CLOSE)
 

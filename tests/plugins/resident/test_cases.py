@@ -84,6 +84,8 @@ def test_closed_loop_end_to_end(supervisor, units):
     assert unhappy.json()["case"]["status"] == "in_progress" and unhappy.json()["case"]["reopen_count"] == 1
     assert unhappy.json()["case"]["escalated_to"] == "supervisor"
     assert move(supervisor, case["task_id"], "resolved").status_code == 200
+    # A complaint closes with its category (given at intake) and its cause, from the site's lists.
+    assert supervisor.post(f"{url}/classify", json={"cause": "neighbour"}).status_code == 200
     happy = supervisor.post(f"{url}/revisit", json={"method": "visit", "reached": True, "satisfied": True, "score": 5})
     assert happy.status_code == 201 and happy.json()["case"]["satisfied"] is True
     closed = move(supervisor, case["task_id"], "closed")
