@@ -88,7 +88,7 @@ def render(receipt: dict[str, Any], *, site_name: str, issued_at_local: str, iss
     y -= 12
     rule()
     for line in lines:
-        name = f"{line['name']}{' (T)' if line['taxable'] else ''}"
+        name = f"{line['name']} {_('(T)')}" if line["taxable"] else line["name"]
         text(name[:40], margin, 8)
         y -= 10
         text(f"{line['quantity']} x {line['unit_price']}", margin + 6, 7)
@@ -108,7 +108,7 @@ def render(receipt: dict[str, Any], *, site_name: str, issued_at_local: str, iss
         text(receipt["change"], width - margin, 8, right=True)
         y -= 11
     if any(line["taxable"] for line in lines):
-        text(_("(T) taxable item"), margin, 6)
+        text(_("%(mark)s taxable item", mark=_("(T)")), margin, 6)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
