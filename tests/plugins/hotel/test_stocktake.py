@@ -256,3 +256,29 @@ def test_pages_open_count_submit_approve_and_report(demo_server, sup):
     report = boss.get(f"{url}/report")
     assert report.status_code == 200 and "Bath towel" in report.text and "-1" in report.text
     assert "format=xlsx" in report.text
+
+
+def test_count_sheet_page_is_blind_and_recount_shows_only_flagged_lines(demo_server, sup):
+    a, b = make_item(sup, "ST-Q1", "Hand towel"), make_item(sup, "ST-Q2", "Face towel")
+    move(sup, a, "Store Q", "in", 6)
+    move(sup, b, "Store Q", "in", 30)
+    first = demo_server.sign_in("housekeeper")
+    url = first.form_post("/sites/lotus/hotel/stocktakes", {"location": "Store Q"}).headers["location"]
+    page = first.get(url).text
+    assert "Expected 6" not in page and "Expected 30" not in page  # counters count blind
+    assert "Expected 6" in demo_server.sign_in("hotelsup").get(url).text
+    sheet_id = int(url.rstrip("/").rsplit("/", 1)[1])
+    version = sup.get(f"{ST}/{sheet_id}").json()["version"]
+    sent = first.form_post(url, {"version": str(version), "action": "submit", f"count-{a}": "0", f"count-{b}": "30"})
+    assert sent.status_code == 303, sent.text
+    sheet = sup.get(f"{ST}/{sheet_id}").json()
+    assert sheet["status"] == "recount"
+    same = first.form_post(url, {"version": str(sheet["version"]), "action": "save", f"count-{a}": "6"})
+    assert same.status_code == 403
+    second = demo_server.sign_in("housekeeper2")
+    page = second.get(url).text
+    assert f'name="count-{a}"' in page and f'name="count-{b}"' not in page
+    done = second.form_post(url, {"version": str(sheet["version"]), "action": "submit", f"count-{a}": "5"})
+    assert done.status_code == 303, done.text
+    lines = {line["item_id"]: line for line in sup.get(f"{ST}/{sheet_id}").json()["lines"]}
+    assert (lines[a]["counted"], lines[a]["second_count"], lines[a]["variance"]) == (0, 5, -1)
