@@ -263,9 +263,10 @@ class TaskKernel:
             if assignee is not None:
                 await self._event(task, "assigned", actor, note=assignee.username,
                                   data={"assignee_id": assignee.id, "balanced": assign == "balanced"}, at=now)
+            taker = await self._watch_as_taker(task, actor, at=now)
             await audit.record("task.create", actor=actor, site_id=site.id, object_type="task", object_id=task.id,
-                               after=task_out(task), client_address=client_address)
-            await self._watch_as_taker(task, actor, client_address, at=now)
+                               after={**task_out(task), **({"watchers": [taker]} if taker else {})},
+                               client_address=client_address)
         await self._publish(task, "task.created", created)
         return task
 
@@ -392,7 +393,8 @@ class TaskKernel:
                     data.update(previous=before_assignee, first_contact=True)
                     audited_before["assignee_id"], audited_after["assignee_id"] = before_assignee, actor.id
                 await self._event(task, "assigned", actor, note=actor.username, data=data, at=now)
-                await self._watch_as_taker(task, actor, client_address, at=now)
+                if taker := await self._watch_as_taker(task, actor, at=now):
+                    audited_after["watchers_added"] = [taker]
             await audit.record("task.transition", actor=actor, site_id=task.site_id, object_type="task",
                                object_id=task.id, before=audited_before, after=audited_after,
                                client_address=client_address, note=note[:500])
@@ -466,7 +468,8 @@ class TaskKernel:
         else's: with the site's ``tasks.first_contact_resolution`` on, for the user who
         created it, while it is still in its first state and where balanced assignment
         put it (not given to someone by hand), the moves on towards done (no pause,
-        cancellation or reopening). Taking one makes the task theirs. Everything else the
+        cancellation or reopening), if they hold one of the type's ``assign_roles``. Taking
+        one makes the task theirs. Everything else the
         kernel checks (workflow, version, guards, follow-ups) still applies."""
         if user is None or task.created_by_id != user.id or task.assignee_id in (None, user.id):
             return []
@@ -476,6 +479,11 @@ class TaskKernel:
             return []
         last = await TaskEvent.filter(task_id=task.id, kind="assigned").order_by("-id").first().values("data")
         if not last or not (last["data"] or {}).get("balanced"):
+            return []
+        # Only someone balanced assignment could have chosen does the work on the spot: a
+        # cashier does not take over the review of their own cash difference.
+        if not await Membership.filter(user_id=user.id, site_id=task.site_id,
+                                       role__name__in=list(task_type.assign_roles)).exists():
             return []
         if not first_contact_resolution(await Site.get(id=task.site_id)):
             return []
@@ -492,27 +500,25 @@ class TaskKernel:
         people = {user.id: user for user in await User.filter(id__in=[row.user_id for row in rows])}
         return [watcher_out(row, people.get(row.user_id)) for row in rows]
 
-    async def _watch_as_taker(self, task: Task, actor: User | None, client_address: str,
-                              at: dt.datetime | None = None) -> None:
-        """The taker (who created the task) follows it once it is someone else's. Inside
-        the caller's transaction."""
+    async def _watch_as_taker(self, task: Task, actor: User | None, at: dt.datetime | None = None) -> int | None:
+        """The taker (who created the task) follows it once it is someone else's: their id
+        when they were added now. Inside the caller's transaction, whose audit entry
+        names them (the create's ``watchers``, an assignment's ``watchers_added``)."""
         taker = task.created_by_id
         if taker is None or task.assignee_id in (None, taker):
-            return
+            return None
         if await TaskWatcher.filter(task_id=task.id, user_id=taker).exists():
-            return
+            return None
         user = actor if getattr(actor, "id", None) == taker else await User.get(id=taker)
-        await self._add_watcher(task, user, "taker", actor, client_address, at=at)
+        await self._add_watcher(task, user, "taker", actor, at=at)
+        return taker
 
-    async def _add_watcher(self, task: Task, user: User, reason: str, actor: User | None, client_address: str,
+    async def _add_watcher(self, task: Task, user: User, reason: str, actor: User | None,
                            at: dt.datetime | None = None) -> tuple[TaskWatcher, TaskEvent]:
         watcher = await TaskWatcher.create(task_id=task.id, site_id=task.site_id, user_id=user.id, reason=reason,
                                            added_by_id=getattr(actor, "id", None))
         event = await self._event(task, "watch_added", actor, note=user.username,
                                   data={"user_id": user.id, "reason": reason}, at=at)
-        await audit.record("task.watch.add", actor=actor, site_id=task.site_id, object_type="task",
-                           object_id=task.id, after={"user_id": user.id, "reason": reason},
-                           client_address=client_address)
         return watcher, event
 
     def _check_watch_access(self, actor: Actor, user_id: int) -> None:
@@ -530,7 +536,10 @@ class TaskKernel:
             raise Problem(409, _("%(user)s already watches this task.", user=user.username))
         try:
             async with in_transaction():
-                watcher, event = await self._add_watcher(task, user, "added", actor.user, actor.client_address)
+                watcher, event = await self._add_watcher(task, user, "added", actor.user)
+                await audit.record("task.watch.add", actor=actor.user, site_id=task.site_id, object_type="task",
+                                   object_id=task.id, after={"user_id": user.id, "reason": "added"},
+                                   client_address=actor.client_address)
         except IntegrityError:  # a twin request added them meanwhile
             raise Problem(409, _("%(user)s already watches this task.", user=user.username)) from None
         await self._publish(task, "task.watch_added", event)
@@ -573,10 +582,11 @@ class TaskKernel:
             await task.refresh_from_db()
             event = await self._event(task, "assigned", actor, note=assignee.username,
                                       data={"assignee_id": assignee.id, "previous": before, "balanced": balanced})
+            taker = await self._watch_as_taker(task, actor)
             await audit.record("task.assign", actor=actor, site_id=task.site_id, object_type="task", object_id=task.id,
-                               before={"assignee_id": before}, after={"assignee_id": assignee.id},
+                               before={"assignee_id": before},
+                               after={"assignee_id": assignee.id, **({"watchers_added": [taker]} if taker else {})},
                                client_address=client_address)
-            await self._watch_as_taker(task, actor, client_address)
         await self._publish(task, "task.assigned", event)
         return task
 

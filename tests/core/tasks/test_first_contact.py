@@ -156,7 +156,8 @@ def test_the_taker_becomes_a_watcher_only_when_someone_else_holds_the_task(demo_
     assert task_of(agent, new_task(agent, assignee_id=agent_id)["id"])["watchers"] == []  # their own
     given = new_task(agent, assignee_id=user_id(demo_server, "agent2"))
     assert task_of(agent, given["id"])["watchers"] == [agent_id]
-    assert demo_server.call(lambda: AuditEntry.filter(action="task.watch.add", object_id=str(given["id"])).count()) == 1
+    created = demo_server.call(lambda: AuditEntry.get(action="task.create", object_id=str(given["id"])))
+    assert created.after["watchers"] == [agent_id]  # audited with the change that made them one
 
     later = new_task(agent)  # unassigned at first, given to agent2 by the supervisor
     handed = supervisor.post(f"{SITE}/tasks/{later['id']}/assign",
@@ -164,6 +165,8 @@ def test_the_taker_becomes_a_watcher_only_when_someone_else_holds_the_task(demo_
     assert handed.status_code == 200
     assert task_of(agent, later["id"])["watchers"] == [agent_id]
     assert kinds(agent, later["id"])[-1] == "watch_added"
+    assigned = demo_server.call(lambda: AuditEntry.get(action="task.assign", object_id=str(later["id"])))
+    assert assigned.after["watchers_added"] == [agent_id]
 
 
 def test_watchers_added_and_removed_by_themselves_and_supervisors(demo_server, no_demo_tasks, agent, supervisor):
@@ -245,6 +248,10 @@ def test_an_insurance_complaint_is_watched_by_the_caller_who_took_it(demo_server
     watching = caller.get("/api/v1/sites/sunrise/tasks?watching=me&limit=200").json()["items"]
     assert complaint_id in [item["id"] for item in watching]
     assert demo_server.call(lambda: TaskWatcher.filter(task_id=complaint_id, user_id=caller_id).first()).reason == "taker"
+    # complaints go to supervisors: a call agent follows it, but does not take it over
+    taken = caller.post(f"/api/v1/sites/sunrise/tasks/{complaint_id}/transition",
+                        json={"to": "in_progress", "version": complaint["version"]})
+    assert taken.status_code == 403, taken.text
 
 
 # --- pages ---------------------------------------------------------------------------------
