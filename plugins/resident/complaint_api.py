@@ -28,7 +28,7 @@ class ClassifyIn(BaseModel):
 
 
 class AnalysisQuery(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True)
 
     start: dt.date | None = Field(None, alias="from", description="The site's local day (default: the month's first).")
     end: dt.date | None = Field(None, alias="to", description="The site's local day, inclusive (default: today).")
