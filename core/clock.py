@@ -18,3 +18,22 @@ def rfc3339(moment: dt.datetime | None) -> str | None:
     if moment.tzinfo is dt.timezone.utc:
         return moment.isoformat(timespec="seconds")[:-6] + "Z"
     return moment.astimezone(dt.timezone.utc).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def local_today(site, now: dt.datetime | None = None) -> dt.date:
+    """The date at ``site`` (anything with a ``timezone`` name) now, or at ``now``."""
+    from zoneinfo import ZoneInfo
+
+    return (now or utcnow()).astimezone(ZoneInfo(site.timezone)).date()
+
+
+def local_day_bounds(site, day: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
+    """From the local midnight that starts ``day`` to the one ``days`` later, in UTC: a
+    period of the site's local days as instants (a 23- or 25-hour day of a clock change
+    is still one day). UTC, because SQLite compares the stored UTC text."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(site.timezone)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=zone)
+    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)

@@ -173,6 +173,25 @@ def register_code_lists() -> list[Any]:
     """
 
 
+@hookspec
+def register_kpi_sources() -> list[Any]:
+    """The KPIs this plugin reports, as ``core.kpis.KpiSource(key, label, permission,
+    items, targets=None, category_label=None)``: for each of the three KPIs the desk has
+    (``on_time_reply_rate`` 答覆率, ``standard_handling_rate`` 規範率,
+    ``satisfaction_rate`` 滿意率) a ``core.kpis.Items`` naming, as SQL fragments, where
+    its items are (tables, the site's rows, the column placing an item in a period) and
+    each item's agent, category, due time, completion, cancellation, further standard,
+    or judged/satisfied conditions.
+
+    Core writes the counting once (one grouped statement per KPI: the formulas, items
+    not yet due left out, n/a without data, per-agent and per-category breakdowns) and
+    shows every source on ``/sites/{site}/kpis`` and ``GET /api/v1/sites/{site}/kpis``
+    (CSV, XLSX) to users holding ``core.kpi.read`` and the source's ``permission``.
+    ``targets(site) -> {kpi: percent}`` reads the desk's own targets; without it the
+    site's "KPI targets" settings apply (98 / 99 / 100). See ``docs/kpis.md``.
+    """
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 

@@ -30,3 +30,10 @@ def register_money_checks():
         return [_("insurance applications")] if await Application.filter(site=site).exists() else []
 
     return [premiums]
+
+
+@hookimpl
+def register_kpi_sources():
+    from plugins.insurance_calls.kpis import SOURCE
+
+    return [SOURCE]

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.clock import utcnow
+from core.clock import local_today, utcnow
 from core.i18n import gettext as _
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
@@ -18,7 +18,7 @@ from plugins.insurance_calls import applications, kpis, services
 from plugins.insurance_calls.models import Application, Call
 from plugins.insurance_calls.schemas import (ApplicationIn, ApplicationOut, ApplicationPage, ApplicationQuery,
                                              ApplicationUpdate, CallIn, CallOut, CallPage, CallQuery, CheckIn,
-                                             DailyReportOut, IssueIn, KpisOut, LookupOut, LookupQuery, PeriodQuery,
+                                             DailyReportOut, IssueIn, KpiQuery, KpisOut, LookupOut, LookupQuery, PeriodQuery,
                                              ReportQuery, VersionIn, WeeklyQuery, WeeklyReportOut)
 
 PREFIX = "/api/v1/sites/{site}/insurance"
@@ -96,10 +96,18 @@ def _period(query: PeriodQuery) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-async def get_kpis(request: Request, query: PeriodQuery) -> KpisOut:
-    """Calls by type and agent, handle time, callbacks on time, complaint rates against targets."""
+async def get_kpis(request: Request, query: KpiQuery) -> KpisOut | Response:
+    """Calls by type and agent, handle time, callbacks on time, complaint rates against targets
+    (core's KPI engine: per agent and per type too); ``?format=csv|xlsx`` downloads the rates."""
     start, end = _period(query)
-    return await kpis.kpis(current_site(request), start, end)
+    site = current_site(request)
+    if query.format != "json":
+        from core import kpis as engine
+        from core.kpis.web import download
+
+        report = await engine.compute(site, kpis.SOURCE, start, end)
+        return download([report], query.format, f"complaint-kpis-{site.code}-{start:%Y%m%d}-{end:%Y%m%d}")
+    return await kpis.kpis(site, start, end)
 
 
 def _download(tables, fmt: str, name: str) -> Response:
@@ -112,9 +120,7 @@ def _download(tables, fmt: str, name: str) -> Response:
 
 
 def _local_today(site) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(site.timezone)).date()
+    return local_today(site)
 
 
 async def daily_report(request: Request, query: ReportQuery) -> DailyReportOut | Response:
@@ -209,7 +215,8 @@ def routes() -> list:
         api_route(PREFIX + "/calls/{id:int}", get_call, permission=f"{r}.call.read", response=CallOut, tags=TAGS),
         api_route(f"{PREFIX}/lookup", lookup, permission=f"{r}.call.read", query=LookupQuery, response=LookupOut,
                   tags=TAGS),
-        api_route(f"{PREFIX}/kpis", get_kpis, permission=f"{r}.kpi.read", query=PeriodQuery, response=KpisOut, tags=TAGS),
+        api_route(f"{PREFIX}/kpis", get_kpis, permission=f"{r}.kpi.read", query=KpiQuery, response=KpisOut, tags=TAGS,
+                  downloads=(CSV, XLSX)),
         api_route(f"{PREFIX}/reports/daily", daily_report, permission=f"{r}.kpi.read", query=ReportQuery, tags=TAGS,
                   response=DailyReportOut,
                   downloads=(CSV, XLSX)),

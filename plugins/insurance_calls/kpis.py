@@ -4,23 +4,25 @@ against the site's targets; the daily per-agent summary and the weekly report (C
 Everything is counted by the database (GROUP BY and conditional counts): a month holds
 tens of thousands of calls, and only the totals cross to Python. Averages and rates are
 worked out here from the exact integer sums, so they round the same on both backends.
-Periods are instants; callers turn the site's local days into them (``local_day_bounds``).
+Periods are instants; callers turn the site's local days into them (``local_day_bounds``,
+``core.clock``). The complaint rates are core's KPI engine's (``core.kpis``,
+``docs/kpis.md``): this module says where the complaints and revisit calls are (``SOURCE``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F, Q
 from tortoise.functions import Count, Sum
 
-from core.clock import rfc3339, utcnow
+from core import kpis as engine
+from core.clock import local_day_bounds, rfc3339, utcnow
 from core.entities.models import Site
 from core.exports import csv_text, xlsx_bytes
+from core.i18n import N_
 from core.i18n import gettext as _
-from core.identity.models import User
 from core.tasks.models import Task
 from plugins.insurance_calls.models import CALL_TYPES, DIRECTIONS, OUTCOMES, Call
 from plugins.insurance_calls.services import CALLBACK, COMPLAINT, REVISIT
@@ -28,6 +30,7 @@ from plugins.insurance_calls.services import CALLBACK, COMPLAINT, REVISIT
 #: Targets in percent; a site overrides them in settings["insurance_calls"]["targets"].
 DEFAULT_TARGETS = {"on_time_reply_rate": 99.0, "standard_handling_rate": 98.0, "satisfaction_rate": 100.0}
 UTC = dt.timezone.utc
+__all__ = ["local_day_bounds"]  # the desk's pages and tests read it from here (core.clock's)
 
 
 def targets(site: Site) -> dict[str, float]:
@@ -45,11 +48,51 @@ def _average(seconds: int, calls: int) -> float | None:
     return round(seconds / calls, 1) if calls else None
 
 
-def local_day_bounds(site: Site, day: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
-    zone = ZoneInfo(site.timezone)
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
+# --- The complaint KPIs, as a source of core's engine -------------------------------------
+
+# A complaint task's subject is the call that raised it (its type is the category).
+_COMPLAINTS = ("core_task t LEFT JOIN insurance_calls_call k ON k.id = t.subject_id AND k.site_id = t.site_id "
+               "AND t.subject_plugin = 'insurance_calls'")
+_COMPLAINT_WHERE = f"t.site_id = {{site}} AND t.type = '{COMPLAINT}'"
+# Revisited on time: a revisit of the complaint done by its own due time. Reopened: an
+# unsatisfied revisit reopened it, so its first closure did not handle it (the partial
+# index of migration 0005 holds those calls).
+_STANDARD = ("t.id IN (SELECT v.parent_id FROM core_task v WHERE v.site_id = {site} "
+             "AND v.type = 'insurance_calls.revisit' "
+             "AND v.resolved_at <= v.due_at) "
+             "AND t.id NOT IN (SELECT r.complaint_task_id FROM insurance_calls_call r WHERE r.site_id = {site} "
+             "AND r.reopen_count > 0 AND r.complaint_task_id IS NOT NULL)")
+
+ITEMS = {
+    # Replied on time: the complaint resolved (the reply) by its due time.
+    engine.REPLY: engine.Items(_COMPLAINTS, _COMPLAINT_WHERE, period="t.created_at", agent="t.assignee_id",
+                               category="k.call_type", due_at="t.due_at", done_at="t.resolved_at"),
+    # Handled to the standard: closed, replied by its due time, revisited on time, never
+    # reopened; a cancelled one counts, never to standard.
+    engine.HANDLING: engine.Items(
+        _COMPLAINTS, _COMPLAINT_WHERE, period="t.created_at", agent="t.assignee_id", category="k.call_type",
+        due_at="t.due_at", done_at="CASE WHEN t.status = 'closed' THEN COALESCE(t.resolved_at, t.updated_at) END",
+        cancelled="t.status = 'cancelled'", standard=_STANDARD),
+    # Satisfied: the period's revisit calls that recorded the customer's answer (the
+    # partial index of migration 0004 holds them), for the complaint's handler and type.
+    engine.SATISFACTION: engine.Items(
+        f"insurance_calls_call k JOIN core_task v ON v.id = k.task_id AND v.site_id = k.site_id "
+        f"AND v.type = '{REVISIT}' LEFT JOIN core_task p ON p.id = v.parent_id "
+        "LEFT JOIN insurance_calls_call o ON o.id = p.subject_id AND p.subject_plugin = 'insurance_calls'",
+        "k.site_id = {site} AND k.satisfied IS NOT NULL", period="k.started_at", agent="p.assignee_id",
+        category="o.call_type", judged="k.satisfied IS NOT NULL", satisfied="k.satisfied"),
+}
+
+
+def _type_label(call_type: str) -> str:
+    from plugins.insurance_calls.rules import CALL_TYPE_LABELS
+
+    return str(CALL_TYPE_LABELS[call_type]) if call_type in CALL_TYPE_LABELS else call_type
+
+
+SOURCE = engine.KpiSource(key="insurance_calls.complaints", label=N_("Insurance complaints"),
+                          permission="insurance_calls.kpi.read", items=ITEMS, targets=targets,
+                          category_label=_type_label)
 
 
 def _calls(site: Site, start: dt.datetime, end: dt.datetime):
@@ -57,10 +100,7 @@ def _calls(site: Site, start: dt.datetime, end: dt.datetime):
     return Call.filter(site_id=site.id, started_at__gte=start.astimezone(UTC), started_at__lt=end.astimezone(UTC))
 
 
-async def _agent_names(ids) -> dict[int, str]:
-    ids = [i for i in ids if i is not None]
-    rows = await User.filter(id__in=ids).values("id", "username", "display_name") if ids else []
-    return {row["id"]: row["display_name"] or row["username"] for row in rows}
+_agent_names = engine.agent_names
 
 
 async def calls_by_type(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
@@ -115,40 +155,6 @@ async def _callbacks(site: Site, start: dt.datetime, end: dt.datetime, now: dt.d
             "on_time_rate": _rate(row["on_time"], row["due"])}
 
 
-async def _complaints(site: Site, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, int]:
-    """Complaints received in the period.
-
-    - counted (for the on-time reply rate): replied, or past their reply time;
-    - replied on time: resolved (the reply) by their due time;
-    - settled (for the standard-handling rate): closed or cancelled, or past their due
-      time: cancelling must not take a complaint out of the denominator;
-    - handled to standard: closed, replied on time, a revisit done by its own due time, and
-      never reopened (an unsatisfied revisit reopens a replied complaint: its first closure
-      did not handle it).
-    """
-    revisited_on_time = Task.filter(site_id=site.id, type=REVISIT, resolved_at__lte=F("due_at")).values("parent_id")
-    reopened = Call.filter(site_id=site.id, reopen_count__gt=0, complaint_task_id__isnull=False) \
-        .values("complaint_task_id")
-    on_time = Q(resolved_at__lte=F("due_at"))
-    return (await Task.filter(site_id=site.id, type=COMPLAINT, created_at__gte=start.astimezone(UTC),
-                              created_at__lt=end.astimezone(UTC))
-            .annotate(count=Count("id"), counted=Count("id", _filter=Q(resolved_at__isnull=False) | Q(due_at__lte=now)),
-                      replied_on_time=Count("id", _filter=on_time),
-                      settled=Count("id", _filter=Q(status__in=("closed", "cancelled")) | Q(due_at__lte=now)),
-                      standard=Count("id", _filter=Q(on_time, ~Q(id__in=Subquery(reopened)), status="closed",
-                                                     id__in=Subquery(revisited_on_time))))
-            .values("count", "counted", "replied_on_time", "settled", "standard"))[0]
-
-
-async def _revisits_judged(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """Revisit calls in the period that recorded the customer's satisfaction."""
-    revisits = Task.filter(site_id=site.id, type=REVISIT).values("id")
-    # (the annotations' names are not the column's: Tortoise would read satisfied=True as the count)
-    row = (await _calls(site, start, end).filter(satisfied__isnull=False, task_id__in=Subquery(revisits))
-           .annotate(n=Count("id"), yes=Count("id", _filter=Q(satisfied=True))).values("n", "yes"))[0]
-    return {"judged": row["n"], "satisfied": row["yes"]}
-
-
 async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     now = utcnow()
     agents, by_type = await _calls_by_agent_and_type(site, start, end)
@@ -162,14 +168,8 @@ async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, An
     by_agent = [{"agent_id": row["agent_id"], "name": names.get(row["agent_id"], ""), "calls": row["calls"],
                  "timed_calls": row["timed"], "average_handle_seconds": _average(int(row["seconds"] or 0), row["timed"])}
                 for row in agents]
-    complaints = await _complaints(site, start, end, now)
-    judged = await _revisits_judged(site, start, end)
-    goal = targets(site)
-    rates = {
-        "on_time_reply_rate": _rate(complaints["replied_on_time"], complaints["counted"]),
-        "standard_handling_rate": _rate(complaints["standard"], complaints["settled"]),
-        "satisfaction_rate": _rate(judged["satisfied"], judged["judged"]),
-    }
+    report = await engine.compute(site, SOURCE, start, end, now)
+    reply, handling, judged = (report.rates[key] for key in (engine.REPLY, engine.HANDLING, engine.SATISFACTION))
     return {
         "from": rfc3339(start), "to": rfc3339(end),
         "calls": total,
@@ -178,11 +178,13 @@ async def kpis(site: Site, start: dt.datetime, end: dt.datetime) -> dict[str, An
         "by_type": by_type,
         "by_agent": by_agent,
         "callbacks": await _callbacks(site, start, end, now),
-        "complaints": {"count": complaints["count"], "replied_on_time": complaints["replied_on_time"],
-                       "handled_to_standard": complaints["standard"], "revisits_judged": judged["judged"]},
-        **rates,
-        "targets": goal,
-        "met": {name: (None if value is None else value >= goal[name]) for name, value in rates.items()},
+        "complaints": {"count": report.items[engine.REPLY], "replied_on_time": reply.numerator,
+                       "handled_to_standard": handling.numerator, "revisits_judged": judged.denominator},
+        **{key: None if rate.percentage is None else float(rate.percentage) for key, rate in report.rates.items()},
+        "targets": {key: float(rate.target) for key, rate in report.rates.items()},
+        "met": {key: rate.met for key, rate in report.rates.items()},
+        "status": {key: rate.status for key, rate in report.rates.items()},
+        "breakdown": report.breakdown(),
     }
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.clock import rfc3339, utcnow
+from core.clock import local_today, rfc3339, utcnow
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.web.templating import render
@@ -209,8 +209,7 @@ async def task_panel(request: Request, task, subject) -> SubjectPanel | None:
 
 async def dashboard(request: Request) -> Response:
     site = current_site(request)
-    zone = ZoneInfo(site.timezone)
-    today = utcnow().astimezone(zone).date()
+    today = local_today(site)
     period = request.query_params.get("period", "month")
     days = {"today": 1, "week": 7, "month": 30}.get(period, 30)
     start, end = kpis.local_day_bounds(site, today - dt.timedelta(days=days - 1), days=days)
@@ -221,7 +220,8 @@ async def dashboard(request: Request) -> Response:
         {"name": "satisfaction_rate", "label": _("Satisfaction")},
     ]
     for tile in tiles:
-        tile.update(value=data[tile["name"]], target=data["targets"][tile["name"]], met=data["met"][tile["name"]])
+        tile.update(value=data[tile["name"]], target=data["targets"][tile["name"]], met=data["met"][tile["name"]],
+                    status=data["status"][tile["name"]])
     week_start = today - dt.timedelta(days=today.weekday())
     return render(request, "insurance_calls/dashboard.html", {
         "site": site, "data": data, "tiles": tiles, "period": period, "today": today.isoformat(),

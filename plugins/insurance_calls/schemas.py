@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from core.entities.schemas import Strict
+from core.kpis.schemas import KpiBreakdowns
 from core.money import MoneyText
 from core.tasks.schemas import TaskOut
 from core.web.pagination import PageQuery
@@ -118,6 +119,10 @@ class PeriodQuery(BaseModel):
     to: datetime | None = None
 
     model_config = {"populate_by_name": True}
+
+
+class KpiQuery(PeriodQuery):
+    format: Literal["json", "csv", "xlsx"] = "json"
 
 
 class ReportQuery(BaseModel):
@@ -230,7 +235,9 @@ class ComplaintKpis(BaseModel):
 
 
 class KpisOut(PeriodOut):
-    """Rates are percentages with one decimal, null when there is nothing to rate."""
+    """Rates are percentages with one decimal, null (n/a) when there is nothing to rate, and
+    then ``met`` is null, never true. The complaint rates are core's KPI engine's
+    (docs/kpis.md): complaints not yet due are left out."""
 
     calls: int
     timed_calls: int = Field(description="Calls whose handle time is known: the average is over these.")
@@ -244,6 +251,8 @@ class KpisOut(PeriodOut):
     satisfaction_rate: float | None
     targets: dict[str, float]
     met: dict[str, bool | None]
+    status: dict[str, Literal["met", "missed", "no_data"]]
+    breakdown: KpiBreakdowns
 
 
 class AgentDay(BaseModel):

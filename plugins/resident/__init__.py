@@ -65,3 +65,10 @@ def register_routes():
     from plugins.resident import complaint_pages
 
     return complaint_pages.routes()
+
+
+@hookimpl
+def register_kpi_sources():
+    from plugins.resident.kpis import SOURCE
+
+    return [SOURCE]

@@ -16,7 +16,7 @@ from core.entities.models import Unit
 from core.i18n import gettext as _
 from core.money import format_money
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
-from core.web.api import XLSX, ZIP, api_route
+from core.web.api import CSV, XLSX, ZIP, api_route
 from core.web.pagination import decode_cursor, encode_cursor, filter_by, paginate
 from core.web.responses import Page
 from core.problems import Problem, invalid
@@ -270,21 +270,24 @@ async def get_arrears(request: Request, query: s.ArrearsQuery) -> s.ArrearsOut:
 
 
 def kpi_range(site, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    today = kpis.local_today(site)
-    start = start or today.replace(day=1)
-    end = end or today
-    if end < start:
-        raise invalid("to", _("The end is before the start."))
-    return start, end
+    """The site's local days asked for, the month so far by default (core.kpis.web.period)."""
+    from core.kpis.web import period
+
+    return period(site, start, end)
 
 
 async def get_kpis(request: Request, query: s.KpiQuery) -> s.KpiOut | Response:
-    start, end = kpi_range(current_site(request), query.start, query.end)
-    data = await kpis.kpis(current_site(request), start, end)
-    if query.format == "xlsx":
-        return Response(kpis.kpis_xlsx(data), media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="complaint-kpis-{start}.xlsx"'})
-    return data
+    """Complaint KPIs of the site's local days (the month so far by default), by core's KPI
+    engine: rates in percent against the site's targets, n/a (null) without data, per agent
+    and per category; ``?format=csv|xlsx`` downloads them."""
+    site = current_site(request)
+    start, end = kpi_range(site, query.start, query.end)
+    report = await kpis.report(site, start, end)
+    if query.format != "json":
+        from core.kpis.web import download
+
+        return download([report], query.format, f"complaint-kpis-{site.code}-{start}-{end}")
+    return kpis.kpis_out(report, start, end)
 
 
 # --- procedures -------------------------------------------------------------------------
@@ -428,7 +431,8 @@ def routes():
         r(f"{BASE}/bills/{{id:int}}/payments", pay_bill, response=s.PaymentOut, method="POST", permission=f + "collect", body=s.PaymentIn,
           status_code=201, idempotency_required=True),
         r(f"{BASE}/arrears", get_arrears, response=s.ArrearsOut, permission=f + "read", query=s.ArrearsQuery),
-        r(f"{BASE}/kpis", get_kpis, response=s.KpiOut, permission="resident.kpi.read", query=s.KpiQuery, downloads=(XLSX,)),
+        r(f"{BASE}/kpis", get_kpis, response=s.KpiOut, permission="resident.kpi.read", query=s.KpiQuery,
+          downloads=(CSV, XLSX)),
         r(f"{BASE}/procedures", list_procedures, response=Page[s.ProcedureOut], permission=p + "read", query=s.PageQuery),
         r(f"{BASE}/procedures", create_procedure, response=s.ProcedureOut, method="POST", permission=p + "edit", body=s.ProcedureIn,
           status_code=201),

@@ -610,8 +610,7 @@ async def kpi_page(request: Request) -> Response:
         month = today.replace(day=1)
     end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     data = await kpis.kpis(site, month, end)
-    return render(request, "resident/kpis.html", {"site": site, "data": data, "month": month.strftime("%Y-%m"),
-                                                  "percent": campaigns.percent})
+    return render(request, "resident/kpis.html", {"site": site, "data": data, "month": month.strftime("%Y-%m")})
 
 
 def routes():

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from core.kpis.schemas import KpiBreakdowns
 from core.money import MoneyText
 from core.web.pagination import PageQuery
 from core.web.responses import PeriodOut, Sparse
@@ -190,7 +191,7 @@ class KpiQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     start: dt.date | None = Field(None, alias="from")
     end: dt.date | None = Field(None, alias="to")
-    format: Literal["json", "xlsx"] = "json"
+    format: Literal["json", "csv", "xlsx"] = "json"
 
 
 class ProcedureIn(Strict):
@@ -521,9 +522,14 @@ class ArrearsOut(BaseModel):
 
 
 class KpiOut(PeriodOut):
-    complaints: int
+    """Counted by core's KPI engine (docs/kpis.md). Rates and targets are percentages with
+    one decimal; a rate is null (n/a) when nothing is counted, and then ``met`` is null,
+    never true. Complaints not yet due are left out of the reply and handling counts."""
+
+    complaints: int = Field(description="Complaints received in the period, due or not.")
     replied_on_time: int
-    handled: int
+    reply_counted: int = Field(description="Complaints replied or past their reply time.")
+    handled: int = Field(description="Complaints resolved, closed, cancelled or past their due time.")
     handled_to_standard: int
     revisits_reached: int
     revisits_satisfied: int
@@ -531,7 +537,9 @@ class KpiOut(PeriodOut):
     standard_handling_rate: float | None
     satisfaction_rate: float | None
     targets: dict[str, float]
-    met: dict[str, bool]
+    met: dict[str, bool | None]
+    status: dict[str, Literal["met", "missed", "no_data"]]
+    breakdown: KpiBreakdowns
 
 
 class ProcedureStep(BaseModel):

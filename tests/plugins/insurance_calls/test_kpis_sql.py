@@ -117,11 +117,14 @@ def _reference_kpis(site: Site, calls: list[dict], tasks: list[dict], names: dic
     due = [t for t in callbacks if t["due_at"] <= now or t["resolved_at"]]
     on_time = [t for t in done if t["resolved_at"] <= t["due_at"]]
 
-    def replied_on_time(task):
+    def replied_on_time(task):  # no due time: nothing was late (docs/kpis.md)
+        return task["resolved_at"] is not None and (task["due_at"] is None or task["resolved_at"] <= task["due_at"])
+
+    def revisited_on_time(task):
         return task["resolved_at"] is not None and task["due_at"] is not None and task["resolved_at"] <= task["due_at"]
 
     complaints = [t for t in tasks if t["type"] == COMPLAINT and start <= t["created_at"] < end]
-    revisited = {t["parent_id"] for t in tasks if t["type"] == REVISIT and replied_on_time(t)}
+    revisited = {t["parent_id"] for t in tasks if t["type"] == REVISIT and revisited_on_time(t)}
     counted = [t for t in complaints if t["resolved_at"] or (t["due_at"] and t["due_at"] <= now)]
     settled = [t for t in complaints if t["status"] in ("closed", "cancelled") or (t["due_at"] and t["due_at"] <= now)]
     reopened = {c["complaint_task_id"] for c in calls if c["reopen_count"]}
@@ -153,6 +156,8 @@ def _reference_kpis(site: Site, calls: list[dict], tasks: list[dict], names: dic
                        "handled_to_standard": len(standard), "revisits_judged": len(judged)},
         **rates, "targets": goal,
         "met": {name: (None if value is None else value >= goal[name]) for name, value in rates.items()},
+        "status": {name: "no_data" if value is None else "met" if value >= goal[name] else "missed"
+                   for name, value in rates.items()},
     }
 
 
@@ -201,10 +206,21 @@ def test_kpis_and_reports_in_sql_match_a_plain_count(server):
 
     compared, weekly, days, daily, calls = server.call(both_ways)
     for counted, reference in compared:
+        if "breakdown" in counted:
+            breakdown = counted.pop("breakdown")
+            totals = {rate["key"]: (rate["numerator"], rate["denominator"]) for rate in breakdown["rates"]}
+            for by in ("by_agent", "by_category"):  # each breakdown sums to the totals
+                sums = {key: [0, 0] for key in totals}
+                for row in breakdown[by]:
+                    for rate in row["rates"]:
+                        sums[rate["key"]][0] += rate["numerator"]
+                        sums[rate["key"]][1] += rate["denominator"]
+                assert {key: tuple(pair) for key, pair in sums.items()} == totals
         assert counted == reference
     assert compared[0][0]["calls"] > 100 and compared[0][0]["complaints"]["count"] > 5
     assert compared[0][0]["callbacks"]["done_on_time"] and compared[0][0]["complaints"]["handled_to_standard"]
     assert 0 < compared[0][0]["timed_calls"] < compared[0][0]["calls"]  # unknown handle times are there
+    weekly["kpis"].pop("breakdown")
     assert weekly["days"] == days and weekly["kpis"] == compared[0][1] and weekly["agents"] == compared[1][1]
     # the 23-hour day of the clock change has its own calls, none of its neighbours'
     assert days[3]["date"] == "2026-03-08" and daily["rows"] == compared[3][1]

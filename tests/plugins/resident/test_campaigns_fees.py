@@ -184,11 +184,15 @@ def test_kpis_against_targets(supervisor, units):
     supervisor.post(f"{BASE}/cases/{case['id']}/revisit", json={"method": "phone", "reached": True, "satisfied": True})
     new_case(supervisor, units["B-0902"])
     data = supervisor.get(f"{BASE}/kpis").json()
-    assert data["complaints"] == 2 and data["on_time_reply_rate"] == 0.5
-    assert data["standard_handling_rate"] == 1.0 and data["satisfaction_rate"] == 1.0
-    assert data["targets"] == {"on_time_reply_rate": 0.99, "standard_handling_rate": 0.98, "satisfaction_rate": 1.0}
-    assert data["met"]["on_time_reply_rate"] is False
+    # the second complaint is not yet due (its reply time is a day away): left out, not late
+    assert data["complaints"] == 2 and data["reply_counted"] == 1 and data["on_time_reply_rate"] == 100.0
+    assert data["standard_handling_rate"] == 100.0 and data["satisfaction_rate"] == 100.0
+    # rates and targets in percent (the stored targets stay fractions: resident.targets)
+    assert data["targets"] == {"on_time_reply_rate": 99.0, "standard_handling_rate": 98.0, "satisfaction_rate": 100.0}
+    assert data["met"] == {"on_time_reply_rate": True, "standard_handling_rate": True, "satisfaction_rate": True}
+    assert [rate["status"] for rate in data["breakdown"]["rates"]] == ["met", "met", "met"]
     assert supervisor.get(f"{BASE}/kpis", params={"format": "xlsx"}).content[:2] == b"PK"
+    assert supervisor.get(f"{BASE}/kpis", params={"format": "csv"}).text.startswith("\ufeffKPIs")
     assert supervisor.get(f"{BASE}/kpis", params={"from": "2026-02-01", "to": "2026-01-01"}).status_code == 422
 
 

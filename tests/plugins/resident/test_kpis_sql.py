@@ -3,6 +3,7 @@ over the site's local days."""
 
 import datetime as dt
 import random
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from core.entities.models import Site, Unit
@@ -66,28 +67,35 @@ async def _estate() -> tuple[Site, list[dict], dict[int, dict], list[dict]]:
     return site, cases, tasks, visits
 
 
-def _reference(cases: list[dict], tasks: dict[int, dict], visits: list[dict], start: dt.date, end: dt.date) -> dict:
+def _reference(cases: list[dict], tasks: dict[int, dict], visits: list[dict], start: dt.date, end: dt.date,
+               now: dt.datetime) -> dict:
+    """docs/kpis.md's definitions, plainly: an item not yet due (neither done nor past its
+    due time at ``now``) is not counted."""
     low, high = local_midnight(start), local_midnight(end + dt.timedelta(days=1))
-    counted = [c for c in cases if c["kind"] == "complaint" and c["merged_into_id"] is None
-               and low <= c["created_at"] < high]
+    received = [c for c in cases if c["kind"] == "complaint" and c["merged_into_id"] is None
+                and low <= c["created_at"] < high]
+    counted = [c for c in received if c["replied_at"] is not None or c["reply_due_at"] <= now]
     on_time = [c for c in counted if c["replied_at"] is not None and c["replied_at"] <= c["reply_due_at"]]
-    handled = [c for c in counted if tasks[c["task_id"]]["status"] in ("resolved", "closed", "cancelled")]
+    handled = [c for c in received if tasks[c["task_id"]]["status"] in ("resolved", "closed", "cancelled")
+               or (tasks[c["task_id"]]["due_at"] is not None and tasks[c["task_id"]]["due_at"] <= now)]
 
     def to_standard(case):
         task = tasks[case["task_id"]]
         finished = task["resolved_at"] or task["updated_at"]
-        return (task["status"] != "cancelled" and case["reopen_count"] == 0 and not task["overdue"]
+        return (task["status"] in ("resolved", "closed") and case["reopen_count"] == 0 and not task["overdue"]
                 and (task["due_at"] is None or finished <= task["due_at"]))
 
     standard = [c for c in handled if to_standard(c)]
-    ids = {c["id"] for c in counted}
+    ids = {c["id"] for c in received}
     reached = [v for v in visits if v["case_id"] in ids and v["status"] == "done" and v["reached"]]
     satisfied = [v for v in reached if v["satisfied"]]
 
-    def rate(part, whole):
-        return round(len(part) / len(whole), 4) if whole else None
+    def rate(part, whole):  # percent, one decimal, half up; None (n/a) without data
+        return float((Decimal(100 * len(part)) / len(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)) if whole \
+            else None
 
-    return {"complaints": len(counted), "replied_on_time": len(on_time), "handled": len(handled),
+    return {"complaints": len(received), "replied_on_time": len(on_time), "reply_counted": len(counted),
+            "handled": len(handled),
             "handled_to_standard": len(standard), "revisits_reached": len(reached),
             "revisits_satisfied": len(satisfied), "on_time_reply_rate": rate(on_time, counted),
             "standard_handling_rate": rate(standard, handled), "satisfaction_rate": rate(satisfied, reached)}
@@ -97,7 +105,8 @@ def test_complaint_kpis_in_sql_match_a_plain_count_over_local_days(server):
     async def both_ways():
         site, cases, tasks, visits = await _estate()
         periods = [(START, END), (dt.date(2026, 3, 29), dt.date(2026, 3, 29)), (END, END), (START, START)]
-        return [(await kpis.kpis(site, start, end), _reference(cases, tasks, visits, start, end))
+        now = dt.datetime.now(UTC)
+        return [(await kpis.kpis(site, start, end, now), _reference(cases, tasks, visits, start, end, now))
                 for start, end in periods]
 
     results = server.call(both_ways)
