@@ -14,7 +14,7 @@ def test_change_through_api_appears_on_open_boards(browser_as, live_demo_server)
         page.goto("/sites/lotus/hotel/")
         page.wait_for_selector("[data-hotel-board][data-live-connected]")
     api = live_demo_server.api_client("housekeeper")
-    room = find_room(api, "VD")
+    room = find_room(api, "VD", section="A")  # the housekeeper's board shows her section (A) by default
     tile = f'[data-room-id="{room["id"]}"]'
     count_before = int(desk_page.text_content('[data-count="VC"]'))
     marker = desk_page.evaluate("() => (window.__notReloaded = true)")
