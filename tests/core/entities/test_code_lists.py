@@ -117,3 +117,24 @@ def test_the_page_lists_adds_renames_and_reshows_a_bad_form(server):
                               {"label": "Again", "active": "yes", "version": str(version)})
     assert stale.status_code == 409
     assert server.sign_in("agent").get("/sites/harbour/lists/parking.violation").status_code == 403
+
+
+def test_racing_first_reads_store_the_defaults_once(server):
+    import asyncio
+
+    from core.entities import code_lists
+    from core.entities.models import Site
+
+    async def race():
+        site = await Site.get(code="lotus")
+        await asyncio.gather(*(code_lists.items(site, LIST) for _ in range(5)))
+        return await CodeListItem.filter(site_id=site.id, list_name=LIST.name).count()
+
+    assert server.call(race) == 2
+
+
+def test_adding_a_code_page_and_api_leave_the_same_footprint(parity):
+    footprint = parity.check(
+        "admin", api=("POST", "/api/v1/sites/harbour/lists/resident.complaint_cause", {"code": "weather", "label": "Weather"}),
+        page=("/sites/harbour/lists/resident.complaint_cause", {"code": "weather", "label": "Weather", "position": ""}))
+    assert "code_list.add" in footprint.audit

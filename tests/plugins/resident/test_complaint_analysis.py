@@ -235,3 +235,21 @@ def test_the_page_shows_the_tables_filters_and_export_links(demo_server, agent, 
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
     assert demo_server.sign_in("agent").get("/sites/harbour/resident/complaints/analysis").status_code == 403
     assert demo_server.api_client("supervisor").get(ANALYSIS.replace("harbour", "lotus")).status_code == 404
+
+
+def test_classify_page_and_api_leave_the_same_footprint(parity):
+    def prepare(server) -> dict:
+        from core.entities.models import Site, Unit
+
+        async def unit_id():
+            site = await Site.get(code="harbour")
+            return (await Unit.get(site_id=site.id, code="A-0101")).id
+
+        return new_case(server.api_client("agent"), server.call(unit_id))
+
+    footprint = parity.check(
+        "agent", prepare=prepare,
+        api=lambda case: ("POST", f"{BASE}/cases/{case['id']}/classify", {"category": "water", "cause": "workmanship"}),
+        page=lambda case: (f"/sites/harbour/resident/cases/{case['id']}/classify",
+                           {"category": "water", "cause": "workmanship"}))
+    assert "resident.case.classify" in footprint.audit
