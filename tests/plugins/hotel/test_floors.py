@@ -295,3 +295,36 @@ def test_supervisor_assigns_sections_and_my_rooms_follow(demo_server, desk, hk, 
     sup.put(url, json={"sections": ["A", "B"]})
     skills = demo_server.call(lambda: User.get(id=attendant).values_list("skills", flat=True))
     assert skills == ["english", "section:A", "section:B"]
+
+
+def test_a_refusal_lasts_a_day_and_a_done_clean_stays_done(demo_server, desk, hk, sup):
+    """The night audit takes a refusal down (not the sign); a resolved clean is not put on
+    hold; a held clean is never marked overdue, however late."""
+    room = find_room(desk, occupancy="occupied", service="in_service", floor=6)
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-04-01"})
+    room = desk.get(f"{BASE}/rooms/{room['id']}").json()
+    task = _stay_over(desk, room)
+    cleaned = _clean(hk, room["id"], room["version"]).json()
+    assert desk.get(f"{TASKS}/{task['id']}").json()["status"] == "resolved"
+    step = desk.post(f"{BASE}/rooms/{room['id']}/service-refused", json={"on": True, "version": cleaned["version"]})
+    assert step.status_code == 200
+    assert desk.get(f"{TASKS}/{task['id']}").json()["status"] == "resolved"  # done stays done
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-04-02"})
+    after = desk.get(f"{BASE}/rooms/{room['id']}").json()
+    assert after["service_refused"] is False and after["housekeeping"] == "dirty"
+    fresh = _stay_over(desk, after)
+    assert fresh["id"] != task["id"] and fresh["status"] == "open"  # the new day's clean runs
+
+    step = hk.post(f"{BASE}/rooms/{room['id']}/do-not-disturb", json={"on": True, "version": after["version"]})
+    assert _task_row(demo_server, fresh["id"]).status == "waiting"
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-04-03"})
+    assert desk.get(f"{BASE}/rooms/{room['id']}").json()["do_not_disturb"] is True  # the sign stays
+
+    from core.tasks.models import Task
+
+    async def overdue_run():
+        await Task.filter(id=fresh["id"]).update(due_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+        await demo_server.app.state.tasks.mark_overdue()
+        return await Task.get(id=fresh["id"])
+
+    assert demo_server.call(overdue_run).overdue is False
