@@ -170,8 +170,10 @@ async def analysis(site: Site, start: dt.date, end: dt.date, group: str = "categ
     rows = await _grouped(query, (column,))
     units: dict[int, Unit] = {}
     unit_ids = {row["unit_id"] for row in rows} if group == "unit" else set()
-    hotspot_rows = await _grouped(query, ("unit_id", "category"), HOTSPOT_MIN, HOTSPOT_LIMIT)
-    building_rows = await _grouped(query, ("unit__building", "category"), HOTSPOT_MIN, HOTSPOT_LIMIT)
+    # A complaint not yet classified is no known issue recurring: hot spots need a category.
+    classified = query.exclude(category="")
+    hotspot_rows = await _grouped(classified, ("unit_id", "category"), HOTSPOT_MIN, HOTSPOT_LIMIT)
+    building_rows = await _grouped(classified, ("unit__building", "category"), HOTSPOT_MIN, HOTSPOT_LIMIT)
     unit_ids |= {row["unit_id"] for row in hotspot_rows}
     if unit_ids:
         units = {unit.id: unit for unit in await Unit.filter(id__in=sorted(unit_ids))}
