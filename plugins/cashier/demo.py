@@ -1,13 +1,23 @@
 """Demo registers and shifts at lotus: closed shifts, one over, one short (reviewed and
 waiting), the float handed over between them (each handover confirmed by the cashier who
-left it), and a witnessed deposit."""
+left it), a witnessed deposit, and a price list (minibar, linen, services)."""
 
 from __future__ import annotations
 
 from core.actors import Actor
 from core.identity.sessions import Limits
 from core.settings import Settings
-from plugins.cashier import handovers, services
+from plugins.cashier import handovers, sales, services
+
+PRICE_LIST = [
+    ("MB-WATER", "Mineral water 礦泉水", "minibar", "60", False),
+    ("MB-BEER", "Beer 啤酒", "minibar", "120", True),
+    ("MB-SNACK", "Snack box 零食盒", "minibar", "150", True),
+    ("LN-TOWEL", "Extra bath towel 加購浴巾", "linen", "200", True),
+    ("LN-ROBE", "Bathrobe (kept) 浴袍", "linen", "1200", True),
+    ("SV-LAUNDRY", "Laundry per piece 洗衣每件", "service", "80", True),
+    ("SV-LATE", "Late check-out per hour 延遲退房每小時", "service", "300", True),
+]
 
 
 async def load(demo):
@@ -17,6 +27,9 @@ async def load(demo):
     front = await services.create_register(site, "Front desk till 1", as_sup)
     await services.create_register(site, "Front desk till 2", as_sup)
     await services.create_register(site, "Restaurant till", as_sup)
+    for code, name, category, price, taxable in PRICE_LIST:
+        await sales.create_item(site, as_sup, {"code": code, "name": name, "category": category, "price": price,
+                                               "taxable": taxable})
 
     async def shift(user, opening, sales, counted, float_left):
         actor = Actor(user)

@@ -141,7 +141,11 @@ async def home(request: Request, errors: FormErrors | None = None, values: dict 
                     "sale_lines": range(sales_pages.SALE_LINES)})
     entries = await Entry.filter(shift_id=shift.id).order_by("-id").limit(50)
     statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
-    context.update({"shift": shift, "register": await Register.get(id=shift.register_id),
+    from core.receipts.models import Receipt
+
+    receipts = dict(await Receipt.filter(site_id=site.id, source_type="cashier.entry",
+                                         source_id__in=[e.id for e in entries] or [0]).values_list("source_id", "id"))
+    context.update({"shift": shift, "register": await Register.get(id=shift.register_id), "receipts": receipts,
                     "entries": [services.entry_out(e, site, statuses.get(e.reverses_id or e.id)) for e in entries],
                     "reversed": set(await Entry.filter(shift_id=shift.id, is_reversal=True)
                                     .values_list("reverses_id", flat=True))})

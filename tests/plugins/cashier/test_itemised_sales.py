@@ -46,6 +46,12 @@ def test_price_list_add_change_list_and_audit(demo_server, sup, cashier):
     assert any(str(item["id"]) == entry["object_id"] for entry in audit.json()["items"])
 
 
+def test_demo_has_a_price_list(cashier):
+    items = {item["code"]: item for item in cashier.get(f"{BASE}/price-list", params={"category": "minibar"}).json()["items"]}
+    assert items["MB-WATER"]["price"] == "60.00" and not items["MB-WATER"]["taxable"]
+    assert all(item["category"] == "minibar" for item in items.values())
+
+
 def test_float_price_is_422_naming_price(sup):
     response = sup.post(f"{BASE}/price-list", json={"code": "F1", "name": "Float", "price": 12.5})
     assert response.status_code == 422

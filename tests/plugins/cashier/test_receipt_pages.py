@@ -57,6 +57,8 @@ def test_itemised_sale_form_prints_a_receipt_then_reprint_and_void(demo_server, 
     assert sold.status_code == 303
     receipt_url = sold.headers["location"]
     assert receipt_url.startswith(f"{RECEIPT_PAGES}/")
+    screen = browser.get(f"{PAGES}/")
+    assert f'href="{receipt_url}"' in screen.text  # the ledger line links to its receipt
     page = browser.get(receipt_url)
     assert page.status_code == 200
     assert 'id="receipt-number">000001<' in page.text and "71.00" in page.text and "29.00" in page.text
