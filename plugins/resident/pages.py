@@ -574,7 +574,8 @@ async def fees_page(request: Request, errors: FormErrors | None = None, values: 
     data = await fees.arrears(site, as_of, 200, None, building)
     return render(request, "resident/fees.html", {"site": site, "data": data, "as_of": as_of, "building": building,
                                                   "errors": errors, "values": values or {}, "notice": notice,
-                                                  "may_bill": can(request, "resident.fee.manage")}, status_code=status_code)
+                                                  "may_bill": can(request, "resident.fee.manage"),
+                                                  "may_collect": can(request, "resident.fee.collect")}, status_code=status_code)
 
 
 async def fees_view(request: Request) -> Response:
@@ -614,6 +615,8 @@ async def kpi_page(request: Request) -> Response:
 
 
 def routes():
+    from plugins.resident import fee_pages
+
     case = f"{BASE}/cases/{{id:int}}"
     return [
         page_route(f"{BASE}/", desk, permission="resident.case.read"),
@@ -652,5 +655,6 @@ def routes():
         page_route(f"{BASE}/fees", fees_view, permission="resident.fee.read"),
         page_route(f"{BASE}/fees/billing-runs", run_billing, permission="resident.fee.manage", methods=["POST"]),
         page_route(f"{BASE}/fees/bills/{{id:int}}/reminder", reminder, permission="resident.fee.read"),
+        *fee_pages.routes(),
         page_route(f"{BASE}/kpis", kpi_page, permission="resident.kpi.read"),
     ]

@@ -42,3 +42,24 @@ def test_fee_payment_issues_a_numbered_receipt(demo_server, manager, units):
     assert replay.json()["receipt_id"] == body["receipt_id"]
     # The receipt is another site's business elsewhere.
     assert manager.get(f"/api/v1/sites/lotus/receipts/{body['receipt_id']}").status_code == 404
+
+
+def test_fee_payment_page_records_it_and_opens_the_receipt(demo_server, manager, units):
+    import re
+
+    bill = _open_bills(manager, units)[2]
+    browser = demo_server.sign_in("manager")
+    form = browser.get(f"/sites/harbour/resident/fees/bills/{bill['id']}/pay")
+    assert form.status_code == 200 and 'id="pay-form"' in form.text and "1500.00" in form.text
+    form_key = re.search(r'name="form_key" value="([^"]+)"', form.text).group(1)
+    too_much = browser.form_post(f"/sites/harbour/resident/fees/bills/{bill['id']}/pay",
+                                 {"amount": "99999", "method": "cash", "form_key": form_key})
+    assert too_much.status_code == 422 and "More than is owed" in too_much.text
+    paid = browser.form_post(f"/sites/harbour/resident/fees/bills/{bill['id']}/pay",
+                             {"amount": "1500", "method": "cash", "form_key": form_key + "x"})
+    assert paid.status_code == 303 and paid.headers["location"].startswith("/sites/harbour/receipts/")
+    receipt = browser.get(paid.headers["location"])
+    assert receipt.status_code == 200 and "1500.00" in receipt.text and "fee-2031-05" in receipt.text
+    assert manager.get(f"{BASE}/bills", params={"period": "2031-05", "limit": 10}).json()["items"][2]["status"] == "paid"
+    # Someone who may not collect fees gets no form.
+    assert demo_server.sign_in("agent").get(f"/sites/harbour/resident/fees/bills/{bill['id']}/pay").status_code in (403, 404)
