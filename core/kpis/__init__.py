@@ -30,7 +30,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from core.clock import local_day_bounds, local_today, rfc3339, utcnow
 from core.exports import csv_text, xlsx_bytes
@@ -89,7 +89,8 @@ class KpiSource:
     """A desk's KPIs: ``key`` ("resident.complaints"), ``label`` (an ``N_`` msgid), the
     permission that shows them, one ``Items`` per KPI it has (None: the desk has no such
     KPI), and optionally ``targets(site) -> {kpi: percent}`` (else the site's "KPI
-    targets" settings). ``category_label(value) -> str`` names a category on screen."""
+    targets" settings). A category is named on screen by ``category_label(value) -> str``
+    or, for a site's own lists, ``async category_labels(site) -> {value: label}``."""
 
     key: str
     label: Any
@@ -97,6 +98,7 @@ class KpiSource:
     items: Mapping[str, Items]
     targets: Callable[[Any], Mapping[str, Decimal]] | None = None
     category_label: Callable[[str], str] | None = None
+    category_labels: Callable[[Any], Awaitable[Mapping[str, str]]] | None = None
 
 
 def sources(host) -> list[KpiSource]:
@@ -292,7 +294,8 @@ async def compute(site, source: KpiSource, start: dt.datetime, end: dt.datetime,
                  "rates": {kpi: per.get(kpi) or Rate(kpi, 0, 0, goal[kpi]) for kpi in rows}}
                 for agent, per in per_agent.items()]
     by_agent.sort(key=lambda row: (row["agent_id"] is None, row["name"], row["agent_id"] or 0))
-    label = source.category_label or (lambda value: value)
+    named = dict(await source.category_labels(site)) if source.category_labels is not None else {}
+    label = source.category_label or (lambda value: named.get(value, value))
     by_category = [{"category": category, "label": label(category) if category else "",
                     "rates": {kpi: per.get(kpi) or Rate(kpi, 0, 0, goal[kpi]) for kpi in rows}}
                    for category, per in sorted(_fold(rows, "category", goal).items())]

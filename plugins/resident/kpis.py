@@ -53,8 +53,17 @@ def targets(site: Site) -> dict[str, Decimal]:
     return {key: Decimal(str(value)) * 100 for key, value in setting(site, "targets").items()}
 
 
+async def category_labels(site: Site) -> dict[str, str]:
+    """The site's complaint categories (a managed list) by code."""
+    from core.entities import code_lists
+    from plugins.resident.complaints import CATEGORIES
+
+    return await code_lists.labels(site, CATEGORIES)
+
+
 SOURCE = engine.KpiSource(key="resident.complaints", label=N_("Resident complaints"),
-                          permission="resident.kpi.read", items=ITEMS, targets=targets)
+                          permission="resident.kpi.read", items=ITEMS, targets=targets,
+                          category_labels=category_labels)
 
 
 def _float(value: Decimal | None) -> float | None:
