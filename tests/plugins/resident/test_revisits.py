@@ -133,6 +133,9 @@ def test_an_unsatisfied_campaign_revisit_makes_a_follow_up_task(demo_server, sup
 
     subject = demo_server.call(lambda: Task.get(id=task_id).values("subject_plugin", "subject_kind", "subject_id"))
     assert subject == {"subject_plugin": "resident", "subject_kind": "household", "subject_id": household["id"]}
+    page = demo_server.sign_in("supervisor").get(f"/sites/harbour/tasks/{task_id}")
+    assert page.status_code == 200 and "Household of A-0103" in page.text
+    assert f'href="/sites/harbour/resident/households/{household["id"]}"' in page.text
     satisfied = agent.post(f"{BASE}/revisits/{happy['id']}", json={"method": "phone", "reached": True, "satisfied": True})
     assert satisfied.json()["follow_up_task_id"] is None
 
