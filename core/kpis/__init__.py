@@ -43,7 +43,7 @@ UTC = dt.timezone.utc
 #: The three KPIs, by the key every desk's API already used.
 REPLY, HANDLING, SATISFACTION = "on_time_reply_rate", "standard_handling_rate", "satisfaction_rate"
 KPIS = (REPLY, HANDLING, SATISFACTION)
-LABELS = {REPLY: N_("Replied on time"), HANDLING: N_("Handled to the standard"), SATISFACTION: N_("Satisfied")}
+LABELS = {REPLY: N_("Replied on time"), HANDLING: N_("Handled to the standard"), SATISFACTION: N_("Customers satisfied")}
 #: Percent, when neither the source nor the site names another.
 DEFAULT_TARGETS = {REPLY: Decimal("99"), HANDLING: Decimal("98"), SATISFACTION: Decimal("100")}
 MET, MISSED, NO_DATA = "met", "missed", "no_data"

@@ -241,7 +241,7 @@ def test_site_kpis_csv_xlsx_page_and_bad_input(make_demo_app):
     book = load_workbook(io.BytesIO(manager.get(url + "&format=xlsx").content))
     assert book.sheetnames == ["KPIs", "By agent", "By category"]
     sheet = [[cell.value for cell in row] for row in book["KPIs"].iter_rows()]
-    assert ["Test items", "Satisfied", 1, 1, 100, 100, "met"] in sheet
+    assert ["Test items", "Customers satisfied", 1, 1, 100, 100, "met"] in sheet
     # bad input: 422 naming the field; none is a 500
     assert manager.get("/api/v1/sites/harbour/kpis?from=2026-03-10&to=2026-03-01").json()["errors"][0]["field"] == "to"
     assert manager.get("/api/v1/sites/harbour/kpis?from=2024-01-01&to=2026-03-01").json()["errors"][0]["field"] == "from"
