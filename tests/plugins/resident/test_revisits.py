@@ -248,3 +248,21 @@ def test_an_important_owner_is_marked_on_the_desk_and_the_case(demo_server, supe
     assert "Important owner" in row and "Important owner" not in other
     assert "Important owner" in browser.get(f"{PAGES}/cases/{case['id']}").text
     assert "Important owner" not in browser.get(f"{PAGES}/cases/{plain['id']}").text
+
+
+def test_the_plugin_job_marks_overdue_revisits(demo_server, supervisor, agent, units):
+    from core.clock import utcnow
+    from plugins.resident import jobs
+    from plugins.resident.models import Revisit
+
+    _campaign(supervisor, [units["A-0101"]], [_user_id(demo_server, "agent")], due_days=1)
+    revisit = _revisits(agent)[0]
+
+    async def past_due():
+        await Revisit.filter(id=revisit["id"]).update(due_at=utcnow() - dt.timedelta(minutes=1))
+
+    demo_server.call(past_due)
+    assert demo_server.call(lambda: jobs.check(demo_server.app)) == 1
+    assert _revisits(agent, status="overdue")[0]["id"] == revisit["id"]
+    page = demo_server.sign_in("agent").get(f"{PAGES}/calls").text
+    assert '<span class="badge">Overdue</span>' in page
