@@ -20,9 +20,15 @@ PREFIX = "/api/v1/sites/{site}/receipts"
 PDF = "application/pdf"
 
 
-def day_start(site, day: dt.date) -> dt.datetime:
-    """The local midnight that starts ``day`` at the site, in UTC."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(site.timezone)).astimezone(dt.timezone.utc)
+def day_start(site, day: dt.date, days_after: int = 0) -> dt.datetime:
+    """The local midnight that starts ``day`` (plus ``days_after``) at the site, in UTC;
+    a date at the calendar's ends (0001-01-01, 9999-12-31) stays inside it."""
+    try:
+        day = day + dt.timedelta(days=days_after)
+        return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(site.timezone)).astimezone(dt.timezone.utc)
+    except OverflowError:
+        edge = dt.datetime.min if day.year == 1 else dt.datetime.max
+        return edge.replace(tzinfo=dt.timezone.utc)
 
 
 def filtered(request: Request, query: ReceiptQuery):
@@ -35,7 +41,7 @@ def filtered(request: Request, query: ReceiptQuery):
     if query.start:
         receipts = receipts.filter(issued_at__gte=day_start(site, query.start))
     if query.end:
-        receipts = receipts.filter(issued_at__lt=day_start(site, query.end + dt.timedelta(days=1)))
+        receipts = receipts.filter(issued_at__lt=day_start(site, query.end, 1))
     return receipts
 
 

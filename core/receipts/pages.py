@@ -41,7 +41,7 @@ async def receipt_list(request: Request) -> Response:
             except ValueError:
                 errors.fields[name] = _("Give the date as YYYY-MM-DD.")
                 continue
-            receipts = receipts.filter(**{lookup: day_start(site, day + dt.timedelta(days=shift))})
+            receipts = receipts.filter(**{lookup: day_start(site, day, shift)})
     page = page_number(request)
     rows, more = await offset_page(receipts.order_by("-id"), page, PAGE_SIZE)
     series = sorted(set(await site_query(request, Receipt).distinct().values_list("series", flat=True)))

@@ -264,3 +264,14 @@ def test_another_sites_receipt_is_404(demo_server, sup, cashier, register):
                         json={"reason": "x", "version": 1}).status_code == 404
     assert manager.get(f"{RECEIPTS}/{receipt['id']}").status_code == 200
     assert cashier.get(f"/api/v1/sites/harbour/receipts/{receipt['id']}").status_code == 404
+
+
+def test_receipt_list_filters_by_local_day_and_survives_the_calendars_ends(sup, cashier, register):
+    item = add_item(sup, price="5.00")
+    shift = open_shift(cashier, register)
+    receipt = sell(cashier, shift, [{"item_code": item["code"], "quantity": 1}]).json()["receipt"]
+    series = receipt["series"]
+    everything = {"series": series, "from": "0001-01-01", "to": "9999-12-31"}
+    assert [r["id"] for r in cashier.get(RECEIPTS, params=everything).json()["items"]] == [receipt["id"]]
+    assert cashier.get(RECEIPTS, params={"series": series, "to": "2000-01-01"}).json()["items"] == []
+    assert cashier.get(RECEIPTS, params={"from": "tomorrow"}).status_code == 422
