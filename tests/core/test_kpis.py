@@ -210,6 +210,20 @@ def test_targets_come_from_the_sites_settings(make_demo_app):
     sources = admin.get("/api/v1/sites/harbour/kpis").json()["sources"]
     ours = {rate["key"]: rate["target"] for rate in next(s for s in sources if s["source"] == "kpitest.items")["rates"]}
     assert ours == {"on_time_reply_rate": 95.5, "standard_handling_rate": 98.0, "satisfaction_rate": 100.0}
+    # the settings page's form for the group, a bad value named beside its field
+    browser = server.sign_in("admin")
+    assert 'action="/sites/harbour/settings/kpis"' in browser.get("/sites/harbour/settings").text
+    version = str(server.call(lambda: Site.get(code="harbour")).version)
+    refused = browser.form_post("/sites/harbour/settings/kpis", {
+        "kpis.on_time_reply_rate": "abc", "kpis.standard_handling_rate": "97", "kpis.satisfaction_rate": "100",
+        "version": version})
+    assert refused.status_code == 422 and "kpis.on_time_reply_rate" in refused.text
+    saved = browser.form_post("/sites/harbour/settings/kpis", {
+        "kpis.on_time_reply_rate": "95.5", "kpis.standard_handling_rate": "97", "kpis.satisfaction_rate": "100",
+        "version": version})
+    assert saved.status_code == 303
+    site = server.call(lambda: Site.get(code="harbour"))
+    assert kpis.targets(site)[kpis.HANDLING] == Decimal("97")
     # another site keeps the defaults
     site = server.call(lambda: Site.get(code="lotus"))
     assert kpis.targets(site) == {"on_time_reply_rate": Decimal("99"), "standard_handling_rate": Decimal("98"),
@@ -254,6 +268,8 @@ def test_site_kpis_csv_xlsx_page_and_bad_input(make_demo_app):
     assert 'data-status="met"' in page.text and 'data-status="missed"' in page.text and "Test items" in page.text
     page = server.sign_in("manager").get("/sites/harbour/kpis?from=2026-03-10&to=2026-03-01")
     assert page.status_code == 200 and 'id="to-error"' in page.text
+    page = server.sign_in("manager").get("/sites/harbour/kpis?from=garbage")
+    assert page.status_code == 200 and 'id="from-error"' in page.text and 'value="garbage"' in page.text
     # an agent (no core.kpi.read) sees neither; a source needs its own permission too
     assert server.api_client("agent").get("/api/v1/sites/harbour/kpis").status_code == 403
     sources = [s["source"] for s in server.api_client("supervisor").get("/api/v1/sites/harbour/kpis").json()["sources"]]
