@@ -25,3 +25,14 @@ def register_permissions():
         Permission("core.receipt.print", _l("Reprint receipts (marked COPY)"), READERS),
         Permission("core.receipt.void", _l("Void receipts (the number stays used)"), ("admin", "manager", "supervisor")),
     ]
+
+
+@hookimpl
+def register_integrity_checks():
+    async def receipt_numbers_gapless() -> list[str]:
+        """Every series numbered 1..its counter, no gap, no duplicate."""
+        from core.receipts.services import numbering_problems
+
+        return await numbering_problems()
+
+    return [receipt_numbers_gapless]

@@ -18,6 +18,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
 from core.actors import Actor
@@ -27,7 +28,7 @@ from core.entities.models import Site
 from core.i18n import gettext as _
 from core.money import format_money
 from core.problems import Problem, invalid
-from core.receipts.models import Receipt
+from core.receipts.models import Receipt, ReceiptCounter
 
 SERIES = re.compile(r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9_-]+)?$")
 #: The series of property-fee payments (a cash register's is ``register:<id>``).
@@ -172,3 +173,19 @@ def receipt_out(receipt: Receipt) -> dict[str, Any]:
         "voided_by_id": receipt.voided_by_id, "print_count": receipt.print_count, "is_copy": receipt.print_count > 1,
         "version": receipt.version,
     }
+
+
+async def numbering_problems() -> list[str]:
+    """Series whose receipts are not exactly 1..last number of their counter (a gap, a
+    receipt deleted by hand, a counter set back or forward): an integrity check."""
+    found = {(row["site_id"], row["series"]): (row["n"], row["last"]) for row in await Receipt.all().group_by(
+        "site_id", "series").annotate(n=Count("id"), last=Max("number")).values("site_id", "series", "n", "last")}
+    problems = []
+    for counter in await ReceiptCounter.all().order_by("site_id", "series"):
+        count, last = found.pop((counter.site_id, counter.series), (0, 0))
+        if count != counter.last_number or (last or 0) != counter.last_number:
+            problems.append(f"site {counter.site_id} series {counter.series}: {count} receipts up to number "
+                            f"{last or 0}, the counter is at {counter.last_number}")
+    problems += [f"site {site_id} series {series}: {count} receipts without a counter"
+                 for (site_id, series), (count, _last) in sorted(found.items())]
+    return problems

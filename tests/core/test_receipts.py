@@ -83,3 +83,33 @@ def test_twenty_concurrent_issues_number_one_to_twenty(demo_server):
         assert numbers == list(range(1, 21)), results
 
     demo_server.call(work)
+
+
+def test_integrity_check_finds_a_series_out_of_step_with_its_counter(demo_server):
+    from core.integrity import problems_of, run_checks
+    from core.receipts import services
+    from core.receipts.models import ReceiptCounter
+
+    load = _actor_and_site()
+
+    async def work():
+        site, actor = await load()
+        line = [services.Line(code="A", name="A", quantity=1, unit_price=100)]
+        for _ in range(3):
+            await services.issue(site, actor, series="check", lines=line, method="cash")
+        return site
+
+    site = demo_server.call(work)
+
+    def check():
+        return [p for p in problems_of(demo_server.call(run_checks, demo_server.app.state.host,
+                                                        demo_server.app.state.settings.is_sqlite)) if "receipt" in p]
+
+    assert check() == []
+
+    async def skip_a_number():
+        await ReceiptCounter.filter(site_id=site.id, series="check").update(last_number=5)
+
+    demo_server.call(skip_a_number)
+    assert check() == [f"core.receipt_numbers_gapless: site {site.id} series check: 3 receipts up to number 3, "
+                       "the counter is at 5"]
