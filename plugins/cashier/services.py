@@ -276,6 +276,9 @@ async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, d
     """
     try:
         async with in_transaction():
+            if refund_of is not None and refund_of.shift_id < shift.id:
+                # Shift row locks in id order: two refunds crossing between two shifts never deadlock.
+                await Shift.filter(id=refund_of.shift_id).update(entry_count=F("entry_count"))
             # The conditional update takes the shift's row lock and re-checks it is open:
             # a close that already took the lock makes this post a 409, never a lost entry.
             if not await Shift.filter(id=shift.id, status="open").update(entry_count=F("entry_count") + 1):

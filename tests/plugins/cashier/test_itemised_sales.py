@@ -275,3 +275,14 @@ def test_receipt_list_filters_by_local_day_and_survives_the_calendars_ends(sup, 
     assert [r["id"] for r in cashier.get(RECEIPTS, params=everything).json()["items"]] == [receipt["id"]]
     assert cashier.get(RECEIPTS, params={"series": series, "to": "2000-01-01"}).json()["items"] == []
     assert cashier.get(RECEIPTS, params={"from": "tomorrow"}).status_code == 422
+
+
+def test_a_refund_on_another_shift_is_limited_too(sup, cashier, cashier2, register):
+    item = add_item(sup, price="100.00")
+    shift = open_shift(cashier, register)
+    sale = sell(cashier, shift, [{"item_code": item["code"], "quantity": 1}]).json()["entry"]
+    other_register = sup.post(f"{BASE}/registers", json={"name": f"Till {uuid.uuid4().hex[:6]}"}).json()
+    other = open_shift(cashier2, other_register)
+    assert post(cashier2, other, kind="refund", amount="60.00", sale_id=sale["id"]).status_code == 201
+    assert post(cashier, shift, kind="refund", amount="40.01", sale_id=sale["id"]).status_code == 422
+    assert post(cashier, shift, kind="refund", amount="40.00", sale_id=sale["id"]).status_code == 201
