@@ -16,7 +16,7 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 
 from core.actors import Actor
-from core.clock import rfc3339
+from core.clock import local_day_bounds, rfc3339
 from core.entities.models import Site
 from core.i18n import gettext as _
 from core.identity.models import User
@@ -29,16 +29,6 @@ from plugins.hotel.services import CLEANING_TYPES
 #: Task statuses a damage report's list filters by (its maintenance task's).
 TASK_STATUSES = ("open", "in_progress", "waiting", "resolved", "closed", "cancelled")
 SECTION_TAG = "section:"
-
-
-def local_day_bounds(site: Site, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The site-local ``day`` as UTC instants, from its midnight to the next (a 23- or
-    25-hour day of a clock change is still one day); UTC, because SQLite compares the
-    stored UTC text."""
-    zone = ZoneInfo(site.timezone)
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
 
 
 # --- damage reports ---------------------------------------------------------------------------------

@@ -200,7 +200,7 @@ def test_work_report_per_attendant_and_floor(demo_server, desk, hk, sup, user_id
     from core.entities.models import Site
     from core.tasks.models import Task, TaskEvent
     from plugins.hotel.models import DamageReport, HygieneRecord, Room, StockMovement
-    from plugins.hotel.floors import local_day_bounds
+    from core.clock import local_day_bounds
     from plugins.hotel.services import CLEANING_TYPES
 
     async def plain():
