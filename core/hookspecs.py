@@ -183,7 +183,7 @@ def register_kpi_sources() -> list[Any]:
     each item's agent, category, due time, completion, cancellation, further standard,
     or judged/satisfied conditions.
 
-    Core writes the counting once (one grouped statement per KPI: the formulas, items
+    Core writes the counting once (grouped statements, one per set of items: the formulas, items
     not yet due left out, n/a without data, per-agent and per-category breakdowns) and
     shows every source on ``/sites/{site}/kpis`` and ``GET /api/v1/sites/{site}/kpis``
     (CSV, XLSX) to users holding ``core.kpi.read`` and the source's ``permission``.

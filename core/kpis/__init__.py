@@ -5,8 +5,9 @@ A plugin does not count its KPIs itself: it describes where its items are (a ``K
 with one ``Items`` per KPI: the tables, the site's rows, the column that places an item in
 a period, and the SQL expressions of an item's agent, category, due time, completion...)
 and the engine writes the counting once (``REPLY``, ``HANDLING``, ``SATISFACTION`` below),
-as one grouped SQL statement per KPI: only the counts per (agent, category) cross to
-Python, from which the totals and both breakdowns are summed, so they always agree.
+as one grouped SQL statement per set of items (KPIs over the same items share it): only
+the counts per (agent, category) cross to Python, from which the totals and both
+breakdowns are summed, so they always agree.
 
 Rules every source gets alike (``docs/kpis.md`` states each in words and as SQL):
 
@@ -138,16 +139,30 @@ FORMULAS: dict[str, Callable[[Items], tuple[str, str]]] = {REPLY: _reply, HANDLI
                                                          SATISFACTION: _satisfaction}
 
 
-def statement(kpi: str, items: Items) -> str:
-    """The grouped statement counting ``kpi`` over ``items`` (marks still ``{name}``)."""
-    counted, good = FORMULAS[kpi](items)
+def statement(measured: Iterable[tuple[str, Items]]) -> str:
+    """One grouped statement counting each ``(kpi, items)`` (marks still ``{name}``):
+    ``d_<kpi>`` and ``n_<kpi>`` per (agent, category). The items must share their tables,
+    rows, period, agent and category; each KPI's formula reads its own expressions."""
+    measured = list(measured)
+    items = measured[0][1]
+    counts = []
+    for kpi, own in measured:
+        counted, good = FORMULAS[kpi](own)
+        counts.append(f"COUNT(CASE WHEN {counted} THEN 1 END) AS d_{kpi}, COUNT(CASE WHEN {good} THEN 1 END) AS n_{kpi}")
     # COUNT(CASE ...) and GROUP BY ordinals read alike on PostgreSQL and SQLite. The
     # fragments are the plugins' own code, never a request's text: values are parameters.
-    select = (f"SELECT {items.agent} AS agent_id, {items.category} AS category, COUNT(*) AS items, "
-              f"COUNT(CASE WHEN {counted} THEN 1 END) AS denominator, "
-              f"COUNT(CASE WHEN {good} THEN 1 END) AS numerator ")
+    select = f"SELECT {items.agent} AS agent_id, {items.category} AS category, COUNT(*) AS items, {', '.join(counts)} "
     where = f"WHERE ({items.where}) AND {items.period} >= {{low}} AND {items.period} < {{high}}"
     return f"{select}FROM {items.tables} {where} GROUP BY 1, 2"  # noqa: S608
+
+
+def statements(source: KpiSource) -> list[tuple[list[str], str]]:
+    """The source's statements: one per set of items (tables, rows, period, agent and
+    category alike), with the KPIs each counts: KPIs over the same items read them once."""
+    shared: dict[tuple, list[tuple[str, Items]]] = {}
+    for kpi, items in source.items.items():
+        shared.setdefault((items.tables, items.where, items.period, items.agent, items.category), []).append((kpi, items))
+    return [([kpi for kpi, _items in measured], statement(measured)) for measured in shared.values()]
 
 
 _MARK = re.compile(r"\{(\w+)\}")
@@ -260,13 +275,14 @@ async def counts(site, source: KpiSource, start: dt.datetime, end: dt.datetime,
     dialect = connection.capabilities.dialect
     values = {"site": site.id, "low": start.astimezone(UTC), "high": end.astimezone(UTC),
               "now": (now or utcnow()).astimezone(UTC)}
-    out = {}
-    for kpi, items in source.items.items():
-        sql, params = bind(statement(kpi, items), values, dialect)
-        out[kpi] = [{"agent_id": row["agent_id"], "category": row["category"] or "", "items": int(row["items"]),
-                     "denominator": int(row["denominator"]), "numerator": int(row["numerator"])}
-                    for row in await connection.execute_query_dict(sql, params)]
-    return out
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kpis, sql in statements(source):
+        sql, params = bind(sql, values, dialect)
+        rows = await connection.execute_query_dict(sql, params)
+        for kpi in kpis:
+            out[kpi] = [{"agent_id": row["agent_id"], "category": row["category"] or "", "items": int(row["items"]),
+                         "denominator": int(row[f"d_{kpi}"]), "numerator": int(row[f"n_{kpi}"])} for row in rows]
+    return {kpi: out[kpi] for kpi in source.items}
 
 
 def _fold(rows: dict[str, list[dict[str, Any]]], by: str, goal: Mapping[str, Decimal]) -> dict[Any, dict[str, Rate]]:
