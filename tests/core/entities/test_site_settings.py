@@ -190,6 +190,10 @@ def test_a_one_site_admin_cannot_read_or_change_another_sites_settings(demo_serv
     assert demo_server.api_client("manager").get(url("harbour")).status_code == 403
 
 
+#: The rest of the hotel group's form, as the browser sends it (every field, at its default).
+HOTEL_FORM_REST = {"hotel.stocktake_recount_units": "2", "hotel.stocktake_recount_percent": "10"}
+
+
 def test_the_page_shows_a_form_per_group_and_saves(demo_server):
     browser = demo_server.sign_in("admin")
     page = browser.get("/sites/lotus/settings")
@@ -201,11 +205,12 @@ def test_the_page_shows_a_form_per_group_and_saves(demo_server):
     assert "Refund approval limit" in page.text and "Site settings" in page.text  # the menu entry
     version = str(stored(demo_server, "lotus")[0])
     saved = browser.form_post("/sites/lotus/settings/hotel", {
-        "hotel.inspection_required": "on", "hotel.night_audit_hour": "4", "version": version})
+        "hotel.inspection_required": "on", "hotel.night_audit_hour": "4", **HOTEL_FORM_REST, "version": version})
     assert saved.status_code == 303 and saved.headers["location"].startswith("/sites/lotus/settings?saved=hotel")
     assert stored(demo_server, "lotus")[1]["hotel"] == {"inspection_required": True,
                                                         "hygiene_required_for_departure": False,
-                                                        "night_audit_hour": 4}
+                                                        "night_audit_hour": 4, "stocktake_recount_units": 2,
+                                                        "stocktake_recount_percent": 10}
     hours = browser.form_post("/sites/lotus/settings/core", {
         **{f"core.business_hours.{day}": "08:30-17:30" for day in ("mon", "tue", "wed", "thu", "fri")},
         "core.business_hours.sat": "", "core.business_hours.sun": "", "core.holidays": "2026-12-25, 2027-01-01",
@@ -235,7 +240,7 @@ def test_the_page_reshows_the_form_with_the_message_beside_the_field(demo_server
         "cashier.refund_approval_limit": "100", "cashier.denominations": "{not json", "version": str(before[0])})
     assert bad_json.status_code == 422 and 'id="cashier.denominations-error"' in bad_json.text
     assert stored(demo_server, "lotus") == before
-    stale = browser.form_post("/sites/lotus/settings/hotel", {"hotel.night_audit_hour": "4",
+    stale = browser.form_post("/sites/lotus/settings/hotel", {"hotel.night_audit_hour": "4", **HOTEL_FORM_REST,
                                                               "version": str(before[0] - 1)})
     assert stale.status_code == 409 and "Someone else changed this site" in stale.text
     assert stored(demo_server, "lotus") == before
@@ -249,7 +254,7 @@ def test_page_and_api_leave_the_same_footprint(parity):
         "admin", prepare=prepare,
         api=lambda version: ("PATCH", url("lotus"), {"version": version,
                                                      "values": {"hotel": {"night_audit_hour": 5}}}),
-        page=lambda version: ("/sites/lotus/settings/hotel", {"hotel.night_audit_hour": "5",
+        page=lambda version: ("/sites/lotus/settings/hotel", {"hotel.night_audit_hour": "5", **HOTEL_FORM_REST,
                                                               "version": str(version)}))
     assert footprint.audit == ["site.settings.update"]
 
