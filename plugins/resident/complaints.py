@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from core.actors import Actor
 from core.audit import services as audit
-from core.clock import utcnow
+from core.clock import local_day_bounds, local_today
 from core.entities import code_lists
 from core.entities.code_lists import Code, CodeList
 from core.entities.models import Site, Unit
@@ -123,22 +122,13 @@ def close_refusal(case: Case | None) -> str | None:
 
 def period(site: Site, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     """The site's local days asked for, the month so far by default; 422 naming the field."""
-    today = utcnow().astimezone(ZoneInfo(site.timezone)).date()
-    end = end or today
+    end = end or local_today(site)
     start = start or end.replace(day=1)
     if end < start:
         raise invalid("to", _("The end is before the start."))
     if (end - start).days >= MAX_DAYS:
         raise invalid("from", _("A period is at most a year."))
     return start, end
-
-
-def bounds(site: Site, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """From the local midnight starting ``start`` to the one ending ``end``, in UTC."""
-    zone = ZoneInfo(site.timezone)
-    low = dt.datetime.combine(start, dt.time(), zone)
-    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
-    return low.astimezone(dt.timezone.utc), high.astimezone(dt.timezone.utc)
 
 
 def _complaints(site: Site, low: dt.datetime, high: dt.datetime):
@@ -162,7 +152,7 @@ async def analysis(site: Site, start: dt.date, end: dt.date, group: str = "categ
     the count per ``group`` (category, cause, building or unit) and the hot spots."""
     if group not in GROUPS:
         raise invalid("group", _("Use one of: %(values)s.", values=", ".join(GROUPS)))
-    low, high = bounds(site, start, end)
+    low, high = local_day_bounds(site, start, (end - start).days + 1)
     query = _complaints(site, low, high)
     category_labels = await code_lists.labels(site, CATEGORIES)
     not_given = _("Not given")
