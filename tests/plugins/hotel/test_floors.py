@@ -256,6 +256,9 @@ def test_work_report_per_attendant_and_floor(demo_server, desk, hk, sup, user_id
     assert hk.get(f"{BASE}/work-report").status_code == 403
     assert sup.get(f"{BASE}/work-report", params={"date": "2031-02-30"}).json()["errors"][0]["field"] == "date"
     assert sup.get(f"{BASE}/work-report", params={"format": "pdf"}).status_code == 422
+    # A floor no unit can have (units keep it as text of 10 characters) is 422, not a failed lookup.
+    too_high = sup.get(f"{BASE}/work-report", params={"floor": "9" * 20})
+    assert too_high.status_code == 422 and too_high.json()["errors"][0]["field"] == "floor"
 
 
 def test_supervisor_assigns_sections_and_my_rooms_follow(demo_server, desk, hk, sup, user_ids):
