@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.requests import Request
+from tortoise.expressions import Q
 from starlette.responses import Response
 
 from core.clock import rfc3339
@@ -55,8 +56,11 @@ async def my_work(request: Request) -> Response:
     site, user = current_site(request), request.state.user
     tasks = await (site_query(request, Task).filter(assignee_id=user.id, is_open=True)
                    .order_by("-overdue", "due_at", "id").limit(MY_WORK_LIMIT))
+    # Held by someone else or by nobody: ``exclude(assignee_id=...)`` alone would drop the
+    # unassigned ones (NOT NULL = x is NULL in SQL, not true).
     watched = await (site_query(request, Task).filter(watchers__user_id=user.id, is_open=True)
-                     .exclude(assignee_id=user.id).order_by("-id").limit(MY_WORK_LIMIT))
+                     .filter(Q(assignee_id__isnull=True) | ~Q(assignee_id=user.id))
+                     .order_by("-id").limit(MY_WORK_LIMIT))
     people = {user.id: user}
     people.update({person.id: person for person in await User.filter(
         id__in=list({t.assignee_id for t in watched if t.assignee_id}))})

@@ -299,3 +299,13 @@ def test_watching_from_the_task_page(demo_server, no_demo_tasks, supervisor):
     refused = browser.form_post(f"/sites/harbour/tasks/{task['id']}/watchers",
                                 {"user_id": str(user_id(demo_server, "agent"))})
     assert refused.status_code == 403
+
+
+def test_my_work_lists_a_watched_task_nobody_holds(demo_server, no_demo_tasks, agent, supervisor):
+    task = new_task(supervisor)
+    assert task["assignee_id"] is None
+    assert supervisor.post(f"{SITE}/tasks/{task['id']}/watchers",
+                           json={"user_id": user_id(demo_server, "agent")}).status_code == 201
+    assert [t["id"] for t in agent.get(f"{SITE}/tasks", params={"watching": "me"}).json()["items"]] == [task["id"]]
+    watching = demo_server.sign_in("agent").get("/sites/harbour/my-work").text.split('id="watching"')[1]
+    assert f"/sites/harbour/tasks/{task['id']}" in watching
