@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 TASK_COLUMNS = ("id", "type", "title", "description", "status", "priority", "assignee_id", "unit_id", "party_id",
                 "parent_id", "due_at", "overdue", "created_at", "updated_at", "version", "subject_plugin",
-                "subject_kind", "subject_id")
+                "subject_kind", "subject_id", "created_by_id")
 CALL_COLUMNS = ("id", "direction", "started_at", "ended_at", "handle_seconds", "agent_id", "phone", "caller_name",
                 "plate", "policy_no", "call_type", "summary", "answer", "outcome", "follow_up_at", "type_fields",
                 "satisfied", "follow_up_task_id", "complaint_task_id", "task_id", "created_at")
