@@ -2,6 +2,13 @@
 
 A stock balance never goes below zero: the decrease is a conditional update
 (``quantity >= n``), so two attendants taking the last bottle at once cannot both win.
+
+No stock moves at a location while a stocktake of it is open (counting, recount or
+submitted): a movement there (either end of a transfer) is a 409 naming the sheet. The
+check runs inside the movement's transaction under a lock per location that opening a
+sheet takes too (a PostgreSQL transaction advisory lock; SQLite has one writer at a time),
+so a movement and an opening never pass each other: the sheet's expected quantities stay
+the balances until it is approved or cancelled (see ``plugins.hotel.stocktake``).
 """
 
 from __future__ import annotations
@@ -78,6 +85,27 @@ async def _take(site_id: int, item: StockItem, location: str, quantity: int) -> 
                       balance=have[0] if have else 0)
 
 
+async def lock_location(connection: Any, site_id: int, *locations: str) -> None:
+    """In ``connection``'s transaction: hold the stock of these locations until commit
+    (movements at a location and the opening of its stocktake wait for each other)."""
+    if connection.capabilities.dialect != "postgres":
+        return  # SQLite: one writer at a time already
+    for location in sorted(set(locations)):
+        await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))",
+                                       [f"hotel.stock:{site_id}:{location}"])
+
+
+async def refuse_if_counting(site_id: int, *locations: str) -> None:
+    """409 naming the sheet when a stocktake of one of these locations is open."""
+    from plugins.hotel.models import StockCount
+
+    sheet = await StockCount.filter(site_id=site_id, open_location__in=list(locations)).order_by("id").first()
+    if sheet is not None:
+        raise Problem(409, _("Stocktake %(id)s of %(location)s is open: no stock moves there until it is "
+                             "approved or cancelled.", id=sheet.id, location=sheet.location),
+                      stocktake_id=sheet.id)
+
+
 async def move_stock(site_id: int, item: StockItem, actor: Actor, *, location: str, kind: str, quantity: int,
                      to_location: str | None = None, reason: str = "") -> StockMovement:
     location = (location or "").strip()
@@ -98,7 +126,10 @@ async def move_stock(site_id: int, item: StockItem, actor: Actor, *, location: s
         raise invalid("to_location", _("Only a transfer has a destination."))
     if kind == "loss" and not reason:
         raise invalid("reason", _("Give the reason for the loss."))
-    async with in_transaction():
+    async with in_transaction() as connection:
+        ends = (location, to_location) if kind == "transfer" else (location,)
+        await lock_location(connection, site_id, *ends)
+        await refuse_if_counting(site_id, *ends)
         if kind == "in":
             await _add(site_id, item.id, location, quantity)
         else:

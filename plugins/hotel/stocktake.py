@@ -18,12 +18,19 @@ The rules, in order of the sheet's life (``counting`` → [``recount``] → ``su
   second count **by someone other than the first counter** (a recount by the same person
   repeats the same mistake, and two people agreeing is the control a stocktake exists for);
   the second count stands. A sheet whose lines are within the thresholds is ``submitted``.
+- While a sheet is open no stock moves at its location: a movement there (in, out, loss,
+  either end of a transfer) is a 409 naming the sheet, checked in the movement's
+  transaction under the location's lock, which opening a sheet takes too
+  (``records.lock_location``). So the expected quantities stay the balances until the
+  sheet is approved or cancelled, and the count is the stock on the shelf; count a store
+  room when it is quiet, or cancel the sheet to let stock move.
 - Approval (``hotel.stocktake.approve``) posts, in one transaction with the sheet's
   versioned change, one ``stocktake`` movement per line with a variance: its quantity is
-  the variance, signed (+ found, - missing), and it names the sheet. The count is taken as
-  the stock **at the sheet's opening**: movements recorded between opening and approval
-  stay, and the adjustment is applied on top of them (new balance = balance at approval +
-  final - expected). A balance that would go below zero refuses the whole approval (409).
+  the variance, signed (+ found, - missing), and it names the sheet. The new balance is the
+  final count (balance = expected + variance). A balance that would go below zero refuses
+  the whole approval (409).
+- Approval is by someone who counted none of the sheet's lines (403): the person who
+  counts does not sign off their own count.
 """
 
 from __future__ import annotations
@@ -173,7 +180,9 @@ async def open_sheet(site: Site, actor: Actor, *, location: str, note: str = "",
                       current=sheet_summary(open_one))
     now = utcnow()
     try:
-        async with in_transaction():
+        async with in_transaction() as connection:
+            # Movements at the location wait for the opening (and after it are refused).
+            await records.lock_location(connection, site.id, location)
             balances = dict(await StockBalance.filter(site_id=site.id, location=location)
                             .values_list("item_id", "quantity"))
             if all_items:
@@ -303,6 +312,10 @@ async def approve(site: Site, sheet: StockCount, actor: Actor, version: int) -> 
     """Post each variance as a ``stocktake`` movement at the sheet's location, all or none."""
     _check(sheet, version, ("submitted",),
            _("Stocktake %(id)s is not submitted yet; only a submitted count is approved.", id=sheet.id))
+    counters = {user_id for line in await StockCountLine.filter(sheet_id=sheet.id)
+                for user_id in (line.first_by_id, line.second_by_id) if user_id is not None}
+    if actor.user_id in counters:
+        raise Problem(403, _("A stocktake is approved by someone who did not count it."))
     now = utcnow()
     adjustments = []
     async with in_transaction():

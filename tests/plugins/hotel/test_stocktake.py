@@ -34,7 +34,7 @@ def field_of(response):
     return [error["field"] for error in response.json()["errors"]]
 
 
-def test_approval_posts_exact_movements_on_top_of_later_ones(sup, hk, desk, demo_server):
+def test_approval_posts_exact_movements_and_no_stock_moves_while_open(sup, hk, desk, demo_server):
     a, b, c = (make_item(sup, f"ST-{code}") for code in "ABC")
     move(hk, a, "Linen room", "in", 10)
     move(hk, b, "Linen room", "in", 5)
@@ -51,7 +51,20 @@ def test_approval_posts_exact_movements_on_top_of_later_ones(sup, hk, desk, demo
     # One open sheet per location.
     assert hk.post(ST, json={"location": "Linen room"}).status_code == 409
 
-    move(hk, a, "Linen room", "in", 5)  # after opening: stays, the adjustment goes on top
+    # While the sheet is open no stock moves there (either end of a transfer): a 409 naming
+    # the sheet, and nothing written. Else the count (the shelf) and the expected (the
+    # books at opening) would differ by the movement and approval would subtract it twice.
+    for kind, where, extra in (("out", "Linen room", {}), ("in", "Linen room", {}),
+                               ("transfer", "Linen room", {"to_location": "Floor 3"})):
+        refused = hk.post(f"{BASE}/stock/movements", json={"item_id": a, "location": where, "kind": kind,
+                                                            "quantity": 2, **extra})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["stocktake_id"] == sheet["id"] and str(sheet["id"]) in refused.json()["detail"]
+    move(hk, a, "Floor 3", "in", 2)
+    into = hk.post(f"{BASE}/stock/movements", json={"item_id": a, "location": "Floor 3", "kind": "transfer",
+                                                     "quantity": 1, "to_location": "Linen room"})
+    assert into.status_code == 409, into.text
+    assert balance(hk, a, "Linen room") == 10 and balance(hk, a, "Floor 3") == 2
     counted = hk.put(f"{ST}/{sheet['id']}/counts", json={"version": sheet["version"], "lines": [
         {"item_id": a, "counted": 9}, {"item_id": b, "counted": 5}, {"item_id": c, "counted": 1}]})
     assert counted.status_code == 200, counted.text
@@ -65,13 +78,14 @@ def test_approval_posts_exact_movements_on_top_of_later_ones(sup, hk, desk, demo
     assert hk.post(f"{ST}/{sheet['id']}/approve", json={"version": sheet["version"]}).status_code == 403
     stale = sup.post(f"{ST}/{sheet['id']}/approve", json={"version": sheet["version"] - 1})
     assert stale.status_code == 409
-    assert balance(hk, a, "Linen room") == 15  # nothing posted by the refusals
+    assert balance(hk, a, "Linen room") == 10  # nothing posted by the refusals
 
     approved = sup.post(f"{ST}/{sheet['id']}/approve", json={"version": sheet["version"]})
     assert approved.status_code == 200, approved.text
     done = approved.json()
     assert done["status"] == "approved" and done["approved_by"] is not None
-    assert (balance(hk, a, "Linen room"), balance(hk, b, "Linen room"), balance(hk, c, "Linen room")) == (14, 5, 1)
+    # The balances are the counts: what is on the shelf.
+    assert (balance(hk, a, "Linen room"), balance(hk, b, "Linen room"), balance(hk, c, "Linen room")) == (9, 5, 1)
     posted = {}
     for item_id in (a, b, c):
         for movement in hk.get(f"{BASE}/stock/movements", params={"item_id": item_id}).json()["items"]:
@@ -84,7 +98,7 @@ def test_approval_posts_exact_movements_on_top_of_later_ones(sup, hk, desk, demo
     # Approving twice: 409 whichever version is sent, and nothing more is posted.
     assert sup.post(f"{ST}/{sheet['id']}/approve", json={"version": done["version"]}).status_code == 409
     assert sup.post(f"{ST}/{sheet['id']}/approve", json={"version": sheet["version"]}).status_code == 409
-    assert balance(hk, a, "Linen room") == 14
+    assert balance(hk, a, "Linen room") == 9
 
     report = sup.get(f"{ST}/{sheet['id']}/report").json()
     assert report["totals"] == {"lines": 3, "counted": 3, "with_variance": 2, "found": 1, "missing": 1}
@@ -103,7 +117,9 @@ def test_approval_posts_exact_movements_on_top_of_later_ones(sup, hk, desk, demo
 
     assert demo_server.call(actions) == {"hotel.stocktake.open", "hotel.stocktake.count", "hotel.stocktake.submit",
                                          "hotel.stocktake.approve"}
-    # The location is free again.
+    # The location is free again: stock moves, and it can be counted again.
+    move(hk, a, "Linen room", "out", 1)
+    assert balance(hk, a, "Linen room") == 8
     assert hk.post(ST, json={"location": "Linen room"}).status_code == 201
     listed = hk.get(ST, params={"status": "approved"}).json()["items"]
     assert [item["id"] for item in listed] == [sheet["id"]]
@@ -186,7 +202,7 @@ def test_recount_rule():
     assert not needs_recount(0, 50, 0, 0)
 
 
-def test_approval_is_all_or_nothing_when_a_balance_would_go_below_zero(sup, hk):
+def test_approval_is_all_or_nothing_when_a_balance_would_go_below_zero(sup, hk, demo_server):
     a, b = make_item(sup, "ST-Z1"), make_item(sup, "ST-Z2")
     move(hk, a, "Store Z", "in", 2)
     move(hk, b, "Store Z", "in", 2)
@@ -195,7 +211,16 @@ def test_approval_is_all_or_nothing_when_a_balance_would_go_below_zero(sup, hk):
         {"item_id": a, "counted": 3}, {"item_id": b, "counted": 0}]}).json()
     submitted = hk.post(f"{ST}/{sheet['id']}/submit", json={"version": counted["version"]}).json()
     assert submitted["status"] == "submitted"
-    move(hk, b, "Store Z", "consume", 2)  # 0 left: the count's -2 cannot be taken
+    # A submitted sheet is still open: no stock moves there.
+    assert hk.post(f"{BASE}/stock/movements", json={"item_id": b, "location": "Store Z", "kind": "consume",
+                                                     "quantity": 2}).status_code == 409
+
+    async def empty_b():  # the balance changed behind the sheet (not through a movement)
+        from plugins.hotel.models import StockBalance
+
+        await StockBalance.filter(item_id=b, location="Store Z").update(quantity=0)
+
+    demo_server.call(empty_b)  # 0 left: the count's -2 cannot be taken
     refused = sup.post(f"{ST}/{sheet['id']}/approve", json={"version": submitted["version"]})
     assert refused.status_code == 409
     assert (balance(hk, a, "Store Z"), balance(hk, b, "Store Z")) == (2, 0)  # a's +1 was not posted either
@@ -282,3 +307,20 @@ def test_count_sheet_page_is_blind_and_recount_shows_only_flagged_lines(demo_ser
     assert done.status_code == 303, done.text
     lines = {line["item_id"]: line for line in sup.get(f"{ST}/{sheet_id}").json()["lines"]}
     assert (lines[a]["counted"], lines[a]["second_count"], lines[a]["variance"]) == (0, 5, -1)
+
+
+def test_who_counted_a_sheet_does_not_approve_it(sup, hk, demo_server):
+    a = make_item(sup, "ST-K1")
+    move(sup, a, "Store K", "in", 4)
+    sheet = sup.post(ST, json={"location": "Store K"}).json()
+    counted = sup.put(f"{ST}/{sheet['id']}/counts", json={"version": sheet["version"],
+                                                            "lines": [{"item_id": a, "counted": 3}]}).json()
+    submitted = sup.post(f"{ST}/{sheet['id']}/submit", json={"version": counted["version"]}).json()
+    assert submitted["status"] == "submitted"
+    own = sup.post(f"{ST}/{sheet['id']}/approve", json={"version": submitted["version"]})
+    assert own.status_code == 403 and "did not count" in own.json()["detail"]
+    assert balance(sup, a, "Store K") == 4
+    other = demo_server.api_client("manager")
+    approved = other.post(f"{ST}/{sheet['id']}/approve", json={"version": submitted["version"]})
+    assert approved.status_code == 200, approved.text
+    assert balance(sup, a, "Store K") == 3
