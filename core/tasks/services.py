@@ -368,7 +368,9 @@ class TaskKernel:
             changes["due_at"] = sla.due_after(now, task.sla_remaining_seconds, calendar)
             changes["sla_remaining_seconds"] = None
             changes["overdue"] = task.sla_remaining_seconds < 0
-        if task.first_response_at is None and task.status == workflow.initial:
+        if task.first_response_at is None and task.status == workflow.initial and to not in workflow.paused:
+            # A wait straight from the first state (a workflow that allows it: a cleaning
+            # task held by the room's do-not-disturb sign) is nobody's response.
             changes["first_response_at"] = now
         if to in workflow.resolved and task.resolved_at is None:
             changes["resolved_at"] = now

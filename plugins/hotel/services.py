@@ -168,6 +168,10 @@ async def _change(kernel, room: Room, unversioned: bool, actor: Actor, kind: str
         _unannounced.get().append((room.site_id, room_out(room)))
         if room.housekeeping != before["housekeeping"]:
             await drive_room_tasks(kernel, room, actor)
+        if clock_stopped(before) != clock_stopped(room):
+            # Whichever change put the sign up or took it down (the sign itself, check-out,
+            # the night audit): the cleaning tasks wait or go back to work with it.
+            await clock_changed(kernel, room, actor)
         if then is not None:
             await then(room)
     return room
@@ -400,6 +404,8 @@ async def create_room_task(kernel, site: Site, room: Room, actor: Actor, type_na
 ROOM_FLAGS = {"do_not_disturb": N_("Do not disturb"), "service_refused": N_("Service refused")}
 #: Where a cleaning task waits while its room's clock is stopped (the workflow's paused state).
 HOLD = "waiting"
+#: The task event that marks a wait as the room's (do-not-disturb or service refused).
+HELD = "hotel.held"
 
 
 def clock_stopped(room: Room | dict) -> bool:
@@ -415,28 +421,59 @@ def _hold_note(room: Room) -> str:
 
 async def _hold(kernel, task: Task, room: Room, actor: Actor) -> Task:
     """Put a cleaning task on hold: its workflow's paused state, which keeps the SLA time it
-    had left (``sla_remaining_seconds``) and is never marked overdue. Done on behalf of its
-    attendant's work only when it has one (an unassigned task must not become the caller's)."""
+    had left (``sla_remaining_seconds``) and is never marked overdue. An unstarted task
+    waits straight from ``open`` (the cleaning workflow's ``open → waiting``): the sign is
+    not the attendant's first response. Done on behalf of its attendant's work only when it
+    has one (an unassigned task must not become the caller's). A ``hotel.held`` task event
+    marks the hold as the room's, with the state it came from: the release takes back only
+    such holds, never a task its attendant paused for another reason."""
     if task.status not in ("open", "in_progress"):
         return task  # already waiting, or done (a resolved clean is not reopened)
-    return await kernel.drive(task, HOLD, actor if task.assignee_id else None, note=_hold_note(room),
+    came_from = task.status
+    task = await kernel.drive(task, HOLD, actor if task.assignee_id else None, note=_hold_note(room),
                               client_address=actor.client_address)
+    await TaskEvent.create(task_id=task.id, site_id=task.site_id, at=utcnow(), actor_id=actor.user_id, kind=HELD,
+                           note=_hold_note(room), data={"room_id": room.id, "from": came_from})
+    return task
+
+
+async def _held_from(task: Task) -> str | None:
+    """The state a waiting task was in before its room's sign held it; None when the wait
+    is not the room's (its attendant paused it, or paused it again after a release)."""
+    if task.status != HOLD:
+        return None
+    paused = await TaskEvent.filter(task_id=task.id, to_status=HOLD).order_by("-id").first()
+    held = await TaskEvent.filter(task_id=task.id, kind=HELD).order_by("-id").first()
+    if held is None or paused is None or held.id < paused.id:
+        return None
+    return (held.data or {}).get("from") or "in_progress"
 
 
 async def _restart(kernel, task: Task, room: Room, actor: Actor) -> Task:
-    """Take a held cleaning task back to work: its due time is now plus the time it had left."""
-    if task.status != HOLD:
+    """Take a cleaning task the room held back to the state it was in (``open`` if nobody
+    had started it): its due time is now plus the time it had left."""
+    came_from = await _held_from(task)
+    if came_from is None:
         return task
-    return await kernel.drive(task, "in_progress", actor if task.assignee_id else None,
+    return await kernel.drive(task, came_from, actor if task.assignee_id else None,
                               note=_("Room %(number)s: the cleaning clock runs again.", number=room.number),
                               client_address=actor.client_address)
+
+
+async def clock_changed(kernel, room: Room, actor: Actor) -> None:
+    """The room's sign went up or came down (any path): its open cleaning tasks wait, or
+    the ones it held go back to work."""
+    step = _hold if clock_stopped(room) else _restart
+    for task in await _room_tasks(room, CLEANING_TYPES):
+        await step(kernel, task, room, actor)
 
 
 async def set_room_flag(kernel, room: Room, flag: str, on: bool, version: int, actor: Actor) -> Room:
     """Do-not-disturb or service-refused on or off: audited, announced, the board dropped.
 
     While either is on, the room's open cleaning tasks wait (``_hold``): their SLA clock
-    stops; when both are off they go back to work with the time they had left. Only an
+    stops; when both are off, through this or any other change of the room (check-out,
+    the night audit), the tasks they held go back to work with the time they had left. Only an
     occupied room has a guest to hang the sign or refuse (409 otherwise); the same value
     again changes nothing."""
     if flag not in ROOM_FLAGS:
@@ -449,19 +486,10 @@ async def set_room_flag(kernel, room: Room, flag: str, on: bool, version: int, a
     if on and room.occupancy != "occupied":
         raise Problem(409, _("Room %(number)s is vacant: no guest to ask for that.", number=room.number),
                       current=room_out(room, guests))
-    was_stopped = clock_stopped(room)
-
-    async def clock(changed: Room) -> None:
-        stopped = clock_stopped(changed)
-        if stopped == was_stopped:
-            return
-        for task in await _room_tasks(changed, CLEANING_TYPES):
-            await (_hold if stopped else _restart)(kernel, task, changed, actor)
-
     note = (_("%(state)s: on", state=_(ROOM_FLAGS[flag])) if on
             else _("%(state)s: off", state=_(ROOM_FLAGS[flag])))
-    return await change_room(kernel, room, version, actor, flag, note=note, guests=guests, then=clock,
-                             **{flag: on})
+    # The cleaning tasks wait or go back to work in ``_change`` (``clock_changed``).
+    return await change_room(kernel, room, version, actor, flag, note=note, guests=guests, **{flag: on})
 
 
 # --- guest requests ----------------------------------------------------------------------------

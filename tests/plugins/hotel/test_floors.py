@@ -64,7 +64,9 @@ def test_do_not_disturb_stops_the_cleaning_clock_and_shows_on_the_board(demo_ser
     off = hk.post(url, json={"on": False, "version": on.json()["version"]})
     assert off.status_code == 200 and off.json()["do_not_disturb"] is False
     resumed = _task_row(demo_server, task["id"])
-    assert resumed.status == "in_progress" and resumed.sla_remaining_seconds is None
+    # Nobody had started it: back to open, still nobody's first response.
+    assert resumed.status == "open" and resumed.sla_remaining_seconds is None
+    assert resumed.first_response_at is None
     # The due time moved by the time the clock stood still (now + what was left).
     expected = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=held.sla_remaining_seconds)
     assert abs((resumed.due_at - expected).total_seconds()) < 60
@@ -88,7 +90,7 @@ def test_service_refused_and_dnd_together_hold_until_both_are_off(demo_server, d
     assert step["service_refused"] is False and step["do_not_disturb"] is True
     assert _task_row(demo_server, task["id"]).status == "waiting"  # DND still on
     step = hk.post(f"{base}/do-not-disturb", json={"on": False, "version": step["version"]}).json()
-    assert _task_row(demo_server, task["id"]).status == "in_progress"
+    assert _task_row(demo_server, task["id"]).status == "open"
     # Check-out takes both down.
     step = desk.post(f"{base}/do-not-disturb", json={"on": True, "version": step["version"]}).json()
     out = desk.post(f"{base}/check-out", json={"version": step["version"]}).json()
@@ -331,3 +333,97 @@ def test_a_refusal_lasts_a_day_and_a_done_clean_stays_done(demo_server, desk, hk
         return await Task.get(id=fresh["id"])
 
     assert demo_server.call(overdue_run).overdue is False
+
+
+def _events(demo_server, task_id):
+    from core.tasks.models import TaskEvent
+
+    return demo_server.call(lambda: TaskEvent.filter(task_id=task_id).order_by("id")
+                            .values("kind", "from_status", "to_status", "data"))
+
+
+def test_holding_an_unstarted_clean_is_not_its_start(demo_server, desk, hk, sup):
+    """The sign holds an open clean straight from open: no first response, no in-progress
+    step by whoever put the sign up; taken down, the task is open again."""
+    room = find_room(desk, occupancy="occupied", service="in_service", floor=3)
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-05-01"})
+    room = desk.get(f"{BASE}/rooms/{room['id']}").json()
+    task = _stay_over(desk, room)
+    before = _task_row(demo_server, task["id"])
+    assert before.status == "open" and before.first_response_at is None
+    on = desk.post(f"{BASE}/rooms/{room['id']}/do-not-disturb", json={"on": True, "version": room["version"]}).json()
+    held = _task_row(demo_server, task["id"])
+    assert held.status == "waiting" and held.first_response_at is None
+    assert held.assignee_id == before.assignee_id
+    moves = [(e["from_status"], e["to_status"]) for e in _events(demo_server, task["id"]) if e["to_status"]]
+    assert ("open", "in_progress") not in moves and ("open", "waiting") in moves
+    desk.post(f"{BASE}/rooms/{room['id']}/do-not-disturb", json={"on": False, "version": on["version"]})
+    released = _task_row(demo_server, task["id"])
+    assert released.status == "open" and released.first_response_at is None
+
+
+def test_check_out_and_the_night_audit_release_what_the_sign_held(demo_server, desk, hk, sup):
+    """Check-out takes the sign down and the night audit the refusal: the cleans they held
+    go back to work (not left waiting for ever); the new departure clean runs."""
+    room = find_room(desk, occupancy="occupied", service="in_service", floor=4)
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-05-02"})
+    room = desk.get(f"{BASE}/rooms/{room['id']}").json()
+    task = _stay_over(desk, room)
+    base = f"{BASE}/rooms/{room['id']}"
+    step = hk.post(f"{base}/do-not-disturb", json={"on": True, "version": room["version"]}).json()
+    assert _task_row(demo_server, task["id"]).status == "waiting"
+    out = desk.post(f"{base}/check-out", json={"version": step["version"]})
+    assert out.status_code == 200, out.text
+    assert _task_row(demo_server, task["id"]).status == "open"
+    departure = [t for t in desk.get(TASKS, params={"type": "hotel.departure_clean", "limit": 200}).json()["items"]
+                 if t["subject"]["id"] == room["id"] and t["status"] == "open"]
+    assert len(departure) == 1
+
+    other = find_room(desk, occupancy="occupied", service="in_service", floor=5)
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-05-03"})
+    other = desk.get(f"{BASE}/rooms/{other['id']}").json()
+    first = _stay_over(desk, other)
+    refused = desk.post(f"{BASE}/rooms/{other['id']}/service-refused", json={"on": True, "version": other["version"]})
+    assert refused.status_code == 200 and _task_row(demo_server, first["id"]).status == "waiting"
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-05-04"})
+    assert desk.get(f"{BASE}/rooms/{other['id']}").json()["service_refused"] is False
+    assert _task_row(demo_server, first["id"]).status == "open"
+
+
+def test_the_sign_releases_only_what_it_held(demo_server, desk, hk, sup):
+    """A clean its attendant paused (waiting for linen, say) stays paused when the sign
+    comes down: the release takes back only the sign's own holds."""
+    room = find_room(desk, occupancy="occupied", service="in_service", floor=2)
+    sup.post(f"{BASE}/night-audit", json={"business_date": "2031-05-05"})
+    room = desk.get(f"{BASE}/rooms/{room['id']}").json()
+    task = desk.get(f"{TASKS}/{_stay_over(desk, room)['id']}").json()
+    worker = hk if task["assignee_id"] != demo_server.call(_user_id("housekeeper2")) else \
+        demo_server.api_client("housekeeper2")
+    started = worker.post(f"{TASKS}/{task['id']}/transition", json={"to": "in_progress", "version": task["version"]})
+    assert started.status_code == 200, started.text
+    paused = worker.post(f"{TASKS}/{task['id']}/transition", json={"to": "waiting", "version": started.json()["version"],
+                                                                  "note": "No clean linen"})
+    assert paused.status_code == 200, paused.text
+    base = f"{BASE}/rooms/{room['id']}"
+    step = desk.post(f"{base}/do-not-disturb", json={"on": True, "version": room["version"]}).json()
+    desk.post(f"{base}/do-not-disturb", json={"on": False, "version": step["version"]})
+    assert _task_row(demo_server, task["id"]).status == "waiting"  # still the attendant's pause
+    # A held task that was started goes back to in progress.
+    resumed = worker.post(f"{TASKS}/{task['id']}/transition",
+                          json={"to": "in_progress", "version": _task_row(demo_server, task["id"]).version})
+    assert resumed.status_code == 200, resumed.text
+    step = desk.post(f"{base}/do-not-disturb", json={"on": True, "version": step["version"] + 1}).json()
+    assert _task_row(demo_server, task["id"]).status == "waiting"
+    assert [e["data"] for e in _events(demo_server, task["id"]) if e["kind"] == "hotel.held"][-1]["from"] == \
+        "in_progress"
+    desk.post(f"{base}/do-not-disturb", json={"on": False, "version": step["version"]})
+    assert _task_row(demo_server, task["id"]).status == "in_progress"
+
+
+def _user_id(username):
+    async def read():
+        from core.identity.models import User
+
+        return (await User.get(username=username)).id
+
+    return read
