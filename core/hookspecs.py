@@ -192,6 +192,16 @@ def register_kpi_sources() -> list[Any]:
     """
 
 
+@hookspec
+def register_receipt_series() -> list[Any]:
+    """The rules of the receipt series this plugin issues, as
+    ``core.receipts.services.ReceiptSeries(series, private_without, void_guard)``: a series
+    (``fees``) or a family (``register:``); a permission without which a caller reads only the
+    receipts of the series they issued themselves (others are 404 in the list, the receipt,
+    its PDF, reprint and void, on the API and the pages); and ``async (receipt) -> Problem |
+    None`` refusing a void (e.g. "reverse the sale": the reversal voids the receipt itself)."""
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 

@@ -11,6 +11,8 @@ from starlette.responses import Response
 from core.receipts import printing, services
 from core.receipts.models import Receipt
 from core.receipts.schemas import ReceiptFormatQuery, ReceiptOut, ReceiptQuery, VoidIn
+from core.problems import Problem
+from core.i18n import gettext as _
 from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.api import api_route
 from core.web.pagination import paginate
@@ -31,9 +33,22 @@ def day_start(site, day: dt.date, days_after: int = 0) -> dt.datetime:
         return edge.replace(tzinfo=dt.timezone.utc)
 
 
+def readable(request: Request):
+    """The site's receipts the caller may read (a series' owner may keep them to their issuer)."""
+    return services.visible(request.app.state.host, actor_of(request), site_query(request, Receipt))
+
+
+async def get_readable(request: Request) -> Receipt:
+    """The receipt of the path's id, if the caller may read it; 404 like a missing one."""
+    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
+    if not await readable(request).filter(id=receipt.id).exists():
+        raise Problem(404, _("No %(what)s with id %(id)s here.", what="receipt", id=receipt.id))
+    return receipt
+
+
 def filtered(request: Request, query: ReceiptQuery):
     site = current_site(request)
-    receipts = site_query(request, Receipt)
+    receipts = readable(request)
     if query.series:
         receipts = receipts.filter(series=query.series)
     if query.status:
@@ -56,23 +71,27 @@ def pdf_response(content: bytes, receipt: Receipt) -> Response:
 
 
 async def get_receipt(request: Request, query: ReceiptFormatQuery) -> ReceiptOut | Response:
-    """One receipt; ``?format=pdf`` prints it (marked COPY after a reprint, VOID once voided)."""
-    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
+    """One receipt; ``?format=pdf`` prints it: the first render is the original, every later one
+    is counted as a reprint and marked COPY (VOID once voided)."""
+    receipt = await get_readable(request)
     if query.format == "pdf":
-        return pdf_response(await printing.receipt_pdf(current_site(request), receipt), receipt)
+        site = current_site(request)
+        receipt = await services.rendered(site, receipt, actor_of(request))
+        return pdf_response(await printing.receipt_pdf(site, receipt), receipt)
     return services.receipt_out(receipt)
 
 
 async def reprint(request: Request) -> ReceiptOut:
     """Print again: counted and audited; every print after the first is marked COPY."""
-    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
+    receipt = await get_readable(request)
     return services.receipt_out(await services.reprint(current_site(request), receipt, actor_of(request)))
 
 
 async def void(request: Request, body: VoidIn) -> ReceiptOut:
     """Void the receipt: kept and marked VOID with the reason; its number is never given again."""
-    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
-    receipt = await services.void(current_site(request), receipt, actor_of(request), body.reason, body.version)
+    receipt = await get_readable(request)
+    receipt = await services.void(current_site(request), receipt, actor_of(request), body.reason, body.version,
+                                  host=request.app.state.host)
     return services.receipt_out(receipt)
 
 
@@ -86,5 +105,6 @@ def routes():
         api_route(f"{PREFIX}/{{id:int}}/reprint", reprint, method="POST", response=ReceiptOut,
                   permission="core.receipt.print", tags=tags),
         api_route(f"{PREFIX}/{{id:int}}/void", void, method="POST", body=VoidIn, response=ReceiptOut,
-                  permission="core.receipt.void", responses={409: "Void already, or the version is stale"}, tags=tags),
+                  permission="core.receipt.void",
+                  responses={409: "Void already, the version is stale, or the series' owner refuses it"}, tags=tags),
     ]

@@ -10,9 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from core.i18n import gettext as _
 from core.receipts import printing, services
-from core.receipts.api import day_start, pdf_response
-from core.receipts.models import Receipt
-from core.web.access import actor_of, can, current_site, get_in_site, site_query
+from core.receipts.api import day_start, get_readable, pdf_response, readable
+from core.web.access import actor_of, can, current_site
 from core.web.forms import FormErrors, form_action, form_int, offset_page, page_links, page_number
 from core.web.routing import page_route
 from core.web.templating import render
@@ -29,7 +28,7 @@ async def receipt_list(request: Request) -> Response:
     site = current_site(request)
     filters = {name: request.query_params.get(name, "")[:size].strip() for name, size in FILTERS.items()}
     errors = FormErrors()
-    receipts = site_query(request, Receipt)
+    receipts = readable(request)
     if filters["series"]:
         receipts = receipts.filter(series=filters["series"])
     if filters["status"] in ("issued", "void"):
@@ -44,7 +43,9 @@ async def receipt_list(request: Request) -> Response:
             receipts = receipts.filter(**{lookup: day_start(site, day, shift)})
     page = page_number(request)
     rows, more = await offset_page(receipts.order_by("-id"), page, PAGE_SIZE)
-    series = sorted(set(await site_query(request, Receipt).distinct().values_list("series", flat=True)))
+    labels = dict(await readable(request).order_by("id").values_list("series", "series_label"))
+    series = sorted(((code, services.shown_series_label(code, label) or code) for code, label in labels.items()),
+                    key=lambda pair: pair[0])
     return render(request, "core/receipts/list.html", {
         "site": site, "base": base(request), "filters": filters, "errors": errors, "all_series": series,
         "receipts": [{**services.receipt_out(r), "issued_at_local": printing.local_time(site, r.issued_at),
@@ -56,7 +57,11 @@ async def receipt_list(request: Request) -> Response:
 async def receipt_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                        status: int = 200) -> Response:
     site = current_site(request)
-    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
+    receipt = await get_readable(request)
+    if errors is None and not (request.query_params.get("printed") == "1" and receipt.print_count > 1):
+        # Showing it is printing it: the first time the original, then counted copies. Right
+        # after a reprint (printed=1, a COPY already) the reprint counted this one.
+        receipt = await services.rendered(site, receipt, actor_of(request))
     shown = await printing.printable(site, receipt)
     return render(request, "core/receipts/receipt.html", {
         **shown, "site": site, "base": base(request), "errors": errors or FormErrors(), "values": values or {},
@@ -65,23 +70,23 @@ async def receipt_page(request: Request, errors: FormErrors | None = None, value
 
 
 async def receipt_pdf(request: Request) -> Response:
-    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
+    receipt = await services.rendered(current_site(request), await get_readable(request), actor_of(request))
     return pdf_response(await printing.receipt_pdf(current_site(request), receipt), receipt)
 
 
 async def reprint(request: Request) -> Response:
-    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
+    receipt = await get_readable(request)
     await services.reprint(current_site(request), receipt, actor_of(request))
     return RedirectResponse(f"{base(request)}/{receipt.id}?printed=1", status_code=303)
 
 
 async def void(request: Request) -> Response:
     site = current_site(request)
-    receipt = await get_in_site(request, Receipt, request.path_params["id"], "receipt")
+    receipt = await get_readable(request)
 
     async def act(form: dict) -> None:
         await services.void(site, receipt, actor_of(request), form["reason"],
-                            form_int(form, "version", required=True, hidden=True))
+                            form_int(form, "version", required=True, hidden=True), host=request.app.state.host)
 
     return await form_action(request, fields=["reason", "version"], act=act,
                              page=lambda errors, values, status: receipt_page(request, errors, values, status),

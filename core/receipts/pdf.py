@@ -75,11 +75,11 @@ def render(receipt: dict[str, Any], *, site_name: str, issued_at_local: str, iss
     y -= 12
     if receipt["is_copy"]:
         text(_("COPY"), margin, 11, bold=True)
-        text(f"COPY {receipt['print_count'] - 1}", width - margin, 9, right=True, bold=True)
+        text(_("COPY %(n)s", n=receipt["print_count"] - 1), width - margin, 9, right=True, bold=True)
         y -= 14
     if receipt["status"] == "void":
         text(_("VOID"), margin, 12, bold=True)
-        text("VOID", width - margin, 12, right=True, bold=True)
+        text(_("VOID"), width - margin, 12, right=True, bold=True)
         y -= 11
         text(receipt["void_reason"][:60], margin, 7)
         y -= 12

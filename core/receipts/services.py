@@ -6,18 +6,24 @@ transaction (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` locks the counte
 PostgreSQL until the commit; SQLite holds its one write transaction), so numbers are
 given in commit order without gaps, and a sale that fails rolls its number back with it.
 The receipt's unique (site, series, number) refuses a number given twice with 409.
-A reprint adds to ``print_count`` (every print after the first is marked COPY); a void
-keeps the receipt and its number, marked VOID with the reason. Everything is audited.
+A receipt is issued with ``print_count`` 0: its first render (the page or the PDF) is the
+original (``print_count`` 1, audited ``receipt.print``); every later render, and every
+reprint, adds one and is marked COPY (audited ``receipt.reprint``). A void keeps the receipt
+and its number, marked VOID with the reason. Everything is audited.
+
+The plugin that owns a series declares its rules (``register_receipt_series``, a
+``ReceiptSeries``): who may read its receipts, and whether a receipt may be voided.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
@@ -37,6 +43,51 @@ FEES_SERIES = "fees"
 
 def register_series(register_id: int) -> str:
     return f"register:{register_id}"
+
+
+HOOK = "register_receipt_series"
+
+
+@dataclass(frozen=True)
+class ReceiptSeries:
+    """A plugin's rules for the series it issues (``register_receipt_series``).
+
+    ``series``: a series (``fees``) or, ending with ``:``, a family of them (``register:``).
+    ``private_without``: a permission; a caller without it reads (lists, shows, prints,
+    voids) only the receipts of these series they issued themselves, the others are 404.
+    ``void_guard``: ``async (receipt) -> Problem | None``; a Problem refuses the void (e.g.
+    the money must be returned first, which voids the receipt itself).
+    """
+
+    series: str
+    private_without: str = ""
+    void_guard: Callable[[Receipt], Awaitable[Problem | None]] | None = None
+
+    def owns(self, series: str) -> bool:
+        return series.startswith(self.series) if self.series.endswith(":") else series == self.series
+
+    def condition(self) -> Q:
+        return Q(series__startswith=self.series) if self.series.endswith(":") else Q(series=self.series)
+
+
+def declared_series(host) -> list[ReceiptSeries]:
+    """What the loaded plugins declare about their series, in load order."""
+    return list(host.collect(HOOK)) if host is not None else []
+
+
+def visible(host, who: Actor, receipts):
+    """``receipts`` (a query) narrowed to what ``who`` may read: of a private series, only
+    the receipts they issued."""
+    for rule in declared_series(host):
+        if rule.private_without and rule.private_without not in who.permissions:
+            receipts = receipts.filter(~rule.condition() | Q(issued_by_id=who.user.id))
+    return receipts
+
+
+def shown_series_label(series: str, label: str) -> str:
+    """A series without ``:<id>`` (``fees``) stores an English msgid as its label, translated
+    when shown; a ``name:<id>`` series stores a name (a register's), shown as written."""
+    return label if not label or ":" in series else _(label)
 
 
 @dataclass(frozen=True)
@@ -106,7 +157,8 @@ async def create_numbered(site: Site, who: Actor, *, series: str, number: int, l
         receipt = await Receipt.create(
             site_id=site.id, series=series, number=number, series_label=series_label[:100], issued_at=utcnow(),
             issued_by=who.user, currency=site.currency, lines=[line.stored() for line in lines], total=total,
-            tendered=tendered, change=change, method=method, source_type=source_type, source_id=source_id)
+            tendered=tendered, change=change, method=method, source_type=source_type, source_id=source_id,
+            print_count=0)
     except IntegrityError:
         raise Problem(409, _("Receipt number %(number)s of series %(series)s has been issued already.",
                              number=number, series=series),
@@ -117,25 +169,46 @@ async def create_numbered(site: Site, who: Actor, *, series: str, number: int, l
     return receipt
 
 
+async def rendered(site: Site, receipt: Receipt, who: Actor) -> Receipt:
+    """Count a render (the page or the PDF): the first is the original print, every later one
+    a reprint marked COPY. The conditional update decides, so two first renders at once give
+    one original and one COPY."""
+    async with in_transaction():
+        if await Receipt.filter(id=receipt.id, site_id=site.id, print_count=0).update(print_count=1):
+            await audit.record("receipt.print", **_audit_kwargs(site, who), object_type="core.receipt",
+                               object_id=receipt.id, before={"print_count": 0}, after={"print_count": 1})
+            await receipt.refresh_from_db()
+            return receipt
+    return await reprint(site, receipt, who)
+
+
 async def reprint(site: Site, receipt: Receipt, who: Actor) -> Receipt:
     """Print it again: counted, audited, and marked COPY wherever it is shown from now on."""
     async with in_transaction():
+        # A copy is never the original: a receipt not printed yet counts as printed once.
+        await Receipt.filter(id=receipt.id, site_id=site.id, print_count=0).update(print_count=1)
         await Receipt.filter(id=receipt.id, site_id=site.id).update(print_count=F("print_count") + 1)
+        await receipt.refresh_from_db()
         await audit.record("receipt.reprint", **_audit_kwargs(site, who), object_type="core.receipt",
-                           object_id=receipt.id, before={"print_count": receipt.print_count},
-                           after={"print_count": receipt.print_count + 1})
-    await receipt.refresh_from_db()
+                           object_id=receipt.id, before={"print_count": receipt.print_count - 1},
+                           after={"print_count": receipt.print_count})
     return receipt
 
 
-async def void(site: Site, receipt: Receipt, who: Actor, reason: str, version: int) -> Receipt:
-    """Mark the receipt VOID with the reason; it stays, and so does its number."""
+async def void(site: Site, receipt: Receipt, who: Actor, reason: str, version: int, host=None) -> Receipt:
+    """Mark the receipt VOID with the reason; it stays, and so does its number. The series'
+    ``void_guard`` (its owner's rule, from ``host``) may refuse it."""
     reason = (reason or "").strip()
     if not reason:
         raise invalid("reason", _("Say why the receipt is voided."))
     if receipt.status == "void":
         raise Problem(409, _("Receipt %(number)s is void already.", number=display_number(receipt)),
                       current=receipt_out(receipt))
+    for rule in declared_series(host):
+        if rule.owns(receipt.series) and rule.void_guard is not None:
+            problem = await rule.void_guard(receipt)
+            if problem is not None:
+                raise problem
     if version != receipt.version:
         raise Problem(409, _("The receipt changed meanwhile; reload it."), current=receipt_out(receipt))
     async with in_transaction():
@@ -152,6 +225,19 @@ async def void(site: Site, receipt: Receipt, who: Actor, reason: str, version: i
     return receipt
 
 
+async def void_for_source(site: Site, who: Actor, source_type: str, source_id: int, reason: str) -> None:
+    """Void the receipts issued for ``source_type``/``source_id`` (in the caller's transaction:
+    the money's reversal and the void commit together). For the series' owner only: no guard."""
+    for receipt in await Receipt.filter(site_id=site.id, source_type=source_type, source_id=source_id,
+                                        status="issued"):
+        await Receipt.filter(id=receipt.id, status="issued").update(
+            status="void", void_reason=reason[:500], voided_at=utcnow(), voided_by_id=who.user.id,
+            version=receipt.version + 1)
+        await audit.record("receipt.void", **_audit_kwargs(site, who), object_type="core.receipt",
+                           object_id=receipt.id, before={"status": "issued"}, after={"status": "void"},
+                           note=reason[:500])
+
+
 def display_number(receipt: Receipt) -> str:
     """The number as printed: six digits, zero-padded."""
     return f"{receipt.number:06d}"
@@ -161,7 +247,9 @@ def receipt_out(receipt: Receipt) -> dict[str, Any]:
     """A receipt as the API shows it (money as strings in the receipt's currency)."""
     fmt = lambda value: format_money(value, receipt.currency)  # noqa: E731
     return {
-        "id": receipt.id, "series": receipt.series, "series_label": receipt.series_label, "number": receipt.number,
+        "id": receipt.id, "series": receipt.series, "series_label": shown_series_label(receipt.series,
+                                                                                       receipt.series_label),
+        "number": receipt.number,
         "number_text": display_number(receipt), "issued_at": rfc3339(receipt.issued_at),
         "issued_by_id": receipt.issued_by_id, "currency": receipt.currency,
         "lines": [{"code": line["code"], "name": line["name"], "quantity": line["quantity"],

@@ -42,3 +42,14 @@ def register_money_checks():
         return []
 
     return [cashier_money]
+
+
+@hookimpl
+def register_receipt_series():
+    from core.receipts.services import ReceiptSeries
+    from plugins.cashier.receipt_rules import sale_receipt_void_guard
+
+    # A register's receipts: without the revenue permission a cashier reads only those they
+    # issued, as the ledger of another shift is closed to them.
+    return [ReceiptSeries("register:", private_without="cashier.revenue.read",
+                          void_guard=sale_receipt_void_guard)]

@@ -139,6 +139,12 @@ async def home(request: Request, errors: FormErrors | None = None, values: dict 
     context.update({"price_items": [sales.item_out(item, site) for item in await site_query(request, PriceItem)
                                     .filter(active=True).order_by("code")],
                     "sale_lines": range(sales_pages.SALE_LINES)})
+    refund_of = form_int(request.query_params, "refund", lenient=True)
+    if not values and refund_of is not None:
+        # The "Refund" link of a sale: the form names the sale and its method.
+        sale = await site_query(request, Entry).get_or_none(id=refund_of, kind="sale", is_reversal=False)
+        if sale is not None:
+            context["values"] = {"kind": "refund", "sale_id": str(sale.id), "method": sale.method}
     entries = await Entry.filter(shift_id=shift.id).order_by("-id").limit(50)
     statuses = dict(await Approval.filter(entry__shift_id=shift.id).values_list("entry_id", "status"))
     from core.receipts.models import Receipt
@@ -199,10 +205,10 @@ async def post_entry(request: Request) -> Response:
         await services.post_entry(
             kernel(request), site, shift, actor_of(request), kind=form["kind"], amount=form["amount"],
             method=form["method"], reference=form["reference"][:100], note=form["note"][:500],
-            key=form["form_key"][:200] or None)
+            key=form["form_key"][:200] or None, sale_id=form_int(form, "sale_id"))
 
     return await form_keys.once(request, lambda: form_action(
-        request, fields=["kind", "amount", "method", "reference", "note", "form_key"], act=act,
+        request, fields=["kind", "amount", "method", "reference", "note", "sale_id", "form_key"], act=act,
         page=home_again(request), success_url=base(request) + "/"))
 
 

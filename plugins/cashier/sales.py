@@ -56,6 +56,8 @@ def _checked(site: Site, data: dict[str, Any]) -> dict[str, Any]:
         out["price"] = parse_money(data["price"], site.currency, "price")
     for flag in ("taxable", "active"):
         if flag in data:
+            if data[flag] is None:  # a JSON null is not "no": say true or false
+                raise invalid(flag, _("Give true or false."))
             out[flag] = bool(data[flag])
     return out
 

@@ -98,7 +98,8 @@ async def post_sale(request: Request) -> Response:
         for index in range(SALE_LINES):
             code = form[f"item_code_{index}"]
             if code:
-                quantity = form_int(form, f"quantity_{index}") or 1
+                quantity = form_int(form, f"quantity_{index}")
+                quantity = 1 if quantity is None else quantity  # only a blank quantity means one
                 lines.append({"item_code": code, "quantity": quantity})
         if not lines:
             raise Problem(422, _("Add at least one item."), errors=[{"field": "item_code_0",

@@ -32,6 +32,7 @@ from core.identity.services import permissions_at
 from core.money import format_money, parse_money
 from core.tasks.models import Handover
 from core.problems import Problem, invalid
+from core.receipts import services as receipts
 from plugins.cashier import money, review_tasks
 from plugins.cashier.models import (KINDS, METHODS, SIGN, Approval, Deposit, DepositShift, Difference, Entry,
                                     Register, Settlement, Shift)
@@ -334,8 +335,9 @@ async def _check_refund_remains(site: Site, sale: Entry, amount: int) -> None:
                                   amount=format_money(remaining, site.currency), id=sale.id))
 
 
-async def _refunded_sale(site: Site, kind: str, sale_id: int | None) -> Entry | None:
-    """The sale a refund names (``sale_id``): a sale of this site, not itself a reversal."""
+async def _refunded_sale(site: Site, kind: str, sale_id: int | None, method: str) -> Entry | None:
+    """The sale a refund names (``sale_id``): a sale of this site, not itself a reversal; the
+    money goes back the way it came (a card sale is not refunded in cash)."""
     if sale_id is None:
         return None
     if kind != "refund":
@@ -343,6 +345,9 @@ async def _refunded_sale(site: Site, kind: str, sale_id: int | None) -> Entry | 
     sale = await Entry.get_or_none(id=sale_id, site_id=site.id, kind="sale", is_reversal=False)
     if sale is None:
         raise invalid("sale_id", _("No sale %(id)s here.", id=sale_id))
+    if method != sale.method:
+        raise invalid("method", _("Sale %(id)s was paid by %(method)s: refund it the same way.", id=sale.id,
+                                  method=sale.method))
     return sale
 
 
@@ -368,7 +373,7 @@ async def post_entry(kernel, site: Site, shift: Shift, who: Actor, *, kind: str,
     if shift.status != "open":
         problem = Problem(409, _("Shift %(id)s is closed: nothing more can be posted to it.", id=shift.id))
         raise await refuse(site, who, "entry.post", problem, "cashier.shift", shift.id)
-    sale = await _refunded_sale(site, kind, sale_id)
+    sale = await _refunded_sale(site, kind, sale_id, method)
     hashed = {"kind": kind, "amount": minor, "method": method, "reference": reference, "note": note}
     digest = request_hash({**hashed, "sale_id": sale_id} if sale_id is not None else hashed)
     needs_approval = kind == "refund" and minor > refund_limit(site)
@@ -393,10 +398,21 @@ async def reverse_entry(kernel, site: Site, entry: Entry, who: Actor, reason: st
         problem = Problem(409, _("Shift %(id)s is closed: nothing more can be posted to it.", id=shift.id))
         raise await refuse(site, who, "entry.reverse", problem, "cashier.entry", entry.id)
     digest = request_hash({"reverses": entry.id, "reason": reason})
+
+    async def returned_with_it(reversal: Entry) -> None:
+        """Under the shift's row lock (a refund of this sale takes it too): a sale partly or
+        wholly refunded is not reversed (the money would go back twice); an itemised sale's
+        receipt is voided with the reversal, in its transaction."""
+        if entry.kind != "sale":
+            return
+        if await sale_remaining(entry) != entry.amount:
+            raise Problem(409, _("Sale %(id)s has refunds: reverse its refunds first.", id=entry.id))
+        await receipts.void_for_source(site, who, "cashier.entry", entry.id, reason)
+
     reversal, created = await _insert_entry(site, shift, who, key, digest, kind=entry.kind, method=entry.method,
                                             amount=entry.amount, reference=entry.reference, note="",
                                             reverses_id=entry.id, is_reversal=True, reason=reason,
-                                            needs_approval=entry.needs_approval)
+                                            needs_approval=entry.needs_approval, then=returned_with_it)
     await _entry_posted(kernel, site, reversal, created, who)
     return reversal, created
 

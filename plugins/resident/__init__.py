@@ -72,3 +72,12 @@ def register_kpi_sources():
     from plugins.resident.kpis import SOURCE
 
     return [SOURCE]
+
+
+@hookimpl
+def register_receipt_series():
+    from core.receipts.services import FEES_SERIES, ReceiptSeries
+    from plugins.resident.fees import fee_receipt_void_guard
+
+    # Fee receipts stay readable by everyone holding core.receipt.read (fee collectors too).
+    return [ReceiptSeries(FEES_SERIES, void_guard=fee_receipt_void_guard)]

@@ -14,6 +14,7 @@ from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339
 from core.entities.models import Site, Unit
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.money import format_money, parse_money, round_minor
 from core.problems import Problem, invalid
@@ -104,6 +105,16 @@ async def billing_run(site: Site, period: str, actor: Actor) -> dict[str, Any]:
             "existing": len(existing) + (len(bills) - created), "created_at": rfc3339(run.created_at)}
 
 
+async def fee_receipt_void_guard(receipt) -> Problem | None:
+    """A fee payment cannot be undone here (there is no reversal of a fee payment), so its
+    receipt is not voided: the receipt stays as true as the payment it records."""
+    if receipt.source_type != "resident.payment":
+        return None
+    return Problem(409, _("Receipt %(number)s records a property-fee payment. A fee payment cannot be "
+                          "reversed, so its receipt is not voided: it stays as the record of the money received.",
+                          number=f"{receipt.number:06d}"))
+
+
 async def pay(site: Site, bill: Bill, amount_text: str, method: str, actor: Actor) -> Payment:
     """Record a payment and issue its numbered receipt (series ``fees``) in one transaction:
     ``payment.receipt`` is the receipt."""
@@ -126,7 +137,7 @@ async def pay(site: Site, bill: Bill, amount_text: str, method: str, actor: Acto
                                        received_by=actor.user)
         unit_code = await Unit.filter(id=bill.unit_id).values_list("code", flat=True)
         receipt = await receipts.issue(
-            site, actor, series=receipts.FEES_SERIES, series_label=_("Property fees"), method=method,
+            site, actor, series=receipts.FEES_SERIES, series_label=N_("Property fees"), method=method,
             lines=[receipts.Line(code=f"fee-{bill.period}", quantity=1, unit_price=amount, name=_(
                 "Property fee %(period)s, unit %(unit)s", period=bill.period, unit=unit_code[0] if unit_code else ""))],
             source_type="resident.payment", source_id=payment.id)

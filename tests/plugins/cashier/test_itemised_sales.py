@@ -208,8 +208,13 @@ def test_reprint_marks_copy_and_void_keeps_the_number(demo_server, sup, cashier,
     # Cashiers do not void; a supervisor does, with a reason and the version read.
     assert cashier.post(f"{RECEIPTS}/{receipt['id']}/void", json={"reason": "x", "version": 1}).status_code == 403
     assert sup.post(f"{RECEIPTS}/{receipt['id']}/void", json={"reason": " ", "version": 1}).status_code == 422
-    voided = sup.post(f"{RECEIPTS}/{receipt['id']}/void", json={"reason": "Wrong room", "version": 1})
-    assert voided.status_code == 200, voided.text
+    # A sale's receipt is not voided while the sale stands: the sale is reversed, which voids it.
+    refused = sup.post(f"{RECEIPTS}/{receipt['id']}/void", json={"reason": "Wrong room", "version": 1})
+    assert refused.status_code == 409 and "reverse the sale" in refused.json()["detail"]
+    reversed_ = cashier.post(f"{BASE}/transactions/{receipt['source_id']}/reverse", json={"reason": "Wrong room"},
+                             headers=key())
+    assert reversed_.status_code == 201, reversed_.text
+    voided = sup.get(f"{RECEIPTS}/{receipt['id']}")
     assert voided.json()["status"] == "void" and voided.json()["void_reason"] == "Wrong room"
     assert voided.json()["number"] == receipt["number"]
     again = sup.post(f"{RECEIPTS}/{receipt['id']}/void", json={"reason": "again", "version": 2})
@@ -235,7 +240,7 @@ def test_pdf_starts_with_pdf_and_holds_the_number_copy_and_void(demo_server, sup
     assert receipt["number_text"].encode() in response.content
     assert b"COPY" not in response.content
     cashier.post(f"{RECEIPTS}/{receipt['id']}/reprint")
-    sup.post(f"{RECEIPTS}/{receipt['id']}/void", json={"reason": "test", "version": 1})
+    cashier.post(f"{BASE}/transactions/{receipt['source_id']}/reverse", json={"reason": "test"}, headers=key())
     page_client = demo_server.sign_in("cashier")
     copy = page_client.get(f"/sites/lotus/receipts/{receipt['id']}.pdf")
     assert copy.status_code == 200 and copy.content.startswith(b"%PDF")
@@ -286,3 +291,102 @@ def test_a_refund_on_another_shift_is_limited_too(sup, cashier, cashier2, regist
     assert post(cashier2, other, kind="refund", amount="60.00", sale_id=sale["id"]).status_code == 201
     assert post(cashier, shift, kind="refund", amount="40.01", sale_id=sale["id"]).status_code == 422
     assert post(cashier, shift, kind="refund", amount="40.00", sale_id=sale["id"]).status_code == 201
+
+
+# --- Review fixes: money and receipts stay together ---------------------------------------------
+
+
+def test_a_refunded_sale_is_not_reversed_and_a_reversal_voids_the_receipt(demo_server, sup, cashier, register):
+    item = add_item(sup, price="100.00")
+    shift = open_shift(cashier, register)
+    sold = sell(cashier, shift, [{"item_code": item["code"], "quantity": 1}]).json()
+    sale, receipt = sold["entry"], sold["receipt"]
+    refund = post(cashier, shift, kind="refund", amount="30.00", sale_id=sale["id"])
+    assert refund.status_code == 201, refund.text
+    # Partly refunded: reversing the sale would give the money back twice.
+    twice = cashier.post(f"{BASE}/transactions/{sale['id']}/reverse", json={"reason": "oops"}, headers=key())
+    assert twice.status_code == 409 and "refunds first" in twice.json()["detail"]
+    assert cashier.get(f"{RECEIPTS}/{receipt['id']}").json()["status"] == "issued"
+    # The refund reversed first, the sale may go, and its receipt is voided with it.
+    assert cashier.post(f"{BASE}/transactions/{refund.json()['id']}/reverse", json={"reason": "undo"},
+                        headers=key()).status_code == 201
+    reversed_ = cashier.post(f"{BASE}/transactions/{sale['id']}/reverse", json={"reason": "Wrong guest"},
+                             headers=key())
+    assert reversed_.status_code == 201, reversed_.text
+    voided = cashier.get(f"{RECEIPTS}/{receipt['id']}").json()
+    assert voided["status"] == "void" and voided["void_reason"] == "Wrong guest"
+    audit = demo_server.api_client("admin").get("/api/v1/audit", params={"action": "receipt.void", "limit": 200})
+    assert any(entry["object_id"] == str(receipt["id"]) for entry in audit.json()["items"])
+
+
+def test_a_wholly_refunded_sale_is_not_reversed(sup, cashier, register):
+    item = add_item(sup, price="50.00")
+    shift = open_shift(cashier, register)
+    sale = sell(cashier, shift, [{"item_code": item["code"], "quantity": 1}]).json()["entry"]
+    assert post(cashier, shift, kind="refund", amount="50.00", sale_id=sale["id"]).status_code == 201
+    refused = cashier.post(f"{BASE}/transactions/{sale['id']}/reverse", json={"reason": "x"}, headers=key())
+    assert refused.status_code == 409
+    assert cashier.get(f"{BASE}/shifts/{shift['id']}").json()["entry_count"] == 2
+
+
+def test_a_card_sale_is_not_refunded_in_cash(sup, cashier, register):
+    item = add_item(sup, price="80.00")
+    shift = open_shift(cashier, register)
+    sale = sell(cashier, shift, [{"item_code": item["code"], "quantity": 1}], method="card").json()["entry"]
+    cash = post(cashier, shift, kind="refund", amount="80.00", method="cash", sale_id=sale["id"])
+    assert cash.status_code == 422 and [e["field"] for e in cash.json()["errors"]] == ["method"]
+    assert post(cashier, shift, kind="refund", amount="80.00", method="card", sale_id=sale["id"]).status_code == 201
+
+
+def test_price_item_flags_null_is_422_naming_the_field(sup):
+    item = add_item(sup, price="9.00", taxable=True)
+    for flag in ("active", "taxable"):
+        response = sup.patch(f"{BASE}/price-list/{item['id']}", json={flag: None, "version": item["version"]})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == flag
+    unchanged = sup.get(f"{BASE}/price-list/{item['id']}").json()
+    assert unchanged["active"] and unchanged["taxable"] and unchanged["version"] == item["version"]
+
+
+def test_pdf_original_once_then_every_render_is_a_counted_copy(demo_server, sup, cashier, register):
+    item = add_item(sup, price="12.00")
+    shift = open_shift(cashier, register)
+    receipt = sell(cashier, shift, [{"item_code": item["code"], "quantity": 1}]).json()["receipt"]
+    assert receipt["print_count"] == 0 and not receipt["is_copy"]
+    first = cashier.get(f"{RECEIPTS}/{receipt['id']}", params={"format": "pdf"})
+    assert first.status_code == 200 and b"COPY" not in first.content
+    second = cashier.get(f"{RECEIPTS}/{receipt['id']}", params={"format": "pdf"})
+    assert b"COPY 1" in second.content
+    third = demo_server.sign_in("cashier").get(f"/sites/lotus/receipts/{receipt['id']}.pdf")
+    assert b"COPY 2" in third.content
+    shown = cashier.get(f"{RECEIPTS}/{receipt['id']}").json()
+    assert shown["print_count"] == 3 and shown["is_copy"]
+    audit = demo_server.api_client("admin").get("/api/v1/audit", params={"action": "receipt.", "limit": 200})
+    actions = [entry["action"] for entry in audit.json()["items"] if entry["object_id"] == str(receipt["id"])]
+    assert actions.count("receipt.print") == 1 and actions.count("receipt.reprint") == 2
+    # The reprint route still counts a copy.
+    assert cashier.post(f"{RECEIPTS}/{receipt['id']}/reprint").json()["print_count"] == 4
+
+
+def test_a_cashier_reads_only_the_register_receipts_they_issued(demo_server, sup, cashier, cashier2, register):
+    item = add_item(sup, price="12.00")
+    shift = open_shift(cashier, register)
+    mine = sell(cashier, shift, [{"item_code": item["code"], "quantity": 1}]).json()["receipt"]
+    other_register = sup.post(f"{BASE}/registers", json={"name": f"Till {uuid.uuid4().hex[:6]}"}).json()
+    theirs = sell(cashier2, open_shift(cashier2, other_register),
+                  [{"item_code": item["code"], "quantity": 1}]).json()["receipt"]
+    url = f"{RECEIPTS}/{theirs['id']}"
+    assert cashier.get(url).status_code == 404
+    assert cashier.get(url, params={"format": "pdf"}).status_code == 404
+    assert cashier.post(f"{url}/reprint").status_code == 404
+    listed = {r["id"] for r in cashier.get(RECEIPTS, params={"limit": 200}).json()["items"]}
+    assert mine["id"] in listed and theirs["id"] not in listed
+    assert cashier.get(RECEIPTS, params={"series": theirs["series"]}).json()["items"] == []
+    pages = demo_server.sign_in("cashier")
+    assert pages.get(f"/sites/lotus/receipts/{theirs['id']}").status_code == 404
+    assert pages.get(f"/sites/lotus/receipts/{theirs['id']}.pdf").status_code == 404
+    assert pages.form_post(f"/sites/lotus/receipts/{theirs['id']}/reprint", {}).status_code == 404
+    assert f"/receipts/{theirs['id']}\"" not in pages.get("/sites/lotus/receipts").text
+    assert pages.get(f"/sites/lotus/receipts/{mine['id']}").status_code == 200
+    # A supervisor (revenue figures) reads every register's receipts.
+    assert sup.get(url).status_code == 200
+    assert theirs["id"] in {r["id"] for r in sup.get(RECEIPTS, params={"limit": 200}).json()["items"]}

@@ -63,3 +63,26 @@ def test_fee_payment_page_records_it_and_opens_the_receipt(demo_server, manager,
     assert manager.get(f"{BASE}/bills", params={"period": "2031-05", "limit": 10}).json()["items"][2]["status"] == "paid"
     # Someone who may not collect fees gets no form.
     assert demo_server.sign_in("agent").get(f"/sites/harbour/resident/fees/bills/{bill['id']}/pay").status_code in (403, 404)
+
+
+def test_fee_receipt_is_not_voided_and_its_series_label_is_translated(demo_server, manager, units):
+    bill = _open_bills(manager, units)[3]
+    paid = manager.post(f"{BASE}/bills/{bill['id']}/payments", json={"amount": "100", "method": "cash"},
+                        headers={"Idempotency-Key": "fee-void-1"})
+    assert paid.status_code == 201, paid.text
+    url = f"{RECEIPTS}/{paid.json()['receipt_id']}"
+    receipt = manager.get(url).json()
+    # No fee-payment reversal exists: its receipt stays issued (the money was received).
+    refused = manager.post(f"{url}/void", json={"reason": "wrong unit", "version": receipt["version"]})
+    assert refused.status_code == 409 and "cannot be reversed" in refused.json()["detail"]
+    assert manager.get(url).json()["status"] == "issued"
+    browser = demo_server.sign_in("manager")
+    page = browser.form_post(f"/sites/harbour/receipts/{receipt['id']}/void",
+                             {"reason": "wrong unit", "version": str(receipt["version"])})
+    assert page.status_code == 409 and "cannot be reversed" in page.text
+    assert "Money is returned with a refund" not in browser.get(f"/sites/harbour/receipts/{receipt['id']}").text
+    # The series' name is stored as a code and shown in the reader's language.
+    assert receipt["series_label"] == "Property fees"
+    assert manager.get(url, headers={"Accept-Language": "zh-TW"}).json()["series_label"] == "物業管理費"
+    listing = browser.get("/sites/harbour/receipts")
+    assert '<option value="fees">Property fees</option>' in listing.text
