@@ -142,7 +142,7 @@ async def create_case(request: Request, body: s.CaseIn) -> s.CaseOut:
 
 async def get_case(request: Request) -> s.CaseOut:
     case = await _case(request)
-    revisits = await Revisit.filter(case_id=case.id).order_by("id")
+    revisits = await Revisit.filter(case_id=case.id).prefetch_related(services.HISTORY).order_by("id")
     return services.case_out(case, await services.load_task(case),
                              duplicates=await services.find_duplicates(current_site(request), case.unit_id,
                                                                        case.category, exclude_id=case.id),
@@ -208,7 +208,7 @@ async def list_revisits(request: Request, query: s.RevisitQuery) -> Page[s.Revis
     ones past their due time."""
     rows = campaigns.revisits_query(current_site(request).id, status=query.status, campaign_id=query.campaign_id,
                                     agent_id=_revisit_agent(request, query.agent_id))
-    return await paginate(rows, query, services.revisit_out)
+    return await paginate(rows.prefetch_related(services.HISTORY), query, services.revisit_out)
 
 
 async def count_revisits(request: Request, query: s.RevisitCountQuery) -> s.RevisitCounts:
@@ -218,8 +218,7 @@ async def count_revisits(request: Request, query: s.RevisitCountQuery) -> s.Revi
 
 async def record_revisit(request: Request, body: s.RevisitRecordIn) -> s.RevisitOut:
     revisit = await get_in_site(request, Revisit, request.path_params["id"], "revisit")
-    if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
-        raise Problem(403, _("This revisit is on another agent's call list."))
+    services.check_revisit_agent(revisit, actor_of(request))
     revisit = await campaigns.record(kernel(request), revisit, body.model_dump(), actor=actor_of(request))
     return services.revisit_out(revisit)
 

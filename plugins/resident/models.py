@@ -144,6 +144,27 @@ class Revisit(Model):
                    ("case_id", "status", "reached", "satisfied"), ("status", "overdue", "due_at"))
 
 
+class RevisitAttempt(Model):
+    """One call of a revisit: the revisit record (回訪記錄表) keeps every attempt.
+
+    Its number, when, by whom, how, whether the resident was reached, the caller's notes."""
+
+    id = fields.BigIntField(primary_key=True)
+    revisit = fields.ForeignKeyField("resident.Revisit", related_name="history", on_delete=fields.CASCADE)
+    #: 1 for the first call of the revisit, then 2, 3...
+    number = fields.IntField()
+    at = fields.DatetimeField()
+    by = fields.ForeignKeyField("core.User", related_name="resident_revisit_attempts", null=True,
+                                on_delete=fields.SET_NULL)
+    method = fields.CharField(max_length=10)
+    reached = fields.BooleanField()
+    notes = fields.TextField(default="")
+
+    class Meta:
+        table = "resident_revisit_attempt"
+        unique_together = (("revisit_id", "number"),)
+
+
 class Procedure(Model):
     """A move-in or renovation procedure: a checklist, documents, approval, deposit."""
 

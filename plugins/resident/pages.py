@@ -212,11 +212,14 @@ async def case_merge(request: Request) -> Response:
 async def calls(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     site = current_site(request)
     pending = await (site_query(request, Revisit).filter(agent_id=request.state.user.id, status="pending")
-                     .select_related("unit").order_by("-overdue", "id").limit(200))
+                     .select_related("unit").prefetch_related(services.HISTORY).order_by("-overdue", "id").limit(200))
+    callers = {attempt.by_id for r in pending for attempt in r.history if attempt.by_id}
+    people = {u.id: u for u in await User.filter(id__in=list(callers))} if callers else {}
     members = {}
     for household in await Household.filter(unit_id__in=[r.unit_id for r in pending]).prefetch_related("members"):
         members[household.unit_id] = list(household.members)
     return render(request, "resident/calls.html", {"site": site, "revisits": pending, "members": members,
+                                                   "people": people,
                                                    "errors": errors or FormErrors(),
                                                    "attempts_allowed": services.retry_policy(site)[0],
                                                    "show_phones": can(request, "core.party.personal_data")},
@@ -231,8 +234,7 @@ async def record_revisit(request: Request) -> Response:
     revisit = await get_in_site(request, Revisit, request.path_params["id"], "revisit")
 
     def data(form: dict) -> dict:
-        if revisit.agent_id not in (None, request.state.user.id) and not can(request, "resident.campaign.manage"):
-            raise Problem(403, _("This revisit is on another agent's call list."))
+        services.check_revisit_agent(revisit, actor_of(request))
         return {**_revisit_data(form, "evaluation"), "version": form_int(form, "version")}
 
     async def act(body: s.RevisitRecordIn) -> None:
@@ -267,10 +269,12 @@ async def revisits_page(request: Request) -> Response:
     page = page_number(request)
     rows, more = await offset_page(
         campaigns.revisits_query(site.id, status=status or None, campaign_id=campaign_id, agent_id=agent_id)
-        .select_related("unit").order_by("-id"), page, REVISITS_PAGE_SIZE)
+        .select_related("unit").prefetch_related(services.HISTORY).order_by("-id"), page, REVISITS_PAGE_SIZE)
     counts = await campaigns.revisit_counts(site.id, campaign_id=campaign_id, agent_id=agent_id)
     member_ids = await Membership.filter(site_id=site.id).values_list("user_id", flat=True) if manager else []
-    people = {u.id: u for u in await User.filter(id__in=list({*member_ids, *(r.agent_id for r in rows if r.agent_id)}))}
+    callers = {attempt.by_id for r in rows for attempt in r.history if attempt.by_id}
+    people = {u.id: u for u in await User.filter(
+        id__in=list({*member_ids, *callers, *(r.agent_id for r in rows if r.agent_id)}))}
     return render(request, "resident/revisits.html", {
         "site": site, "revisits": rows, "counts": counts, "people": people, "manager": manager,
         "campaigns": await site_query(request, Campaign).order_by("-id").limit(100),

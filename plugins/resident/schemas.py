@@ -327,6 +327,15 @@ class TimelineOut(BaseModel):
     items: list[TimelineItem]
 
 
+class RevisitAttemptOut(BaseModel):
+    number: int = Field(description="1 for the revisit's first call, then 2, 3...")
+    at: str
+    by_id: int | None = Field(description="The user who made the call.")
+    method: str
+    reached: bool
+    notes: str
+
+
 class RevisitOut(BaseModel):
     id: int
     unit_id: int
@@ -352,6 +361,8 @@ class RevisitOut(BaseModel):
     escalation_task_id: int | None
     follow_up_task_id: int | None = Field(description="The follow-up task of an unsatisfied campaign revisit.")
     version: int
+    attempt_history: list[RevisitAttemptOut] = Field(
+        default_factory=list, description="Every call of the revisit in order (the revisit record keeps each attempt).")
 
 
 class CaseOut(Sparse):

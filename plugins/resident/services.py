@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 
+from tortoise.exceptions import NoValuesFetched
 from tortoise.transactions import in_transaction
 
 from core.actors import Actor
@@ -24,7 +25,7 @@ from core.tasks.models import Task
 from core.tasks.types import Subject
 from core.problems import Problem, invalid
 from plugins.resident.settings import setting
-from plugins.resident.models import CASE_KINDS, Announcement, Case, Household, Revisit
+from plugins.resident.models import CASE_KINDS, Announcement, Case, Household, Revisit, RevisitAttempt
 
 #: The rule a complaint must pass before it closes (named in the 409).
 RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
@@ -68,8 +69,37 @@ def case_out(case: Case | dict[str, Any], task: Task | None = None, **extra: Any
     return out
 
 
+def attempt_out(attempt: RevisitAttempt) -> dict[str, Any]:
+    """One call of a revisit as the API shows it (``attempt_history``)."""
+    return {"number": attempt.number, "at": rfc3339(attempt.at), "by_id": attempt.by_id, "method": attempt.method,
+            "reached": attempt.reached, "notes": attempt.notes}
+
+
+def loaded_history(revisit: Revisit) -> list[RevisitAttempt] | None:
+    """The revisit's attempts in order when they were fetched with it (``HISTORY`` /
+    ``load_history``), else None."""
+    try:
+        return sorted(revisit.history, key=lambda attempt: attempt.number)
+    except NoValuesFetched:
+        return None
+
+
+#: What a revisit query prefetches for ``attempt_history``: ``query.prefetch_related(HISTORY)``.
+HISTORY = "history"
+
+
+async def load_history(*revisits: Revisit) -> None:
+    """Fetch the attempts of ``revisits`` (one query), for ``revisit_out``'s ``attempt_history``."""
+    if revisits:
+        await Revisit.fetch_for_list(list(revisits), HISTORY)
+
+
 def revisit_out(revisit: Revisit) -> dict[str, Any]:
+    """A revisit as the API shows it; ``attempt_history`` (every call, in order) when its
+    attempts were fetched with it (``HISTORY``, ``load_history``)."""
     pending = revisit.status == "pending"
+    history = loaded_history(revisit)
+    extra = {} if history is None else {"attempt_history": [attempt_out(attempt) for attempt in history]}
     return {
         "id": revisit.id, "unit_id": revisit.unit_id, "case_id": revisit.case_id, "campaign_id": revisit.campaign_id,
         "agent_id": revisit.agent_id, "status": revisit.status, "method": revisit.method or None,
@@ -80,7 +110,7 @@ def revisit_out(revisit: Revisit) -> dict[str, Any]:
         "due_at": rfc3339(revisit.due_at), "next_due_at": rfc3339(revisit.due_at) if pending else None,
         "overdue": bool(revisit.overdue and pending), "escalated": revisit.escalation_task_id is not None,
         "escalation_task_id": revisit.escalation_task_id, "follow_up_task_id": revisit.follow_up_task_id,
-        "version": revisit.version,
+        "version": revisit.version, **extra,
     }
 
 
@@ -257,23 +287,44 @@ async def apply_revisit_to_case(kernel, case: Case, revisit: Revisit, actor: Act
     return reopened
 
 
-async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: Actor) -> Revisit:
-    """A revisit of a resolved case. An unreached resident is called again (the site's
-    ``revisit_retry``): the revisit stays pending on the caller's list, and a later call
-    of this, or the call list, records the next attempt on it."""
+def check_revisit_agent(revisit: Revisit, actor: Actor) -> None:
+    """A revisit on another agent's call list is theirs to record (403), unless the actor
+    runs the campaigns (``resident.campaign.manage``)."""
+    if revisit.agent_id not in (None, actor.user_id) and not actor.can("resident.campaign.manage"):
+        raise Problem(403, _("This revisit is on another agent's call list."))
+
+
+async def _resolved_task(case: Case) -> Task:
     task = await load_task(case)
     if task.status != "resolved":
         raise Problem(409, _("A revisit is recorded once the case is resolved; this one is %(status)s.",
                              status=task.status), rule="resident.revisit.after_resolved")
+    return task
+
+
+async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: Actor) -> Revisit:
+    """A revisit of a resolved case. An unreached resident is called again (the site's
+    ``revisit_retry``): the revisit stays pending on the caller's list, and a later call
+    of this, or the call list, records the next attempt on it.
+
+    The case's row is locked before its pending revisit is looked up (PostgreSQL: SELECT
+    ... FOR UPDATE; SQLite runs one transaction at a time): two calls at once record two
+    attempts on one revisit, never make two. A pending revisit on another agent's call
+    list (a campaign's) is refused as ``record_revisit`` refuses it (403)."""
+    await _resolved_task(case)
     check_revisit_fields(data)
     site = await Site.get(id=case.site_id)
     data = {**data, "evaluation": data.get("comments") or data.get("evaluation") or ""}
     async with kernel.transaction():
+        await Case.filter(id=case.id).select_for_update().get()
+        task = await _resolved_task(case)  # again under the lock: a call just before may have reopened it
         revisit = await Revisit.filter(case_id=case.id, status="pending").order_by("id").first()
         if revisit is None:
             revisit = await Revisit.create(site_id=case.site_id, unit_id=case.unit_id, case=case, agent=actor.user)
-        elif data.get("version") is not None and data["version"] != revisit.version:
-            raise stale_revisit(revisit)
+        else:
+            check_revisit_agent(revisit, actor)
+            if data.get("version") is not None and data["version"] != revisit.version:
+                raise stale_revisit(revisit)
         await record_attempt(kernel, site, revisit, data, actor)
         await kernel.comment(task, _("Revisit by %(method)s: %(result)s", method=revisit.method, result=(
             _("satisfied") if revisit.satisfied else _("not satisfied") if revisit.reached else _("not reached"))),
@@ -324,7 +375,9 @@ async def record_attempt(kernel, site: Site, revisit: Revisit, data: dict[str, A
     ``resident.revisit_escalation`` task). Done and reached on a resolved case: the case
     takes the result (``apply_revisit_to_case``). Unsatisfied in a campaign, and no case
     reopened by it: a follow-up task (及時補救) about the household, by balanced
-    assignment among the agents. The update is conditional on the version read (409)."""
+    assignment among the agents. The update is conditional on the version read (409).
+    Every call is kept (``RevisitAttempt``, the revisit's ``attempt_history``): the
+    revisit's own method and notes are the last call's."""
     now = utcnow()
     reached = bool(data["reached"])
     limit, interval = retry_policy(site)
@@ -344,7 +397,10 @@ async def record_attempt(kernel, site: Site, revisit: Revisit, data: dict[str, A
     if not updated:
         await revisit.refresh_from_db()
         raise stale_revisit(revisit)
+    await RevisitAttempt.create(revisit_id=revisit.id, number=tries, at=now, by_id=actor.user_id,
+                                method=changes["method"], reached=reached, notes=changes["notes"])
     await revisit.refresh_from_db()
+    await load_history(revisit)
     finished = revisit.status == "done"
     await audit.record("resident.revisit.record" if finished else "resident.revisit.attempt", actor=actor.user,
                        site_id=revisit.site_id, object_type="resident.revisit", object_id=revisit.id,

@@ -266,3 +266,134 @@ def test_the_plugin_job_marks_overdue_revisits(demo_server, supervisor, agent, u
     assert _revisits(agent, status="overdue")[0]["id"] == revisit["id"]
     page = demo_server.sign_in("agent").get(f"{PAGES}/calls").text
     assert '<span class="badge">Overdue</span>' in page
+
+
+# --- review fixes: one pending revisit per case under concurrency, the agent check, every attempt kept
+
+
+def _resolved_case(supervisor, unit_id):
+    case = new_case(supervisor, unit_id)
+    supervisor.post(f"{BASE}/cases/{case['id']}/reply", json={"message": "Done."})
+    assert move(supervisor, case["task_id"], "resolved").status_code == 200
+    return case
+
+
+def _case_revisits(server, case_id):
+    from plugins.resident.models import Revisit
+
+    return server.call(lambda: Revisit.filter(case_id=case_id).order_by("id").values("id", "status", "attempts"))
+
+
+def test_concurrent_unreached_case_revisits_record_attempts_on_one_revisit(demo_server, supervisor, units, monkeypatch):
+    """Four unreached calls of one case at once: one pending revisit holding four attempts,
+    not four revisits (the case row is locked before the pending revisit is looked up)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from plugins.resident.models import Revisit
+
+    assert _set_retry(demo_server, attempts=6, interval_hours=1).status_code == 200
+    case = _resolved_case(supervisor, units["A-0203"])
+    create = Revisit.create
+
+    async def slow_create(cls, *args, **kwargs):  # widen the gap between the lookup and the insert
+        await asyncio.sleep(0.2)
+        return await create(*args, **kwargs)
+
+    monkeypatch.setattr(Revisit, "create", classmethod(slow_create))
+    tabs = [demo_server.api_client("supervisor") for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(lambda tab: tab.post(f"{BASE}/cases/{case['id']}/revisit", json=UNREACHED), tabs))
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    revisits = _case_revisits(demo_server, case["id"])
+    assert len(revisits) == 1, revisits
+    assert revisits[0]["status"] == "pending" and revisits[0]["attempts"] == 4
+    assert {r.json()["id"] for r in responses} == {revisits[0]["id"]}
+    assert sorted(r.json()["attempts"] for r in responses) == [1, 2, 3, 4]
+    history = supervisor.get(f"{BASE}/cases/{case['id']}").json()["revisits"][0]["attempt_history"]
+    assert [a["number"] for a in history] == [1, 2, 3, 4]
+
+
+def test_a_case_revisit_refuses_a_pending_revisit_on_another_agents_call_list(demo_server, supervisor, units):
+    case = _resolved_case(supervisor, units["A-0204"])
+    created = supervisor.post(f"{BASE}/campaigns", json={"name": "Resolved cases", "rule": {
+        "kind": "closed_cases", "from": "2000-01-01", "to": "2099-12-31"}, "agent_ids": [_user_id(demo_server, "agent")]})
+    assert created.status_code == 201, created.text
+    supervisor.post(f"{BASE}/campaigns/{created.json()['id']}/distribute")
+    [planned] = _case_revisits(demo_server, case["id"])
+    other = demo_server.api_client("agent2")
+    refused = other.post(f"{BASE}/cases/{case['id']}/revisit", json=UNREACHED)
+    assert refused.status_code == 403, refused.text
+    assert "another agent's call list" in refused.json()["detail"]
+    assert _case_revisits(demo_server, case["id"]) == [planned]  # nothing written
+    assert _audits(demo_server, planned["id"]) == []
+    # its agent records on it, and so may a campaign manager
+    mine = demo_server.api_client("agent").post(f"{BASE}/cases/{case['id']}/revisit", json=UNREACHED)
+    assert mine.status_code == 201 and mine.json()["id"] == planned["id"] and mine.json()["attempts"] == 1
+    lead = supervisor.post(f"{BASE}/cases/{case['id']}/revisit", json=UNREACHED)
+    assert lead.status_code == 201 and lead.json()["id"] == planned["id"] and lead.json()["attempts"] == 2
+    # the page takes the same rule
+    page = demo_server.sign_in("agent2").form_post(f"/sites/harbour/resident/cases/{case['id']}/revisit",
+                                                   {"method": "phone", "reached": "", "notes": "x"})
+    assert page.status_code == 403 and "another agent&#39;s call list" in page.text
+    assert _case_revisits(demo_server, case["id"])[0]["attempts"] == 2
+
+
+def test_the_revisit_record_keeps_every_attempt(demo_server, supervisor, agent, units):
+    _campaign(supervisor, [units["A-0104"]], [_user_id(demo_server, "agent")])
+    revisit = _revisits(agent, status="pending")[0]
+    assert revisit["attempt_history"] == []
+    first = agent.post(f"{BASE}/revisits/{revisit['id']}", json={"method": "sms", "reached": False, "notes": "No reply"})
+    assert first.status_code == 200, first.text
+    assert [(a["number"], a["method"], a["reached"], a["notes"]) for a in first.json()["attempt_history"]] == [
+        (1, "sms", False, "No reply")]
+    agent.post(f"{BASE}/revisits/{revisit['id']}", json={"method": "phone", "reached": False, "notes": "Line busy"})
+    done = agent.post(f"{BASE}/revisits/{revisit['id']}", json={"method": "visit", "reached": True, "satisfied": True,
+                                                                "notes": "Met at the door"})
+    assert done.status_code == 200, done.text
+    history = done.json()["attempt_history"]
+    assert [(a["number"], a["method"], a["reached"], a["notes"]) for a in history] == [
+        (1, "sms", False, "No reply"), (2, "phone", False, "Line busy"), (3, "visit", True, "Met at the door")]
+    assert {a["by_id"] for a in history} == {_user_id(demo_server, "agent")}
+    assert _when(history[0]["at"]) <= _when(history[1]["at"]) <= _when(history[2]["at"]) == _when(done.json()["last_attempt_at"])
+    # the list shows the same history, and so does the revisit page
+    listed = _revisits(supervisor, status="done")
+    assert [r["attempt_history"] for r in listed] == [history]
+    page = demo_server.sign_in("supervisor").get(f"{PAGES}/revisits").text
+    assert "No reply" in page and "Line busy" in page and "Met at the door" in page
+    assert "Call 1" in page and "Call 3" in page
+
+
+def test_the_call_list_shows_the_earlier_calls(demo_server, supervisor, units):
+    _campaign(supervisor, [units["A-0201"]], [_user_id(demo_server, "agent")])
+    browser = demo_server.sign_in("agent")
+    revisit_id = re.search(r'action="/sites/harbour/resident/revisits/(\d+)"', browser.get(f"{PAGES}/calls").text).group(1)
+    assert "Earlier calls" not in browser.get(f"{PAGES}/calls").text
+    recorded = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "", "version": "1",
+                                                                    "notes": "Voicemail left"})
+    assert recorded.status_code == 303
+    calls = browser.get(f"{PAGES}/calls").text
+    assert "Earlier calls" in calls and "Voicemail left" in calls and "Call 1" in calls
+
+
+def test_the_migration_keeps_the_last_call_of_revisits_recorded_before_it(demo_server, supervisor, agent, units):
+    import importlib
+
+    from tortoise import connections
+
+    from plugins.resident.models import RevisitAttempt
+
+    migration = importlib.import_module("plugins.resident.migrations.0008_revisit_attempts")
+    _campaign(supervisor, [units["A-0102"], units["A-0103"]], [_user_id(demo_server, "agent")])
+    called, untouched = _revisits(agent, status="pending")
+    agent.post(f"{BASE}/revisits/{called['id']}", json=UNREACHED)
+    agent.post(f"{BASE}/revisits/{called['id']}", json={"method": "email", "reached": True, "satisfied": False})
+
+    async def backfill():
+        await RevisitAttempt.all().delete()  # as before the migration: no attempt rows
+        await connections.get("default").execute_script(migration.BACKFILL)
+        return await RevisitAttempt.all().order_by("id").values("revisit_id", "number", "method", "reached", "by_id")
+
+    assert demo_server.call(backfill) == [{"revisit_id": called["id"], "number": 2, "method": "email", "reached": True,
+                                           "by_id": _user_id(demo_server, "agent")}]
+    assert untouched["attempts"] == 0  # never called: no history to keep
