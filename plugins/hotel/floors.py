@@ -22,9 +22,13 @@ from core.i18n import gettext as _
 from core.identity.models import User
 from core.identity.services import members_with_role, set_skills
 from core.problems import invalid
+from core.web.access import MAX_INT_ID
 from core.tasks.models import Task, TaskEvent
 from plugins.hotel.models import DamageReport, HygieneRecord, Room, StockItem, StockMovement
 from plugins.hotel.services import CLEANING_TYPES
+
+#: The floors a room's unit can hold (its floor is text of at most 10 characters).
+MIN_FLOOR, MAX_FLOOR = -99_999_999, 999_999_999
 
 #: Task statuses a damage report's list filters by (its maintenance task's).
 TASK_STATUSES = ("open", "in_progress", "waiting", "resolved", "closed", "cancelled")
@@ -96,6 +100,12 @@ async def work_report(site: Site, day: dt.date, *, attendant_id: int | None = No
     cleans sent back: a cleaning task reopened), damage reported, hygiene records; and per
     attendant the stock consumed (``consume`` movements; they name a location, not a floor,
     so ``floor`` does not narrow them)."""
+    if floor is not None and not MIN_FLOOR <= floor <= MAX_FLOOR:
+        # A room's unit keeps its floor as text of at most 10 characters: a floor past that
+        # is no floor at all (and the lookup would fail), for the page as for the API.
+        raise invalid("floor", _("No floor %(floor)s here.", floor=floor))
+    if attendant_id is not None and not 0 < attendant_id <= MAX_INT_ID:
+        raise invalid("attendant_id", _("No attendant %(id)s here.", id=attendant_id))
     low, high = local_day_bounds(site, day)
     zone = ZoneInfo(site.timezone)
     cleaned = Task.filter(site_id=site.id, type__in=list(CLEANING_TYPES), resolved_at__gte=low,

@@ -379,7 +379,17 @@ async def work_report_page(request: Request) -> Response:
     day = _date_param(params, "date", errors) or services.local_today(site)
     attendant_id = form_int(params, "attendant", lenient=True)
     floor = form_int(params, "floor", signed=True, lenient=True)
-    report = await floor_work.work_report(site, day, attendant_id=attendant_id, floor=floor)
+    try:
+        report = await floor_work.work_report(site, day, attendant_id=attendant_id, floor=floor)
+    except Problem as problem:
+        from core.web.forms import problem_errors
+
+        # The filter the service refused is shown with its message; the report without it.
+        found = problem_errors(problem, ["floor", "attendant"], {"attendant_id": "attendant"})
+        errors.fields.update(found.fields)
+        errors.general.extend(found.general)
+        report = await floor_work.work_report(site, day, attendant_id=None if "attendant" in found.fields
+                                              else attendant_id, floor=None if "floor" in found.fields else floor)
     people = await housekeepers(site.id)
     cached = await boards.attach(request.app).board(site.id)
     return render(request, "hotel/work_report.html", {

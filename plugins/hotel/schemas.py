@@ -462,9 +462,9 @@ class WorkReportQuery(BaseModel):
     #: The site-local day (today by default).
     date: dt.date | None = None
     attendant_id: int | None = None
-    #: A room's unit keeps its floor as text of at most 10 characters: a floor past that
-    #: is no floor at all, and a 422 naming it rather than a failed lookup.
-    floor: int | None = Field(None, ge=-99_999_999, le=999_999_999)
+    #: A floor no room's unit can hold is a 422 naming it (``floors.work_report`` checks
+    #: it, for the page as for the API).
+    floor: int | None = None
     format: Literal["json", "csv", "xlsx"] = "json"
 
 

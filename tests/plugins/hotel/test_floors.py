@@ -261,6 +261,8 @@ def test_work_report_per_attendant_and_floor(demo_server, desk, hk, sup, user_id
     # A floor no unit can have (units keep it as text of 10 characters) is 422, not a failed lookup.
     too_high = sup.get(f"{BASE}/work-report", params={"floor": "9" * 20})
     assert too_high.status_code == 422 and too_high.json()["errors"][0]["field"] == "floor"
+    big_id = sup.get(f"{BASE}/work-report", params={"attendant_id": "9" * 18})
+    assert big_id.status_code == 422 and big_id.json()["errors"][0]["field"] == "attendant_id"
 
 
 def test_supervisor_assigns_sections_and_my_rooms_follow(demo_server, desk, hk, sup, user_ids):

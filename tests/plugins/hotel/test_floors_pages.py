@@ -67,6 +67,11 @@ def test_work_report_page(demo_server):
     page = sup.get(f"{PAGES}/work-report")
     assert page.status_code == 200 and "Rooms cleaned" in page.text and "format=csv" in page.text
     assert sup.get(f"{PAGES}/work-report", params={"date": "someday"}).status_code == 422
+    # A floor (or an attendant) no room can have: the form again with the message, not a 500.
+    long_floor = sup.get(f"{PAGES}/work-report", params={"floor": "9" * 18})
+    assert long_floor.status_code == 422 and "No floor" in long_floor.text
+    big_id = sup.get(f"{PAGES}/work-report", params={"attendant": "9" * 18})
+    assert big_id.status_code == 422 and "No attendant" in big_id.text
     assert demo_server.sign_in("housekeeper").get(f"{PAGES}/work-report").status_code == 403
     hant = demo_server.sign_in("hotelsup", headers={"Accept-Language": "zh-Hant"})
     assert hant.get(f"{PAGES}/work-report").status_code == 200  # its words: the translations the report lists
