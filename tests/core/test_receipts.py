@@ -113,3 +113,37 @@ def test_integrity_check_finds_a_series_out_of_step_with_its_counter(demo_server
     demo_server.call(skip_a_number)
     assert check() == [f"core.receipt_numbers_gapless: site {site.id} series check: 3 receipts up to number 3, "
                        "the counter is at 5"]
+
+
+def test_hook_register_receipt_series(demo_server):
+    """The series' owners declare their rules; core narrows what a caller reads by them and
+    lets them refuse a void."""
+    from core.actors import Actor
+    from core.identity.models import User
+    from core.receipts import services
+    from core.receipts.models import Receipt
+
+    host = demo_server.app.state.host
+    rules = {rule.series: rule for rule in services.declared_series(host)}
+    assert rules["register:"].private_without == "cashier.revenue.read" and rules["register:"].owns("register:7")
+    assert rules["fees"].private_without == "" and not rules["fees"].owns("feesx")
+    load = _actor_and_site()
+
+    async def work():
+        site, supervisor = await load()
+        line = [services.Line(code="A", name="A", quantity=1, unit_price=100)]
+        register = await services.issue(site, supervisor, series="register:999999", lines=line, method="cash")
+        fees = await services.issue(site, supervisor, series="fees", lines=line, method="cash",
+                                    source_type="resident.payment", source_id=1)
+        other = Actor(user=User(id=0), site=site, permissions=frozenset(), client_address="127.0.0.1")
+        mine = services.visible(host, supervisor, Receipt.filter(id__in=[register.id, fees.id]))
+        theirs = services.visible(host, other, Receipt.filter(id__in=[register.id, fees.id]))
+        assert set(await mine.values_list("id", flat=True)) == {register.id, fees.id}
+        assert set(await theirs.values_list("id", flat=True)) == {fees.id}
+        with pytest.raises(Problem) as refused:
+            await services.void(site, fees, supervisor, "wrong", fees.version, host=host)
+        assert refused.value.status == 409
+        # Without the host (the series' owner voiding its own) no guard applies.
+        assert (await services.void(site, fees, supervisor, "wrong", fees.version)).status == "void"
+
+    demo_server.call(work)
