@@ -240,7 +240,7 @@ async def night_audit(request: Request, body: NightAuditIn) -> NightAuditOut:
 
 async def list_items(request: Request, query: StockItemQuery) -> list[StockItemOut]:
     """Stock items with their total and whether it is below the par level."""
-    items = await records.items_with_totals(current_site(request).id)
+    items = await records.items_with_totals(current_site(request).id, hide_counting=_counts_blind(request))
     return [item for item in items if item["low"]] if query.low else items
 
 
@@ -260,13 +260,25 @@ async def move_stock(request: Request, body: MovementIn) -> MovementOut:
     return records.movement_out(movement)
 
 
+def _counts_blind(request: Request) -> bool:
+    """Whether the caller counts blind: the stock of locations being counted is hidden from
+    all but those who approve stocktakes."""
+    return not can(request, "hotel.stocktake.approve")
+
+
 async def list_movements(request: Request, query: MovementQuery) -> MovementPage:
+    """Movements, newest first; a location being counted is left out for those who count blind."""
     rows = filter_by(site_query(request, StockMovement), query, item_id="item_id", location="location")
+    if _counts_blind(request) and (hidden := await records.counting_locations(current_site(request).id)):
+        rows = rows.exclude(location__in=hidden).exclude(to_location__in=hidden)
     return await paginate(rows, query, records.movement_out, descending=True)
 
 
 async def list_balances(request: Request, query: BalanceQuery) -> list[BalanceOut]:
-    return await records.balances(current_site(request).id, query.location, query.item_id)
+    """Balances per item and location; a location being counted is left out for those who
+    count blind (all but ``hotel.stocktake.approve``)."""
+    return await records.balances(current_site(request).id, query.location, query.item_id,
+                                  hide_counting=_counts_blind(request))
 
 
 async def record_hygiene(request: Request, body: HygieneIn) -> HygieneOut:

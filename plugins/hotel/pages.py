@@ -201,8 +201,9 @@ async def discrepancies(request: Request) -> Response:
 async def stock_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                      status_code: int = 200) -> Response:
     site = current_site(request)
-    items = await records.items_with_totals(site.id)
-    balances = await records.balances(site.id)
+    blind = not can(request, "hotel.stocktake.approve")  # a location being counted is hidden
+    items = await records.items_with_totals(site.id, hide_counting=blind)
+    balances = await records.balances(site.id, hide_counting=blind)
     names = {item["id"]: item["name"] for item in items}
     return render(request, "hotel/stock.html", {
         "site": site, "items": items, "low": [i for i in items if i["low"]],

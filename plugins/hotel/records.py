@@ -144,20 +144,38 @@ async def move_stock(site_id: int, item: StockItem, actor: Actor, *, location: s
     return movement
 
 
-async def balances(site_id: int, location: str | None = None, item_id: int | None = None) -> list[dict[str, Any]]:
+async def counting_locations(site_id: int) -> list[str]:
+    """The locations with an open stocktake: their stock is hidden from those who count
+    blind (all but ``hotel.stocktake.approve``)."""
+    from plugins.hotel.models import StockCount
+
+    return list(await StockCount.filter(site_id=site_id, open_location__not_isnull=True)
+                .values_list("open_location", flat=True))
+
+
+async def balances(site_id: int, location: str | None = None, item_id: int | None = None,
+                   hide_counting: bool = False) -> list[dict[str, Any]]:
+    """Balances per item and location; ``hide_counting`` leaves out the locations being
+    counted (a counter must not read the books of what they count)."""
     query = StockBalance.filter(site_id=site_id)
     if location:
         query = query.filter(location=location)
     if item_id:
         query = query.filter(item_id=item_id)
+    if hide_counting and (hidden := await counting_locations(site_id)):
+        query = query.exclude(location__in=hidden)
     rows = await query.order_by("item_id", "location").values("item_id", "location", "quantity")
     return rows
 
 
-async def items_with_totals(site_id: int) -> list[dict[str, Any]]:
+async def items_with_totals(site_id: int, hide_counting: bool = False) -> list[dict[str, Any]]:
+    """Items with their total over the locations (``hide_counting``: over the locations not
+    being counted)."""
     items = await StockItem.filter(site_id=site_id)
-    totals = dict(await StockBalance.filter(site_id=site_id).annotate(total=Sum("quantity"))
-                  .group_by("item_id").values_list("item_id", "total"))
+    query = StockBalance.filter(site_id=site_id)
+    if hide_counting and (hidden := await counting_locations(site_id)):
+        query = query.exclude(location__in=hidden)
+    totals = dict(await query.annotate(total=Sum("quantity")).group_by("item_id").values_list("item_id", "total"))
     return [item_out(item, int(totals.get(item.id) or 0)) for item in items]
 
 

@@ -31,6 +31,10 @@ The rules, in order of the sheet's life (``counting`` → [``recount``] → ``su
   the whole approval (409).
 - Approval is by someone who counted none of the sheet's lines (403): the person who
   counts does not sign off their own count.
+- Counting is blind: while counting, the expected quantities are shown only to those who
+  approve stocktakes (``hotel.stocktake.approve``), and the stock balances (the item totals,
+  the movements) of a location with an open sheet are left out for everyone else
+  (``records.balances(..., hide_counting=True)``); a recount is blind to everyone.
 """
 
 from __future__ import annotations
@@ -72,8 +76,11 @@ def sheet_summary(sheet: StockCount) -> dict[str, Any]:
 
 def blind(sheet: StockCount, may_approve: bool) -> bool:
     """Counters count blind: the expected quantities (and so the variances) of a sheet still
-    being counted are shown only to those who approve stocktakes."""
-    return sheet.status in ("counting", "recount") and not may_approve
+    being counted are shown only to those who approve stocktakes; a recount is blind to
+    everyone, whoever makes it (a supervisor recounting sees neither books nor first count)."""
+    if sheet.status == "recount":
+        return True
+    return sheet.status == "counting" and not may_approve
 
 
 def line_out(line: StockCountLine, item: StockItem, hide: bool = False) -> dict[str, Any]:

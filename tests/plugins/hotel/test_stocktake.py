@@ -64,7 +64,7 @@ def test_approval_posts_exact_movements_and_no_stock_moves_while_open(sup, hk, d
     into = hk.post(f"{BASE}/stock/movements", json={"item_id": a, "location": "Floor 3", "kind": "transfer",
                                                      "quantity": 1, "to_location": "Linen room"})
     assert into.status_code == 409, into.text
-    assert balance(hk, a, "Linen room") == 10 and balance(hk, a, "Floor 3") == 2
+    assert balance(sup, a, "Linen room") == 10 and balance(hk, a, "Floor 3") == 2
     counted = hk.put(f"{ST}/{sheet['id']}/counts", json={"version": sheet["version"], "lines": [
         {"item_id": a, "counted": 9}, {"item_id": b, "counted": 5}, {"item_id": c, "counted": 1}]})
     assert counted.status_code == 200, counted.text
@@ -78,7 +78,7 @@ def test_approval_posts_exact_movements_and_no_stock_moves_while_open(sup, hk, d
     assert hk.post(f"{ST}/{sheet['id']}/approve", json={"version": sheet["version"]}).status_code == 403
     stale = sup.post(f"{ST}/{sheet['id']}/approve", json={"version": sheet["version"] - 1})
     assert stale.status_code == 409
-    assert balance(hk, a, "Linen room") == 10  # nothing posted by the refusals
+    assert balance(sup, a, "Linen room") == 10  # nothing posted by the refusals
 
     approved = sup.post(f"{ST}/{sheet['id']}/approve", json={"version": sheet["version"]})
     assert approved.status_code == 200, approved.text
@@ -223,7 +223,7 @@ def test_approval_is_all_or_nothing_when_a_balance_would_go_below_zero(sup, hk, 
     demo_server.call(empty_b)  # 0 left: the count's -2 cannot be taken
     refused = sup.post(f"{ST}/{sheet['id']}/approve", json={"version": submitted["version"]})
     assert refused.status_code == 409
-    assert (balance(hk, a, "Store Z"), balance(hk, b, "Store Z")) == (2, 0)  # a's +1 was not posted either
+    assert (balance(sup, a, "Store Z"), balance(sup, b, "Store Z")) == (2, 0)  # a's +1 was not posted either
     kept = sup.get(f"{ST}/{sheet['id']}").json()
     assert kept["status"] == "submitted" and kept["version"] == submitted["version"]
 
@@ -324,3 +324,36 @@ def test_who_counted_a_sheet_does_not_approve_it(sup, hk, demo_server):
     approved = other.post(f"{ST}/{sheet['id']}/approve", json={"version": submitted["version"]})
     assert approved.status_code == 200, approved.text
     assert balance(sup, a, "Store K") == 3
+
+
+def test_a_location_being_counted_is_hidden_from_blind_counters(sup, hk, hk2, demo_server):
+    a = make_item(sup, "ST-H1", "Blind towel")
+    move(hk, a, "Store H", "in", 7)
+    move(hk, a, "Store H2", "in", 2)
+    sheet = hk.post(ST, json={"location": "Store H"}).json()
+    # The counter reads no books of what is counted: balances, totals, movements.
+    assert balance(hk, a, "Store H") is None and balance(sup, a, "Store H") == 7
+    assert [row["location"] for row in hk.get(f"{BASE}/stock/balances", params={"item_id": a}).json()] == ["Store H2"]
+    totals = {item["id"]: item["total"] for item in hk.get(f"{BASE}/stock/items").json()}
+    assert totals[a] == 2 and {item["id"]: item["total"] for item in sup.get(f"{BASE}/stock/items").json()}[a] == 9
+    seen = hk.get(f"{BASE}/stock/movements", params={"item_id": a}).json()["items"]
+    assert [m["location"] for m in seen] == ["Store H2"]
+    assert len(sup.get(f"{BASE}/stock/movements", params={"item_id": a}).json()["items"]) == 2
+    page = demo_server.sign_in("housekeeper").get("/sites/lotus/hotel/stock")
+    assert page.status_code == 200 and "Store H2" in page.text and "Store H<" not in page.text
+    assert "Store H<" in demo_server.sign_in("hotelsup").get("/sites/lotus/hotel/stock").text
+    # A recount is blind to everyone, a supervisor too.
+    counted = hk.put(f"{ST}/{sheet['id']}/counts", json={"version": sheet["version"],
+                                                           "lines": [{"item_id": a, "counted": 1}]}).json()
+    recount = hk.post(f"{ST}/{sheet['id']}/submit", json={"version": counted["version"]}).json()
+    assert recount["status"] == "recount"
+    line = sup.get(f"{ST}/{sheet['id']}").json()["lines"][0]
+    assert line["expected"] is None and line["counted"] is None and line["variance"] is None
+    report = sup.get(f"{ST}/{sheet['id']}/report").json()
+    assert report["blind"] is True and report["lines"][0]["expected"] is None
+    # Once the sheet is done the books show again.
+    second = hk2.put(f"{ST}/{sheet['id']}/counts", json={"version": recount["version"],
+                                                           "lines": [{"item_id": a, "counted": 7}]}).json()
+    done = hk2.post(f"{ST}/{sheet['id']}/submit", json={"version": second["version"]}).json()
+    assert sup.post(f"{ST}/{sheet['id']}/approve", json={"version": done["version"]}).status_code == 200
+    assert balance(hk, a, "Store H") == 7
