@@ -88,9 +88,10 @@ def unfiltered(query) -> bool:
 
 def matching(rooms: list[dict[str, Any]], query, sections: list[str] | None = None) -> list[dict[str, Any]]:
     """The rooms a board query's filters keep: floor, section, code, attendant, and with
-    ``sections`` only those sections' rooms (a housekeeper's "my rooms")."""
+    ``sections`` only those sections' rooms (a housekeeper's "my rooms"; someone with no
+    section there sees the whole board, as on the page)."""
     return [room for room in rooms
-            if (sections is None or room["section"] in sections)
+            if (not sections or room["section"] in sections)
             and (query.floor is None or room["floor"] == query.floor)
             and (not query.section or room["section"] == query.section)
             and (query.code is None or room["code"] == query.code)

@@ -274,6 +274,10 @@ def test_supervisor_assigns_sections_and_my_rooms_follow(demo_server, desk, hk, 
     # "My rooms": her board is section A's rooms.
     mine = hk.get(f"{BASE}/board", params={"mine": "true"}).json()["rooms"]
     assert mine and {r["section"] for r in mine} == {"A"}
+    # Someone with no section sees the whole board, on the API as on the page.
+    whole = desk.get(f"{BASE}/board").json()["rooms"]
+    no_section = desk.get(f"{BASE}/board", params={"mine": "true"}).json()
+    assert len(no_section["rooms"]) == len(whole) > 0 and sum(no_section["counts"].values()) == len(whole)
     assert hk.put(url, json={"sections": ["B"]}).status_code == 403
     assert sup.put(url, json={"sections": ["Z"]}).json()["errors"][0]["field"] == "sections"
     assert sup.put(f"{BASE}/sections/attendants/{user_ids['frontdesk']}",
