@@ -364,16 +364,16 @@ def test_the_revisit_record_keeps_every_attempt(demo_server, supervisor, agent, 
     assert "Call 1" in page and "Call 3" in page
 
 
-def test_the_call_list_shows_the_earlier_calls(demo_server, supervisor, units):
+def test_the_call_list_shows_the_calls_made_so_far(demo_server, supervisor, units):
     _campaign(supervisor, [units["A-0201"]], [_user_id(demo_server, "agent")])
     browser = demo_server.sign_in("agent")
     revisit_id = re.search(r'action="/sites/harbour/resident/revisits/(\d+)"', browser.get(f"{PAGES}/calls").text).group(1)
-    assert "Earlier calls" not in browser.get(f"{PAGES}/calls").text
+    assert "Calls made so far" not in browser.get(f"{PAGES}/calls").text
     recorded = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "", "version": "1",
                                                                     "notes": "Voicemail left"})
     assert recorded.status_code == 303
     calls = browser.get(f"{PAGES}/calls").text
-    assert "Earlier calls" in calls and "Voicemail left" in calls and "Call 1" in calls
+    assert "Calls made so far" in calls and "Voicemail left" in calls and "Call 1" in calls
 
 
 def test_the_migration_keeps_the_last_call_of_revisits_recorded_before_it(demo_server, supervisor, agent, units):
