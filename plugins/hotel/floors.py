@@ -24,8 +24,8 @@ from core.identity.services import members_with_role, set_skills
 from core.problems import invalid
 from core.web.access import MAX_INT_ID
 from core.tasks.models import Task, TaskEvent
-from plugins.hotel.models import DamageReport, HygieneRecord, Room, StockItem, StockMovement
-from plugins.hotel.services import CLEANING_TYPES
+from plugins.hotel.models import DamageReport, HygieneRecord, Room, RoomEvent, StockItem, StockMovement
+from plugins.hotel.services import CLEANING_TYPES, INSPECTION_FAILED
 
 #: The floors a room's unit can hold (its floor is text of at most 10 characters).
 MIN_FLOOR, MAX_FLOOR = -99_999_999, 999_999_999
@@ -96,8 +96,9 @@ def _floor(value: Any) -> int | None:
 async def work_report(site: Site, day: dt.date, *, attendant_id: int | None = None,
                       floor: int | None = None) -> dict[str, Any]:
     """Per attendant and floor, the site-local ``day``: rooms cleaned (cleaning tasks
-    resolved that day, with when work began and ended, local), inspections failed (their
-    cleans sent back: a cleaning task reopened), damage reported, hygiene records; and per
+    resolved that day, with when work began and ended, local), inspections failed (the
+    supervisor's ``inspection_failed`` room changes, for the attendant whose clean went
+    back), damage reported, hygiene records; and per
     attendant the stock consumed (``consume`` movements; they name a location, not a floor,
     so ``floor`` does not narrow them)."""
     if floor is not None and not MIN_FLOOR <= floor <= MAX_FLOOR:
@@ -110,20 +111,26 @@ async def work_report(site: Site, day: dt.date, *, attendant_id: int | None = No
     zone = ZoneInfo(site.timezone)
     cleaned = Task.filter(site_id=site.id, type__in=list(CLEANING_TYPES), resolved_at__gte=low,
                           resolved_at__lt=high)
-    failed = TaskEvent.filter(site_id=site.id, kind="reopened", at__gte=low, at__lt=high,
-                              task__type__in=list(CLEANING_TYPES))
+    # Failed inspections are the supervisor's ``inspection_failed`` room changes (not every
+    # reopened clean: an attendant may reopen their own), each counted for the attendant of
+    # the clean it sent back (nobody's when there was none).
+    failed = RoomEvent.filter(site_id=site.id, kind="inspection_failed", at__gte=low, at__lt=high)
+    sent_back = {(event["data"] or {}).get("room_event_id"): event["task__assignee_id"]
+                 for event in await TaskEvent.filter(site_id=site.id, kind=INSPECTION_FAILED, at__gte=low,
+                                                     at__lt=high).values("data", "task__assignee_id")}
     damage = DamageReport.filter(site_id=site.id, created_at__gte=low, created_at__lt=high)
     hygiene = HygieneRecord.filter(site_id=site.id, date=day)
     consumed = StockMovement.filter(site_id=site.id, kind="consume", at__gte=low, at__lt=high)
     if attendant_id is not None:
         cleaned = cleaned.filter(assignee_id=attendant_id)
-        failed = failed.filter(task__assignee_id=attendant_id)
+        failed = failed.filter(id__in=[event_id for event_id, person in sent_back.items()
+                                       if event_id is not None and person == attendant_id])
         damage = damage.filter(reported_by_id=attendant_id)
         hygiene = hygiene.filter(recorded_by_id=attendant_id)
         consumed = consumed.filter(actor_id=attendant_id)
     if floor is not None:
         cleaned = cleaned.filter(unit__floor=str(floor))
-        failed = failed.filter(task__unit__floor=str(floor))
+        failed = failed.filter(room__floor=floor)
         damage = damage.filter(room__floor=floor)
         hygiene = hygiene.filter(room__floor=floor)
 
@@ -147,9 +154,8 @@ async def work_report(site: Site, day: dt.date, *, attendant_id: int | None = No
                                "started_local": began.astimezone(zone).strftime("%H:%M"),
                                "finished_local": task["resolved_at"].astimezone(zone).strftime("%H:%M"),
                                "minutes": int((task["resolved_at"] - began).total_seconds() // 60)})
-    for person, at_floor, count in await failed.annotate(n=Count("id")).group_by(
-            "task__assignee_id", "task__unit__floor").values_list("task__assignee_id", "task__unit__floor", "n"):
-        row(person, at_floor)["inspections_failed"] += count
+    for event_id, at_floor in await failed.values_list("id", "room__floor"):
+        row(sent_back.get(event_id), at_floor)["inspections_failed"] += 1
     for person, at_floor, count in await damage.annotate(n=Count("id")).group_by(
             "reported_by_id", "room__floor").values_list("reported_by_id", "room__floor", "n"):
         row(person, at_floor)["damage_reported"] += count

@@ -41,6 +41,8 @@ HOUSEKEEPING_LABELS = {"dirty": N_("dirty"), "pickup": N_("pick-up"), "clean": N
 GUEST_PERMISSION = "hotel.guest.read"
 #: Who marks a room inspected: the supervisor's act, whichever way it comes in.
 INSPECT_PERMISSION = "hotel.room.inspect"
+#: The task event on a clean a supervisor sent back (its data names the room's event).
+INSPECTION_FAILED = "hotel.inspection_failed"
 
 
 # --- the code and the room as JSON ---------------------------------------------------------
@@ -220,19 +222,30 @@ async def set_housekeeping(kernel, room: Room, status: str, version: int, actor:
 
 async def fail_inspection(kernel, room: Room, status: str, version: int, actor: Actor) -> Room:
     """A supervisor sends a clean room back (dirty or pick-up): an ``inspection_failed``
-    change, and the clean that made it clean goes back to its attendant (the room's last
-    resolved cleaning task reopened), which the daily work report counts."""
+    change (the daily work report counts these), and the clean that made it clean goes back
+    to its attendant: the cleaning task resolved since the room was last not clean, if any
+    (an older clean, before the room was dirty again, is not this room's state), reopened
+    and marked with a ``hotel.inspection_failed`` task event naming the room's event."""
+    last_unclean = await RoomEvent.filter(room_id=room.id).exclude(housekeeping="clean").order_by("-id").first()
 
     async def send_back(changed: Room) -> None:
+        if last_unclean is None:
+            return  # clean as far as its history goes: no clean of ours made it so
         about = Q(subject_plugin="hotel", subject_kind="room", subject_id=changed.id)
         if changed.unit_id is not None:
             about |= Q(unit_id=changed.unit_id)
         last = await Task.filter(about, site_id=changed.site_id, type__in=list(CLEANING_TYPES),
-                                 status="resolved").order_by("-resolved_at", "-id").first()
-        if last is not None:
-            await kernel.drive(last, "in_progress", actor,
-                               note=_("Room %(number)s failed its inspection.", number=changed.number),
-                               client_address=actor.client_address)
+                                 status="resolved", resolved_at__gte=last_unclean.at) \
+            .order_by("-resolved_at", "-id").first()
+        if last is None:
+            return
+        failed = await RoomEvent.filter(room_id=changed.id, kind="inspection_failed").order_by("-id").first()
+        last = await kernel.drive(last, "in_progress", actor,
+                                  note=_("Room %(number)s failed its inspection.", number=changed.number),
+                                  client_address=actor.client_address)
+        await TaskEvent.create(task_id=last.id, site_id=last.site_id, at=utcnow(), actor_id=actor.user_id,
+                               kind=INSPECTION_FAILED, note=changed.number,
+                               data={"room_id": changed.id, "room_event_id": failed.id if failed else None})
 
     return await change_room(kernel, room, version, actor, "inspection_failed", housekeeping=status,
                              guests=actor.can(GUEST_PERMISSION), then=send_back)

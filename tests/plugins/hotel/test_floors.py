@@ -201,7 +201,7 @@ def test_work_report_per_attendant_and_floor(demo_server, desk, hk, sup, user_id
     # Every number against a plain count of the same rows.
     from core.entities.models import Site
     from core.tasks.models import Task, TaskEvent
-    from plugins.hotel.models import DamageReport, HygieneRecord, Room, StockMovement
+    from plugins.hotel.models import DamageReport, HygieneRecord, Room, RoomEvent, StockMovement
     from core.clock import local_day_bounds
     from plugins.hotel.services import CLEANING_TYPES
 
@@ -221,10 +221,11 @@ def test_work_report_per_attendant_and_floor(demo_server, desk, hk, sup, user_id
             if task.type in CLEANING_TYPES and task.resolved_at and low <= task.resolved_at < high:
                 bump(task.assignee_id, floor_of.get(task.unit_id), "rooms_cleaned")
         tasks = {t.id: t for t in await Task.filter(site_id=site.id)}
-        for event in await TaskEvent.filter(site_id=site.id, kind="reopened"):
-            task = tasks[event.task_id]
-            if task.type in CLEANING_TYPES and low <= event.at < high:
-                bump(task.assignee_id, floor_of.get(task.unit_id), "inspections_failed")
+        sent_back = {e.data["room_event_id"]: tasks[e.task_id].assignee_id
+                     for e in await TaskEvent.filter(site_id=site.id, kind="hotel.inspection_failed")}
+        for event in await RoomEvent.filter(site_id=site.id, kind="inspection_failed"):
+            if low <= event.at < high:
+                bump(sent_back.get(event.id), floor_by_id[event.room_id], "inspections_failed")
         for report_ in await DamageReport.filter(site_id=site.id):
             if low <= report_.created_at < high:
                 bump(report_.reported_by_id, floor_by_id[report_.room_id], "damage_reported")
@@ -433,3 +434,45 @@ def _user_id(username):
         return (await User.get(username=username)).id
 
     return read
+
+
+def test_a_failed_inspection_sends_back_only_the_clean_that_made_the_room_clean(demo_server, desk, hk, sup,
+                                                                                user_ids):
+    """An older clean (before the room was dirty again) is not reopened; an attendant
+    reopening their own clean is no failed inspection in the report."""
+    room = find_room(desk, occupancy="occupied", service="in_service", section="A", floor=3)
+    out = desk.post(f"{BASE}/rooms/{room['id']}/check-out", json={"version": room["version"]}).json()
+    task = next(t for t in desk.get(TASKS, params={"type": "hotel.departure_clean", "limit": 200}).json()["items"]
+                if t["subject"]["id"] == room["id"] and t["status"] == "open")
+    cleaned = _clean(hk, room["id"], out["version"]).json()
+    assert desk.get(f"{TASKS}/{task['id']}").json()["status"] == "resolved"
+    # Dirty again and clean again by hand (no task): the departure clean is history now.
+    dirty = hk.post(f"{BASE}/rooms/{room['id']}/housekeeping", json={"status": "dirty",
+                                                                     "version": cleaned["version"]}).json()
+    again = _clean(hk, room["id"], dirty["version"]).json()
+    failed = sup.post(f"{BASE}/rooms/{room['id']}/housekeeping", json={"status": "dirty", "version": again["version"]})
+    assert failed.status_code == 200, failed.text
+    assert desk.get(f"{BASE}/rooms/{room['id']}/history").json()[-1]["kind"] == "inspection_failed"
+    assert desk.get(f"{TASKS}/{task['id']}").json()["status"] == "resolved"  # not reopened
+
+    # The clean that did make the room clean goes back, marked.
+    other = find_room(desk, occupancy="occupied", service="in_service", section="A", floor=2)
+    out = desk.post(f"{BASE}/rooms/{other['id']}/check-out", json={"version": other["version"]}).json()
+    second = next(t for t in desk.get(TASKS, params={"type": "hotel.departure_clean", "limit": 200}).json()["items"]
+                  if t["subject"]["id"] == other["id"] and t["status"] == "open")
+    cleaned = _clean(hk, other["id"], out["version"]).json()
+    sup.post(f"{BASE}/rooms/{other['id']}/housekeeping", json={"status": "dirty", "version": cleaned["version"]})
+    assert desk.get(f"{TASKS}/{second['id']}").json()["status"] == "in_progress"
+    # The attendant finishes it and reopens it herself: no inspection failed by that.
+    done = hk.post(f"{TASKS}/{second['id']}/transition", json={
+        "to": "resolved", "version": desk.get(f"{TASKS}/{second['id']}").json()["version"]})
+    assert done.status_code == 200, done.text
+    reopened = hk.post(f"{TASKS}/{second['id']}/transition", json={"to": "in_progress",
+                                                                   "version": done.json()["version"]})
+    assert reopened.status_code == 200, reopened.text
+    today = _local_today(demo_server).isoformat()
+    report = sup.get(f"{BASE}/work-report", params={"date": today}).json()
+    failed_by = {(a["attendant_id"], f["floor"]): f["inspections_failed"] for a in report["attendants"]
+                 for f in a["floors"] if f["inspections_failed"]}
+    # Room 3's failure sent no clean back (nobody's); room 2's is the attendant's.
+    assert failed_by == {(None, 3): 1, (user_ids["housekeeper"], 2): 1}
