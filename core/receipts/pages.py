@@ -43,7 +43,9 @@ async def receipt_list(request: Request) -> Response:
             receipts = receipts.filter(**{lookup: day_start(site, day, shift)})
     page = page_number(request)
     rows, more = await offset_page(receipts.order_by("-id"), page, PAGE_SIZE)
-    labels = dict(await readable(request).order_by("id").values_list("series", "series_label"))
+    # One row per (series, label) pair, not per receipt: a renamed register shows one of its names.
+    labels = dict(await readable(request).distinct().order_by("series", "series_label")
+                  .values_list("series", "series_label"))
     series = sorted(((code, services.shown_series_label(code, label) or code) for code, label in labels.items()),
                     key=lambda pair: pair[0])
     return render(request, "core/receipts/list.html", {

@@ -346,8 +346,10 @@ async def _refunded_sale(site: Site, kind: str, sale_id: int | None, method: str
     if sale is None:
         raise invalid("sale_id", _("No sale %(id)s here.", id=sale_id))
     if method != sale.method:
+        from core.receipts.printing import method_label
+
         raise invalid("method", _("Sale %(id)s was paid by %(method)s: refund it the same way.", id=sale.id,
-                                  method=sale.method))
+                                  method=method_label(sale.method)))
     return sale
 
 
