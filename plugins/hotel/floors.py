@@ -106,7 +106,7 @@ async def work_report(site: Site, day: dt.date, *, attendant_id: int | None = No
         # is no floor at all (and the lookup would fail), for the page as for the API.
         raise invalid("floor", _("No floor %(floor)s here.", floor=floor))
     if attendant_id is not None and not 0 < attendant_id <= MAX_INT_ID:
-        raise invalid("attendant_id", _("No attendant %(id)s here.", id=attendant_id))
+        raise invalid("attendant_id", _("No attendant %(id)s at this site.", id=attendant_id))
     low, high = local_day_bounds(site, day)
     zone = ZoneInfo(site.timezone)
     cleaned = Task.filter(site_id=site.id, type__in=list(CLEANING_TYPES), resolved_at__gte=low,
