@@ -47,7 +47,7 @@ async def board_rooms(request: Request, query: BoardQuery) -> tuple[list[dict], 
     site = current_site(request)
     cached = await boards.attach(request.app).board(site.id)
     guests = sees_guests(request)
-    sections = floors.board_sections(request.state.user, cached.sections) if query.mine else None
+    sections = floors.board_sections(request.state.user, cached.sections, site.code) if query.mine else None
     if query.at is None:
         if boards.unfiltered(query):
             return cached.rooms(guests), cached.counts
@@ -188,7 +188,7 @@ async def work_report(request: Request, query: WorkReportQuery) -> WorkReportOut
 
 async def sections(request: Request) -> SectionsOut:
     """The site's sections with their attendants, and every attendant with their sections."""
-    return await floors.section_board(current_site(request).id)
+    return await floors.section_board(current_site(request))
 
 
 async def assign_sections(request: Request, body: SectionAssignIn) -> SectionsOut:
@@ -196,7 +196,7 @@ async def assign_sections(request: Request, body: SectionAssignIn) -> SectionsOu
     site = current_site(request)
     await floors.assign_sections(site, request.path_params["user_id"], body.sections, actor_of(request),
                                  version=body.version)
-    return await floors.section_board(site.id)
+    return await floors.section_board(site)
 
 
 async def discrepancies(request: Request) -> list[DiscrepancyOut]:

@@ -45,9 +45,9 @@ async def load(demo) -> None:
                                                         "hygiene_required_for_departure": False,
                                                         "night_audit_hour": 3}}
     await site.save(update_fields=["settings"])
-    users["housekeeper"].skills = ["section:A"]
+    users["housekeeper"].skills = [services.section_skill(site.code, "A")]
     await users["housekeeper"].save(update_fields=["skills"])
-    users["housekeeper2"].skills = ["section:B"]
+    users["housekeeper2"].skills = [services.section_skill(site.code, "B")]
     await users["housekeeper2"].save(update_fields=["skills"])
 
     rows = []

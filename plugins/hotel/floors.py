@@ -25,14 +25,14 @@ from core.problems import invalid
 from core.web.access import MAX_INT_ID
 from core.tasks.models import Task, TaskEvent
 from plugins.hotel.models import DamageReport, HygieneRecord, Room, RoomEvent, StockItem, StockMovement
-from plugins.hotel.services import CLEANING_TYPES, INSPECTION_FAILED
+from plugins.hotel import services
+from plugins.hotel.services import CLEANING_TYPES, INSPECTION_FAILED, SECTION_TAG  # noqa: F401 (read from here too)
 
 #: The floors a room's unit can hold (its floor is text of at most 10 characters).
 MIN_FLOOR, MAX_FLOOR = -99_999_999, 999_999_999
 
 #: Task statuses a damage report's list filters by (its maintenance task's).
 TASK_STATUSES = ("open", "in_progress", "waiting", "resolved", "closed", "cancelled")
-SECTION_TAG = "section:"
 
 
 # --- damage reports ---------------------------------------------------------------------------------
@@ -221,21 +221,21 @@ def work_csv(report: dict[str, Any]) -> str:
 # --- sections ----------------------------------------------------------------------------------------
 
 
-def sections_of(user: User | None) -> list[str]:
-    """The sections a user attends (their ``section:<name>`` skills)."""
-    return sorted(s[len(SECTION_TAG):] for s in (user.skills or []) if str(s).startswith(SECTION_TAG)) \
-        if user is not None else []
+def sections_of(user: User | None, site_code: str) -> list[str]:
+    """The sections a user attends at the site (``services.sections_of``)."""
+    return services.sections_of(user, site_code)
 
 
 async def site_sections(site_id: int) -> list[str]:
     return sorted(set(await Room.filter(site_id=site_id).exclude(section="").values_list("section", flat=True)))
 
 
-async def section_board(site_id: int) -> dict[str, Any]:
+async def section_board(site: Site) -> dict[str, Any]:
     """The site's sections with their attendants, and every attendant with their sections."""
-    sections = await site_sections(site_id)
-    users = await members_with_role(site_id, "housekeeper")
-    people = [{"id": u.id, "name": u.display_name or u.username, "sections": sections_of(u), "version": u.version}
+    sections = await site_sections(site.id)
+    users = await members_with_role(site.id, "housekeeper")
+    people = [{"id": u.id, "name": u.display_name or u.username, "sections": sections_of(u, site.code),
+               "version": u.version}
               for u in users]
     return {"sections": [{"section": s, "attendants": [p["id"] for p in people if s in p["sections"]]}
                          for s in sections],
@@ -245,7 +245,10 @@ async def section_board(site_id: int) -> dict[str, Any]:
 async def assign_sections(site: Site, user_id: int, sections: list[str], actor: Actor, *,
                           version: int | None = None) -> User:
     """Give an attendant of the site exactly ``sections`` (of the site's rooms): their
-    ``section:`` skills are replaced, their other skills kept; through core's identity
+    ``section:<site code>:`` skills are replaced, their other skills kept (other sites'
+    sections too); a plain ``section:<name>`` this site reads is replaced as well, and kept
+    as ``section:<other site>:<name>`` for each other hotel of theirs with that section;
+    through core's identity
     service (the cached user is forgotten everywhere), audited as ``hotel.section.assign``
     at the site."""
     attendants = {u.id: u for u in await members_with_role(site.id, "housekeeper")}
@@ -258,15 +261,30 @@ async def assign_sections(site: Site, user_id: int, sections: list[str], actor: 
     if unknown:
         raise invalid("sections", _("No section %(sections)s here.", sections=", ".join(unknown)))
     # Sections of other sites' rooms (an attendant of two hotels) are not this site's to take away.
-    kept = [s for s in (user.skills or []) if not (str(s).startswith(SECTION_TAG) and s[len(SECTION_TAG):] in known)]
-    skills = kept + [SECTION_TAG + s for s in wanted]
+    kept, plain = [], []
+    for skill in user.skills or []:
+        parts = services._section_parts(skill)
+        if parts is not None and parts[0] == site.code:
+            continue
+        if parts is not None and parts[0] is None and parts[1] in known:
+            plain.append(parts[1])
+            continue
+        kept.append(skill)
+    if plain:  # the plain tags other hotels of theirs read stay theirs, by name
+        for other in await Site.filter(kind=site.kind).exclude(id=site.id):
+            if user.id not in {u.id for u in await members_with_role(other.id, "housekeeper")}:
+                continue
+            theirs = set(await site_sections(other.id))
+            kept += [services.section_skill(other.code, name) for name in plain
+                     if name in theirs and services.section_skill(other.code, name) not in kept]
+    skills = kept + [services.section_skill(site.code, s) for s in wanted]
     if len(skills) > 20:
         raise invalid("sections", _("At most %(count)s skills per person.", count=20))
     return await set_skills(user, skills, version=version, actor=actor, site_id=site.id,
                             action="hotel.section.assign")
 
 
-def board_sections(user: User | None, site_sections_: list[str]) -> list[str]:
+def board_sections(user: User | None, site_sections_: list[str], site_code: str) -> list[str]:
     """The user's sections among the site's: "my rooms" (empty: the whole board)."""
-    return [s for s in sections_of(user) if s in site_sections_]
+    return [s for s in sections_of(user, site_code) if s in site_sections_]
 

@@ -65,7 +65,7 @@ async def board(request: Request) -> Response:
     cached = await boards.attach(request.app).board(site.id)
     all_rooms = cached.rooms(guests=False)
     # "My rooms": a housekeeper's board is her sections' rooms unless she asks for all.
-    my_sections = floor_work.board_sections(request.state.user, cached.sections)
+    my_sections = floor_work.board_sections(request.state.user, cached.sections, site.code)
     mine = bool(my_sections) and params.get("all") != "1"
     shown = boards.matching(all_rooms, query, my_sections if mine else None)
     floors: dict[int, list[dict]] = {}
@@ -310,7 +310,7 @@ async def requests_page(request: Request, errors: FormErrors | None = None, valu
         "open_only": params.get("open") == "1", "errors": errors or FormErrors(),
         "values": values or {"priority": "normal"}, "priorities": list(PRIORITY_LABELS.items()),
         "states": {state: str(label) for state, label in STATE_LABELS.items()},
-        "may_create": can(request, "core.task.create"), "cover": await services.section_cover(site.id),
+        "may_create": can(request, "core.task.create"), "cover": await services.section_cover(site),
     }, status_code=status_code)
 
 
@@ -403,7 +403,7 @@ async def work_report_page(request: Request) -> Response:
 async def sections_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     """Which attendant attends which section; a supervisor changes them here."""
     site = current_site(request)
-    board_ = await floor_work.section_board(site.id)
+    board_ = await floor_work.section_board(site)
     return render(request, "hotel/sections.html", {
         "site": site, "board": board_, "errors": errors or FormErrors(),
         "names": {p["id"]: p["name"] for p in board_["attendants"]},

@@ -348,6 +348,41 @@ async def discrepancies(site_id: int) -> list[dict[str, Any]]:
     return out
 
 
+# --- sections -------------------------------------------------------------------------------
+
+#: A user's skill naming a section they attend: ``section:<site code>:<name>`` (a user may
+#: attend two hotels, whose sections share names). A plain ``section:<name>`` (written before
+#: sections were per site) is still read, at every site.
+SECTION_TAG = "section:"
+
+
+def section_skill(site_code: str, section: str) -> str:
+    return f"{SECTION_TAG}{site_code}:{section}"
+
+
+def _section_parts(skill: Any) -> tuple[str | None, str] | None:
+    """``(site code, name)`` of a section skill (``(None, name)`` for a plain one), else None."""
+    text = str(skill)
+    if not text.startswith(SECTION_TAG):
+        return None
+    code, sep, name = text[len(SECTION_TAG):].partition(":")
+    return (code, name) if sep else (None, code)
+
+
+def sections_of(user: User | None, site_code: str) -> list[str]:
+    """The sections ``user`` attends at the site ``site_code`` (theirs there, and plain ones)."""
+    names = set()
+    for skill in (user.skills or []) if user is not None else []:
+        parts = _section_parts(skill)
+        if parts is not None and parts[0] in (None, site_code):
+            names.add(parts[1])
+    return sorted(names)
+
+
+def attends(user: User, site_code: str, section: str) -> bool:
+    return bool(section) and section in sections_of(user, site_code)
+
+
 # --- tasks about rooms -----------------------------------------------------------------------
 
 
@@ -355,15 +390,14 @@ async def attendant_for(site: Site, room: Room) -> tuple[int | None, bool]:
     """The attendant for a room, and whether they attend its section.
 
     Among the site's active members with the housekeeper role (on duty: no roster says
-    otherwise yet), those whose skills name the room's section (``section:<name>``),
+    otherwise yet), those whose skills name the room's section (``section:<site>:<name>``),
     balanced: the fewest open hotel tasks, then the lowest id. Only when the section has
     nobody (or the room none), balanced over every attendant; ``(None, False)`` when the
     site has no attendant at all."""
     users = await members_with_role(site.id, "housekeeper")
     if not users:
         return None, False
-    tag = f"section:{room.section}"
-    in_section = [u.id for u in users if room.section and tag in (u.skills or [])]
+    in_section = [u.id for u in users if attends(u, site.code, room.section)]
     candidates = in_section or [u.id for u in users]
     loads: dict[int, int] = {uid: 0 for uid in candidates}
     for assignee_id in await Task.filter(site_id=site.id, is_open=True, assignee_id__in=candidates,
@@ -372,21 +406,20 @@ async def attendant_for(site: Site, room: Room) -> tuple[int | None, bool]:
     return min(candidates, key=lambda uid: (loads[uid], uid)), bool(in_section)
 
 
-async def section_attendants(site_id: int, section: str) -> list[int]:
-    """The ids of the site's active housekeepers whose skills name ``section``."""
+async def section_attendants(site: Site, section: str) -> list[int]:
+    """The ids of the site's active housekeepers who attend ``section`` there."""
     if not section:
         return []
-    tag = f"section:{section}"
-    return [u.id for u in await members_with_role(site_id, "housekeeper") if tag in (u.skills or [])]
+    return [u.id for u in await members_with_role(site.id, "housekeeper") if attends(u, site.code, section)]
 
 
-async def section_cover(site_id: int) -> list[dict[str, Any]]:
+async def section_cover(site: Site) -> list[dict[str, Any]]:
     """Each section of the site's rooms with the attendants who attend it (names; none: its
     requests fall back to every attendant)."""
-    sections = sorted(set(await Room.filter(site_id=site_id).exclude(section="").values_list("section", flat=True)))
-    users = await members_with_role(site_id, "housekeeper")
+    sections = sorted(set(await Room.filter(site_id=site.id).exclude(section="").values_list("section", flat=True)))
+    users = await members_with_role(site.id, "housekeeper")
     return [{"section": section, "attendants": [u.display_name or u.username for u in users
-                                                 if f"section:{section}" in (u.skills or [])]}
+                                                 if attends(u, site.code, section)]}
             for section in sections]
 
 
@@ -595,7 +628,7 @@ async def route_guest_request(kernel, task: Task, event: Any) -> None:
     user = await User.get_or_none(id=event.actor_id) if event.actor_id else None
     actor = Actor(user=user, site=site)
     assignee_id, in_section = await attendant_for(site, room)
-    keep = (task.assignee_id in await section_attendants(site.id, room.section) if in_section
+    keep = (task.assignee_id in await section_attendants(site, room.section) if in_section
             else task.assignee_id is not None)
     async with kernel.transaction():
         if assignee_id is not None and not keep:

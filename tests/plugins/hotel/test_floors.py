@@ -289,7 +289,7 @@ def test_supervisor_assigns_sections_and_my_rooms_follow(demo_server, desk, hk, 
     cover = {s["section"]: s["attendants"] for s in done.json()["sections"]}
     assert attendant in cover["B"] and attendant not in cover["A"]
     entries = _audit(demo_server, "hotel.section.assign", attendant)
-    assert entries[-1]["after"] == {"skills": ["section:B"]} and entries[-1]["site_id"] is not None
+    assert entries[-1]["after"] == {"skills": ["section:lotus:B"]} and entries[-1]["site_id"] is not None
     # The cached user was forgotten: her next request's board is section B's.
     mine = hk.get(f"{BASE}/board", params={"mine": "true"}).json()["rooms"]
     assert mine and {r["section"] for r in mine} == {"B"}
@@ -306,7 +306,7 @@ def test_supervisor_assigns_sections_and_my_rooms_follow(demo_server, desk, hk, 
     demo_server.call(give_other)
     sup.put(url, json={"sections": ["A", "B"]})
     skills = demo_server.call(lambda: User.get(id=attendant).values_list("skills", flat=True))
-    assert skills == ["english", "section:A", "section:B"]
+    assert skills == ["english", "section:lotus:A", "section:lotus:B"]  # the plain tag became this site's
 
 
 def test_a_refusal_lasts_a_day_and_a_done_clean_stays_done(demo_server, desk, hk, sup):
@@ -476,3 +476,45 @@ def test_a_failed_inspection_sends_back_only_the_clean_that_made_the_room_clean(
                  for f in a["floors"] if f["inspections_failed"]}
     # Room 3's failure sent no clean back (nobody's); room 2's is the attendant's.
     assert failed_by == {(None, 3): 1, (user_ids["housekeeper"], 2): 1}
+
+
+def test_sections_are_per_site(demo_server, sup, user_ids):
+    """An attendant of two hotels: section A of one is not section A of the other; a plain
+    ``section:A`` (before sections were per site) is still read, and assigning sections at
+    one hotel keeps it for the other as that hotel's own."""
+    from core.actors import Actor
+    from core.entities.models import Site
+    from core.identity.models import Membership, Role, User
+    from plugins.hotel import floors, services
+    from plugins.hotel.models import Room
+
+    attendant = user_ids["housekeeper"]
+
+    async def setup():
+        other = await Site.create(code="seaside", name="Seaside", kind="hotel")
+        await Room.create(site_id=other.id, number="101", floor=1, section="A")
+        await Membership.create(user_id=attendant, site=other, role=await Role.get(name="housekeeper"))
+        await User.filter(id=attendant).update(skills=["section:A"])
+        user = await User.get(id=attendant)
+        return services.sections_of(user, "lotus"), services.sections_of(user, "seaside")
+
+    assert demo_server.call(setup) == (["A"], ["A"])  # the plain tag: every site
+    assert sup.put(f"{BASE}/sections/attendants/{attendant}", json={"sections": ["B"]}).status_code == 200
+
+    async def after():
+        user = await User.get(id=attendant)
+        return sorted(user.skills), services.sections_of(user, "lotus"), services.sections_of(user, "seaside")
+
+    skills, lotus, seaside = demo_server.call(after)
+    assert skills == ["section:lotus:B", "section:seaside:A"] and lotus == ["B"] and seaside == ["A"]
+
+    async def at_seaside():  # assigning at the other hotel leaves lotus's alone
+        other = await Site.get(code="seaside")
+        boss = await User.get(username="hotelsup")
+        await floors.assign_sections(other, attendant, [], Actor(user=boss, site=other))
+        user = await User.get(id=attendant)
+        return sorted(user.skills), services.sections_of(user, "lotus"), services.sections_of(user, "seaside")
+
+    assert demo_server.call(at_seaside) == (["section:lotus:B"], ["B"], [])
+    mine = demo_server.api_client("housekeeper").get(f"{BASE}/board", params={"mine": "true"}).json()["rooms"]
+    assert mine and {r["section"] for r in mine} == {"B"}
