@@ -44,6 +44,21 @@ def csv_text(rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
+def tables_csv(tables: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    """``(title, headers, rows)`` tables as one CSV file: several one after another, each under
+    its title and a blank line apart (one alone, bare); every cell neutralised, with a BOM so
+    that Excel opens UTF-8 Chinese correctly."""
+    rows: list[list[Any]] = []
+    for index, (title, headers, table_rows) in enumerate(tables):
+        if len(tables) > 1:
+            if index:
+                rows.append([])
+            rows.append([title])
+        rows.append(headers)
+        rows.extend(table_rows)
+    return ("\ufeff" + csv_text(rows)).encode("utf-8")
+
+
 def xlsx_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
     """A workbook with one sheet per ``(title, headers, rows)``: the header row bold, every cell
     neutralised. Titles are cut to Excel's 31 characters."""

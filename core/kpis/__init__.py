@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from core.clock import local_day_bounds, local_today, rfc3339, utcnow
-from core.exports import csv_text, xlsx_bytes
+from core.exports import xlsx_bytes
 from core.i18n import N_
 from core.i18n import gettext as _
 
@@ -362,17 +362,6 @@ def tables(reports: list[Report]) -> list[tuple[str, list[str], list[list[Any]]]
     return [(_("KPIs"), headers, totals),
             (_("By agent"), [headers[0], _("Agent"), *headers[1:]], agents),
             (_("By category"), [headers[0], _("Category"), *headers[1:]], categories)]
-
-
-def to_csv(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    """The tables one after another, each under its title; every cell neutralised
-    (``core.exports``), with a BOM so Excel opens UTF-8 Chinese correctly."""
-    rows: list[list[Any]] = []
-    for index, (title, headers, table_rows) in enumerate(sheets):
-        if index:
-            rows.append([])
-        rows += [[title], headers, *table_rows]
-    return ("\ufeff" + csv_text(rows)).encode("utf-8")
 
 
 def to_xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:

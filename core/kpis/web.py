@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core import kpis
+from core.exports import tables_csv
 from core.i18n import gettext as _
 from core.kpis.schemas import SiteKpisOut, SiteKpisQuery
 from core.problems import Problem, invalid
@@ -47,7 +48,7 @@ async def site_reports(request: Request, start: dt.date, end: dt.date,
 def download(reports: list[kpis.Report], fmt: str, name: str) -> Response:
     sheets = kpis.tables(reports)
     if fmt == "csv":
-        return Response(kpis.to_csv(sheets), media_type=f"{CSV}; charset=utf-8",
+        return Response(tables_csv(sheets), media_type=f"{CSV}; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return Response(kpis.to_xlsx(sheets), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

@@ -423,14 +423,3 @@ def report_tables(site: Site, data: dict[str, Any]) -> list[tuple[str, list[str]
     return [(_("Variances"), headers, rows), (_("Summary"), [_("Field"), _("Value")], summary)]
 
 
-def tables_csv(tables: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    from core.exports import csv_text
-
-    rows: list[list[Any]] = []
-    for index, (title, headers, table_rows) in enumerate(tables):
-        if index:
-            rows.append([])
-            rows.append([title])
-        rows.append(headers)
-        rows.extend(table_rows)
-    return ("\ufeff" + csv_text(rows)).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly

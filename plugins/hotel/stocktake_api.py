@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.exports import tables_csv
 from core.i18n import gettext as _
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
@@ -79,7 +80,7 @@ def download(site, data: dict, fmt: str) -> Response:
     tables = stocktake.report_tables(site, data)
     name = f"stocktake-{site.code}-{data['sheet']['id']}"
     if fmt == "csv":
-        return Response(stocktake.tables_csv(tables), media_type="text/csv; charset=utf-8",
+        return Response(tables_csv(tables), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return Response(xlsx_bytes(tables), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

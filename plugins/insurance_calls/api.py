@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.clock import local_today, utcnow
+from core.exports import tables_csv
 from core.i18n import gettext as _
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.api import CSV, XLSX, api_route
@@ -112,7 +113,7 @@ async def get_kpis(request: Request, query: KpiQuery) -> KpisOut | Response:
 
 def _download(tables, fmt: str, name: str) -> Response:
     if fmt == "csv":
-        return Response(kpis.to_csv(tables), media_type="text/csv; charset=utf-8",
+        return Response(tables_csv(tables), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return Response(kpis.to_xlsx(tables),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -20,7 +20,7 @@ from tortoise.functions import Count, Sum
 from core import kpis as engine
 from core.clock import local_day_bounds, rfc3339, utcnow
 from core.entities.models import Site
-from core.exports import csv_text, xlsx_bytes
+from core.exports import xlsx_bytes
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.tasks.models import Task
@@ -249,19 +249,6 @@ def weekly_tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[lis
     headers, agent_rows = daily_table({"rows": report["agents"]})
     return [(_("Days"), day_headers, day_rows), (_("Agents"), headers, agent_rows),
             (_("KPIs"), [_("Measure"), _("Value"), _("Target")], kpi_rows)]
-
-
-def to_csv(tables: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    rows: list[list[Any]] = []
-    for index, (title, headers, table_rows) in enumerate(tables):
-        if len(tables) > 1:
-            if index:
-                rows.append([])
-            rows.append([title])
-        rows.append(headers)
-        rows.extend(table_rows)
-    # Every cell neutralised: agent names are user text (core.exports).
-    return ("\ufeff" + csv_text(rows)).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
 def to_xlsx(tables: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:

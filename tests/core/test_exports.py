@@ -44,3 +44,13 @@ def test_xlsx_bytes_writes_text_not_formulas_with_a_bold_header():
     assert sheet["A3"].value == "'@x" and sheet["B3"].value.date() == dt.date(2026, 11, 27)
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
     assert not sheet["A2"].font.bold
+
+
+def test_tables_csv_titles_several_tables_and_leaves_one_bare():
+    from core.exports import tables_csv
+
+    one = tables_csv([("Calls", ["Agent", "Calls"], [["王小明", 3]])]).decode("utf-8")
+    assert one == "\ufeffAgent,Calls\r\n王小明,3\r\n"  # a BOM, so Excel reads UTF-8 Chinese
+    several = tables_csv([("Days", ["Day"], [["2026-11-30"]]), ("Agents", ["Agent"], [["=HYPERLINK()"]])])
+    assert several.decode("utf-8-sig").splitlines() == ["Days", "Day", "2026-11-30", "", "Agents", "Agent",
+                                                       "'=HYPERLINK()"]

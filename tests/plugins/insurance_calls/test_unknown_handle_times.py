@@ -6,6 +6,7 @@ import re
 
 from core.database import apps_config
 from core.entities.models import Site
+from core.exports import tables_csv
 from core.identity.models import User
 from plugins.insurance_calls import kpis
 from plugins.insurance_calls.models import Application, Call
@@ -85,7 +86,7 @@ def test_averages_leave_unknown_handle_times_out(server):
     assert rows["Amy"]["average_handle_seconds"] == 90.0 and rows["Amy"]["calls"] == 4
     assert rows["Ben"]["average_handle_seconds"] is None
     assert weekly["kpis"]["average_handle_seconds"] == 70.0
-    csv = kpis.to_csv([("x", *kpis.daily_table(daily))]).decode("utf-8-sig").splitlines()
+    csv = tables_csv([("x", *kpis.daily_table(daily))]).decode("utf-8-sig").splitlines()
     assert "Ben,1,1,0,,1,0,0,0" in csv and "Amy,4,4,0,90.0,4,0,0,0" in csv
 
 
