@@ -55,7 +55,10 @@ class Receipt(Model):
     voided_at = fields.DatetimeField(null=True)
     voided_by = fields.ForeignKeyField("core.User", related_name="voided_receipts", null=True,
                                        on_delete=fields.SET_NULL)
-    #: Times printed: 0 until first shown, 1 is the original, every later print adds one and is marked COPY.
+    # Issued at 0 (services.issue): the first showing makes it 1, the original; every later
+    # print adds one and is marked COPY. (The description below is the one migration 0013
+    # recorded.)
+    #: Times printed: 1 is the original, every reprint adds one and is marked COPY.
     print_count = fields.IntField(default=1)
     version = fields.IntField(default=1)
 
