@@ -27,6 +27,18 @@ def local_today(site, now: dt.datetime | None = None) -> dt.date:
     return (now or utcnow()).astimezone(ZoneInfo(site.timezone)).date()
 
 
+def local_time(site, moment: dt.datetime | str | None) -> str:
+    """``moment`` (an aware datetime, or the API's RFC 3339 text) on the site's clock, as
+    pages, exports and receipts print it: ``2026-11-30 18:05``; nothing is ``""``."""
+    from zoneinfo import ZoneInfo
+
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return moment.astimezone(ZoneInfo(site.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
 def local_day_bounds(site, day: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
     """From the local midnight that starts ``day`` to the one ``days`` later, in UTC: a
     period of the site's local days as instants (a 23- or 25-hour day of a clock change

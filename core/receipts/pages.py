@@ -8,6 +8,7 @@ import datetime as dt
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from core.clock import local_time
 from core.i18n import gettext as _
 from core.receipts import printing, services
 from core.receipts.api import day_start, get_readable, pdf_response, readable
@@ -50,7 +51,7 @@ async def receipt_list(request: Request) -> Response:
                     key=lambda pair: pair[0])
     return render(request, "core/receipts/list.html", {
         "site": site, "base": base(request), "filters": filters, "errors": errors, "all_series": series,
-        "receipts": [{**services.receipt_out(r), "issued_at_local": printing.local_time(site, r.issued_at),
+        "receipts": [{**services.receipt_out(r), "issued_at_local": local_time(site, r.issued_at),
                       "method_label": printing.method_label(r.method)} for r in rows],
         "page": page, "links": page_links(base(request), filters, page, more)},
         status_code=422 if errors else 200)

@@ -4,8 +4,8 @@ the payment method's name; and the PDF built from that (``pdf.render``)."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from core.clock import local_time
 from core.entities.models import Site
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -16,13 +16,6 @@ from core.receipts.services import receipt_out
 
 METHOD_LABELS = {"cash": N_("Cash"), "card": N_("Card"), "mobile": N_("Mobile"), "voucher": N_("Voucher"),
                  "transfer": N_("Bank transfer"), "other": N_("Other")}
-
-
-def local_time(site: Site, moment) -> str:
-    """``moment`` at the site's clock, as printed: 2026-11-30 18:05."""
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(site.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def method_label(method: str) -> str:

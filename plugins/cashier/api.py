@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from core.clock import rfc3339, utcnow
+from core.clock import local_today, rfc3339
 from core.identity.models import User
 from core.identity.sessions import Limits
 from core.money import format_money
@@ -347,9 +347,7 @@ async def daily(request: Request, query: DailyQuery) -> DailyOut:
     """The site's day: shifts closed, net by method, takings, over/short, deposits."""
     site = current_site(request)
     if query.date is None:
-        from zoneinfo import ZoneInfo
-
-        query.date = utcnow().astimezone(ZoneInfo(site.timezone)).date()
+        query.date = local_today(site)
     return await reports.daily_summary(site, query.date)
 
 

@@ -20,7 +20,7 @@ from tortoise.expressions import Q
 
 from core.actors import SYSTEM, Actor
 from core.audit import services as audit
-from core.clock import rfc3339, utcnow
+from core.clock import local_today, rfc3339, utcnow
 from core.entities.models import Party, Site
 from core.events import LiveEvent
 from core.i18n import N_
@@ -79,10 +79,6 @@ def settings_of(site: Site) -> dict[str, Any]:
     from plugins.hotel.site_settings import GROUP
 
     return effective(site, GROUP).model_dump()
-
-
-def local_today(site: Site, now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(ZoneInfo(site.timezone)).date()
 
 
 async def _stale(room: Room, guests: bool) -> Problem:

@@ -40,14 +40,13 @@ The rules, in order of the sheet's life (``counting`` → [``recount``] → ``su
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.actors import Actor
 from core.audit import services as audit
-from core.clock import rfc3339, utcnow
+from core.clock import local_time, rfc3339, utcnow
 from core.entities.models import Site
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -393,16 +392,6 @@ async def report(sheet: StockCount, may_approve: bool = True) -> dict[str, Any]:
                        "with_variance": len(variances),
                        "found": sum(v for v in variances if v > 0),
                        "missing": -sum(v for v in variances if v < 0)}}
-
-
-def local_time(site: Site, moment: str | None) -> str:
-    """An API time (``...Z``) as the site's local time, for the exports and pages."""
-    if not moment:
-        return ""
-    import datetime as dt
-
-    value = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return value.astimezone(ZoneInfo(site.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def report_tables(site: Site, data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:

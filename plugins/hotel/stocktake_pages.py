@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.clock import local_time
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.problems import Problem
@@ -41,7 +42,7 @@ async def list_page(request: Request, errors: FormErrors | None = None, values: 
         rows = rows.filter(status=status)
     sheets = [stocktake.sheet_summary(sheet) for sheet in await rows.order_by("-id").limit(200)]
     locations = sorted(set(await StockBalance.filter(site_id=site.id).values_list("location", flat=True)))
-    local = {sheet["id"]: stocktake.local_time(site, sheet["created_at"]) for sheet in sheets}
+    local = {sheet["id"]: local_time(site, sheet["created_at"]) for sheet in sheets}
     return render(request, "hotel/stocktakes.html", {
         "site": site, "sheets": sheets, "status": status, "statuses": status_labels(), "local": local,
         "names": await names_of(sheet["created_by"] for sheet in sheets), "locations": locations,
@@ -85,7 +86,7 @@ async def sheet_page(request: Request, errors: FormErrors | None = None, values:
     return render(request, "hotel/stocktake.html", {
         "site": site, "sheet": data, "lines": lines, "values": values, "errors": errors or FormErrors(),
         "statuses": status_labels(), "names": people,
-        "times": {name: stocktake.local_time(site, data[f"{name}_at"])
+        "times": {name: local_time(site, data[f"{name}_at"])
                   for name in ("created", "submitted", "approved", "cancelled")},
         "may_count": can(request, "hotel.stocktake.count") and sheet.status in ("counting", "recount"),
         "may_approve": can(request, APPROVE),
@@ -146,7 +147,7 @@ async def report_page(request: Request) -> Response:
     data = await stocktake.report(sheet, can(request, APPROVE))
     return render(request, "hotel/stocktake_report.html", {
         "site": site, "report": data, "sheet": data["sheet"], "statuses": status_labels(),
-        "times": {name: stocktake.local_time(site, data["sheet"][f"{name}_at"])
+        "times": {name: local_time(site, data["sheet"][f"{name}_at"])
                   for name in ("created", "submitted", "approved")},
     })
 

@@ -120,14 +120,10 @@ def _download(tables, fmt: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
-def _local_today(site) -> dt.date:
-    return local_today(site)
-
-
 async def daily_report(request: Request, query: ReportQuery) -> DailyReportOut | Response:
     """The daily per-agent summary (?format=csv|xlsx to download)."""
     site = current_site(request)
-    day = query.date or _local_today(site)
+    day = query.date or local_today(site)
     report = await kpis.daily_report(site, day)
     if query.format == "json":
         return report
@@ -138,7 +134,7 @@ async def daily_report(request: Request, query: ReportQuery) -> DailyReportOut |
 async def weekly_report(request: Request, query: WeeklyQuery) -> WeeklyReportOut | Response:
     """The weekly report: calls per day and type, per agent, and the KPIs (?format=csv|xlsx)."""
     site = current_site(request)
-    today = _local_today(site)
+    today = local_today(site)
     week_start = query.week_start or today - dt.timedelta(days=today.weekday())
     report = await kpis.weekly_report(site, week_start)
     if query.format == "json":

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.clock import local_today, rfc3339, utcnow
+from core.clock import local_time, local_today, rfc3339, utcnow
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
 from core.web.templating import render
@@ -32,13 +32,7 @@ TYPE_FIELD_NAMES = ("vehicle", "card_number", "repair_shop", "claim_no")
 PAGE_SIZE = 50
 
 
-def _local(site, moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(site.timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def _parse_local(site, text: str, field: str) -> dt.datetime | None:
+def _parselocal_time(site, text: str, field: str) -> dt.datetime | None:
     """A datetime-local value in the site's time zone, as UTC."""
     if not text:
         return None
@@ -100,8 +94,8 @@ async def _log_from_form(request: Request) -> Response:
             "direction": form["direction"], "phone": form["phone"], "caller_name": form["caller_name"],
             "plate": form["plate"], "policy_no": form["policy_no"], "call_type": form["call_type"],
             "summary": form["summary"], "answer": form["answer"], "outcome": form["outcome"],
-            "follow_up_at": _parse_local(site, form["follow_up_at"], "follow_up_at"),
-            "started_at": _parse_local(site, form["started_at"], "started_at"),
+            "follow_up_at": _parselocal_time(site, form["follow_up_at"], "follow_up_at"),
+            "started_at": _parselocal_time(site, form["started_at"], "started_at"),
             # The form opens when the call starts and is sent when it ends: with its start
             # (the form's hidden field), the call is timed; without it, its time is unknown.
             "ended_at": utcnow() if form["started_at"] else None,
@@ -141,7 +135,7 @@ async def callbacks(request: Request) -> Response:
     now = utcnow()
     return render(request, "insurance_calls/callbacks.html", {
         "site": site, "mine": mine, "may_see_all": can(request, "core.task.assign"),
-        "rows": [{"task": task, "due": _local(site, task.due_at), "late": bool(task.due_at and task.due_at < now),
+        "rows": [{"task": task, "due": local_time(site, task.due_at), "late": bool(task.due_at and task.due_at < now),
                   "revisit": task.type == services.REVISIT,
                   "status": str(STATE_LABELS.get(task.status, task.status))} for task in rows],
     })
@@ -183,7 +177,7 @@ async def call_list(request: Request) -> Response:
         "site": site, "filters": filters, "errors": FormErrors(general=[error] if error else []), "agents": agents,
         "call_types": _choices(rules.CALL_TYPE_LABELS), "type_labels": rules.CALL_TYPE_LABELS,
         "outcome_labels": rules.OUTCOME_LABELS,
-        "rows": [{**services.call_out(call, personal), "local": _local(site, call.started_at)} for call in rows],
+        "rows": [{**services.call_out(call, personal), "local": local_time(site, call.started_at)} for call in rows],
         "links": page_links(request.url.path, filters, page, more),
     })
 
@@ -201,7 +195,7 @@ async def task_panel(request: Request, task, subject) -> SubjectPanel | None:
         await services.audit_unmasked(actor_of(request), site, f"call {call.id} on task {task.id}")
     # The call list finds a caller by plate without the permission to see numbers.
     url = f"/sites/{site.code}/insurance_calls/calls" + (f"?{urlencode({'q': call.plate})}" if call.plate else "")
-    return SubjectPanel(title=_("Call of %(when)s", when=_local(site, call.started_at)), url=url,
+    return SubjectPanel(title=_("Call of %(when)s", when=local_time(site, call.started_at)), url=url,
                         template="insurance_calls/_task_panel.html",
                         context={"call": services.call_out(call, personal),
                                  "type_label": str(rules.CALL_TYPE_LABELS.get(call.call_type, call.call_type))})

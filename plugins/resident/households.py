@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from zoneinfo import ZoneInfo
 import io
 import re
 from decimal import Decimal, InvalidOperation
@@ -14,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from core.actors import Actor
 from core.audit import services as audit
-from core.clock import rfc3339, utcnow
+from core.clock import local_today, rfc3339, utcnow
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import gettext as _
@@ -264,7 +263,7 @@ async def change_occupant(site: Site, household: Household, data: dict[str, Any]
         raise invalid("effective_date", _("Give the date the change took effect."))
     # A change is recorded once it took effect: a mistyped future date (2099) would hold
     # every later change behind it, since none may be dated before the last one.
-    today = dt.datetime.now(ZoneInfo(site.timezone)).date()
+    today = local_today(site)
     if effective > today:
         raise invalid("effective_date", _("Date the change on or before today (%(date)s at the site).",
                                           date=today.isoformat()))

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from core.clock import utcnow
+from core.clock import local_today, utcnow
 from core.entities.models import Unit
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -399,10 +398,6 @@ DETAIL_LABELS = {"important": N_("Important owner"), "area": N_("Area (m²)"), "
 AREA = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
 
 
-def site_today(site) -> dt.date:
-    return utcnow().astimezone(ZoneInfo(site.timezone)).date()
-
-
 async def household_page(request: Request, errors: FormErrors | None = None, values: dict | None = None,
                          status_code: int = 200, failed: str = "") -> Response:
     """The household of one unit: members (phones masked per role), its history and, for
@@ -421,7 +416,7 @@ async def household_page(request: Request, errors: FormErrors | None = None, val
         "changes": [households.change_out(change, show_phones) for change in changes], "people": people,
         "kind_labels": {kind: _(label) for kind, label in CHANGE_KIND_LABELS.items()},
         "detail_labels": {name: _(label) for name, label in DETAIL_LABELS.items()},
-        "today": site_today(site).isoformat(), "may_edit": can(request, "resident.household.edit"),
+        "today": local_today(site).isoformat(), "may_edit": can(request, "resident.household.edit"),
         "errors": errors or FormErrors(), "values": values or {}, "failed": failed, "no_errors": FormErrors(),
     }, status_code=status_code)
 
@@ -608,7 +603,7 @@ async def reminder(request: Request) -> Response:
 
 async def kpi_page(request: Request) -> Response:
     site = current_site(request)
-    today = kpis.local_today(site)
+    today = local_today(site)
     try:
         month = dt.date.fromisoformat(request.query_params.get("month", "") + "-01") if request.query_params.get("month") else today.replace(day=1)
     except ValueError:

@@ -54,3 +54,4 @@ def test_tables_csv_titles_several_tables_and_leaves_one_bare():
     several = tables_csv([("Days", ["Day"], [["2026-11-30"]]), ("Agents", ["Agent"], [["=HYPERLINK()"]])])
     assert several.decode("utf-8-sig").splitlines() == ["Days", "Day", "2026-11-30", "", "Agents", "Agent",
                                                        "'=HYPERLINK()"]
+
