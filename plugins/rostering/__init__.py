@@ -1,0 +1,26 @@
+"""Rostering: duty rosters, shift swaps, leave, attendance and certificates, and assignment
+that only picks people on duty.
+
+Built on the public plugin contract alone (``docs/plugins.md``), like a plugin installed
+with pip: nothing in core knows it is here, and ``disabled_plugins`` leaves every other
+desk as it was.
+"""
+
+from core import PluginMeta, hookimpl
+
+meta = PluginMeta(name="rostering", version="0.1.0", core_requires=">=0.1,<1",
+                  description=__doc__.strip().splitlines()[0].rstrip(","))
+
+
+@hookimpl
+def register_site_settings():
+    from plugins.rostering.site_settings import GROUP
+
+    return [GROUP]
+
+
+@hookimpl
+def register_code_lists():
+    from plugins.rostering.code_lists import LISTS
+
+    return LISTS
