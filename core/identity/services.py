@@ -125,6 +125,13 @@ async def permissions_at(user: User, site_id: int) -> frozenset[str]:
     return frozenset(permission for permission in rows if permission is not None)
 
 
+async def site_people(site_id: int) -> dict[int, User]:
+    """Every member of a site (active or not, whatever their roles), by id, in username order:
+    whom a page names as assignee, author or rostered person, one query each way."""
+    user_ids = await Membership.filter(site_id=site_id).values_list("user_id", flat=True)
+    return {user.id: user for user in await User.filter(id__in=list(set(user_ids))).order_by("username")}
+
+
 async def members_with_role(site_id: int, *roles: str) -> list[User]:
     """The active members of a site holding one of ``roles``, by id (whom a desk hands
     work to: the supervisor a case escalates to, the housekeepers of a hotel)."""

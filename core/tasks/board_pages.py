@@ -8,7 +8,8 @@ from starlette.responses import RedirectResponse, Response
 from core.web.templating import render
 from core.tasks import handovers
 from core.tasks.models import Handover, Task
-from core.tasks.pages import site_people, task_row
+from core.identity.services import site_people
+from core.tasks.pages import task_row
 from core.tasks.types import STATE_LABELS
 from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action

@@ -11,7 +11,8 @@ from starlette.responses import Response
 from core.clock import rfc3339
 from core.entities.models import Unit
 from core.i18n import gettext as _
-from core.identity.models import Membership, User
+from core.identity.models import User
+from core.identity.services import site_people
 from core.web.templating import render
 from core.tasks import handovers
 from core.tasks.models import Task, TaskEvent, TaskWatcher
@@ -31,11 +32,6 @@ log = logging.getLogger("frontdesk.tasks")
 
 def kernel(request: Request):
     return request.app.state.tasks
-
-
-async def site_people(site_id: int) -> dict[int, User]:
-    user_ids = await Membership.filter(site_id=site_id).values_list("user_id", flat=True)
-    return {user.id: user for user in await User.filter(id__in=list(set(user_ids))).order_by("username")}
 
 
 def task_row(task: Task, people: dict[int, User], types: dict) -> dict:

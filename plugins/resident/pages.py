@@ -289,7 +289,7 @@ async def revisits_page(request: Request) -> Response:
 async def campaigns_page(request: Request, form: dict | None = None, errors: FormErrors | None = None,
                          status_code: int = 200) -> Response:
     site = current_site(request)
-    from core.tasks.pages import site_people
+    from core.identity.services import site_people
 
     return render(request, "resident/campaigns.html", {
         "site": site, "campaigns": await site_query(request, Campaign).order_by("-id").limit(100),
