@@ -234,6 +234,44 @@ def task_subject_panel(task: Any, subject: Any, request: Any) -> Any:
     """
 
 
+@hookspec
+def eligible_assignees(site: Any, task_type: Any, at: Any, candidates: list[int]) -> Any:
+    """Narrow whom balanced assignment may give a task to now (e.g. only people on duty).
+
+    ``candidates`` are the user ids balanced assignment would choose among, after the
+    type's roles and skill (``task_type`` is the ``core.tasks.types.TaskType``, ``site``
+    the ``Site``); ``at`` is the moment, in UTC (usually now). Return an iterable of the
+    ids that may receive the task, or None for no opinion. The kernel intersects the
+    answers of every plugin (ids not among the candidates are ignored) and then applies
+    its own balance among what is left. May be ``async``; called once per balanced
+    assignment, so keep it to a query or two.
+
+    When candidates exist but none is eligible, an explicit balanced assignment is
+    refused (409 with the reason) and a task created with ``assign="balanced"`` is created
+    unassigned, its history saying why (an ``unassigned`` event): a call or a checkout is
+    never lost because nobody is on duty. The hotel's choice of an attendant asks too.
+
+    Fails open: an implementation that raises is logged and its answer ignored (as if it
+    had no opinion). A broken roster must not stop calls and cleaning tasks being logged
+    and handed out; narrowing is a preference about who, unlike a guard, which decides
+    whether at all. Without any implementation the kernel does not call the hook.
+    """
+
+
+@hookspec
+def page_panels(page: str, request: Any) -> Any:
+    """Panels a plugin adds to a named core page: ``"my_work"`` (a staff member's home,
+    ``/sites/{site}/my-work``) and ``"handovers"`` (``/sites/{site}/handovers``). Return a
+    ``core.web.panels.Panel(title, template, context, url)``, a list of them, or None.
+    May be ``async``.
+
+    ``request`` is the page's (``request.state.user``, ``core.web.access.current_site``).
+    The page renders each panel's title (a link when ``url`` is set) and includes its
+    template with ``context`` added. A panel that fails is logged and left out; the page
+    still shows.
+    """
+
+
 # --- Notifications -----------------------------------------------------------------
 
 
@@ -250,3 +288,11 @@ def on_app_started(app: Any) -> Any:
 
     For work a plugin keeps running beside the server, e.g. a periodic job.
     """
+
+
+@hookspec
+def on_signed_in(user: Any, client_address: str) -> Any:
+    """``user`` (a ``core.identity.models.User``) signed in with their password, on the
+    sign-in page or through the API, after the sign-in committed. ``client_address`` is
+    the request's address. May be ``async``; one that raises is logged, never undoes the
+    sign-in (e.g. a roster plugin clocks the person in)."""
