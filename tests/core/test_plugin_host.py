@@ -11,7 +11,7 @@ from core import PluginMeta, hookimpl
 from core.errors import StartupError
 from core.plugins import load_plugins
 
-BUILTIN = ["cashier", "hotel", "insurance_calls", "resident"]
+BUILTIN = ["cashier", "hotel", "insurance_calls", "resident", "rostering"]
 
 
 def make_plugin(name, core_requires=">=0.1,<1", depends=(), **hooks):
@@ -111,7 +111,7 @@ def test_notify_isolates_a_failing_plugin(caplog):
     assert "plugin broken_listener: hook on_app_started failed" in caplog.text
 
 
-def test_frontdesk_plugins_lists_the_four_builtin_plugins_with_versions_and_hooks():
+def test_frontdesk_plugins_lists_the_builtin_plugins_with_versions_and_hooks():
     result = subprocess.run([sys.executable, "-m", "core", "plugins"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
