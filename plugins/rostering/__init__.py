@@ -24,3 +24,12 @@ def register_code_lists():
     from plugins.rostering.code_lists import LISTS
 
     return LISTS
+
+
+@hookimpl
+async def eligible_assignees(site, at, candidates):
+    # Only people on duty now, where the site asks it and a roster covers them
+    # (plugins/rostering/on_duty.py states the rule).
+    from plugins.rostering.on_duty import eligible
+
+    return await eligible(site, candidates, at)
