@@ -238,12 +238,13 @@ def task_subject_panel(task: Any, subject: Any, request: Any) -> Any:
 def eligible_assignees(site: Any, task_type: Any, at: Any, candidates: list[int]) -> Any:
     """Narrow whom balanced assignment may give a task to now (e.g. only people on duty).
 
-    ``candidates`` are the user ids balanced assignment would choose among, after the
-    type's roles and skill (``task_type`` is the ``core.tasks.types.TaskType``, ``site``
-    the ``Site``); ``at`` is the moment, in UTC (usually now). Return an iterable of the
-    ids that may receive the task, or None for no opinion. The kernel intersects the
-    answers of every plugin (ids not among the candidates are ignored) and then applies
-    its own balance among what is left. May be ``async``; called once per balanced
+    ``candidates`` are the user ids balanced assignment would choose among: the site's
+    active members holding one of the type's roles (``task_type`` is the
+    ``core.tasks.types.TaskType``, ``site`` the ``Site``); ``at`` is the moment, in UTC
+    (usually now). Return an iterable of the ids that may receive the task, or None for
+    no opinion. The kernel intersects the answers of every plugin (ids not among the
+    candidates are ignored), then prefers the type's skill and balances the load among
+    what is left. May be ``async``; called once per balanced
     assignment, so keep it to a query or two.
 
     When candidates exist but none is eligible, an explicit balanced assignment is

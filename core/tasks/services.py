@@ -115,6 +115,16 @@ def event_out(event: TaskEvent) -> dict[str, Any]:
             "from_status": event.from_status, "to_status": event.to_status, "note": event.note}
 
 
+class NobodyEligible(Problem):
+    """Balanced assignment found people holding the type's roles, but the plugins'
+    ``eligible_assignees`` let none of them take the task now (e.g. nobody on duty)."""
+
+    def __init__(self, task_type: TaskType):
+        self.roles = ", ".join(task_type.assign_roles)
+        super().__init__(409, _("Nobody holding a role this task type is assigned to (%(roles)s) may take it now "
+                                "(for example, nobody is on duty). Assign someone by hand.", roles=self.roles))
+
+
 class TaskKernel:
     def __init__(self, host: PluginHost, bus: EventBus):
         self.host = host
@@ -128,6 +138,9 @@ class TaskKernel:
                     owner = self.types[task_type.name].plugin or "core"
                     raise StartupError(f"plugins {owner} and {plugin.name} both register the task type {task_type.name}")
                 self.types[task_type.name] = TaskType(**{**task_type.__dict__, "plugin": plugin.name})
+        # Whether any plugin narrows balanced assignment, looked up once: without one,
+        # assignment costs what it did before the hook existed.
+        self._narrowing: bool | None = None
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -196,14 +209,52 @@ class TaskKernel:
 
     # --- balanced assignment ------------------------------------------------------------
 
-    async def balanced_assignee(self, site: Site, task_type: TaskType) -> User:
-        """Among active members holding one of the type's roles (and its skill, when some
-        have it), the one with the fewest open tasks; ties go to the one who has been given
-        the fewest tasks at this site so far, then the lowest id."""
+    @property
+    def narrows_assignment(self) -> bool:
+        """Whether some plugin implements ``eligible_assignees`` (looked up on first use)."""
+        if self._narrowing is None:
+            self._narrowing = bool(self.host.manager.hook.eligible_assignees.get_hookimpls())
+        return self._narrowing
+
+    async def eligible(self, site: Site, task_type: TaskType, candidates: Iterable[int],
+                       at: dt.datetime | None = None) -> list[int]:
+        """The ``candidates`` (user ids, order kept) who may receive a ``task_type`` task
+        at ``at`` (now): what every plugin's ``eligible_assignees`` allows, intersected.
+
+        Fails open: a plugin that raises or answers something that is not a list of ids
+        is logged and ignored, so a broken roster never stops work being handed out.
+        Without implementations this returns the candidates untouched, without a call."""
+        candidates = list(candidates)
+        if not candidates or not self.narrows_assignment:
+            return candidates
+        answers = await self.host.ask("eligible_assignees", site=site, task_type=task_type, at=at or utcnow(),
+                                      candidates=list(candidates))
+        for plugin, answer in answers:
+            try:
+                allowed = {int(user_id) for user_id in answer}
+            except (TypeError, ValueError):
+                log.error("plugin %s: eligible_assignees answered %r, not user ids; ignored", plugin.name, answer)
+                continue
+            candidates = [user_id for user_id in candidates if user_id in allowed]
+        return candidates
+
+    async def balanced_assignee(self, site: Site, task_type: TaskType, at: dt.datetime | None = None) -> User:
+        """Among active members holding one of the type's roles whom the plugins let take
+        it now (``eligible``), and among them those with its skill when some have it, the
+        one with the fewest open tasks; ties go to the one who has been given the fewest
+        tasks at this site so far, then the lowest id.
+
+        409 when nobody holds the roles; ``NobodyEligible`` (a 409) when some do but no
+        plugin lets any of them take it now (nobody on duty)."""
         users = {user.id: user for user in await members_with_role(site.id, *task_type.assign_roles)}
         if not users:
             raise Problem(409, _("Nobody at this site holds a role this task type is assigned to (%(roles)s).",
                                  roles=", ".join(task_type.assign_roles)))
+        if self.narrows_assignment:
+            eligible = await self.eligible(site, task_type, users, at)
+            if not eligible:
+                raise NobodyEligible(task_type)
+            users = {uid: users[uid] for uid in eligible}
         if task_type.assign_skill:
             skilled = {uid for uid, user in users.items() if task_type.assign_skill in (user.skills or [])}
             if skilled:
@@ -246,8 +297,14 @@ class TaskKernel:
             raise invalid("party_id", _("No party %(id)s at this site.", id=party_id))
         if parent_id is not None and not await Task.filter(id=parent_id, site_id=site.id).exists():
             raise invalid("parent_id", _("No task %(id)s at this site.", id=parent_id))
+        unassigned: NobodyEligible | None = None
         if assign == "balanced":
-            assignee = await self.balanced_assignee(site, task_type)
+            try:
+                assignee = await self.balanced_assignee(site, task_type)
+            except NobodyEligible as nobody:
+                # The call or the checkout is still logged: unassigned, its history saying
+                # why, for a supervisor (or whoever comes on duty) to take.
+                assignee, unassigned = None, nobody
         elif assignee_id is not None:
             assignee = await self._check_member(site, assignee_id)
         else:
@@ -263,6 +320,9 @@ class TaskKernel:
             if assignee is not None:
                 await self._event(task, "assigned", actor, note=assignee.username,
                                   data={"assignee_id": assignee.id, "balanced": assign == "balanced"}, at=now)
+            elif unassigned is not None:
+                await self._event(task, "unassigned", actor, note=unassigned.roles,
+                                  data={"reason": "nobody_eligible", "roles": list(task_type.assign_roles)}, at=now)
             taker = await self._watch_as_taker(task, actor, at=now)
             await audit.record("task.create", actor=actor, site_id=site.id, object_type="task", object_id=task.id,
                                after={**task_out(task), **({"watchers": [taker]} if taker else {})},

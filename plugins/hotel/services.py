@@ -382,24 +382,38 @@ def attends(user: User, site_code: str, section: str) -> bool:
 # --- tasks about rooms -----------------------------------------------------------------------
 
 
-async def attendant_for(site: Site, room: Room) -> tuple[int | None, bool]:
-    """The attendant for a room, and whether they attend its section.
+async def attendant_for(site: Site, room: Room, kernel: Any = None,
+                        type_name: str = "hotel.guest_request") -> tuple[int | None, bool]:
+    """The attendant for a room, and whether they attend its section (``_attendant``)."""
+    assignee_id, in_section, _nobody_eligible = await _attendant(site, room, kernel, type_name)
+    return assignee_id, in_section
 
-    Among the site's active members with the housekeeper role (on duty: no roster says
-    otherwise yet), those whose skills name the room's section (``section:<site>:<name>``),
-    balanced: the fewest open hotel tasks, then the lowest id. Only when the section has
-    nobody (or the room none), balanced over every attendant; ``(None, False)`` when the
-    site has no attendant at all."""
+
+async def _attendant(site: Site, room: Room, kernel: Any, type_name: str) -> tuple[int | None, bool, bool]:
+    """The attendant for a room, whether they attend its section, and whether the site
+    has attendants of whom none may take a ``type_name`` task now.
+
+    Among the site's active members with the housekeeper role whom the plugins let take
+    the task now (``kernel.eligible``: a roster says who is on duty; everyone without
+    such a plugin or without ``kernel``), those whose skills name the room's section
+    (``section:<site>:<name>``), balanced: the fewest open hotel tasks, then the lowest
+    id. Only when the section has nobody eligible (or the room none), balanced over every
+    eligible attendant; ``(None, False, ...)`` when there is nobody."""
     users = await members_with_role(site.id, "housekeeper")
     if not users:
-        return None, False
+        return None, False, False
+    if kernel is not None and kernel.narrows_assignment:
+        eligible = set(await kernel.eligible(site, kernel.type_of(type_name), [u.id for u in users]))
+        users = [u for u in users if u.id in eligible]
+        if not users:
+            return None, False, True
     in_section = [u.id for u in users if attends(u, site.code, room.section)]
     candidates = in_section or [u.id for u in users]
     loads: dict[int, int] = {uid: 0 for uid in candidates}
     for assignee_id in await Task.filter(site_id=site.id, is_open=True, assignee_id__in=candidates,
                                          type__startswith="hotel.").values_list("assignee_id", flat=True):
         loads[assignee_id] = loads.get(assignee_id, 0) + 1
-    return min(candidates, key=lambda uid: (loads[uid], uid)), bool(in_section)
+    return min(candidates, key=lambda uid: (loads[uid], uid)), bool(in_section), False
 
 
 async def section_attendants(site: Site, section: str) -> list[int]:
@@ -419,22 +433,26 @@ async def section_cover(site: Site) -> list[dict[str, Any]]:
             for section in sections]
 
 
-async def housekeeper_for(site: Site, room: Room) -> int | None:
+async def housekeeper_for(site: Site, room: Room, kernel: Any = None,
+                          type_name: str = "hotel.departure_clean") -> int | None:
     """The attendant for a room (``attendant_for``)."""
-    return (await attendant_for(site, room))[0]
+    return (await attendant_for(site, room, kernel, type_name))[0]
 
 
 async def create_room_task(kernel, site: Site, room: Room, actor: Actor, type_name: str, title: str, *,
                            description: str = "", priority: str = "normal", assign: bool = True) -> Task:
-    assignee_id = None
+    assignee_id, balanced = None, False
     if assign and type_name in ("hotel.departure_clean", "hotel.stay_over", "hotel.pickup",
                                 "hotel.guest_request"):
-        assignee_id = await housekeeper_for(site, room)
+        assignee_id, _in_section, nobody_eligible = await _attendant(site, room, kernel, type_name)
+        # Attendants, none on duty: the kernel's balanced assignment leaves the task
+        # unassigned and its history says why.
+        balanced = nobody_eligible
+    elif assign and type_name in ("hotel.inspection", "hotel.maintenance"):
+        balanced = True
     task = await kernel.create(site, actor, type=type_name, title=title, description=description,
                                priority=priority, unit_id=room.unit_id, assignee_id=assignee_id,
-                               subject=room_subject(room),
-                               assign="balanced" if assign and assignee_id is None and type_name in (
-                                   "hotel.inspection", "hotel.maintenance") else None)
+                               subject=room_subject(room), assign="balanced" if balanced else None)
     if type_name in CLEANING_TYPES and clock_stopped(room):
         task = await _hold(kernel, task, room, actor)
     return task
@@ -602,10 +620,10 @@ async def create_guest_request(kernel, site: Site, room: Room, actor: Actor, *, 
     if len(description) > 10_000:
         raise invalid("description", _("At most %(count)s characters.", count=10_000))
     async with kernel.transaction():
-        assignee_id, in_section = await attendant_for(site, room)
+        assignee_id, in_section, nobody_eligible = await _attendant(site, room, kernel, GUEST_REQUEST)
         task = await kernel.create(site, actor, type=GUEST_REQUEST, title=title, description=description,
                                    priority=priority, unit_id=room.unit_id, assignee_id=assignee_id,
-                                   subject=room_subject(room))
+                                   subject=room_subject(room), assign="balanced" if nobody_eligible else None)
         await _record_routing(task, room, actor, in_section)
     return task
 
@@ -623,7 +641,7 @@ async def route_guest_request(kernel, task: Task, event: Any) -> None:
     site = await Site.get(id=task.site_id)
     user = await User.get_or_none(id=event.actor_id) if event.actor_id else None
     actor = Actor(user=user, site=site)
-    assignee_id, in_section = await attendant_for(site, room)
+    assignee_id, in_section = await attendant_for(site, room, kernel, task.type)
     keep = (task.assignee_id in await section_attendants(site, room.section) if in_section
             else task.assignee_id is not None)
     async with kernel.transaction():
