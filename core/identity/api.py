@@ -44,6 +44,8 @@ async def create_token(request: Request, body: Credentials) -> TokenOut:
         settings, body.username, body.password, request.state.client_address, secret_key=request.app.state.secret_key,
         device_cookie=request.cookies.get(sessions.DEVICE_COOKIE, ""))  # a browser app signed in before
     secret, token = await sessions.issue_token(settings, user)
+    # After the token is stored: a plugin's failure (logged) never undoes the sign-in.
+    await request.app.state.host.notify("on_signed_in", user=user, client_address=request.state.client_address)
     return TokenOut(token=secret, expires_at=token.expires_at, user=UserOut(**user_out(user)))
 
 

@@ -64,6 +64,8 @@ async def login(request: Request) -> Response:
         await sessions.end_session(request.state.session, request.state.client_address)
     signin = await sessions.start_session(request.app.state.settings, user, request.state.client_address,
                                           request.headers.get("user-agent", ""))
+    # After the session is stored: a plugin's failure (logged) never undoes the sign-in.
+    await request.app.state.host.notify("on_signed_in", user=user, client_address=request.state.client_address)
     response = RedirectResponse(next_url, status_code=303)
     _set_session_cookie(request, response, signin.secret)
     _remember_device(request, response, user)

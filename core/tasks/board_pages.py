@@ -13,6 +13,7 @@ from core.tasks.pages import task_row
 from core.tasks.types import STATE_LABELS
 from core.web.access import actor_of, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action
+from core.web.panels import shown_panels
 from core.web.routing import page_route
 
 BOARD_LIMIT = 2000
@@ -53,11 +54,14 @@ async def handover_page(request: Request, errors: FormErrors | None = None, valu
     read_ids = set(await handovers.HandoverRead.filter(user_id=user.id, handover_id__in=[h.id for h in recent])
                    .values_list("handover_id", flat=True))
     people = await site_people(site.id)
-    return render(request, "core/tasks/handovers.html", {
+    context = {
         "site": site, "errors": errors or FormErrors(), "values": values or {"department": user.department},
         "handovers": [{**handovers.handover_out(h, h.id in read_ids), "author": people.get(h.author_id)}
                       for h in recent],
-    }, status_code=status_code)
+    }
+    # Plugins' panels (``page_panels``), e.g. who is on the next shift.
+    context["page_panels"] = await shown_panels(request, "handovers", context)
+    return render(request, "core/tasks/handovers.html", context, status_code=status_code)
 
 
 async def handovers_post(request: Request) -> Response:

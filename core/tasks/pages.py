@@ -22,6 +22,7 @@ from core.tasks.types import PRIORITY_LABELS, SubjectPanel
 from core.web.access import actor_of, authorize, can, current_site, get_in_site, site_query
 from core.problems import Problem, invalid
 from core.web.forms import FormErrors, form_action
+from core.web.panels import shown_panels
 from core.web.routing import page_route
 from core.permissions import AUTHENTICATED
 
@@ -61,11 +62,14 @@ async def my_work(request: Request) -> Response:
     people.update({person.id: person for person in await User.filter(
         id__in=list({t.assignee_id for t in watched if t.assignee_id}))})
     unread = await handovers.unread_for(user, site.id).order_by("-id").limit(20)
-    return render(request, "core/tasks/my_work.html", {
+    context = {
         "site": site, "tasks": [task_row(t, people, kernel(request).types) for t in tasks],
         "watched": [task_row(t, people, kernel(request).types) for t in watched],
         "unread_handovers": [handovers.handover_out(h) for h in unread],
-    })
+    }
+    # Plugins' panels (``page_panels``), e.g. the staff member's duties today.
+    context["page_panels"] = await shown_panels(request, "my_work", context)
+    return render(request, "core/tasks/my_work.html", context)
 
 
 async def _task_context(request: Request, task: Task, errors: FormErrors | None = None,

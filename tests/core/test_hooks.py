@@ -133,6 +133,83 @@ def test_hook_on_app_started(make_app):
     assert started == [server.app]
 
 
+def test_hook_eligible_assignees(make_demo_app):
+    """Balanced assignment gives the task only to whom the plugin allows (the rules in
+    full: tests/core/tasks/test_eligibility.py)."""
+    from core.identity.models import User
+
+    agent2 = make_demo_app().call(lambda: User.get(username="agent2")).id
+    server = make_demo_app(extra_plugins=[plugin("oncall", eligible_assignees=lambda candidates: [agent2])],
+                           disabled_plugins=["rostering"])
+    supervisor = server.api_client("supervisor")
+    created = supervisor.post("/api/v1/sites/harbour/tasks", json={"type": "core.follow_up", "title": "Call back",
+                                                                   "assign": "balanced"})
+    assert created.status_code == 201 and created.json()["assignee_id"] == agent2
+
+
+def _with_templates(server, templates):
+    """Templates for a plugin built in memory (it has no folder for them)."""
+    import jinja2
+
+    environment = server.app.state.templates.env
+    environment.loader = jinja2.ChoiceLoader([jinja2.DictLoader(templates), environment.loader])
+
+
+def test_hook_page_panels(make_demo_app):
+    from core.web.panels import Panel
+
+    def panels(page, request):
+        if page == "my_work":
+            return Panel("Your duties today", "duty/today.html", {"shift": "07:00-15:00"}, url="/duty/me")
+        return [Panel("Next shift", "duty/next.html", {"people": ["agent2", "<b>x</b>"]}), None]
+
+    def broken(page):
+        raise RuntimeError("the roster cannot be read")
+
+    async def bad_template(page):
+        return Panel("Broken panel", "duty/missing_variable.html")
+
+    server = make_demo_app(extra_plugins=[plugin("duty", page_panels=panels), plugin("broken", page_panels=broken),
+                                          plugin("badtpl", page_panels=bad_template)],
+                           disabled_plugins=["rostering"])
+    _with_templates(server, {
+        "duty/today.html": "<p class=duty>{{ shift }} for {{ user.username }} at {{ site.code }}, {{ panel.title }}</p>",
+        "duty/next.html": "<ul>{% for name in people %}<li>{{ name }}</li>{% endfor %}</ul>",
+        "duty/missing_variable.html": "{{ no_such_variable }}",
+    })
+    page = server.sign_in("agent")
+    mine = page.get("/sites/harbour/my-work")
+    assert mine.status_code == 200
+    assert '<a href="/duty/me">Your duties today</a>' in mine.text
+    assert "<p class=duty>07:00-15:00 for agent at harbour, Your duties today</p>" in mine.text
+    assert "Broken panel" not in mine.text  # its template failed: left out, the page shows
+    handovers = page.get("/sites/harbour/handovers")
+    assert handovers.status_code == 200
+    assert "<h2>Next shift</h2>" in handovers.text
+    assert "<li>agent2</li><li>&lt;b&gt;x&lt;/b&gt;</li>" in handovers.text  # escaped like any template
+
+
+def test_hook_on_signed_in(make_demo_app, caplog):
+    signed_in = []
+
+    async def record(user, client_address):
+        signed_in.append((user.username, client_address))
+
+    def broken(user):
+        raise RuntimeError("the clock-in failed")
+
+    server = make_demo_app(extra_plugins=[plugin("broken_first", on_signed_in=broken),
+                                          plugin("clock", on_signed_in=record)], disabled_plugins=["rostering"])
+    assert server.sign_in("agent").get("/sites/harbour/my-work").status_code == 200  # the page sign-in
+    assert server.api_client("agent2").get("/api/v1/me").status_code == 200  # the API's token
+    assert [name for name, _address in signed_in] == ["agent", "agent2"]
+    assert all(address for _name, address in signed_in)
+    assert "broken_first" in caplog.text
+    # A refused password is no sign-in.
+    refused = server.client().post("/api/v1/auth/token", json={"username": "agent", "password": "wrong"})
+    assert refused.status_code == 401 and len(signed_in) == 2
+
+
 # --- Meta-tests: the hook reference stays true -------------------------------------------
 
 
