@@ -33,3 +33,29 @@ async def eligible_assignees(site, at, candidates):
     from plugins.rostering.on_duty import eligible
 
     return await eligible(site, candidates, at)
+
+
+@hookimpl
+async def on_signed_in(user, client_address):
+    # Signing in at the desk during (or just before) one's duty clocks one in, where the
+    # site asks it (plugins/rostering/attendance.py: clock_in_on_sign_in).
+    from plugins.rostering.attendance import clock_in_on_sign_in
+
+    await clock_in_on_sign_in(user, client_address)
+
+
+@hookimpl
+def on_app_started(app):
+    # The certificate reminders' timer (plugins/rostering/jobs.py).
+    from plugins.rostering import jobs
+
+    jobs.start(app)
+
+
+@hookimpl
+async def page_panels(page, request):
+    # The staff member's next duties on their home, who is on duty and next on handovers
+    # (plugins/rostering/panels.py).
+    from plugins.rostering.panels import panels
+
+    return await panels(page, request)
