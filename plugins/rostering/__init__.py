@@ -36,23 +36,6 @@ async def eligible_assignees(site, at, candidates):
 
 
 @hookimpl
-async def on_signed_in(user, client_address):
-    # Signing in at the desk during (or just before) one's duty clocks one in, where the
-    # site asks it (plugins/rostering/attendance.py: clock_in_on_sign_in).
-    from plugins.rostering.attendance import clock_in_on_sign_in
-
-    await clock_in_on_sign_in(user, client_address)
-
-
-@hookimpl
-def on_app_started(app):
-    # The certificate reminders' timer (plugins/rostering/jobs.py).
-    from plugins.rostering import jobs
-
-    jobs.start(app)
-
-
-@hookimpl
 async def page_panels(page, request):
     # The staff member's next duties on their home, who is on duty and next on handovers
     # (plugins/rostering/panels.py).
