@@ -74,7 +74,7 @@ class Roster(Model):
     class Meta:
         table = "rostering_roster"
         unique_together = (("site", "department", "starts_on"),)
-        indexes = (("site", "starts_on", "ends_on"),)
+        indexes = (("site_id", "starts_on", "ends_on"),)
 
 
 class Duty(Model):
@@ -99,7 +99,7 @@ class Duty(Model):
     class Meta:
         table = "rostering_duty"
         unique_together = (("user", "shift", "day"),)
-        indexes = (("site", "starts_at"), ("user", "starts_at"), ("roster", "day"))
+        indexes = (("site_id", "starts_at"), ("user_id", "starts_at"), ("roster_id", "day"))
 
 
 class SwapRequest(Model):
@@ -130,7 +130,7 @@ class SwapRequest(Model):
 
     class Meta:
         table = "rostering_swap"
-        indexes = (("site", "status"),)
+        indexes = (("site_id", "status"),)
 
 
 class LeaveRequest(Model):
@@ -163,7 +163,7 @@ class LeaveRequest(Model):
 
     class Meta:
         table = "rostering_leave"
-        indexes = (("site", "status"), ("user", "starts_on"))
+        indexes = (("site_id", "status"), ("user_id", "starts_on"))
 
 
 class Attendance(Model):
@@ -187,7 +187,7 @@ class Attendance(Model):
 
     class Meta:
         table = "rostering_attendance"
-        indexes = (("site", "user", "clock_in_at"), ("site", "clock_out_at"))
+        indexes = (("site_id", "user_id", "clock_in_at"), ("site_id", "clock_out_at"))
 
 
 class Certificate(Model):
@@ -214,4 +214,4 @@ class Certificate(Model):
 
     class Meta:
         table = "rostering_certificate"
-        indexes = (("site", "expires_on"), ("user", "kind"))
+        indexes = (("site_id", "expires_on"), ("user_id", "kind"))

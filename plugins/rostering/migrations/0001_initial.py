@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('version', fields.IntField(default=1)),
             ],
-            options={'table': 'rostering_certificate', 'app': 'rostering', 'indexes': [Index(fields=['site', 'expires_on']), Index(fields=['user', 'kind'])], 'pk_attr': 'id', 'table_description': "A person's certificate (健康證 and other credentials) as held at a site, with its expiry."},
+            options={'table': 'rostering_certificate', 'app': 'rostering', 'indexes': [Index(fields=['site_id', 'expires_on']), Index(fields=['user_id', 'kind'])], 'pk_attr': 'id', 'table_description': "A person's certificate (健康證 and other credentials) as held at a site, with its expiry."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('version', fields.IntField(default=1)),
             ],
-            options={'table': 'rostering_leave', 'app': 'rostering', 'indexes': [Index(fields=['site', 'status']), Index(fields=['user', 'starts_on'])], 'pk_attr': 'id', 'table_description': 'A request for leave from ``starts_on`` to ``ends_on`` (inclusive), decided by a supervisor.'},
+            options={'table': 'rostering_leave', 'app': 'rostering', 'indexes': [Index(fields=['site_id', 'status']), Index(fields=['user_id', 'starts_on'])], 'pk_attr': 'id', 'table_description': 'A request for leave from ``starts_on`` to ``ends_on`` (inclusive), decided by a supervisor.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('version', fields.IntField(default=1)),
             ],
-            options={'table': 'rostering_roster', 'app': 'rostering', 'unique_together': (('site', 'department', 'starts_on'),), 'indexes': [Index(fields=['site', 'starts_on', 'ends_on'])], 'pk_attr': 'id', 'table_description': "A department's duties at a site from ``starts_on`` to ``ends_on`` (a week or a month)."},
+            options={'table': 'rostering_roster', 'app': 'rostering', 'unique_together': (('site', 'department', 'starts_on'),), 'indexes': [Index(fields=['site_id', 'starts_on', 'ends_on'])], 'pk_attr': 'id', 'table_description': "A department's duties at a site from ``starts_on`` to ``ends_on`` (a week or a month)."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('version', fields.IntField(default=1)),
             ],
-            options={'table': 'rostering_duty', 'app': 'rostering', 'unique_together': (('user', 'shift', 'day'),), 'indexes': [Index(fields=['site', 'starts_at']), Index(fields=['user', 'starts_at']), Index(fields=['roster', 'day'])], 'pk_attr': 'id', 'table_description': 'One person on one shift on one local day of a roster.'},
+            options={'table': 'rostering_duty', 'app': 'rostering', 'unique_together': (('user', 'shift', 'day'),), 'indexes': [Index(fields=['site_id', 'starts_at']), Index(fields=['user_id', 'starts_at']), Index(fields=['roster_id', 'day'])], 'pk_attr': 'id', 'table_description': 'One person on one shift on one local day of a roster.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -134,7 +134,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('version', fields.IntField(default=1)),
             ],
-            options={'table': 'rostering_attendance', 'app': 'rostering', 'indexes': [Index(fields=['site', 'user', 'clock_in_at']), Index(fields=['site', 'clock_out_at'])], 'pk_attr': 'id', 'table_description': 'A clock-in and its clock-out (考勤), against the duty it falls in, when any.'},
+            options={'table': 'rostering_attendance', 'app': 'rostering', 'indexes': [Index(fields=['site_id', 'user_id', 'clock_in_at']), Index(fields=['site_id', 'clock_out_at'])], 'pk_attr': 'id', 'table_description': 'A clock-in and its clock-out (考勤), against the duty it falls in, when any.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('version', fields.IntField(default=1)),
             ],
-            options={'table': 'rostering_swap', 'app': 'rostering', 'indexes': [Index(fields=['site', 'status'])], 'pk_attr': 'id', 'table_description': "A request to hand one's duty to a colleague (and take theirs, when named): the"},
+            options={'table': 'rostering_swap', 'app': 'rostering', 'indexes': [Index(fields=['site_id', 'status'])], 'pk_attr': 'id', 'table_description': "A request to hand one's duty to a colleague (and take theirs, when named): the"},
             bases=['Model'],
         ),
     ]
