@@ -42,3 +42,12 @@ async def page_panels(page, request):
     from plugins.rostering.panels import panels
 
     return await panels(page, request)
+
+
+@hookimpl
+async def on_signed_in(user, client_address):
+    # Signing in at the desk during (or just before) one's duty clocks one in, where the
+    # site asks it (plugins/rostering/attendance.py: clock_in_on_sign_in).
+    from plugins.rostering.attendance import clock_in_on_sign_in
+
+    await clock_in_on_sign_in(user, client_address)
