@@ -339,3 +339,15 @@ def test_staff_see_only_their_own_attendance(server, agent, user_ids):
     assert {item["user_id"] for item in agent.get(API).json()["items"]} == {user_ids["agent"]}
     assert agent.get(f"{API}/{theirs['id']}").status_code == 404
     assert other.get(f"{API}/{theirs['id']}").status_code == 200
+
+
+def test_signing_in_on_the_page_or_the_api_clocks_in_during_a_duty(server, user_ids):
+    duty_id = duty(server, "agent", now_utc() - dt.timedelta(minutes=2))
+    server.sign_in("agent")
+    sup = server.api_client("supervisor")
+    [record] = sup.get(API, params={"user_id": user_ids["agent"]}).json()["items"]
+    assert (record["duty_id"], record["clock_in_source"], record["late_minutes"]) == (duty_id, "sign_in", 0)
+    server.api_client("agent")  # a token sign-in while clocked in: nothing more
+    assert len(sup.get(API, params={"user_id": user_ids["agent"]}).json()["items"]) == 1
+    server.api_client("agent2")  # no duty: not clocked in
+    assert sup.get(API, params={"user_id": user_ids["agent2"]}).json()["items"] == []
