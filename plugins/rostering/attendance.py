@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 
 from core.actors import Actor
 from core.audit import services as audit
-from core.clock import rfc3339, utcnow
+from core.clock import local_time, rfc3339, utcnow
 from core.entities.models import Site
 from core.events import LiveEvent
 from core.i18n import gettext as _
@@ -103,9 +103,9 @@ async def publish(bus: Any, record: Attendance) -> None:
         log.exception("rostering: live event %s not published", EVENT)
 
 
-def _open_problem(record: Attendance) -> Problem:
+def _open_problem(site: Site, record: Attendance) -> Problem:
     return Problem(409, _("You are clocked in already (since %(time)s); clock out first.",
-                          time=rfc3339(record.clock_in_at)), current=attendance_out(record))
+                          time=local_time(site, record.clock_in_at)), current=attendance_out(record))
 
 
 async def clock_in(site: Site, user: User, actor: Actor, *, source: str = "button", note: str = "",
@@ -117,7 +117,7 @@ async def clock_in(site: Site, user: User, actor: Actor, *, source: str = "butto
         await User.filter(id=user.id).select_for_update().get()
         current = await Attendance.filter(site_id=site.id, user_id=user.id, clock_out_at=None).first()
         if current is not None:
-            raise _open_problem(current)
+            raise _open_problem(site, current)
         duty = await duty_for(site, user.id, now)
         late = late_minutes(site, duty, now) if await _first_for_duty(duty) else 0
         record = await Attendance.create(site_id=site.id, user_id=user.id, duty=duty, clock_in_at=now,
@@ -139,7 +139,7 @@ async def clock_out(site: Site, user: User, actor: Actor, *, source: str = "butt
         raise Problem(409, _("You are not clocked in here; clock in first."))
     if now <= record.clock_in_at:
         raise invalid("clock_out_at", _("The clock-out must come after the clock-in (%(time)s).",
-                                        time=rfc3339(record.clock_in_at)))
+                                        time=local_time(site, record.clock_in_at)))
     duty = await Duty.get_or_none(id=record.duty_id) if record.duty_id else None
     early = early_minutes(duty, now)
     changes = {"clock_out_at": now, "clock_out_source": source, "early_minutes": early}
@@ -181,7 +181,7 @@ async def correct(site: Site, record: Attendance, actor: Actor, *, reason: str, 
             raise invalid(field, _("This time is still to come."))
     if new_out is not None and new_out <= new_in:
         raise invalid("clock_out_at", _("The clock-out must come after the clock-in (%(time)s).",
-                                        time=rfc3339(new_in)))
+                                        time=local_time(site, new_in)))
     others = Attendance.filter(site_id=site.id, user_id=record.user_id).exclude(id=record.id)
     if new_out is not None:
         others = others.filter(clock_in_at__lt=new_out)

@@ -34,7 +34,7 @@ def whose(request: Request, user_id: int | None) -> int | None:
     if can(request, READ):
         return user_id
     if user_id is not None and user_id != me:
-        raise Problem(403, _("You may see only your own attendance (%(permission)s is needed for others').",
+        raise Problem(403, _("You may see only your own attendance (%(permission)s is needed for anyone else's).",
                              permission=READ))
     return me
 

@@ -43,7 +43,7 @@ async def sheet_page(request: Request) -> Response:
     errors, status = FormErrors(), 200
     if not deciders:
         if user_id not in (None, me.id):
-            raise Problem(403, _("You may see only your own attendance (%(permission)s is needed for others').",
+            raise Problem(403, _("You may see only your own attendance (%(permission)s is needed for anyone else's).",
                                  permission=READ))
         user_id = me.id
     try:
