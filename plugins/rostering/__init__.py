@@ -51,3 +51,11 @@ async def on_signed_in(user, client_address):
     from plugins.rostering.attendance import clock_in_on_sign_in
 
     await clock_in_on_sign_in(user, client_address)
+
+
+@hookimpl
+def on_app_started(app):
+    # The certificate reminders' timer (plugins/rostering/jobs.py).
+    from plugins.rostering import jobs
+
+    jobs.start(app)
