@@ -3,6 +3,9 @@ the staff member's own page and the panels on my-work and handovers."""
 
 import datetime as dt
 import re
+import time
+
+import pytest
 
 from tests.plugins.rostering.conftest import add_duty, api, make_roster, make_shift, pages
 
@@ -120,3 +123,48 @@ def test_a_draft_publishes_from_the_grid(fresh, hotelsup, user_ids):
     version = hotelsup.get(f"{L}/rosters/{roster['id']}").json()["version"]
     assert sup.form_post(f"{P}/rosters/{roster['id']}/publish", {"version": version}).status_code == 303
     assert hotelsup.get(f"{L}/rosters/{roster['id']}").json()["status"] == "published"
+
+
+async def _month_for_200(roster_id: int, shift_ids: list[int]):
+    from core.entities.models import Site
+    from core.identity.models import Membership, Role, User
+    from plugins.rostering import rules
+    from plugins.rostering.models import Duty, Roster, ShiftPattern
+
+    site = await Site.get(code="lotus")
+    role = await Role.get(name="housekeeper")
+    await User.bulk_create([User(username=f"bench{n:03d}", display_name=f"Bench {n:03d}", department="housekeeping",
+                                 password_hash="-") for n in range(200)])
+    users = await User.filter(username__startswith="bench").order_by("id")
+    await Membership.bulk_create([Membership(user_id=user.id, site_id=site.id, role_id=role.id) for user in users])
+    roster = await Roster.get(id=roster_id)
+    shifts = [await ShiftPattern.get(id=shift_id) for shift_id in shift_ids]
+    duties = []
+    for n, user in enumerate(users):
+        for offset in range(31):
+            day = roster.starts_on + dt.timedelta(days=offset)
+            if (n + offset) % 7 == 6:
+                continue  # a day off a week
+            shift = shifts[(n + offset) % len(shifts)]
+            starts_at, ends_at = rules.shift_times(site, shift, day)
+            duties.append(Duty(site_id=site.id, roster_id=roster.id, user_id=user.id, shift_id=shift.id, day=day,
+                               starts_at=starts_at, ends_at=ends_at))
+    await Duty.bulk_create(duties, batch_size=1000)
+    return len(duties)
+
+
+@pytest.mark.slow
+def test_a_month_for_200_staff_renders_under_200_ms(fresh, hotelsup):
+    shift = make_shift(hotelsup, code="E", start="07:00", end="15:00", min_staff=20)
+    roster = make_roster(hotelsup, dt.date(2031, 1, 1), days=31)
+    count = fresh.call(_month_for_200, roster["id"], [shift["id"]])
+    sup = fresh.sign_in("hotelsup")
+    url = f"{P}/rosters/{roster['id']}"
+    assert sup.get(url).status_code == 200  # warm
+    timings = []
+    for _round in range(5):
+        started = time.perf_counter()
+        page = sup.get(url)
+        timings.append(time.perf_counter() - started)
+    assert page.text.count("<td") >= 200 * 31 and count > 5000
+    assert sorted(timings)[2] < 0.2, timings
