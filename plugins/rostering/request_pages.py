@@ -89,12 +89,14 @@ async def swap_form(request: Request, errors: FormErrors | None = None, values: 
     me = actor_of(request).user_id
     people = names(await site_people(site.id))
     now = utcnow()
-    upcoming = await (site_query(request, Duty).filter(starts_at__gt=now, roster__status="published",
-                                                       starts_at__lt=now + dt.timedelta(days=FORM_DAYS))
-                      .select_related("shift").order_by("starts_at"))
-    mine = [(str(d.id), duty_label(site, swaps.duty_snapshot(d))) for d in upcoming if d.user_id == me]
-    theirs = [(str(d.id), duty_label(site, swaps.duty_snapshot(d), people.get(d.user_id, "")))
-              for d in upcoming if d.user_id != me]
+    published = site_query(request, Duty).filter(starts_at__gt=now, roster__status="published")
+    # One's own duties to come, however far (a person has few); colleagues' only in the
+    # next weeks, else the list would hold the whole site's roster.
+    own = await published.filter(user_id=me).select_related("shift").order_by("starts_at").limit(200)
+    others = await (published.filter(starts_at__lt=now + dt.timedelta(days=FORM_DAYS)).exclude(user_id=me)
+                    .select_related("shift").order_by("starts_at").limit(1000))
+    mine = [(str(d.id), duty_label(site, swaps.duty_snapshot(d))) for d in own]
+    theirs = [(str(d.id), duty_label(site, swaps.duty_snapshot(d), people.get(d.user_id, ""))) for d in others]
     colleagues = [(str(user_id), name) for user_id, name in sorted(people.items(), key=lambda p: p[1])
                   if user_id != me]
     return render(request, "rostering/swap_new.html", {
