@@ -4,7 +4,7 @@ copying last week, publishing refused under the minimum, on-duty and published d
 import datetime as dt
 
 from core.audit.models import AuditEntry
-from tests.plugins.rostering.conftest import add_duty, api, clock_in, make_roster, make_shift, publish, today
+from tests.plugins.rostering.conftest import add_duty, api, clock_in, make_roster, make_shift, publish
 
 L = api("lotus")
 
@@ -201,7 +201,3 @@ def test_on_duty_is_rostered_now_and_clocked_in(fresh, hotelsup, on_shift_now, u
     assert far["departments"] == []
     naive = hk.get(f"{L}/on-duty", params={"at": "2031-01-01T00:00:00"})
     assert naive.status_code == 422 and fields_of(naive) == ["at"]
-
-
-def test_today_helper_is_the_site_clock(fresh):
-    assert abs((today(fresh) - dt.date.today()).days) <= 1
