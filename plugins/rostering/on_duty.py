@@ -18,8 +18,8 @@ is the list of eligible ids, possibly empty (nobody on duty: the kernel leaves a
 unassigned and says why).
 
 Cost: it runs on every balanced assignment, so it asks at most three small indexed
-queries (the candidates in a rostered department, their duties covering ``at``, their open
-attendance) and stops after the first when that settles it.
+queries (the candidates in a department rostered that day, the site's duties covering
+``at``, its open clock-ins) and stops as soon as that settles it.
 """
 
 from __future__ import annotations
@@ -36,31 +36,25 @@ from plugins.rostering.models import Attendance, Duty, Roster
 from plugins.rostering.site_settings import setting
 
 
-async def rostered_candidates(site: Site, day: dt.date, candidates: list[int]) -> list[int]:
-    """The candidates whose department has a published roster at ``site`` covering ``day``."""
-    departments = Roster.filter(site_id=site.id, status="published", starts_on__lte=day,
-                                ends_on__gte=day).values("department")
-    return list(await User.filter(id__in=candidates, department__in=Subquery(departments))
-                .exclude(department="").values_list("id", flat=True))
-
-
-async def on_duty(site: Site, at: dt.datetime, users: Iterable[int] | None = None) -> list[int]:
-    """The ids of the people on duty at ``site`` at ``at`` (among ``users``, when given): a
-    published duty covering ``at`` and, when the site requires it, clocked in for it."""
-    duties = Duty.filter(site_id=site.id, starts_at__lte=at, ends_at__gt=at, roster__status="published")
-    if users is not None:
-        duties = duties.filter(user_id__in=list(users))
+async def on_duty(site: Site, at: dt.datetime) -> set[int]:
+    """The ids of the people on duty at ``site`` at ``at``: a published duty covering ``at``
+    and, when the site requires it, clocked in for it. Asked for the whole site, not per
+    candidate: a few dozen rows, and no long list of ids to send (cheaper than filtering)."""
+    # A duty lasts a day at most (ShiftPattern.duration_minutes), so one covering ``at``
+    # started within the day before: the bound keeps the (site, starts_at) index range short.
+    duties = await Duty.filter(site_id=site.id, starts_at__gt=at - dt.timedelta(days=1), starts_at__lte=at,
+                               ends_at__gt=at, roster__status="published").values_list("user_id", "starts_at")
     starts: dict[int, dt.datetime] = {}
-    for user_id, starts_at in await duties.values_list("user_id", "starts_at"):
+    for user_id, starts_at in duties:
         starts[user_id] = min(starts_at, starts.get(user_id, starts_at))
     if not starts or not setting(site, "on_duty_requires_clock_in"):
-        return sorted(starts)
+        return set(starts)
     early = dt.timedelta(minutes=setting(site, "early_clock_in_minutes"))
-    # Bounded below by the earliest duty's window, so the index on (site, user, clock_in_at) serves it.
-    rows = await Attendance.filter(site_id=site.id, user_id__in=list(starts), clock_out_at=None,
-                                   clock_in_at__lte=at, clock_in_at__gte=min(starts.values()) - early
-                                   ).values_list("user_id", "clock_in_at")
-    return sorted({user_id for user_id, clock_in_at in rows if clock_in_at >= starts[user_id] - early})
+    # Open clock-ins of the last two days (a duty's day and its window); the (site,
+    # clock_out_at) index finds the open ones.
+    rows = await Attendance.filter(site_id=site.id, clock_out_at=None, clock_in_at__lte=at,
+                                   clock_in_at__gte=at - dt.timedelta(days=2)).values_list("user_id", "clock_in_at")
+    return {user_id for user_id, clock_in_at in rows if user_id in starts and clock_in_at >= starts[user_id] - early}
 
 
 async def eligible(site: Site, candidates: Iterable[int], at: dt.datetime | None = None) -> list[int] | None:
@@ -72,9 +66,12 @@ async def eligible(site: Site, candidates: Iterable[int], at: dt.datetime | None
     if not candidates:
         return None
     at = at or utcnow()
-    narrowed = await rostered_candidates(site, local_today(site, at), candidates)
+    # One query: the candidates whose department has a published roster covering the day.
+    rostered = Roster.filter(site_id=site.id, status="published", starts_on__lte=(day := local_today(site, at)),
+                             ends_on__gte=day).values("department")
+    narrowed = set(await User.filter(id__in=candidates, department__in=Subquery(rostered)).exclude(department="")
+                   .values_list("id", flat=True))
     if not narrowed:
         return None
-    working = set(await on_duty(site, at, narrowed))
-    left_alone = set(candidates) - set(narrowed)
-    return [uid for uid in candidates if uid in left_alone or uid in working]
+    working = await on_duty(site, at)
+    return [uid for uid in candidates if uid not in narrowed or uid in working]
