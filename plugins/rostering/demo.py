@@ -168,7 +168,7 @@ def _attendance(site, duties: list[Duty], now: dt.datetime, rng: random.Random) 
         after_start = max(0, int((clock_in - duty.starts_at).total_seconds() // 60))
         row = Attendance(site_id=site.id, user_id=duty.user_id, duty_id=duty.id, clock_in_at=clock_in,
                          clock_in_source=rng.choice(("button", "sign_in")),
-                         late_minutes=after_start - grace if after_start > grace else 0)
+                         late_minutes=after_start if after_start > grace else 0)  # as attendance.late_minutes
         if duty.ends_at <= now:
             early = rng.random() < 0.05
             row.clock_out_at = duty.ends_at + dt.timedelta(minutes=-rng.randint(10, 40) if early else rng.randint(0, 12))
