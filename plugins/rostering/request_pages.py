@@ -45,10 +45,12 @@ def duty_label(site, duty: dict[str, Any], who: str = "") -> str:
 
 
 def back_to(request: Request, site, value: str) -> str:
-    """The page an action returns to: ``/me`` or ``/requests`` of this site, nothing else
+    """The page an action returns to: ``/me`` or ``/requests`` of this site (``next`` is the
+    word or the path), nothing else
     (a ``next`` pointing elsewhere is not followed: no open redirect)."""
     base = f"/sites/{site.code}/rostering"
-    return f"{base}/requests" if value == "requests" and can(request, DECIDE) else f"{base}/me"
+    wants_queue = value in ("requests", f"{base}/requests")
+    return f"{base}/requests" if wants_queue and can(request, DECIDE) else f"{base}/me"
 
 
 # --- the supervisor's queue --------------------------------------------------------------------
