@@ -236,3 +236,27 @@ def test_racing_approve_and_reject_one_wins(demo_server):
     assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
     final = sup.get(f"{BASE}/swaps").json()["items"][0]["status"]
     assert duty_of(demo_server, mine)["user"] == ("agent2" if final == "approved" else "agent")
+
+
+def test_the_colleague_hears_of_the_request_live(demo_server):
+    """The colleague holds no decide permission, yet the live event names them."""
+    agent = demo_server.api_client("agent")
+    (mine,) = draw(demo_server, [("agent", "E", DAY)])["duties"]
+    colleague, site_id = uid(demo_server, "agent2"), demo_server.call(_site_id, "harbour")
+    bus = demo_server.app.state.events
+    theirs = bus.subscribe(site_id, set(), user_id=colleague)
+    stranger = bus.subscribe(site_id, set(), user_id=uid(demo_server, "supervisor"))
+    try:
+        swap = ask(agent, duty_id=mine, colleague_id=colleague).json()
+        heard = [theirs.queue.get_nowait() for _ in range(theirs.queue.qsize())]
+        assert [(e.name, e.data["id"]) for e in heard] == [("rostering.swap.changed", swap["id"])]
+        assert stranger.queue.qsize() == 0
+    finally:
+        bus.unsubscribe(theirs)
+        bus.unsubscribe(stranger)
+
+
+async def _site_id(code: str) -> int:
+    from core.entities.models import Site
+
+    return (await Site.get(code=code)).id
