@@ -111,3 +111,16 @@ def test_parity_of_asking_for_a_swap(parity):
         api=lambda body: ("POST", f"{BASE}/swaps", body),
         page=lambda body: (f"{PAGES}/swaps/new", {key: str(value) for key, value in body.items()}))
     assert footprint.events == ["rostering.swap.changed"]
+
+
+def test_a_refused_approval_shows_the_conflict_on_the_queue(demo_server):
+    # agent2 works the late of DAY (to 23:00); taking agent's early of DAY+1 leaves 8 hours of rest.
+    mine, _late = draw(demo_server, [("agent", "E", DAY + dt.timedelta(days=1)), ("agent2", "L", DAY)])["duties"]
+    agent, agent2 = demo_server.api_client("agent"), demo_server.api_client("agent2")
+    swap = agent.post(f"{BASE}/swaps", json={"duty_id": mine, "colleague_id": uid(demo_server, "agent2")}).json()
+    swap = agent2.post(f"{BASE}/swaps/{swap['id']}/accept", json={"version": swap["version"]}).json()
+    page = demo_server.sign_in("supervisor").form_post(f"{PAGES}/swaps/{swap['id']}/approve",
+                                                       {"version": str(swap["version"]), "next": "requests"})
+    assert page.status_code == 409
+    assert "rest less than 11 hours" in page.text and "form-errors" in page.text
+    assert f"/rostering/swaps/{swap['id']}/approve" in page.text  # still waiting, still decidable
