@@ -35,7 +35,7 @@ from core.entities.models import Site
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.problems import Problem, invalid
-from plugins.rostering import rules
+from plugins.rostering import decisions, rules
 from plugins.rostering.code_lists import LEAVE_TYPES
 from plugins.rostering.models import Duty, LeaveRequest
 from plugins.rostering.swaps import DECIDE, duty_snapshot, publish
@@ -129,22 +129,17 @@ async def request_leave(site: Site, actor: Actor, *, leave_type: str, starts_on:
     return leave
 
 
+def _stale(leave: LeaveRequest) -> str:
+    return _("Leave request %(id)s changed meanwhile; reload it and try again.", id=leave.id)
+
+
 def _refusal(leave: LeaveRequest, version: int, statuses: tuple[str, ...], message: str) -> None:
-    if leave.status not in statuses:
-        raise Problem(409, message, current=leave_out(leave))
-    if version != leave.version:
-        raise Problem(409, _("Leave request %(id)s changed meanwhile; reload it and try again.", id=leave.id),
-                      current=leave_out(leave))
+    decisions.refuse_unless(leave, version, statuses, message, leave_out, _stale(leave))
 
 
 async def _claim(leave: LeaveRequest, version: int, statuses: tuple[str, ...], **changes: Any) -> None:
-    """The versioned change, first in the transaction (see ``swaps._claim``)."""
-    updated = await LeaveRequest.filter(id=leave.id, version=version, status__in=list(statuses)).update(
-        version=version + 1, updated_at=utcnow(), **changes)
-    if not updated:
-        await leave.refresh_from_db()
-        raise Problem(409, _("Leave request %(id)s changed meanwhile; reload it and try again.", id=leave.id),
-                      current=leave_out(leave))
+    """The versioned change, first in the transaction (``decisions.claim``)."""
+    await decisions.claim(leave, version, statuses, leave_out, _stale(leave), **changes)
 
 
 def _check_decider(actor: Actor) -> None:

@@ -31,7 +31,7 @@ from core.events import LiveEvent
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.problems import Problem, invalid
-from plugins.rostering import rules
+from plugins.rostering import decisions, rules
 from plugins.rostering.models import Duty, SwapRequest
 
 log = logging.getLogger("frontdesk.rostering")
@@ -133,23 +133,17 @@ async def request_swap(site: Site, actor: Actor, *, duty_id: int, colleague_id: 
     return swap
 
 
+def _stale(swap: SwapRequest) -> str:
+    return _("Swap request %(id)s changed meanwhile; reload it and try again.", id=swap.id)
+
+
 def _refusal(swap: SwapRequest, version: int, statuses: tuple[str, ...], message: str) -> None:
-    if swap.status not in statuses:
-        raise Problem(409, message, current=swap_out(swap))
-    if version != swap.version:
-        raise Problem(409, _("Swap request %(id)s changed meanwhile; reload it and try again.", id=swap.id),
-                      current=swap_out(swap))
+    decisions.refuse_unless(swap, version, statuses, message, swap_out, _stale(swap))
 
 
 async def _claim(swap: SwapRequest, version: int, statuses: tuple[str, ...], **changes: Any) -> None:
-    """The versioned change, first inside the caller's transaction: on PostgreSQL it takes
-    the row's lock, so a racing decision finds the version moved (409) instead of both passing."""
-    updated = await SwapRequest.filter(id=swap.id, version=version, status__in=list(statuses)).update(
-        version=version + 1, updated_at=utcnow(), **changes)
-    if not updated:
-        await swap.refresh_from_db()
-        raise Problem(409, _("Swap request %(id)s changed meanwhile; reload it and try again.", id=swap.id),
-                      current=swap_out(swap))
+    """The versioned change, first in the transaction (``decisions.claim``)."""
+    await decisions.claim(swap, version, statuses, swap_out, _stale(swap), **changes)
 
 
 async def _move(site: Site, actor: Actor, swap: SwapRequest, version: int, statuses: tuple[str, ...],
