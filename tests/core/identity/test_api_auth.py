@@ -5,6 +5,7 @@ import logging
 
 from core.audit.models import AuditEntry
 from core.identity.models import ApiToken, LoginFailure, User
+from core.identity.services import create_user
 
 
 def test_token_then_me_then_sites(demo_server):
@@ -67,8 +68,11 @@ def test_expired_token_and_token_of_a_deleted_user_are_401(demo_server):
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
     demo_server.call(lambda: ApiToken.all().update(expires_at=past))
     assert client.get("/api/v1/me").status_code == 401
-    other = demo_server.api_client("agent2")
-    demo_server.call(lambda: User.filter(username="agent2").delete())
+    # A user with no records of their own: the demo's staff hold duties, shifts and ledger
+    # entries whose rows keep them (people with history are disabled, not deleted).
+    demo_server.call(lambda: create_user("leaver", "a-leavers-password-1"))
+    other = demo_server.api_client("leaver", "a-leavers-password-1")
+    demo_server.call(lambda: User.filter(username="leaver").delete())
     assert other.get("/api/v1/me").status_code == 401
 
 
