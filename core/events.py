@@ -22,6 +22,10 @@ CHANNEL = "frontdesk_events"
 MAX_PAYLOAD = 7900
 #: A subscriber that falls this far behind loses the oldest events rather than memory.
 QUEUE_SIZE = 1000
+#: The permission of an event meant only for the users it names (``LiveEvent.users``): no
+#: role holds it, so an incoming call pops on one agent's page and a notification rings one
+#: person's bell, never their colleagues'.
+ONLY_NAMED_USERS = "core.only-named-users"
 
 
 @dataclass(frozen=True)
