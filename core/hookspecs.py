@@ -202,6 +202,31 @@ def register_receipt_series() -> list[Any]:
     None`` refusing a void (e.g. "reverse the sale": the reversal voids the receipt itself)."""
 
 
+@hookspec
+def register_channels() -> list[Any]:
+    """Ways a message can leave Frontdesk, as objects of the shape
+    ``core.messages.channels.Channel``: a ``name`` stored on each message (``email``,
+    ``sms``, ``in_app`` are core's own), a ``label``, whether quiet hours hold it back,
+    ``address_of(party, user)``, ``normalise_address(value)`` (``ValueError`` with a
+    translated message for a bad one) and ``connect(app)``, an async context manager giving
+    a sender for one batch (``await sender.send(outgoing) -> Sent``; raise
+    ``DeliveryFailed(reason, permanent=...)``). The delivery worker retries, backs off and
+    records every attempt; the channel only sends. See ``docs/notifications.md``.
+    """
+
+
+@hookspec
+def register_message_templates() -> list[Any]:
+    """The messages this plugin sends, as ``core.messages.templates.MessageTemplate(key,
+    label, placeholders, subject, body, channels)``: ``key`` namespaced by the plugin
+    (``resident.case_reply``), the ``placeholders`` its context fills (``{case_number}``),
+    and a default ``subject``/``body`` in English marked with ``N_``, translated into the
+    recipient's language when sent. A site may write its own wording per channel and
+    language (``/sites/{site}/messages/templates``); a placeholder the template does not
+    declare is refused when saved. Queue with ``core.messages.services.queue``.
+    """
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 

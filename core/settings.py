@@ -56,6 +56,34 @@ class Settings(BaseModel):
     password_time_cost: int = Field(3, ge=1)
     password_memory_kib: int = Field(65536, ge=8)
     password_parallelism: int = Field(4, ge=1)
+    # Outgoing messages (core.messages, docs/notifications.md). The address people reach this
+    # server at, for links in messages and the SMS gateway's delivery-report callback.
+    public_url: str = ""
+    # The delivery worker: every so many seconds (0: this process sends nothing, another does).
+    outbox_poll_seconds: float = Field(2.0, ge=0)
+    outbox_batch_size: int = Field(100, ge=1, le=1000)
+    outbox_max_attempts: int = Field(8, ge=1, le=50)
+    # Backoff after a failed attempt: base × 2^(attempt-1), at most the cap, with jitter.
+    outbox_retry_base_seconds: float = Field(30.0, ge=0)
+    outbox_retry_max_seconds: float = Field(3600.0, ge=1)
+    # A claimed message whose worker vanished (killed host) goes back to the queue after this.
+    outbox_lease_seconds: int = Field(300, ge=10)
+    # E-mail over SMTP (empty host: e-mail is not configured and e-mails wait, then fail).
+    smtp_host: str = ""
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    mail_from: str = "Frontdesk <frontdesk@localhost>"
+    # SMS through an HTTP gateway (empty URL: SMS is not configured). The body template's
+    # placeholders are {to}, {text}, {reference} and {callback}, JSON-escaped.
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    sms_gateway_body: str = '{"to": "{to}", "text": "{text}", "reference": "{reference}", "callback": "{callback}"}'
+    sms_timeout_seconds: float = Field(10.0, gt=0)
+    # Signs the gateway's delivery reports (HMAC-SHA256); empty: reports are refused.
+    sms_report_secret: str = ""
 
     @field_validator("database_url")
     @classmethod

@@ -64,6 +64,10 @@ class Party(Model):
     phone_index = fields.CharField(max_length=400, default="", db_index=True)
     email = fields.CharField(max_length=254, default="")
     notes = fields.TextField(default="")
+    #: The language messages to them are written in (empty: the site's).
+    preferred_language = fields.CharField(max_length=10, default="")
+    #: The channel messages to them go by when none is asked for (empty: SMS, then e-mail).
+    preferred_channel = fields.CharField(max_length=20, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     version = fields.IntField(default=1)

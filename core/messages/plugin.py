@@ -1,0 +1,31 @@
+"""Outgoing messages, the outbox and in-app notices: one of core's default plugins
+(``core.plugins``).
+
+Found by convention: ``core.messages.models``, ``core.messages.api.routes()`` and
+``core.messages.pages.routes()``. Services queue messages through
+``core.messages.services.queue`` in their own transaction; the delivery worker
+(``core.messages.worker``) sends them. See ``docs/notifications.md``.
+"""
+
+from core import hookimpl
+from core.i18n import lazy_gettext as _l
+from core.menu import MenuItem
+from core.permissions import EVERY_DESK, Permission
+
+SUPERVISORS = ("admin", "manager", "supervisor")
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("core.message.read", _l("See the outbox: messages queued, sent and failed"),
+                   SUPERVISORS + ("back_office",)),
+        Permission("core.message.manage", _l("Retry or cancel messages; edit message templates"), SUPERVISORS),
+        Permission("core.message.opt_out", _l("Record a person's opt-out of a channel"),
+                   EVERY_DESK),
+    ]
+
+
+@hookimpl
+def register_menu_items():
+    return [MenuItem(label=_l("Outbox"), url="/sites/{site}/messages", permission="core.message.read", order=64)]
