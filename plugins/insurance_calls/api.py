@@ -203,8 +203,11 @@ async def issue_application(request: Request, body: IssueIn) -> ApplicationOut:
 
 
 def routes() -> list:
+    from plugins.insurance_calls import telephony_api
+
     r = "insurance_calls"
     return [
+        *telephony_api.routes(),
         api_route(f"{PREFIX}/calls", log_call, method="POST", permission=f"{r}.call.log", body=CallIn,
                   response=CallOut, status_code=201, tags=TAGS),
         api_route(f"{PREFIX}/calls", list_calls, permission=f"{r}.call.read", query=CallQuery, response=CallPage,

@@ -103,3 +103,36 @@ class Application(Model):
     class Meta:
         table = "insurance_calls_application"
         indexes = (("site_id", "status", "id"), ("site_id", "phone"))
+
+
+class TelephonyCall(Model):
+    """A call as the telephone system (PBX) reported it: ringing, answered, ended.
+
+    The webhook (``telephony_api``) writes it; the call logged from it (``Call``) takes its
+    start and end times from here and is linked back (``call``)."""
+
+    id = fields.BigIntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="insurance_telephony_calls", on_delete=fields.RESTRICT)
+    #: The telephone system's own id of the call (unique per site).
+    pbx_call_id = fields.CharField(max_length=100)
+    #: The caller's number, digits only, a leading + kept (empty: withheld).
+    caller = fields.CharField(max_length=20, default="")
+    #: The agent whose extension rang or answered (null: no active member has the extension).
+    agent = fields.ForeignKeyField("core.User", related_name="insurance_telephony_calls", null=True,
+                                   on_delete=fields.SET_NULL)
+    #: The extension the telephone system named.
+    extension = fields.CharField(max_length=20, default="")
+    ringing_at = fields.DatetimeField(null=True)
+    answered_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+    #: The call record logged for it.
+    call = fields.ForeignKeyField("insurance_calls.Call", related_name="telephony_calls", null=True,
+                                  on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "insurance_calls_telephony_call"
+        unique_together = (("site", "pbx_call_id"),)
+        indexes = (("site_id", "agent_id", "created_at"), ("call_id",))

@@ -27,7 +27,7 @@ from plugins.insurance_calls.models import CALL_TYPES, Call
 
 FORM_FIELDS = ["direction", "phone", "caller_name", "plate", "policy_no", "call_type", "summary", "answer",
                "outcome", "follow_up_at", "started_at", "task_id", "satisfied", "vehicle", "card_number",
-               "repair_shop", "claim_no"]
+               "repair_shop", "claim_no", "telephony_call_id"]
 TYPE_FIELD_NAMES = ("vehicle", "card_number", "repair_shop", "claim_no")
 PAGE_SIZE = 50
 
@@ -102,6 +102,8 @@ async def _log_from_form(request: Request) -> Response:
             "fields": {name: form[name] for name in TYPE_FIELD_NAMES if form[name]},
             "task_id": form_int(form, "task_id"),
             "satisfied": {"yes": True, "no": False}.get(form["satisfied"]),
+            # Filled by the screen pop: the start and end then come from the telephone system.
+            "telephony_call_id": form_int(form, "telephony_call_id", hidden=True),
         }
         errors = FormErrors()
         for name, allowed in (("direction", rules.DIRECTION_LABELS), ("call_type", rules.CALL_TYPE_LABELS),

@@ -46,6 +46,9 @@ class CallIn(Strict):
     task_id: int | None = None
     #: Revisit calls: whether the customer is satisfied.
     satisfied: bool | None = None
+    telephony_call_id: int | None = Field(None, ge=1, le=2**63 - 1, description=(
+        "The telephone system's call this record logs (the screen pop's id): its start and end times come "
+        "from the telephone's events, and the two are linked."))
 
     @field_validator("follow_up_at", "started_at", "ended_at")
     @classmethod

@@ -145,8 +145,17 @@ async def _fulfilled_task(site: Site, task_id: int | None, direction: str, satis
 
 
 async def log_call(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> Call:
-    """Log a call; create its callback or complaint task; carry out the task it fulfils."""
+    """Log a call; create its callback or complaint task; carry out the task it fulfils.
+
+    With ``telephony_call_id`` (a call the telephone system reported, ``telephony``), its
+    start and end come from the telephone's events and the two are linked."""
     now = utcnow()
+    heard = None
+    if data.get("telephony_call_id") is not None:
+        from plugins.insurance_calls import telephony
+
+        heard = await telephony.claimable(site, data["telephony_call_id"])
+        data = telephony.times_of(heard, data, now)
     values = clean_call(data, now)
     satisfied = data.get("satisfied")
     task = await _fulfilled_task(site, data.get("task_id"), values["direction"], satisfied)
@@ -177,8 +186,11 @@ async def log_call(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> Ca
         if call.follow_up_task_id or call.complaint_task_id:
             await call.save(update_fields=["follow_up_task_id", "complaint_task_id"])
         escalated = await _carry_out(kernel, site, actor, task, call) if task is not None else None
+        if heard is not None:
+            await telephony.link(heard, call.id)
         await audit.record("insurance_calls.call.log", actor=actor.user, site_id=site.id, object_type="insurance_call",
-                           object_id=call.id, after={**call_out(call, False), "phone": "", "policy_no": ""},
+                           object_id=call.id, after={**call_out(call, False), "phone": "", "policy_no": "",
+                                                     **({"telephony_call_id": heard.id} if heard else {})},
                            client_address=actor.client_address)
     if escalated is not None:
         await kernel.bus.publish(LiveEvent(site_id=site.id, name="insurance_calls.complaint.escalated",

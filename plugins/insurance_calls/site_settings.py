@@ -19,9 +19,19 @@ class Targets(SettingsModel):
     satisfaction_rate: float = Field(100.0, ge=0, le=100, title=N_("Satisfied (%)"))
 
 
+class Telephony(SettingsModel):
+    """The telephone system's webhook (``plugins/insurance_calls/telephony_api.py``)."""
+
+    webhook_secret: str = Field("", max_length=200, pattern=r"^$|^\S{16,200}$", title=N_("Webhook secret"),
+                                description=N_("The key the telephone system signs its call events with (at least 16 "
+                                               "characters, no spaces). Empty: the webhook is off."))
+
+
 class InsuranceCallsSettings(SettingsModel):
     targets: Targets = Field(default_factory=Targets, title=N_("KPI targets"),
                              description=N_("A rate below its target shows red on the KPI report."))
+    telephony: Telephony = Field(default_factory=Telephony, title=N_("Telephone system"),
+                                 description=N_("Incoming calls pop the caller's history on the agent's call page."))
 
 
 GROUP = SettingGroup("insurance_calls", N_("Insurance calls"), InsuranceCallsSettings)

@@ -142,4 +142,54 @@
     }
   });
   if (query()) { lookup(); }
+
+  /* Screen pop: the telephone system's ringing event reaches this agent's live stream
+     (insurance_calls.screen_pop, sent to this agent only) with the caller's history; the
+     form is pre-filled and carries the telephony call's id, so the call's start and end
+     come from the telephone. answered/ended arrive as insurance_calls.telephony_call. */
+  var incoming = document.getElementById("incoming-call");
+  var popped = form.telephony_call_id;
+  var prefilled = {};
+  function fill(name, text) {
+    var input = form[name];
+    if (!input || !text) { return; }
+    if (!input.value || input.value === prefilled[name]) { input.value = text; prefilled[name] = text; }
+  }
+  function screenPop(event) {
+    var data;
+    try { data = JSON.parse(event.data); } catch (error) { return; }
+    if (!data || !data.id) { return; }
+    popped.value = String(data.id);
+    var prefill = data.prefill || {};
+    ["phone", "caller_name", "plate", "policy_no"].forEach(function (name) { fill(name, prefill[name]); });
+    incoming.textContent = label("incoming").replace("{number}", data.caller || label("withheld"));
+    incoming.hidden = false;
+    incoming.setAttribute("data-telephony-call", String(data.id));
+    if (data.history) {
+      lastKey = query();
+      sequence++;
+      panel.setAttribute("data-loaded", "pop:" + data.id);
+      render(data.history);
+    } else if (query()) {
+      lookup();
+    }
+    markRequired();
+  }
+  function callUpdate(event) {
+    var data;
+    try { data = JSON.parse(event.data); } catch (error) { return; }
+    if (!data || String(data.id) !== popped.value) { return; }
+    var text = data.ended_at ? label("ended").replace("{time}", when(data.ended_at))
+      : data.answered_at ? label("answered").replace("{time}", when(data.answered_at)) : "";
+    if (text) {
+      incoming.appendChild(document.createTextNode(" · " + text));
+      incoming.setAttribute("data-state", data.ended_at ? "ended" : "answered");
+    }
+  }
+  if (incoming && popped && window.EventSource) {
+    var source = new EventSource("/api/v1/sites/" + encodeURIComponent(site) + "/events");
+    source.addEventListener("insurance_calls.screen_pop", screenPop);
+    source.addEventListener("insurance_calls.telephony_call", callUpdate);
+    source.addEventListener("open", function () { form.setAttribute("data-pop-connected", "true"); });
+  }
 }());
