@@ -26,6 +26,8 @@ from core.entities.site_cache import CHANNEL as SITES_CHANNEL, SiteCache, forget
 from core.identity.principals import CHANNEL as IDENTITY_CHANNEL, PrincipalCache, forget_from_notice
 from core.tasks.jobs import run_overdue_loop
 from core.tasks.services import TaskKernel
+from core.messages.services import install as install_messages
+from core.messages.worker import DeliveryLoop
 from core.errors import StartupError
 from core.plugin_host import PluginHost
 from core.plugins import load_plugins
@@ -146,6 +148,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.overdue_check_seconds and not pending:
             background.append(asyncio.create_task(
                 run_overdue_loop(state.tasks, not settings.is_sqlite, settings.overdue_check_seconds)))
+        if settings.outbox_poll_seconds and not pending:
+            delivery = DeliveryLoop(app)
+            state.messages.wake = delivery.wake
+            background.append(asyncio.create_task(delivery.run()))
         await state.host.notify("on_app_started", app=app)
         try:
             yield
@@ -199,6 +205,7 @@ def create_app(
     app.state.site_cache = SiteCache()  # sites by code, see core.entities.site_cache
     app.state.principals = PrincipalCache()  # sign-ins and permissions, see core.identity.principals
     app.state.tasks = TaskKernel(host, app.state.events)
+    app.state.messages = install_messages(host)  # channels and templates, see core.messages
     app.state.allow_pending_migrations = allow_pending_migrations
     app.state.db_context = None
     app.state.pending_migrations = []

@@ -26,7 +26,7 @@ class Message(Model):
     context = fields.JSONField(default=dict)
     party = fields.ForeignKeyField("core.Party", related_name="messages", null=True, on_delete=fields.SET_NULL)
     user = fields.ForeignKeyField("core.User", related_name="messages", null=True, on_delete=fields.SET_NULL)
-    #: Where it goes (an e-mail address, a phone number; empty in-app), fixed when queued.
+    #: Where it goes (an e-mail address or a phone number, empty in-app), fixed when queued.
     address = fields.CharField(max_length=254, default="")
     #: The record it concerns, as a task's subject: plugin, kind, id.
     subject_plugin = fields.CharField(max_length=60, default="")
@@ -38,7 +38,7 @@ class Message(Model):
     attempts = fields.IntField(default=0)
     #: When a worker may next try it (quiet hours and backoff push it later).
     next_attempt_at = fields.DatetimeField(null=True)
-    #: A worker holds it until then; past it, a vanished worker's claim returns to the queue.
+    #: A worker holds it until then: past it, a vanished worker's claim returns to the queue.
     claimed_until = fields.DatetimeField(null=True)
     #: What was sent, rendered in the message's language (kept as the record of it).
     rendered_subject = fields.CharField(max_length=300, default="")
@@ -86,8 +86,8 @@ class MessageAttempt(Model):
 
 
 class MessageTemplateText(Model):
-    """A site's own wording of a declared template for one channel and language; without
-    one, the template's translated default applies."""
+    """A site's own wording of a declared template for one channel and language (without
+    one, the template's translated default applies)."""
 
     id = fields.IntField(primary_key=True)
     site = fields.ForeignKeyField("core.Site", related_name="message_templates", on_delete=fields.RESTRICT)
@@ -113,7 +113,7 @@ class MessageOptOut(Model):
     site = fields.ForeignKeyField("core.Site", related_name="message_opt_outs", on_delete=fields.RESTRICT)
     party = fields.ForeignKeyField("core.Party", related_name="opt_outs", on_delete=fields.CASCADE)
     channel = fields.CharField(max_length=20)
-    #: False once they opted back in; the row stays as the record of both.
+    #: False once they opted back in: the row stays as the record of both.
     active = fields.BooleanField(default=True)
     reason = fields.CharField(max_length=200, default="")
     recorded_by = fields.ForeignKeyField("core.User", related_name=False, null=True, on_delete=fields.SET_NULL)

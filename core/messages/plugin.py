@@ -12,6 +12,8 @@ from core.i18n import lazy_gettext as _l
 from core.menu import MenuItem
 from core.permissions import EVERY_DESK, Permission
 
+from core.messages.in_app import InAppChannel
+
 SUPERVISORS = ("admin", "manager", "supervisor")
 
 
@@ -29,3 +31,15 @@ def register_permissions():
 @hookimpl
 def register_menu_items():
     return [MenuItem(label=_l("Outbox"), url="/sites/{site}/messages", permission="core.message.read", order=64)]
+
+
+@hookimpl
+def register_channels():
+    return [InAppChannel()]
+
+
+@hookimpl
+def register_site_settings():
+    from core.messages.settings import GROUP
+
+    return [GROUP]

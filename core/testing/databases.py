@@ -100,7 +100,7 @@ def settings_for(database_url: str, **overrides: Any):
     # The sign-in slow phase is off: tests count failures in quick succession (the slow
     # phase has its own tests, which turn it on and move the clock).
     values = {"database_url": database_url, "secret_key": TEST_SECRET_KEY, "default_language": "en",
-              "overdue_check_seconds": 0, "login_slow_after": 0, **TEST_PASSWORD_HASHING}
+              "overdue_check_seconds": 0, "outbox_poll_seconds": 0, "login_slow_after": 0, **TEST_PASSWORD_HASHING}
     values.update(overrides)
     return Settings(**values)
 
