@@ -10,7 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -297,3 +301,52 @@ def test_the_call_page_logs_with_the_popped_telephony_call(hooked):
     again = page.form_post("/sites/sunrise/insurance_calls/", {**data, "summary": "Twice"})
     assert again.status_code == 422
     assert "logged already" in again.text
+
+
+# --- the Asterisk example, run as Asterisk would run it, against a real server ---------------
+
+SCRIPT = Path(__file__).resolve().parents[3] / "docs" / "examples" / "asterisk" / "frontdesk-pop.py"
+
+
+def run_script(server, *args: str, secret: str = SECRET) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ.get("PATH", ""), "FRONTDESK_URL": server.url, "FRONTDESK_SITE": "sunrise",
+           "FRONTDESK_WEBHOOK_SECRET": secret}
+    return subprocess.run([sys.executable, str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=30,
+                          check=False)
+
+
+def test_the_dialplan_names_the_script_for_each_event():
+    dialplan = (SCRIPT.parent / "extensions.conf").read_text()
+    for kind in ("ringing", "answered", "ended"):
+        assert f"frontdesk-pop.py {kind} " in dialplan
+    assert "FILTER(0123456789+,${CALLERID(num)})" in dialplan
+
+
+def test_the_asterisk_script_pops_the_history_on_the_agents_live_stream(live_demo_server):
+    set_secret(live_demo_server)
+    agent = live_demo_server.api_client("caller")
+    log(agent, phone=NUMBER, caller_name="周先生", plate="粤B12345", call_type="quote", fields={"vehicle": "Camry"})
+    with agent.stream("GET", "/api/v1/sites/sunrise/events", timeout=15) as stream:
+        lines = stream.iter_lines()
+        assert next(line for line in lines if line.startswith(": connected"))
+        ringing = run_script(live_demo_server, "ringing", "1733000000.42", "139-0000-1234", "4101")
+        assert ringing.returncode == 0, ringing.stderr
+        assert json.loads(ringing.stdout) == {"call_id": "1733000000.42", "agent": "caller"}
+        assert next(line for line in lines if line.startswith("event:")) == "event: insurance_calls.screen_pop"
+        pop = json.loads(next(line for line in lines if line.startswith("data:"))[len("data:"):])
+    assert pop["prefill"]["caller_name"] == "周先生" and pop["prefill"]["plate"] == "粤B12345"
+    assert pop["caller"] == NUMBER
+    for kind in ("answered", "ended"):
+        done = run_script(live_demo_server, kind, "1733000000.42", "139-0000-1234", "4101")
+        assert done.returncode == 0, done.stderr
+    (row,) = live_demo_server.call(lambda: TelephonyCall.filter(pbx_call_id="1733000000.42").values())
+    assert row["ringing_at"] and row["answered_at"] and row["ended_at"]
+    assert row["caller"] == NUMBER and row["agent_id"] is not None
+
+
+def test_the_asterisk_script_reports_a_refusal(live_demo_server):
+    set_secret(live_demo_server)
+    refused = run_script(live_demo_server, "ringing", "1733000000.43", "0912345678", "4101",
+                         secret="not-the-secret-at-all")
+    assert refused.returncode == 1 and "401" in refused.stderr
+    assert run_script(live_demo_server, "dialing", "x", "1", "2").returncode == 2
