@@ -34,6 +34,16 @@ def register_menu_items():
 
 
 @hookimpl
+def register_message_templates():
+    from core.messages.templates import MessageTemplate
+
+    # Words a person writes themselves (a reply typed at the desk): the template only carries
+    # them, so there is nothing to translate.
+    return [MessageTemplate("core.text", _l("A message written at the desk"), ("subject", "text"),
+                            subject="{subject}", body="{text}", optional=("subject",))]
+
+
+@hookimpl
 def register_channels():
     return [InAppChannel()]
 

@@ -349,3 +349,17 @@ def test_hook_register_message_templates(outbox):
     for bad in ("{name.__class__}", "{name!r}", "{0}", "{name:>10}", "Dear {name"):
         with pytest.raises(TemplateError):
             check_wording(template, "", bad)
+
+
+def test_logs_show_addresses_masked(outbox, caplog):
+    import logging
+
+    site, party = party_at(outbox, phones=("0912345678",))
+    noon = noon_at_harbour(outbox)
+    message = queue(outbox, site, party, at=noon)
+    FAILURES["pager"] = [("gateway answered 500", False)]
+    with caplog.at_level(logging.INFO, logger="frontdesk.messages"):
+        deliver(outbox, noon)
+    lines = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"message {message.id} to 09******78: retry" in lines
+    assert "0912345678" not in lines
