@@ -45,7 +45,10 @@ def register_message_templates():
 
 @hookimpl
 def register_channels():
-    return [InAppChannel()]
+    from core.messages.email import EmailChannel
+    from core.messages.sms import SmsChannel
+
+    return [InAppChannel(), EmailChannel(), SmsChannel()]
 
 
 @hookimpl
