@@ -350,3 +350,31 @@ def test_the_asterisk_script_reports_a_refusal(live_demo_server):
                          secret="not-the-secret-at-all")
     assert refused.returncode == 1 and "401" in refused.stderr
     assert run_script(live_demo_server, "dialing", "x", "1", "2").returncode == 2
+
+
+@pytest.mark.browser
+def test_in_chromium_the_ringing_call_pops_and_the_saved_call_takes_the_telephone_times(browser_as, live_demo_server):
+    set_secret(live_demo_server)
+    page = browser_as("caller")
+    page.goto("/sites/sunrise/insurance_calls/")
+    page.wait_for_selector("#call-form[data-pop-connected='true']")
+    assert send(live_demo_server, event(caller="138 0013 8000", call_id="chromium-1")).status_code == 202
+    page.wait_for_selector("#incoming-call:not([hidden])")
+    assert "13800138000" in page.inner_text("#incoming-call")
+    page.wait_for_selector("#history-body .ic-calls li")
+    assert page.input_value("#phone") == "13800138000"
+    assert page.input_value("#caller_name") == "张伟"  # the demo's repeat caller
+    telephony_id = page.input_value("#telephony_call_id")
+    assert telephony_id == str(rows(live_demo_server, "chromium-1")[0]["id"])
+    answered = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=95)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    send(live_demo_server, event("answered", call_id="chromium-1", at=answered))
+    send(live_demo_server, event("ended", call_id="chromium-1"))
+    page.wait_for_selector("#incoming-call[data-state='ended']")
+    page.select_option("#call_type", "other")
+    page.fill("#summary", "Asked where the branch is")
+    page.focus("#summary")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#logged-banner")
+    call = live_demo_server.call(lambda: Call.get(summary="Asked where the branch is"))
+    assert 90 <= call.handle_seconds <= 100
+    assert rows(live_demo_server, "chromium-1")[0]["call_id"] == call.id
