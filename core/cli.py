@@ -214,6 +214,30 @@ def plugin_new(name, parent) -> None:
     click.echo(f"Created {target}/. Next: pip install -e {target} && frontdesk migrate, then restart the server.")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address both sinks listen on.")
+@click.option("--smtp-port", type=int, default=1025, show_default=True, help="The SMTP server's port.")
+@click.option("--sms-port", type=int, default=1026, show_default=True, help="The SMS gateway's port.")
+@friendly
+def devsinks(host, smtp_port, sms_port) -> None:
+    """Run a local SMTP server and SMS gateway for the demo: mail to var/devmail/, SMS to
+    var/devsms/, each SMS reported delivered a second later (signed with sms_report_secret)."""
+    from core.messages.dev_sinks import DevSinks, serve_forever, settings_hint
+
+    settings = cli_settings()
+    sinks = DevSinks(Path("var"), settings.sms_report_secret, host=host, smtp_port=smtp_port, sms_port=sms_port,
+                     say=click.echo)
+    click.echo(f"SMTP on {host}:{smtp_port} -> var/devmail/, SMS gateway on http://{host}:{sms_port} -> var/devsms/"
+               "  (stop with Ctrl+C)")
+    if not settings.sms_report_secret:
+        click.echo("sms_report_secret is empty: SMS are kept but no delivery report is sent.")
+    click.echo("Point Frontdesk at them with:\n" + settings_hint(host, smtp_port, sms_port))
+    try:
+        asyncio.run(serve_forever(sinks))
+    except OSError as error:
+        raise StartupError(f"devsinks: {error.strerror or error}") from None
+
+
 def build_cli() -> click.Group:
     """The command group with the plugins' commands added (``register_cli_commands``)."""
     try:
