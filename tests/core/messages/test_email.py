@@ -27,8 +27,8 @@ def outgoing(number: int, address: str = "resident@example.com", **overrides) ->
 
 
 def smtp_app(server: SmtpServer, **settings):
-    return app_with(smtp_host="127.0.0.1", smtp_port=server.port, smtp_timeout_seconds=5, mail_from=FROM,
-                    **{"smtp_security": "none", **settings})
+    return app_with(smtp_host="127.0.0.1", smtp_port=server.port, smtp_timeout_seconds=5,
+                    **{"smtp_security": "none", "mail_from": FROM, **settings})
 
 
 async def send_all(channel: EmailChannel, app, messages: list[Outgoing]) -> list:
@@ -151,3 +151,28 @@ def test_addresses_are_normalised_and_found_on_parties_and_users():
     assert channel.address_of(party=SimpleNamespace(email="not an address")) == ""
     assert channel.address_of() == ""
     assert (channel.name, channel.respects_quiet_hours) == ("email", True)
+
+
+def test_headers_cannot_be_injected_and_the_text_arrives_exactly():
+    text = "Line one\n.\n.hidden dot line\n" + "x" * 1200
+    with SmtpServer() as server:
+        asyncio.run(send_all(EmailChannel(), smtp_app(server, mail_from="前台 櫃檯 <desk@harbour.example>"), [
+            outgoing(1, subject="Hello\r\nBcc: evil@example.com", body=text),
+            outgoing(2, subject=("A long subject in plain ASCII " * 6).strip(), body="Plain\nASCII\n")]))
+    first, second = (parsed(r.data) for r in server.received)
+    assert first["Bcc"] is None and first["Subject"] == "Hello Bcc: evil@example.com"
+    assert [r.recipients for r in server.received] == [["resident@example.com"]] * 2
+    assert first.get_content().replace("\r\n", "\n") == text + "\n"
+    assert first["From"].addresses[0].display_name == "前台 櫃檯"
+    assert second["Subject"] == ("A long subject in plain ASCII " * 6).strip()
+    assert second["Content-Transfer-Encoding"] == "7bit"
+    assert second.get_content().replace("\r\n", "\n") == "Plain\nASCII\n"
+
+
+def test_an_address_outside_ascii_needs_a_server_with_smtputf8():
+    with SmtpServer(enable_SMTPUTF8=False) as plain:
+        [refused] = asyncio.run(send_all(EmailChannel(), smtp_app(plain), [outgoing(1, "陳@例子.台灣")]))
+    assert isinstance(refused, DeliveryFailed) and refused.permanent and "SMTPUTF8" in refused.reason
+    with SmtpServer(enable_SMTPUTF8=True) as modern:
+        [sent] = asyncio.run(send_all(EmailChannel(), smtp_app(modern), [outgoing(1, "陳@例子.台灣")]))
+    assert sent.provider_id == "" and modern.received[0].recipients == ["陳@例子.台灣"]
