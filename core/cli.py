@@ -42,6 +42,29 @@ def _port_free(host: str, port: int) -> None:
             raise StartupError(f"server: cannot listen on {host}:{port}: {error.strerror}") from None
 
 
+def _metrics_folder(workers: int) -> None:
+    """With several workers, each writes its metrics to files in one folder that every
+    worker reads on a scrape (``core.web.metrics``): ``PROMETHEUS_MULTIPROC_DIR`` when set
+    (emptied now: the files of an earlier run would be counted again), else a new folder
+    removed when the server stops. Set before the workers start and import the client."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    if workers < 2:
+        return
+    if given := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="frontdesk-metrics-"))
+        atexit.register(shutil.rmtree, folder, True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (setting: host).")
 @click.option("--port", type=int, default=None, help="Port to listen on (setting: port).")
@@ -67,8 +90,13 @@ def serve(host, port, workers) -> None:
 
     os.environ.update(overrides)
     click.echo(f"Frontdesk on http://{settings.host}:{settings.port}  (stop with Ctrl+C)")
+    from core.logs import logging_config
+
+    _metrics_folder(workers)
     uvicorn.run("core.app:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=workers, log_level=settings.log_level,
+                # One access line per request comes from core.web.metrics, in log_format.
+                log_config=logging_config(settings.log_format, settings.log_level), access_log=False,
                 # X-Forwarded-For is read by core.web.authentication, and only from the
                 # configured trusted proxies; uvicorn must not rewrite the peer first.
                 proxy_headers=False)
@@ -77,24 +105,40 @@ def serve(host, port, workers) -> None:
 @cli.command()
 @friendly
 def migrate() -> None:
-    """Apply every pending migration of core and the plugins."""
-    from core.database import apply_migrations
+    """Apply every pending migration of core and the plugins (one host at a time: a second
+    ``migrate`` waits for the first, then finds nothing to do)."""
+    from core.database import apply_migrations, migration_lock
+    from core.identity.services import sync_roles_and_permissions
 
     settings = cli_settings()
     plugin_host = load_host(settings)
+    running = {"step": "reading the migrations"}
 
     def progress(event, app_label, name):
-        if event == "apply_done":
+        if event == "apply_start":
+            running["step"] = f"{app_label}.{name}"
+        elif event == "apply_done":
             click.echo(f"  applied {app_label}.{name}")
-
-    from core.identity.services import sync_roles_and_permissions
 
     async def work():
         applied = await apply_migrations(plugin_host, progress)
+        running["step"] = "updating roles and permissions"
         await sync_roles_and_permissions(plugin_host)
         return applied
 
-    applied = asyncio.run(with_database(settings, plugin_host, work))
+    async def locked():
+        waiting = lambda: click.echo("Another `frontdesk migrate` is running on this database; waiting for it.")  # noqa: E731
+        async with migration_lock(settings, on_wait=waiting):
+            # A long table rewrite must not meet the requests' statement timeout.
+            return await with_database(settings.with_changes(statement_timeout_ms=0), plugin_host, work)
+
+    try:
+        applied = asyncio.run(locked())
+    except StartupError:
+        raise
+    except Exception as error:
+        detail = " ".join(str(error).split()) or type(error).__name__
+        raise StartupError(f"migrate: {running['step']} failed: {detail}") from None
     click.echo(f"{len(applied)} migration(s) applied." if applied else "No migrations to apply.")
 
 
@@ -147,27 +191,77 @@ def plugins() -> None:
 @cli.command()
 @friendly
 def check() -> None:
-    """Check config, database, migrations and plugins; one line each."""
-    from core.database import check_reachable, pending_migrations
+    """Check what start-up checks and more, one line each: config, plugins, theme, the
+    secret key (shared databases), the app as `serve` builds it, the database, pending
+    migrations and models that differ from the committed migrations. Exit 1 on a problem."""
+    from core.database import check_reachable, database_answers, pending_migrations, sqlite_path
+    from core.migrations_tool import detect_changes
+    from core.web.templating import theme_chain
 
-    problems = 0
+    problems = []
+
+    def report(name: str, problem: str | None, ok: str = "ok") -> None:
+        if problem:
+            problems.append(name)
+        click.echo(f"{name}: {problem or ok}")
+
     settings = cli_settings()
     click.echo("config: ok")
     plugin_host = load_host(settings)
     click.echo(f"plugins: ok ({', '.join(plugin_host.names)})")
     try:
-        check_reachable(settings)
-        pending = asyncio.run(with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
-        click.echo("database: ok")
+        theme_chain(settings.theme)
+        report("theme", None, f"ok ({settings.theme})")
     except StartupError as error:
-        click.echo(str(error))
-        sys.exit(1)
-    if pending:
-        problems += 1
-        click.echo(f"migrations: {len(pending)} pending ({', '.join(pending[:5])}); run `frontdesk migrate`")
+        report("theme", str(error).removeprefix("config: theme: "))
+    if not settings.is_sqlite and not settings.secret_key:
+        report("secret_key", "empty while the database is shared (PostgreSQL): each host would make its own key "
+                             "and refuse the others' sessions and CSRF tokens; set one 32+ character secret_key "
+                             "on every host")
     else:
-        click.echo("migrations: ok (none pending)")
+        report("secret_key", None, "ok" if settings.secret_key else "ok (generated once in var/secret_key)")
+    report("app", _app_problem(settings))
+
+    pending = None
+    if settings.is_sqlite and not sqlite_path(settings).exists():
+        report("database", f"SQLite file {sqlite_path(settings)} does not exist; `frontdesk migrate` creates it")
+    else:
+        try:
+            check_reachable(settings)
+
+            async def inspect():
+                if not await database_answers():
+                    raise StartupError("database: does not answer `SELECT 1`")
+                return await pending_migrations(plugin_host)
+
+            pending = asyncio.run(with_database(settings, plugin_host, inspect))
+            report("database", None)
+        except StartupError as error:
+            report("database", str(error).removeprefix("database: "))
+    if pending:
+        report("migrations", f"{len(pending)} pending ({', '.join(pending[:5])}); run `frontdesk migrate`")
+    elif pending is not None:
+        report("migrations", None, "ok (none pending)")
+    try:
+        drift = sorted({writer.app_label for writer in asyncio.run(detect_changes(settings, plugin_host))})
+        report("models", f"differ from the committed migrations in {', '.join(drift)}; "
+                         "run `frontdesk makemigrations` and commit the result" if drift else None,
+               "ok (match the committed migrations)")
+    except Exception as error:
+        report("models", f"cannot compare with the migrations: {' '.join(str(error).split())}")
     sys.exit(1 if problems else 0)
+
+
+def _app_problem(settings) -> str | None:
+    """Build the app as `serve` would (every start-up validation), without its database;
+    None when it builds. An empty secret key stays empty: no key file is written here."""
+    from core.app import create_app
+
+    try:
+        create_app(settings if settings.secret_key else settings.with_changes(secret_key="c" * 32))
+    except StartupError as error:
+        return str(error)
+    return None
 
 
 @cli.command("backup")

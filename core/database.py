@@ -67,9 +67,24 @@ def apps_config(host: PluginHost) -> dict[str, dict[str, Any]]:
     return apps
 
 
+def connection_config(settings: Settings) -> str | dict[str, Any]:
+    """The ``default`` connection: the URL, or on PostgreSQL with a statement timeout its
+    expanded form, so each pooled connection starts with ``SET statement_timeout``."""
+    url = database_url(settings)
+    if settings.is_sqlite or not settings.statement_timeout_ms:
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(url)
+    server_settings = dict(config["credentials"].get("server_settings") or {})
+    server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
+    config["credentials"]["server_settings"] = server_settings
+    return config
+
+
 def tortoise_config(settings: Settings, host: PluginHost) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url(settings)},
+        "connections": {"default": connection_config(settings)},
         "apps": apps_config(host),
         "use_tz": True,
         "timezone": "UTC",
@@ -139,6 +154,53 @@ async def apply_migrations(host: PluginHost, progress=None, apps: dict[str, dict
 
     await _executor(host, apps).migrate(progress=record)
     return applied
+
+
+# An arbitrary 64-bit key naming "migrating this database" among PostgreSQL advisory locks.
+MIGRATE_LOCK_KEY = 0x46445F4D49475241  # "FD_MIGRA"
+
+
+@asynccontextmanager
+async def migration_lock(settings: Settings, on_wait=None) -> AsyncIterator[None]:
+    """One ``frontdesk migrate`` at a time per database, whatever host runs it: the second
+    waits here, then finds nothing left to apply. PostgreSQL: a session advisory lock on
+    a connection of its own (released if the process dies); SQLite: an exclusive lock on
+    a file beside the database. ``on_wait()`` is called once when another holds it."""
+    if settings.is_sqlite:
+        import fcntl
+
+        path = sqlite_path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{path}.migrate-lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait()
+                await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    import asyncpg
+
+    check_reachable(settings)
+    try:
+        connection = await asyncpg.connect(postgres_dsn(settings))
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
+        raise StartupError(f"database: cannot connect to {_describe_target(settings)}: {error}") from None
+    try:
+        if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", MIGRATE_LOCK_KEY):
+            if on_wait:
+                on_wait()
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)
+        try:
+            yield
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATE_LOCK_KEY)
+    finally:
+        await connection.close()
 
 
 async def database_answers() -> bool:

@@ -50,6 +50,11 @@ class Settings(BaseModel):
     require_https: bool = False
     hsts_max_age_seconds: int = Field(31536000, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # One line per event: "text" for a terminal, "json" (one object a line) for production.
+    log_format: Literal["text", "json"] = "text"
+    # PostgreSQL cancels a statement running longer than this; the request gets 503 (0: no
+    # limit). `frontdesk migrate` runs without it.
+    statement_timeout_ms: int = Field(30000, ge=0)
     overdue_check_seconds: int = Field(60, ge=0)
     # argon2id cost of new password hashes: argon2-cffi's RFC 9106 "low memory" profile.
     # Lowered only where security buys nothing (the test kit), never in production.

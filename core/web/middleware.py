@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.context import _current_context
 
-from core import i18n
+from core import i18n, logs
 from core.i18n import gettext as _
 from core.problems import Problem
 from core.web.authentication import peer_is_trusted_proxy
@@ -66,14 +66,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _site_code(scope: Scope) -> str:
+    """The site code of a ``/sites/{code}/...`` or ``/api/v1/sites/{code}/...`` path, else ""."""
+    parts = scope.get("path", "").split("/")
+    return "".join(parts[2:3]) if parts[1:2] == ["sites"] else "".join(parts[4:5]) if parts[1:4] == ["api", "v1", "sites"] else ""
+
+
 async def _site_language(scope: Scope, default: str) -> str:
     """The default language of the site a request is at (``/sites/{code}/...`` or
     ``/api/v1/sites/{code}/...``) when the signed-in caller is a member there, else
     ``default``. Read through the sites cache of ``core.web.access``."""
     from core.entities.services import SITE_CODE
 
-    parts = scope.get("path", "").split("/")
-    code = "".join(parts[2:3]) if parts[1:2] == ["sites"] else "".join(parts[4:5]) if parts[1:4] == ["api", "v1", "sites"] else ""
+    code = _site_code(scope)
     member_of = scope.get("state", {}).get("permissions_by_site") or {}
     if not member_of or not SITE_CODE.match(code):  # no lookup for what cannot be a site's code
         return default
@@ -98,6 +103,12 @@ class LanguageMiddleware:
             return
         state = scope["app"].state
         user = scope.get("state", {}).get("user")
+        # Every log line inside this request names who and where (core.logs).
+        logs.set_user(getattr(user, "username", "") if user is not None else "")
+        from core.entities.services import SITE_CODE
+
+        code = _site_code(scope)
+        logs.set_site(code if SITE_CODE.fullmatch(code) else "")  # never a raw path (a newline, a forged line)
         choice = (user.locale if user is not None else "") or _cookie(scope, LANGUAGE_COOKIE)
         accept = _header(scope, b"accept-language")
         default = state.settings.default_language

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from core.i18n import gettext as _
@@ -33,12 +33,13 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-async def render_error_page(request: Request, status: int, detail: str, headers: dict | None = None) -> Response:
+async def render_error_page(request: Request, status: int, detail: str, headers: dict | None = None,
+                            incident: str = "") -> Response:
     templates = request.app.state.templates
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"status": status, "title": _(TITLES.get(status, "Error")), "detail": detail},
+        {"status": status, "title": _(TITLES.get(status, "Error")), "detail": detail, "incident": incident},
         status_code=status,
         headers=headers,
     )
@@ -52,7 +53,8 @@ async def handle_problem(request: Request, problem: Problem) -> Response:
         from urllib.parse import quote
 
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    return await render_error_page(request, problem.status, problem.detail, problem.headers)
+    return await render_error_page(request, problem.status, problem.detail, problem.headers,
+                                   incident=str(problem.extra.get("incident", "")))
 
 
 async def handle_http_exception(request: Request, error: HTTPException) -> Response:
@@ -98,10 +100,39 @@ def out_of_range_problem(request: Request, error: Exception) -> Problem | None:
     return Problem(422, _("A number in the request is out of range."))
 
 
+def _is_statement_timeout(error: Exception) -> bool:
+    """PostgreSQL cancelled a statement that ran past ``statement_timeout`` (57014)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if getattr(error, "sqlstate", None) == "57014":
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def incident_id(request: Request) -> str:
+    """The request id (``core.web.metrics``) names the incident: the log line, the page
+    and the problem carry the same one."""
+    return str(request.scope.get("state", {}).get("request_id", "")) or "-"
+
+
 async def handle_unexpected(request: Request, error: Exception) -> Response:
     if (problem := out_of_range_problem(request, error)) is not None:
         return await handle_problem(request, problem)
-    # Logged with its traceback for the operator; the user sees a plain message.
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    problem = Problem(500, _("Something went wrong on our side. The error was logged."))
+    incident = incident_id(request)
+    if isinstance(error, ClientDisconnect):
+        log.info("client went away before the request was read")
+        return Response(status_code=400)  # nobody is left to read it
+    if _is_statement_timeout(error):
+        log.warning("incident %s: a database statement ran past statement_timeout_ms on %s %s",
+                    incident, request.method, request.url.path, extra={"incident": incident})
+        problem = Problem(503, _("The database took too long to answer. Try again in a moment."),
+                          headers={"Retry-After": "5"}, incident=incident)
+        return await handle_problem(request, problem)
+    # Logged with its traceback for the operator; the user sees a plain message and the
+    # incident id to quote.
+    log.error("incident %s: unhandled error on %s %s", incident, request.method, request.url.path,
+              exc_info=error, extra={"incident": incident})
+    problem = Problem(500, _("Something went wrong on our side. The error was logged."), incident=incident)
     return await handle_problem(request, problem)
