@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-#: queued → sending → sent → delivered, or failed; suppressed (opted out) and cancelled
+#: queued → sending → sent → delivered, or failed. suppressed (opted out) and cancelled
 #: never leave the outbox.
 STATUSES = ("queued", "sending", "sent", "delivered", "failed", "suppressed", "cancelled")
 

@@ -9,6 +9,8 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
+from core.migration_ops import AddColumn
+
 class Migration(migrations.Migration):
     dependencies = [('core', '0001_initial'), ('core', '0002_known_permissions_and_demo_flag'), ('core', '0003_tasks_and_handovers'), ('core', '0004_idempotency_records'), ('core', '0005_task_list_indexes'), ('core', '0006_derived_csrf_tokens'), ('core', '0007_task_subjects'), ('core', '0008_superadmin'), ('core', '0009_user_extension'), ('core', '0010_task_type_indexes'), ('core', '0011_task_watchers'), ('core', '0012_code_lists'), ('core', '0013_receipts')]
 
@@ -99,12 +101,12 @@ class Migration(migrations.Migration):
             options={'table': 'core_message_template', 'app': 'core', 'unique_together': (('site', 'template', 'channel', 'language'),), 'pk_attr': 'id', 'table_description': "A site's own wording of a declared template for one channel and language (without"},
             bases=['Model'],
         ),
-        ops.AddField(
+        AddColumn(
             model_name='Party',
             name='preferred_channel',
             field=fields.CharField(default='', description='The channel messages to them go by when none is asked for (empty: SMS, then e-mail).', max_length=20),
         ),
-        ops.AddField(
+        AddColumn(
             model_name='Party',
             name='preferred_language',
             field=fields.CharField(default='', description="The language messages to them are written in (empty: the site's).", max_length=10),
