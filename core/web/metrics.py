@@ -196,13 +196,13 @@ async def _oldest(sql: str) -> Any:
     from tortoise.connection import get_connection
 
     _count, rows = await get_connection("default").execute_query(sql)
-    return next(iter(rows[0].values())) if rows else None
+    return rows[0]["oldest"] if rows else None
 
 
 async def outbox_lag(_app: Any) -> float:
     """The oldest queued message's next attempt time: when it is past, the outbox is that
     far behind (0 when nothing is due). One index lookup on (status, next_attempt_at)."""
-    return _seconds_since(await _oldest("SELECT min(next_attempt_at) FROM core_message WHERE status = 'queued'"))
+    return _seconds_since(await _oldest("SELECT min(next_attempt_at) AS oldest FROM core_message WHERE status = 'queued'"))
 
 
 async def overdue_lag(app: Any) -> float:
@@ -210,7 +210,7 @@ async def overdue_lag(app: Any) -> float:
     (paused states left out: the job leaves them alone)."""
     paused = sorted({state for task_type in app.state.tasks.types.values() for state in task_type.workflow.paused})
     excluded = ", ".join("'" + state.replace("'", "''") + "'" for state in paused)
-    sql = "SELECT min(due_at) FROM core_task WHERE is_open AND NOT overdue AND due_at IS NOT NULL"
+    sql = "SELECT min(due_at) AS oldest FROM core_task WHERE is_open AND NOT overdue AND due_at IS NOT NULL"
     if excluded:
         sql += f" AND status NOT IN ({excluded})"
     return _seconds_since(await _oldest(sql))
