@@ -35,12 +35,22 @@ def register_menu_items():
 
 @hookimpl
 def register_message_templates():
+    from core.messages import notices
     from core.messages.templates import MessageTemplate
 
     # Words a person writes themselves (a reply typed at the desk): the template only carries
     # them, so there is nothing to translate.
     return [MessageTemplate("core.text", _l("A message written at the desk"), ("subject", "text"),
-                            subject="{subject}", body="{text}", optional=("subject",))]
+                            subject="{subject}", body="{text}", optional=("subject",)),
+            *notices.templates()]
+
+
+@hookimpl
+async def on_task_event(task, event):
+    # An overdue task rings the supervisors' bell (core.messages.notices).
+    from core.messages import notices
+
+    await notices.on_task_event(task, event)
 
 
 @hookimpl
