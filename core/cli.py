@@ -194,7 +194,7 @@ def check() -> None:
     """Check what start-up checks and more, one line each: config, plugins, theme, the
     secret key (shared databases), the app as `serve` builds it, the database, pending
     migrations and models that differ from the committed migrations. Exit 1 on a problem."""
-    from core.database import check_reachable, database_answers, pending_migrations, sqlite_path
+    from core.database import check_database, pending_migrations
     from core.migrations_tool import detect_changes
     from core.web.templating import theme_chain
 
@@ -223,21 +223,12 @@ def check() -> None:
     report("app", _app_problem(settings))
 
     pending = None
-    if settings.is_sqlite and not sqlite_path(settings).exists():
-        report("database", f"SQLite file {sqlite_path(settings)} does not exist; `frontdesk migrate` creates it")
-    else:
-        try:
-            check_reachable(settings)
-
-            async def inspect():
-                if not await database_answers():
-                    raise StartupError("database: does not answer `SELECT 1`")
-                return await pending_migrations(plugin_host)
-
-            pending = asyncio.run(with_database(settings, plugin_host, inspect))
-            report("database", None)
-        except StartupError as error:
-            report("database", str(error).removeprefix("database: "))
+    try:
+        asyncio.run(check_database(settings))
+        pending = asyncio.run(with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
+        report("database", None)
+    except StartupError as error:
+        report("database", str(error).removeprefix("database: "))
     if pending:
         report("migrations", f"{len(pending)} pending ({', '.join(pending[:5])}); run `frontdesk migrate`")
     elif pending is not None:

@@ -156,6 +156,32 @@ async def apply_migrations(host: PluginHost, progress=None, apps: dict[str, dict
     return applied
 
 
+async def check_database(settings: Settings) -> None:
+    """The database exists and answers (``frontdesk check``); one line naming what is wrong.
+    SQLite: the file exists (it is created by ``migrate``, never by a check)."""
+    if settings.is_sqlite:
+        path = sqlite_path(settings)
+        if not path.exists():
+            raise StartupError(f"database: SQLite file {path} does not exist; `frontdesk migrate` creates it")
+        return
+    import asyncpg
+
+    check_reachable(settings)
+    try:
+        connection = await asyncpg.connect(postgres_dsn(settings), timeout=10)
+    except asyncpg.InvalidCatalogNameError:
+        raise StartupError(f"database: {_describe_target(settings)} does not exist; create it (createdb) "
+                           "and run `frontdesk migrate`") from None
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
+        raise StartupError(f"database: cannot connect to {_describe_target(settings)}: {error}") from None
+    try:
+        await connection.fetchval("SELECT 1")
+    except asyncpg.PostgresError as error:
+        raise StartupError(f"database: {_describe_target(settings)} does not answer: {error}") from None
+    finally:
+        await connection.close()
+
+
 # An arbitrary 64-bit key naming "migrating this database" among PostgreSQL advisory locks.
 MIGRATE_LOCK_KEY = 0x46445F4D49475241  # "FD_MIGRA"
 
