@@ -164,3 +164,18 @@ def test_the_signature_helper_matches_the_documented_recipe():
     assert signing.is_valid("k", headers, body, now=1764558000 + 300)
     assert not signing.is_valid("k", headers, body, now=1764558000 + 301)
     assert not signing.is_valid("", headers, body, now=1764558000)
+
+
+def test_the_record_page_hears_of_the_delivery_live(gateway_app):
+    message = sms(gateway_app, subject_plugin="resident", subject_kind="case", subject_id=12)
+    bus = gateway_app.app.state.events
+    listener = bus.subscribe(message.site_id, set())
+    try:
+        assert post(gateway_app, {"id": "gw-501", "status": "delivered"}).status_code == 200
+        event = listener.queue.get_nowait()
+        assert (event.name, event.data) == ("message.status", {"id": message.id, "status": "delivered",
+                                                               "channel": "sms", "subject": "resident.case:12"})
+        post(gateway_app, {"id": "gw-501", "status": "delivered"})  # a repeat changes nothing, says nothing
+        assert listener.queue.empty()
+    finally:
+        bus.unsubscribe(listener)
