@@ -29,6 +29,20 @@ def register_permissions():
 
 
 @hookimpl
+def register_api_routes():
+    from core.messages import outbox_api
+
+    return outbox_api.routes()
+
+
+@hookimpl
+def on_app_started(app):
+    from core.messages import web
+
+    web.install_bell(app)
+
+
+@hookimpl
 def register_menu_items():
     return [MenuItem(label=_l("Outbox"), url="/sites/{site}/messages", permission="core.message.read", order=64)]
 

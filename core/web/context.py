@@ -27,4 +27,8 @@ def template_context(request: Request) -> dict:
         "user": getattr(request.state, "user", None),
         "frontdesk_version": __version__,
         "demo_password_in_use": getattr(request.state, "demo_password_in_use", False),
+        # The bell: unread in-app notices (None where no page preparer counted them).
+        "unread_notices": getattr(request.state, "unread_notices", None),
+        "bell_site": getattr(getattr(request.state, "site", None), "code", None)
+        or getattr(request.state, "default_site_code", None),
     }

@@ -64,6 +64,10 @@ def page_route(
         request.state.demo_password_in_use = await demo_warning(request.app)
         if getattr(request.state, "site", None) is None and getattr(request.state, "user", None) is not None:
             request.state.default_site_code = await first_site_code(request)
+        # What features compute for every page's layout (the bell's unread count): set by
+        # their plugins at start-up, so core.web does not import them.
+        for prepare in getattr(request.app.state, "page_preparers", ()):
+            await prepare(request)
         with quiet_out_of_range(request):
             return await endpoint(request)
 

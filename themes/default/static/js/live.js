@@ -4,6 +4,15 @@
    alone until they are submitted. */
 (function () {
   "use strict";
+  // One EventSource per site for the whole page: the live region, the bell and a record's
+  // message history (messages.js) all listen on it.
+  var sources = {};
+  window.Frontdesk = window.Frontdesk || {};
+  window.Frontdesk.liveSource = function (site) {
+    if (!site || !window.EventSource) { return null; }
+    if (!sources[site]) { sources[site] = new EventSource("/api/v1/sites/" + encodeURIComponent(site) + "/events"); }
+    return sources[site];
+  };
   var region = document.querySelector("[data-live-region][data-live-site]");
   if (!region || !window.EventSource) { return; }
   var site = region.getAttribute("data-live-site");
@@ -35,7 +44,7 @@
     if (!pending) { pending = setTimeout(refresh, 300); }
   }
 
-  var source = new EventSource("/api/v1/sites/" + encodeURIComponent(site) + "/events");
+  var source = window.Frontdesk.liveSource(site);
   // Which events refresh the region: data-live-events="hotel.room.changed,task.created"
   // names them; without it, task and handover events do.
   var names = (region.getAttribute("data-live-events") ||
