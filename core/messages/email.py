@@ -108,6 +108,8 @@ class EmailSender:
         self.sender = envelope_address(settings.mail_from)
         self.from_line = from_header(settings.mail_from)
         self.client: aiosmtplib.SMTP | None = None
+        #: Why reconnecting failed: the rest of the batch fails at once with it.
+        self.lost = ""
 
     async def open(self) -> None:
         settings = self.settings
@@ -150,9 +152,16 @@ class EmailSender:
 
     async def send(self, outgoing: Outgoing) -> Sent:
         if self.client is None or not self.client.is_connected:
-            # The session dropped on an earlier message of this batch: one new try.
+            # The session dropped on an earlier message of this batch: one new try per batch
+            # (a server that went away must not cost every remaining message a timeout).
             self.client = None
-            await self.open()
+            if self.lost:
+                raise DeliveryFailed(self.lost)
+            try:
+                await self.open()
+            except DeliveryFailed as failure:
+                self.lost = failure.reason
+                raise
         client = self.client
         if client is None:  # open() sets it or raises
             raise DeliveryFailed("SMTP session not open")

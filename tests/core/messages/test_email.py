@@ -4,6 +4,8 @@ with a login, implicit TLS, refusals, a dropped session and a server that is not
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 import email
 import email.policy
 from types import SimpleNamespace
@@ -27,8 +29,8 @@ def outgoing(number: int, address: str = "resident@example.com", **overrides) ->
 
 
 def smtp_app(server: SmtpServer, **settings):
-    return app_with(smtp_host="127.0.0.1", smtp_port=server.port, smtp_timeout_seconds=5,
-                    **{"smtp_security": "none", "mail_from": FROM, **settings})
+    return app_with(smtp_host="127.0.0.1", smtp_port=server.port,
+                    **{"smtp_security": "none", "mail_from": FROM, "smtp_timeout_seconds": 5, **settings})
 
 
 async def send_all(channel: EmailChannel, app, messages: list[Outgoing]) -> list:
@@ -176,3 +178,35 @@ def test_an_address_outside_ascii_needs_a_server_with_smtputf8():
     with SmtpServer(enable_SMTPUTF8=True) as modern:
         [sent] = asyncio.run(send_all(EmailChannel(), smtp_app(modern), [outgoing(1, "陳@例子.台灣")]))
     assert sent.provider_id == "" and modern.received[0].recipients == ["陳@例子.台灣"]
+
+
+def test_a_server_gone_mid_batch_costs_one_reconnect_not_one_per_message():
+    """After the session drops, the server's port answers nothing (a hung host): the next
+    message waits out one timeout, the rest of the batch fails at once with its reason."""
+    collector = Collector(drop={"resident@example.com"})
+    server = SmtpServer(collector).__enter__()
+    hung = socket.socket()
+
+    async def batch():
+        results = []
+        async with EmailChannel().connect(smtp_app(server, smtp_timeout_seconds=0.5)) as sender:
+            for number in range(1, 6):
+                if number == 2:
+                    server.__exit__()
+                    hung.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    hung.bind(("127.0.0.1", server.port))
+                    hung.listen(8)  # connections complete, no greeting ever comes
+                try:
+                    results.append(await sender.send(outgoing(number)))
+                except DeliveryFailed as failure:
+                    results.append(failure)
+        return results
+
+    started = time.monotonic()
+    try:
+        results = asyncio.run(batch())
+    finally:
+        hung.close()
+    assert all(isinstance(result, DeliveryFailed) and not result.permanent for result in results)
+    assert "not reachable" in results[1].reason and {r.reason for r in results[2:]} == {results[1].reason}
+    assert time.monotonic() - started < 1.5  # one timeout of 0.5 s, not four
