@@ -7,6 +7,9 @@ by their values escaped for a JSON string (the template's quotes stay the templa
 outbox message's id; ``callback`` is where the gateway reports delivery
 (``{public_url}/api/v1/messages/sms/reports``, signed: ``core.messages.signing``).
 
+A timeout or a refused connection fails the rest of the batch at once (each message is
+retried later), so a hung gateway costs one timeout per batch, not one per message.
+
 The gateway's answer decides: 2xx is sent, and the message's ``provider_id`` is the ``id``
 or ``message_id`` of its JSON answer (else our reference), which its reports name; 5xx, a
 timeout or a refused connection is a passing failure (retried later); another 4xx is
@@ -79,6 +82,9 @@ class SmsSender:
         self.settings = settings
         self.client = client
         self.callback = callback_url(settings.public_url)
+        #: Set when the gateway timed out or could not be reached: the rest of the batch
+        #: fails at once with that reason (retried later), not a timeout each.
+        self.down = ""
 
     async def send(self, outgoing: Outgoing) -> Sent:
         settings = self.settings
@@ -90,12 +96,16 @@ class SmsSender:
         headers = {"Content-Type": "application/json"}
         if settings.sms_gateway_token:
             headers["Authorization"] = f"Bearer {settings.sms_gateway_token}"
+        if self.down:
+            raise DeliveryFailed(self.down)
         try:
             response = await self.client.post(settings.sms_gateway_url, content=body.encode("utf-8"), headers=headers)
         except httpx.TimeoutException:
-            raise DeliveryFailed(f"gateway timed out after {settings.sms_timeout_seconds:g} s") from None
+            self.down = f"gateway timed out after {settings.sms_timeout_seconds:g} s"
+            raise DeliveryFailed(self.down) from None
         except httpx.HTTPError as error:
-            raise DeliveryFailed(f"gateway not reachable: {type(error).__name__} {error}"[:400]) from None
+            self.down = f"gateway not reachable: {type(error).__name__} {error}"[:400]
+            raise DeliveryFailed(self.down) from None
         status = response.status_code
         if 200 <= status < 300:
             log.debug("SMS %s accepted for %s", outgoing.message_id, mask_phone(outgoing.address))

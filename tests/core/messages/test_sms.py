@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -81,11 +82,14 @@ def test_server_errors_retry_and_refusals_fail_for_good():
     assert sent.provider_id == "ok"
 
 
-def test_a_slow_gateway_times_out_and_an_absent_one_is_unreachable():
+def test_a_slow_gateway_times_out_once_per_batch_and_an_absent_one_is_unreachable():
     with HttpReceiver(delay=1.0) as gateway:
-        [slow] = asyncio.run(send_all(gateway_app(gateway, sms_timeout_seconds=0.2), [outgoing()]))
-    assert isinstance(slow, DeliveryFailed) and not slow.permanent
-    assert slow.reason == "gateway timed out after 0.2 s"
+        started = time.monotonic()
+        results = asyncio.run(send_all(gateway_app(gateway, sms_timeout_seconds=0.2), [outgoing(n) for n in range(4)]))
+        waited = time.monotonic() - started
+    assert all(isinstance(slow, DeliveryFailed) and not slow.permanent for slow in results)
+    assert {slow.reason for slow in results} == {"gateway timed out after 0.2 s"}
+    assert len(gateway.requests) == 1 and waited < 0.6  # one timeout, not four
     nobody = app_with(sms_gateway_url=f"http://127.0.0.1:{free_port()}/send")
     [down] = asyncio.run(send_all(nobody, [outgoing()]))
     assert isinstance(down, DeliveryFailed) and not down.permanent and "not reachable" in down.reason
