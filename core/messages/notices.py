@@ -20,6 +20,7 @@ from babel.dates import format_skeleton, format_time
 from tortoise.transactions import in_transaction
 
 from core.entities.models import Party, Site
+from core import i18n
 from core.i18n import N_
 from core.i18n import lazy_gettext as _l
 from core.identity.models import User
@@ -47,14 +48,24 @@ def recipient_language(site: Site, *, party: Party | None = None, user: User | N
     return services._language(site, party, user, None)
 
 
+def in_language(language: str, message: str) -> str:
+    """``message`` (an ``N_`` msgid) in ``language``, whatever the current request's
+    language: for a word a service puts into a message's context (a greeting's "customer")."""
+    catalogs = i18n._catalogs.get()
+    return catalogs[language].gettext(message) if catalogs and language in catalogs else message
+
+
 def local_moment(site: Site, moment: dt.datetime | None, language: str) -> str:
     """``moment`` on the site's clock, as a reader of ``language`` writes a day and time
     (``12月2日週三 下午2:30``, ``Wed, Dec 2 2:30 PM``); nothing is ``""``."""
     if moment is None:
         return ""
     zone = ZoneInfo(site.timezone)
-    return (f"{format_skeleton('MMMEd', moment, tzinfo=zone, locale=language)} "
+    text = (f"{format_skeleton('MMMEd', moment, tzinfo=zone, locale=language)} "
             f"{format_time(moment, 'short', tzinfo=zone, locale=language)}")
+    # CLDR puts narrow no-break spaces in English times ("10:30\u202fAM"): plain spaces
+    # travel through every SMS gateway.
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
 
 
 async def task_overdue(task: Any) -> list:

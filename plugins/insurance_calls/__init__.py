@@ -22,6 +22,13 @@ def register_site_settings():
 
 
 @hookimpl
+def register_message_templates():
+    from plugins.insurance_calls.message_templates import templates
+
+    return templates()
+
+
+@hookimpl
 def register_money_checks():
     async def premiums(site) -> list[str]:
         from core.i18n import gettext as _

@@ -19,7 +19,8 @@ from plugins.insurance_calls import applications, kpis, services
 from plugins.insurance_calls.models import Application, Call
 from plugins.insurance_calls.schemas import (ApplicationIn, ApplicationOut, ApplicationPage, ApplicationQuery,
                                              ApplicationUpdate, CallIn, CallOut, CallPage, CallQuery, CheckIn,
-                                             DailyReportOut, IssueIn, KpiQuery, KpisOut, LookupOut, LookupQuery, PeriodQuery,
+                                             DailyReportOut, IssueIn, KpiQuery, KpisOut, LoggedCallOut, LookupOut,
+                                             LookupQuery, PeriodQuery,
                                              ReportQuery, VersionIn, WeeklyQuery, WeeklyReportOut)
 
 PREFIX = "/api/v1/sites/{site}/insurance"
@@ -41,11 +42,13 @@ def _need_personal(request: Request, field: str) -> None:
                              field=field))
 
 
-async def log_call(request: Request, body: CallIn) -> CallOut:
-    """Log a call; a follow-up creates a callback task, a complaint a complaint task."""
+async def log_call(request: Request, body: CallIn) -> LoggedCallOut:
+    """Log a call; a follow-up creates a callback task, a complaint a complaint task.
+    ``send_confirmation`` confirms the promised callback to the caller (SMS or e-mail)."""
     call = await services.log_call(
         request.app.state.tasks, current_site(request), actor_of(request), body.model_dump())
-    return services.call_out(call, show_personal(request))
+    return {**services.call_out(call, show_personal(request)),
+            "confirmation": services.confirmation_out(getattr(call, "confirmation", None))}
 
 
 async def list_calls(request: Request, query: CallQuery) -> CallPage:
@@ -209,7 +212,7 @@ def routes() -> list:
     return [
         *telephony_api.routes(),
         api_route(f"{PREFIX}/calls", log_call, method="POST", permission=f"{r}.call.log", body=CallIn,
-                  response=CallOut, status_code=201, tags=TAGS),
+                  response=LoggedCallOut, status_code=201, tags=TAGS),
         api_route(f"{PREFIX}/calls", list_calls, permission=f"{r}.call.read", query=CallQuery, response=CallPage,
                   tags=TAGS),
         api_route(PREFIX + "/calls/{id:int}", get_call, permission=f"{r}.call.read", response=CallOut, tags=TAGS),

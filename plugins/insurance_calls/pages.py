@@ -27,7 +27,8 @@ from plugins.insurance_calls.models import CALL_TYPES, Call
 
 FORM_FIELDS = ["direction", "phone", "caller_name", "plate", "policy_no", "call_type", "summary", "answer",
                "outcome", "follow_up_at", "started_at", "task_id", "satisfied", "vehicle", "card_number",
-               "repair_shop", "claim_no", "telephony_call_id"]
+               "repair_shop", "claim_no", "telephony_call_id", "send_confirmation", "confirmation_channel",
+               "confirmation_email"]
 TYPE_FIELD_NAMES = ("vehicle", "card_number", "repair_shop", "claim_no")
 PAGE_SIZE = 50
 
@@ -61,7 +62,28 @@ async def _entry_context(request: Request, form: dict, errors: FormErrors, logge
         "directions": _choices(rules.DIRECTION_LABELS), "required_json": json.dumps(required),
         "task": task, "is_revisit": bool(task and task.type == services.REVISIT),
         "field_labels": {name: str(label) for name, label in rules.FIELD_LABELS.items()},
+        "confirmation_channels": [("sms", _("SMS")), ("email", _("E-mail"))],
+        "logged_messages": await message_rows(site, logged) if logged is not None else [],
     }
+
+
+async def message_rows(site, call: Call) -> list[dict]:
+    """What was sent to the caller about ``call`` (the callback confirmation), newest first:
+    channel, status (a suppressed one says the caller opted out), when sent and delivered."""
+    from core.messages import services as messages
+
+    rows = []
+    for message in await messages.history(("insurance_calls", "call", call.id), limit=10):
+        if message.site_id != site.id:
+            continue
+        out = messages.message_out(message)
+        channel = messages.registry().channels.get(message.channel)
+        rows.append({"id": message.id, "status": message.status, "status_label": out["status_label"],
+                     "channel_label": str(channel.label) if channel is not None else message.channel,
+                     "reason": out["reason"] if message.status in ("failed", "suppressed") else "",
+                     "created_at": local_time(site, message.created_at), "sent_at": local_time(site, message.sent_at),
+                     "delivered_at": local_time(site, message.delivered_at)})
+    return rows
 
 
 async def quick_entry(request: Request) -> Response:
@@ -104,6 +126,9 @@ async def _log_from_form(request: Request) -> Response:
             "satisfied": {"yes": True, "no": False}.get(form["satisfied"]),
             # Filled by the screen pop: the start and end then come from the telephone system.
             "telephony_call_id": form_int(form, "telephony_call_id", hidden=True),
+            "send_confirmation": bool(form["send_confirmation"]),
+            "confirmation_channel": form["confirmation_channel"] or "sms",
+            "confirmation_email": form["confirmation_email"] or None,
         }
         errors = FormErrors()
         for name, allowed in (("direction", rules.DIRECTION_LABELS), ("call_type", rules.CALL_TYPE_LABELS),
@@ -199,7 +224,7 @@ async def task_panel(request: Request, task, subject) -> SubjectPanel | None:
     url = f"/sites/{site.code}/insurance_calls/calls" + (f"?{urlencode({'q': call.plate})}" if call.plate else "")
     return SubjectPanel(title=_("Call of %(when)s", when=local_time(site, call.started_at)), url=url,
                         template="insurance_calls/_task_panel.html",
-                        context={"call": services.call_out(call, personal),
+                        context={"call": services.call_out(call, personal), "messages": await message_rows(site, call),
                                  "type_label": str(rules.CALL_TYPE_LABELS.get(call.call_type, call.call_type))})
 
 

@@ -49,11 +49,28 @@ class CallIn(Strict):
     telephony_call_id: int | None = Field(None, ge=1, le=2**63 - 1, description=(
         "The telephone system's call this record logs (the screen pop's id): its start and end times come "
         "from the telephone's events, and the two are linked."))
+    send_confirmation: bool = Field(False, description=(
+        "With the follow-up outcome: confirm the promised callback to the caller (its time on the site's clock, "
+        "in the caller's language). A known caller's opt-out suppresses it (`confirmation.status`)."))
+    confirmation_channel: Literal["sms", "email"] = Field("sms", description=(
+        "sms: to the number called from (422 naming `phone` when it takes no SMS); email: to "
+        "`confirmation_email`, else the known caller's address."))
+    confirmation_email: str | None = Field(None, max_length=254)
 
     @field_validator("follow_up_at", "started_at", "ended_at")
     @classmethod
     def _times_have_zones(cls, value: datetime | None) -> datetime | None:
         return _aware(value)
+
+
+class ConfirmationOut(BaseModel):
+    """The callback confirmation queued with the call."""
+
+    id: int
+    channel: str
+    status: str = Field(description="queued (to be sent), suppressed (the caller opted out), failed, ...")
+    status_label: str
+    reason: str
 
 
 class CallOut(BaseModel):
@@ -81,6 +98,12 @@ class CallOut(BaseModel):
     task_id: int | None
     reopen_count: int = Field(description="Complaint calls: how many times their complaint task was reopened.")
     created_at: str | None
+
+
+class LoggedCallOut(CallOut):
+    """A call just logged, with the callback confirmation queued with it (``send_confirmation``)."""
+
+    confirmation: ConfirmationOut | None = None
 
 
 class CallPage(BaseModel):

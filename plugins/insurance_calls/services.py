@@ -16,17 +16,20 @@ from tortoise.expressions import F
 from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
-from core.entities.models import Site
+from core.entities.models import Party, Site
 from core.entities.privacy import mask_phone
 from core.events import LiveEvent
 from core.i18n import gettext as _
+from core.identity.models import User
 from core.identity.services import members_with_role
+from core.messages import notices
+from core.messages import services as messages
 from core.tasks.models import Task
 from core.tasks.services import subject_of
 from core.tasks.types import Subject
 from core.problems import Problem, invalid
 from core.rows import fetch as rows_of
-from plugins.insurance_calls import rules
+from plugins.insurance_calls import message_templates, rules
 from plugins.insurance_calls.models import Call
 
 CALLBACK = "insurance_calls.callback"
@@ -157,6 +160,7 @@ async def log_call(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> Ca
         heard = await telephony.claimable(site, data["telephony_call_id"])
         data = telephony.times_of(heard, data, now)
     values = clean_call(data, now)
+    confirm_by = confirmation_channel(data, values["outcome"])
     satisfied = data.get("satisfied")
     task = await _fulfilled_task(site, data.get("task_id"), values["direction"], satisfied)
     async with kernel.transaction():
@@ -174,6 +178,9 @@ async def log_call(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> Ca
                 description=values["summary"][:2000], assignee_id=actor.user_id, due_at=values["follow_up_at"],
                 subject=about)
             call.follow_up_task_id = callback.id
+            if confirm_by:
+                call.confirmation = await confirm_callback(site, actor, call, callback, confirm_by,
+                                                           data.get("confirmation_email"))
         if values["outcome"] == "complaint":
             complaint = await kernel.create(
                 site, actor, type=COMPLAINT, title=_title(values, _("Complaint")), priority="high",
@@ -196,6 +203,69 @@ async def log_call(kernel, site: Site, actor: Actor, data: dict[str, Any]) -> Ca
         await kernel.bus.publish(LiveEvent(site_id=site.id, name="insurance_calls.complaint.escalated",
                                            data=escalated, permission="core.task.read"))
     return call
+
+
+# --- callback confirmation ----------------------------------------------------------------
+
+CONFIRMATION_CHANNELS = ("sms", "email")
+
+
+def confirmation_channel(data: dict[str, Any], outcome: str) -> str | None:
+    """The channel a callback confirmation goes by, when the agent asked for one (checked
+    before anything is written)."""
+    if not data.get("send_confirmation"):
+        return None
+    if outcome != "follow_up":
+        raise invalid("send_confirmation", _("A confirmation goes only with a promised callback."))
+    channel = data.get("confirmation_channel") or "sms"
+    if channel not in CONFIRMATION_CHANNELS:
+        raise invalid("confirmation_channel", _("Use one of: %(values)s.", values=", ".join(CONFIRMATION_CHANNELS)))
+    return channel
+
+
+async def caller_party(site: Site, phone: str) -> Party | None:
+    """The site's party with this phone number (the first on record), if the caller is known:
+    their preferred language and opt-outs then hold for what the desk sends them."""
+    if not phone:
+        return None
+    digits = phone.lstrip("+")
+    for party in await Party.filter(site_id=site.id, phone_index__contains=digits).order_by("id").limit(20):
+        if phone in (party.phones or []):
+            return party
+    return None
+
+
+async def confirm_callback(site: Site, actor: Actor, call: Call, callback: Task, channel: str,
+                           email: str | None = None):
+    """Queue the confirmation of ``callback`` to the caller (in the caller's transaction):
+    by SMS to the number they called from, or by e-mail to the address the agent typed (or
+    the one on record). A known caller's opt-out suppresses it (returned with that status);
+    an address that cannot be reached is a 422 naming its field. One message per callback
+    and promised time."""
+    party = await caller_party(site, call.phone)
+    language = notices.recipient_language(site, party=party)
+    name = call.caller_name or (party.name if party is not None else "") \
+        or notices.in_language(language, message_templates.CUSTOMER)
+    context = {"name": name, "callback_time": notices.local_moment(site, callback.due_at, language),
+               "site_name": site.name}
+    if channel == "sms":
+        address, field = call.phone, "phone"
+    else:
+        address, field = (email or "").strip() or None, "confirmation_email"
+        if address is None and not (party is not None and party.email):
+            raise invalid("confirmation_email", _("Give the caller's e-mail address for the confirmation."))
+    due = callback.due_at.isoformat() if callback.due_at else ""
+    return await messages.queue(
+        site, message_templates.CALLBACK_CONFIRMATION, context, party=party, channel=channel, address=address,
+        about=Subject("insurance_calls", "call", call.id), language=language, actor=actor, address_field=field,
+        dedupe_key=f"{message_templates.CALLBACK_CONFIRMATION}:{callback.id}:{due}")
+
+
+def confirmation_out(message) -> dict[str, Any] | None:
+    if message is None:
+        return None
+    out = messages.message_out(message)
+    return {name: out[name] for name in ("id", "channel", "status", "status_label", "reason")}
 
 
 async def _carry_out(kernel, site: Site, actor: Actor, task: Task, call: Call) -> dict[str, Any] | None:
@@ -251,11 +321,27 @@ async def _reopen_and_escalate(kernel, site: Site, actor: Actor, complaint: Task
         await complaint.refresh_from_db()
     await kernel.comment(complaint, _("Escalated: the customer was not satisfied at the revisit (call %(id)s).",
                                       id=call.id), actor.user, kind="escalated", client_address=actor.client_address)
+    await _notify_escalation(site, actor, complaint, call)
     after = {"status": complaint.status, "priority": complaint.priority, "assignee_id": complaint.assignee_id}
     await audit.record("insurance_calls.complaint.escalate", actor=actor.user, site_id=site.id, object_type="task",
                        object_id=complaint.id, before=before, after=after, client_address=actor.client_address,
                        note=f"call {call.id}")
     return {"task_id": complaint.id, "call_id": call.id, **after}
+
+
+async def _notify_escalation(site: Site, actor: Actor, complaint: Task, call: Call) -> None:
+    """The supervisor the complaint now is with hears of it in-app (in the escalation's
+    transaction); an unassigned complaint rings every supervisor of the site. Nobody is told
+    what they did themselves."""
+    context = {"title": complaint.title, "call_id": call.id, "url": f"/sites/{site.code}/tasks/{complaint.id}"}
+    options = {"about": ("core", "task", complaint.id),
+               "dedupe_key": f"{message_templates.COMPLAINT_ESCALATED}:{complaint.id}:{call.id}"}
+    if complaint.assignee_id is None:
+        await messages.notify_holders(site, WORK_ANY, message_templates.COMPLAINT_ESCALATED, context,
+                                      exclude=(actor.user_id,), **options)
+    elif complaint.assignee_id != actor.user_id:
+        supervisor = await User.get(id=complaint.assignee_id)
+        await messages.notify(site, [supervisor], message_templates.COMPLAINT_ESCALATED, context, **options)
 
 
 async def count_reopening(task: Task) -> None:
