@@ -36,6 +36,7 @@ STATUS_LABELS = {
     "failed": N_("Failed"), "suppressed": N_("Not sent (opted out)"), "cancelled": N_("Cancelled"),
 }
 MESSAGE_FIELDS = ["status", "reason", "attempts", "next_attempt_at"]
+OPTED_OUT = N_("The recipient opted out of this channel.")
 
 
 class Registry:
@@ -188,7 +189,7 @@ async def queue(
     now = at or utcnow()
     status, reason = "queued", ""
     if channel in opted_out:
-        status, reason = "suppressed", N_("The recipient opted out of this channel.")
+        status, reason = "suppressed", OPTED_OUT
     due = message_settings.after_quiet_hours(site, now) if chosen.respects_quiet_hours else now
     message = await _insert(Message(
         site_id=site.id, channel=channel, template=template, language=_language(site, party, user, language),

@@ -34,7 +34,7 @@ from core.events import LiveEvent
 from core.messages import services
 from core.messages import templates as message_templates
 from core.messages.channels import DeliveryFailed, Outgoing, Sent
-from core.messages.models import Message, MessageAttempt, MessageTemplateText
+from core.messages.models import Message, MessageAttempt, MessageOptOut, MessageTemplateText
 
 log = logging.getLogger("frontdesk.messages.worker")
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"[:100]
@@ -103,16 +103,32 @@ def _render(app: Any, message: Message, wordings: dict) -> tuple[str, str]:
 async def deliver_due(app: Any, now: dt.datetime | None = None) -> int:
     """One round: claim, send, record. Returns how many messages it handled."""
     now = now or utcnow()
-    messages = await claim(app, now)
-    if not messages:
+    claimed = await claim(app, now)
+    if not claimed:
         return 0
+    messages = await _without_opt_outs(claimed)
     wordings = await _wordings(messages)
     by_channel: dict[str, list[Message]] = defaultdict(list)
     for message in messages:
         by_channel[message.channel].append(message)
     for channel_name, batch in by_channel.items():
         await _send_batch(app, channel_name, batch, wordings, now)
-    return len(messages)
+    return len(claimed)
+
+
+async def _without_opt_outs(messages: list[Message]) -> list[Message]:
+    """The messages still wanted: a party who opted out of the channel after the message was
+    queued is not sent to either (the message is suppressed, with the reason)."""
+    parties = {message.party_id for message in messages if message.party_id is not None}
+    if not parties:
+        return messages
+    refused = set(await MessageOptOut.filter(party_id__in=list(parties), active=True)
+                  .values_list("party_id", "channel"))
+    suppressed = [message for message in messages if (message.party_id, message.channel) in refused]
+    if suppressed:
+        await Message.filter(id__in=[message.id for message in suppressed], status="sending").update(
+            status="suppressed", reason=services.OPTED_OUT, claimed_until=None, version=F("version") + 1)
+    return [message for message in messages if (message.party_id, message.channel) not in refused]
 
 
 async def _send_batch(app: Any, channel_name: str, batch: list[Message], wordings: dict, now: dt.datetime) -> None:

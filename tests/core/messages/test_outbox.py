@@ -363,3 +363,18 @@ def test_logs_show_addresses_masked(outbox, caplog):
     lines = "\n".join(record.getMessage() for record in caplog.records)
     assert f"message {message.id} to 09******78: retry" in lines
     assert "0912345678" not in lines
+
+
+def test_an_opt_out_recorded_after_queueing_still_stops_the_message(outbox):
+    from core.actors import SYSTEM
+    from core.messages import services
+
+    site, party = party_at(outbox)
+    noon = noon_at_harbour(outbox)
+    message = queue(outbox, site, party, at=noon)
+    assert message.status == "queued"
+    outbox.call(lambda: services.set_opt_out(site, party, "pager", True, reason="said no", actor=SYSTEM))
+    assert deliver(outbox, noon) == 1
+    stopped = fresh(outbox, message)
+    assert stopped.status == "suppressed" and "opted out" in stopped.reason
+    assert PagerChannel.sent == []
