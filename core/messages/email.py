@@ -45,10 +45,13 @@ def envelope_address(mail_from: str) -> str:
     return email.utils.parseaddr(mail_from)[1] or mail_from.strip()
 
 
-def message_id(site_code: str, number: int, mail_from: str) -> str:
+def id_domain(mail_from: str) -> str:
+    return envelope_address(mail_from).rpartition("@")[2] or "localhost"
+
+
+def message_id(site_code: str, number: int, mail_from: str, *, domain: str | None = None) -> str:
     """The stable Message-ID of outbox message ``number``."""
-    domain = envelope_address(mail_from).rpartition("@")[2] or "localhost"
-    return f"<frontdesk.{site_code}.{number}@{domain}>"
+    return f"<frontdesk.{site_code}.{number}@{domain or id_domain(mail_from)}>"
 
 
 def from_header(mail_from: str) -> str:
@@ -62,7 +65,8 @@ def _one_line(value: str) -> str:
     return " ".join(value.splitlines())
 
 
-def build_email(outgoing: Outgoing, mail_from: str, *, from_line: str | None = None) -> bytes:
+def build_email(outgoing: Outgoing, mail_from: str, *, from_line: str | None = None,
+                domain: str | None = None) -> bytes:
     """The e-mail for one outbox message, as sent: plain text in UTF-8 (base64 unless it
     is ASCII), its stable Message-ID, headers folded and encoded (RFC 5322, 2047).
 
@@ -77,7 +81,7 @@ def build_email(outgoing: Outgoing, mail_from: str, *, from_line: str | None = N
         f"To: {_one_line(outgoing.address)}",
         "Subject: " + Header(subject, charset, header_name="Subject").encode(linesep="\r\n"),
         f"Date: {email.utils.formatdate(usegmt=True)}",
-        f"Message-ID: {message_id(outgoing.site_code, outgoing.message_id, mail_from)}",
+        f"Message-ID: {message_id(outgoing.site_code, outgoing.message_id, mail_from, domain=domain)}",
     ]
     if outgoing.reference:
         headers.append(f"X-Frontdesk-Reference: {_one_line(outgoing.reference)[:200]}")
@@ -106,7 +110,9 @@ class EmailSender:
         self.settings = settings
         self.tls_context = tls_context
         self.sender = envelope_address(settings.mail_from)
+        # Parsed once per batch, not per e-mail.
         self.from_line = from_header(settings.mail_from)
+        self.domain = id_domain(settings.mail_from)
         self.client: aiosmtplib.SMTP | None = None
         #: Why reconnecting failed: the rest of the batch fails at once with it.
         self.lost = ""
@@ -165,7 +171,7 @@ class EmailSender:
         client = self.client
         if client is None:  # open() sets it or raises
             raise DeliveryFailed("SMTP session not open")
-        data = build_email(outgoing, self.settings.mail_from, from_line=self.from_line)
+        data = build_email(outgoing, self.settings.mail_from, from_line=self.from_line, domain=self.domain)
         options = []
         if not (outgoing.address.isascii() and self.sender.isascii()):
             if not client.supports_extension("smtputf8"):
@@ -203,6 +209,12 @@ class EmailChannel:
         #: TLS checks (STARTTLS and implicit TLS): the system's trust store unless given.
         self.tls_context = tls_context
 
+    def _tls_context(self) -> ssl.SSLContext:
+        # Loading the system's trust store costs tens of milliseconds: once per process.
+        if self.tls_context is None:
+            self.tls_context = ssl.create_default_context()
+        return self.tls_context
+
     def address_of(self, party: Any = None, user: Any = None) -> str:
         for holder in (party, user):
             value = (getattr(holder, "email", "") or "").strip() if holder is not None else ""
@@ -229,8 +241,7 @@ class EmailChannel:
         settings = app.state.settings
         if not settings.smtp_host:
             raise DeliveryFailed(NOT_CONFIGURED)
-        tls_context = self.tls_context or ssl.create_default_context()
-        sender = EmailSender(settings, tls_context)
+        sender = EmailSender(settings, self._tls_context() if settings.smtp_security != "none" else None)
         await sender.open()
         try:
             yield sender
