@@ -38,9 +38,18 @@ install: $(RUN_STAMP)
 
 install-dev: $(DEV_STAMP)
 
+# The demo's e-mail and SMS go to local stand-ins (frontdesk devsinks: var/devmail/*.eml,
+# var/devsms/*.json, each SMS reported delivered a second later), unless FRONTDESK_CONFIG or
+# FRONTDESK_SMTP_HOST says where real ones are (docs/notifications.md).
 run: $(RUN_STAMP)
 	$(BIN)/frontdesk migrate
 	$(BIN)/frontdesk demo --if-empty
+	@if [ -n "$$FRONTDESK_CONFIG$$FRONTDESK_SMTP_HOST" ]; then exec $(BIN)/frontdesk serve; fi; \
+	export FRONTDESK_SMTP_HOST=127.0.0.1 FRONTDESK_SMTP_PORT=1025 FRONTDESK_SMTP_SECURITY=none \
+	  FRONTDESK_SMS_GATEWAY_URL=http://127.0.0.1:1026/send \
+	  FRONTDESK_PUBLIC_URL=$${FRONTDESK_PUBLIC_URL:-http://$${FRONTDESK_HOST:-127.0.0.1}:$${FRONTDESK_PORT:-8000}} \
+	  FRONTDESK_SMS_REPORT_SECRET=$${FRONTDESK_SMS_REPORT_SECRET:-demo-only-sms-report-secret}; \
+	$(BIN)/frontdesk devsinks & sinks=$$!; trap 'kill $$sinks 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/frontdesk serve
 
 # Parallel test processes (pytest-xdist). Three on two cores: the tests wait on the
