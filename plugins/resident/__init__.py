@@ -81,3 +81,10 @@ def register_receipt_series():
 
     # Fee receipts stay readable by everyone holding core.receipt.read (fee collectors too).
     return [ReceiptSeries(FEES_SERIES, void_guard=fee_receipt_void_guard)]
+
+
+@hookimpl
+def register_message_templates():
+    from plugins.resident.notice_templates import templates as notice_templates
+
+    return notice_templates()

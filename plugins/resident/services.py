@@ -143,6 +143,9 @@ async def _escalate(kernel, task: Task, to_role: str, reason: str, actor: User |
     await Task.filter(id=task.id).update(priority="urgent")
     await Case.filter(task_id=task.id).update(escalated_to=to_role)
     await kernel.comment(task, reason, actor or target, kind="escalated")
+    from plugins.resident.notice_templates import notify_escalation
+
+    await notify_escalation(task, target, actor)  # their bell rings (in-app), with the escalation's writes
     await publish(kernel.bus, task.site_id, "resident.case.escalated", {"task_id": task.id, "to": to_role,
                                                             "assignee_id": target.id})
     return target
