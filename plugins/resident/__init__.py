@@ -85,6 +85,7 @@ def register_receipt_series():
 
 @hookimpl
 def register_message_templates():
+    from plugins.resident.message_templates import TEMPLATES
     from plugins.resident.notice_templates import templates as notice_templates
 
-    return notice_templates()
+    return [*TEMPLATES, *notice_templates()]

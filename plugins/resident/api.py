@@ -20,10 +20,10 @@ from core.web.api import CSV, XLSX, ZIP, api_route
 from core.web.pagination import decode_cursor, encode_cursor, filter_by, paginate
 from core.web.responses import Page
 from core.problems import Problem, invalid
-from plugins.resident import campaigns, fees, households, kpis, procedures, services
+from plugins.resident import campaigns, fees, households, kpis, messaging, procedures, reminders, services
 from plugins.resident import schemas as s
 from plugins.resident.models import (Announcement, Bill, Campaign, Case, FeeSchedule, Household, HouseholdChange, Member,
-                                     Procedure, ProcedureDocument, Revisit)
+                                     Procedure, ProcedureDocument, ReminderRun, Revisit)
 
 BASE = "/api/v1/sites/{site}/resident"
 
@@ -146,12 +146,17 @@ async def get_case(request: Request) -> s.CaseOut:
     return services.case_out(case, await services.load_task(case),
                              duplicates=await services.find_duplicates(current_site(request), case.unit_id,
                                                                        case.category, exclude_id=case.id),
-                             revisits=[services.revisit_out(r) for r in revisits])
+                             revisits=[services.revisit_out(r) for r in revisits],
+                             messages=await messaging.history(("resident", "case", case.id)))
 
 
 async def reply_case(request: Request, body: s.ReplyIn) -> s.CaseOut:
-    case = await services.reply(kernel(request), await _case(request), body.message, actor=actor_of(request))
-    return services.case_out(case, await services.load_task(case))
+    """Record the reply; with ``send_by`` also send it to the resident (the page's form
+    calls the same service)."""
+    case = await services.reply(kernel(request), await _case(request), body.message, actor=actor_of(request),
+                                send_by=body.send_by, phone=body.phone, email=body.email)
+    extra = {"messages": [messaging.brief(m) for m in case.sent_messages]} if body.send_by else {}
+    return services.case_out(case, await services.load_task(case), **extra)
 
 
 async def revisit_case(request: Request, body: s.RevisitIn) -> s.CaseRevisitOut:
@@ -185,6 +190,12 @@ async def create_campaign(request: Request, body: s.CampaignIn) -> s.CampaignOut
 async def distribute(request: Request) -> s.DistributionOut:
     campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
     return await campaigns.distribute(request.app.state.events, current_site(request), campaign, actor=actor_of(request))
+
+
+async def campaign_messages(request: Request) -> s.CampaignMessagesOut:
+    """Queue the campaign's message to each household with a pending revisit (once each)."""
+    campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
+    return await campaigns.send_messages(current_site(request), campaign, actor=actor_of(request))
 
 
 async def campaign_report(request: Request, query: s.FormatQuery) -> s.CampaignReport | Response:
@@ -263,6 +274,26 @@ async def get_arrears(request: Request, query: s.ArrearsQuery) -> s.ArrearsOut:
     data["next_cursor"] = encode_cursor(data.pop("next_after")) if data.get("next_after") else None
     data.pop("next_after", None)
     return data
+
+
+async def remind_arrears(request: Request, body: s.ReminderRunIn) -> s.ReminderRunOut:
+    """Remind each bill in arrears on ``as_of`` once in its month: a message by the
+    household's preferred channel, or a letter (``letters``, or nobody reachable)."""
+    site = current_site(request)
+    run = await reminders.remind_arrears(site, body.as_of, "letters" if body.letters else "preferred",
+                                         actor=actor_of(request))
+    return reminders.run_out(run, site)
+
+
+async def get_reminder_run(request: Request) -> s.ReminderRunOut:
+    run = await get_in_site(request, ReminderRun, request.path_params["id"], "reminder run")
+    return reminders.run_out(run, current_site(request))
+
+
+async def bill_reminders(request: Request) -> list[s.BillReminderOut]:
+    bill = await get_in_site(request, Bill, request.path_params["id"], "bill")
+    found = (await reminders.reminders_of_bills([bill.id])).get(bill.id, [])
+    return [{**item, "run_at": rfc3339(item["run_at"])} for item in found]
 
 
 # --- KPIs -------------------------------------------------------------------------------
@@ -415,6 +446,8 @@ def routes():
         r(f"{BASE}/campaigns", create_campaign, response=s.CampaignOut, method="POST", permission=k + "manage", body=s.CampaignIn,
           status_code=201),
         r(f"{BASE}/campaigns/{{id:int}}/distribute", distribute, response=s.DistributionOut, method="POST", permission=k + "manage"),
+        r(f"{BASE}/campaigns/{{id:int}}/messages", campaign_messages, response=s.CampaignMessagesOut, method="POST",
+          permission=k + "manage"),
         r(f"{BASE}/campaigns/{{id:int}}/report", campaign_report, response=s.CampaignReport, permission=k + "manage", query=s.FormatQuery,
           downloads=(XLSX,)),
         r(f"{BASE}/revisits", list_revisits, response=Page[s.RevisitOut], permission="resident.revisit.record", query=s.RevisitQuery),
@@ -430,6 +463,10 @@ def routes():
         r(f"{BASE}/bills/{{id:int}}/payments", pay_bill, response=s.PaymentOut, method="POST", permission=f + "collect", body=s.PaymentIn,
           status_code=201, idempotency_required=True),
         r(f"{BASE}/arrears", get_arrears, response=s.ArrearsOut, permission=f + "read", query=s.ArrearsQuery),
+        r(f"{BASE}/arrears/reminders", remind_arrears, response=s.ReminderRunOut, method="POST", permission=f + "manage",
+          body=s.ReminderRunIn, status_code=201),
+        r(f"{BASE}/arrears/reminders/{{id:int}}", get_reminder_run, response=s.ReminderRunOut, permission=f + "read"),
+        r(f"{BASE}/bills/{{id:int}}/reminders", bill_reminders, response=list[s.BillReminderOut], permission=f + "read"),
         r(f"{BASE}/kpis", get_kpis, response=s.KpiOut, permission="resident.kpi.read", query=s.KpiQuery,
           downloads=(CSV, XLSX)),
         r(f"{BASE}/procedures", list_procedures, response=Page[s.ProcedureOut], permission=p + "read", query=s.PageQuery),

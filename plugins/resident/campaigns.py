@@ -13,15 +13,21 @@ from tortoise.transactions import in_transaction
 from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
-from core.entities.models import Site, Unit
+from core.entities.models import Party, Site, Unit
 from core.exports import neutralise
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
+from core.messages import services as messages
+from core.messages.models import Message
 from core.problems import Problem, invalid
-from plugins.resident import services
+from plugins.resident import messaging, services
+from plugins.resident.message_templates import REVISIT
 from plugins.resident.models import Campaign, Case, Household, Revisit
 
 RULE_KINDS = ("closed_cases", "building", "all", "holiday", "manual")
+#: What a campaign does besides the calls: nothing, a message before the call, or a
+#: message instead of it (``Campaign.message_mode``).
+MESSAGE_MODES = ("none", "before_call", "instead_of_call")
 CHUNK = 500
 
 
@@ -44,7 +50,8 @@ def campaign_out(campaign: Campaign, **extra: Any) -> dict[str, Any]:
     return {"id": campaign.id, "name": campaign.name, "rule": shown_rule(campaign.rule or {}),
             "agent_ids": campaign.agent_ids,
             "skill": campaign.skill or None, "due_at": rfc3339(campaign.due_at),
-            "distributed_at": rfc3339(campaign.distributed_at), "created_at": rfc3339(campaign.created_at), **extra}
+            "distributed_at": rfc3339(campaign.distributed_at), "created_at": rfc3339(campaign.created_at),
+            "message_mode": campaign.message_mode, "message_channel": campaign.message_channel, **extra}
 
 
 async def _check_agents(site: Site, agent_ids: list[int]) -> None:
@@ -117,6 +124,11 @@ def stored_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 async def create_campaign(site: Site, data: dict[str, Any], actor: Actor) -> Campaign:
     await _check_agents(site, data["agent_ids"])
+    mode, channel = data.get("message_mode") or "none", data.get("message_channel") or ""
+    if mode not in MESSAGE_MODES:
+        raise invalid("message_mode", _("Use one of: %(values)s.", values=", ".join(MESSAGE_MODES)))
+    if channel and channel not in messaging.CHANNELS:
+        raise invalid("message_channel", _("Use one of: %(values)s.", values=", ".join(messaging.CHANNELS)))
     targets = await _targets(site, data["rule"])
     if not targets:
         raise invalid("rule", _("Nobody is due under this rule."))
@@ -126,13 +138,15 @@ async def create_campaign(site: Site, data: dict[str, Any], actor: Actor) -> Cam
         campaign = await Campaign.create(site_id=site.id, name=data["name"], rule=rule,
                                          agent_ids=list(data["agent_ids"]), skill=data.get("skill") or "",
                                          due_at=utcnow() + dt.timedelta(days=due_days) if due_days else None,
-                                         created_by=actor.user)
+                                         created_by=actor.user, message_mode=mode, message_channel=channel)
         await Revisit.bulk_create([Revisit(site_id=site.id, unit_id=unit_id, case_id=case_id, campaign_id=campaign.id,
                                            due_at=campaign.due_at)
                                    for unit_id, case_id in targets], batch_size=CHUNK)
         await audit.record("resident.campaign.create", actor=actor.user, site_id=site.id, object_type="resident.campaign",
                            object_id=campaign.id, after={"name": campaign.name, "rule": campaign.rule,
-                                                         "revisits": len(targets)}, client_address=actor.client_address)
+                                                         "revisits": len(targets), "message_mode": mode,
+                                                         "message_channel": channel},
+                           client_address=actor.client_address)
     return campaign
 
 
@@ -179,11 +193,56 @@ async def distribute(bus, site: Site, campaign: Campaign, actor: Actor, agent_id
         await audit.record("resident.campaign.distribute", actor=actor.user, site_id=site.id,
                            object_type="resident.campaign", object_id=campaign.id,
                            after={str(a): len(ids) for a, ids in given.items()}, client_address=actor.client_address)
+        sent = await send_messages(site, campaign, actor) if campaign.message_mode != "none" else None
     loads = await open_loads(site.id, agent_ids)
     await services.publish(bus, site.id, "resident.campaign.distributed", {"campaign_id": campaign.id})
     return {"campaign_id": campaign.id, "distributed": len(pending),
             "assigned": {str(a): len(ids) for a, ids in given.items()},
-            "loads": {str(a): n for a, n in loads.items()}}
+            "loads": {str(a): n for a, n in loads.items()}, **({"messages": sent} if sent is not None else {})}
+
+
+async def send_messages(site: Site, campaign: Campaign, actor: Actor) -> dict[str, int]:
+    """Queue the campaign's message to each household with a pending revisit (its case's
+    resident, else the household's party), once per revisit (dedupe key), in one
+    transaction: when the campaign is distributed, or by its "send messages" action.
+
+    A household no message can reach is recorded as a failed message (the revisit stays
+    on the call list); an opted-out channel as a suppressed one. ``instead_of_call``: a
+    queued message takes the revisit off the call lists as ``messaged`` (not done, so
+    neither reached nor unreached: the reach and satisfaction rates count conversations
+    only). ``before_call``: the revisit stays pending for its call."""
+    if campaign.message_mode not in ("before_call", "instead_of_call"):
+        raise Problem(409, _("This campaign sends no messages: choose a message mode when creating it."))
+    counts = {"queued": 0, "suppressed": 0, "failed": 0, "already_sent": 0, "messaged": 0}
+    async with in_transaction():
+        revisits = list(await Revisit.filter(campaign_id=campaign.id, status="pending").order_by("id"))
+        keys = {revisit.id: f"revisit:{revisit.id}" for revisit in revisits}
+        sent_before = set()
+        for start in range(0, len(revisits), CHUNK):
+            sent_before |= set(await Message.filter(site_id=site.id, dedupe_key__in=[
+                keys[r.id] for r in revisits[start:start + CHUNK]]).values_list("dedupe_key", flat=True))
+        case_parties = dict(await Case.filter(id__in=[r.case_id for r in revisits if r.case_id],
+                                              party_id__not_isnull=True).values_list("id", "party_id"))
+        parties = {party.id: party for party in await Party.filter(id__in=list(case_parties.values()))}
+        unit_parties = await messaging.parties_of_units(r.unit_id for r in revisits)
+        codes = dict(await Unit.filter(id__in=list({r.unit_id for r in revisits})).values_list("id", "code"))
+        for revisit in revisits:
+            if keys[revisit.id] in sent_before:
+                counts["already_sent"] += 1
+                continue
+            party = parties.get(case_parties.get(revisit.case_id)) or unit_parties.get(revisit.unit_id)
+            message = await messages.queue(
+                site, REVISIT, {"campaign": campaign.name, "unit": codes.get(revisit.unit_id, ""), "site": site.name},
+                party=party, channel=campaign.message_channel or None, about=("resident", "revisit", revisit.id),
+                dedupe_key=keys[revisit.id], unreachable="record", actor=actor)
+            counts[message.status if message.status in counts else "queued"] += 1
+            if message.status == "queued" and campaign.message_mode == "instead_of_call":
+                counts["messaged"] += await Revisit.filter(id=revisit.id, status="pending", version=revisit.version) \
+                    .update(status="messaged", method=message.channel, overdue=False, version=revisit.version + 1)
+        await audit.record("resident.campaign.messages", actor=actor.user, site_id=site.id,
+                           object_type="resident.campaign", object_id=campaign.id,
+                           after={"mode": campaign.message_mode, **counts}, client_address=actor.client_address)
+    return counts
 
 
 async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: Actor) -> Revisit:
@@ -207,7 +266,7 @@ async def record(kernel, revisit: Revisit, data: dict[str, Any], actor: Actor) -
 
 #: The list's status filter: pending includes the overdue ones; escalated are done ones
 #: whose last attempt went unreached.
-REVISIT_STATUSES = ("pending", "overdue", "done", "escalated")
+REVISIT_STATUSES = ("pending", "overdue", "done", "escalated", "messaged")
 
 
 def revisits_query(site_id: int, *, status: str | None = None, campaign_id: int | None = None,
@@ -260,6 +319,11 @@ async def report(site: Site, campaign: Campaign) -> dict[str, Any]:
     reached = sum(bool(r["reached"]) for r in rows)
     satisfied = sum(bool(r["satisfied"]) for r in rows)
     scores = [r["score"] for r in rows if r["score"]]
+    about = [r["id"] for r in rows]
+    sent: list[str] = []
+    for start in range(0, len(about), CHUNK):
+        sent += await Message.filter(site_id=site.id, subject_plugin="resident", subject_kind="revisit",
+                                     subject_id__in=about[start:start + CHUNK]).values_list("status", flat=True)
     return {
         "campaign": campaign_out(campaign), "planned": len(rows), "done": done, "reached": reached,
         "satisfied": satisfied, "reach_rate": _rate(reached, done), "satisfaction_rate": _rate(satisfied, reached),
@@ -267,6 +331,7 @@ async def report(site: Site, campaign: Campaign) -> dict[str, Any]:
         "suggestions": [{"revisit_id": r["id"], "unit": units.get(r["unit_id"], ""), "text": r["suggestions"]}
                         for r in rows if r["suggestions"]],
         "agents": sorted(agents.values(), key=lambda e: (e["agent"], e["agent_id"] or 0)),
+        "messaged": sum(r["status"] == "messaged" for r in rows), "messages": messaging.counts(sent),
     }
 
 

@@ -1,14 +1,25 @@
-"""Demo records for harbour: households, open cases, a campaign, bills and payments."""
+"""Demo records for harbour: households, open cases, a campaign, bills and payments.
+
+Every household has a party to message (the core demo's residents own the first ones; the
+others get a party of their own, named as their member was), some with an e-mail address;
+one has opted out of SMS, one prefers e-mail in 简体中文. Arrears are arranged so that an
+arrears reminder run on the demo day queues ``REMINDER_MESSAGES`` messages (bills of units
+without a household get letters). Nothing is queued at load."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from core.actors import Actor
+from core.clock import local_today
 from core.entities.models import Party, Unit
+from core.messages.models import MessageOptOut
 from core.money import format_money
 from plugins.resident import campaigns, fees, households, procedures, services
-from plugins.resident.models import Announcement
+from plugins.resident.models import Announcement, Bill, Household
+
+#: Messages an arrears reminder run queues on the demo day (issue 19's "80 messages").
+REMINDER_MESSAGES = 80
 
 
 CASES = [
@@ -35,7 +46,11 @@ async def load(demo):
         if index < len(parties):
             members.append({"party_id": parties[index].id, "relation": "owner", "phone": (parties[index].phones or [""])[0]})
         else:
-            members.append({"name": f"住戶 {code}", "relation": "tenant" if index % 3 else "owner"})
+            phone = f"0955{index:06d}"
+            party = await Party.create(site=site, name=f"住戶 {code}", phones=[phone], phone_index=phone,
+                                       email=f"unit-{code.lower()}@harbour.example" if index % 2 else "")
+            members.append({"party_id": party.id, "name": party.name, "relation": "tenant" if index % 3 else "owner",
+                            "phone": phone})
         if index % 4 == 0:
             members.append({"name": f"家屬 {code}", "relation": "family"})
         await households.create_household(site, {"unit_id": units[code].id, "members": members,
@@ -71,7 +86,35 @@ async def load(demo):
             await fees.pay(site, bill, format_money(bill.outstanding_minor, site.currency), "transfer", as_manager)
         elif number % 7 == 0:
             await fees.pay(site, bill, "500", "cash", as_manager)
+    await _message_preferences(site, parties, as_manager)
+    await _arrears_for_reminders(site, as_manager)
     await procedures.create(site, {"kind": "move_in", "unit_id": units["A-0102"].id, "applicant": "陳大文"}, as_supervisor)
     await procedures.create(site, {"kind": "renovation", "unit_id": units["B-0303"].id, "applicant": "林美玲"}, as_supervisor)
     await Announcement.create(site_id=site.id, title="停水通知 Water off", body="週二 9:00–12:00 A 棟停水。",
                               building="Tower A", publish_from=dt.datetime.now(dt.timezone.utc), created_by=supervisor)
+
+
+async def _message_preferences(site, parties: list[Party], actor: Actor) -> None:
+    """E-mail addresses for some residents; one opted out of SMS (reached by e-mail), one
+    who prefers e-mail in Simplified Chinese."""
+    for number, party in enumerate(parties[:8]):
+        if number % 2 == 0:
+            party.email = f"resident{number + 1}@harbour.example"
+            await party.save(update_fields=["email"])
+    if len(parties) > 2:  # rows as the services write them (the demo loads before any app is made)
+        await MessageOptOut.create(site_id=site.id, party_id=parties[0].id, channel="sms", active=True,
+                                   reason="住戶要求不收短信", recorded_by_id=actor.user_id)
+        await Party.filter(id=parties[2].id).update(preferred_language="zh_Hans", preferred_channel="email")
+
+
+async def _arrears_for_reminders(site, actor: Actor) -> None:
+    """An older period billed, then settled bills, so that exactly ``REMINDER_MESSAGES``
+    bills of households (each reachable by a message) are in arrears on the demo day."""
+    today = local_today(site)
+    older = (today.replace(day=1) - dt.timedelta(days=70)).strftime("%Y-%m")
+    await fees.billing_run(site, older, actor)
+    housed = list(await Household.filter(site_id=site.id).values_list("unit_id", flat=True))
+    due = list(await Bill.filter(site_id=site.id, unit_id__in=housed, outstanding_minor__gt=0, due_date__lt=today)
+               .order_by("-id"))
+    for bill in due[:max(0, len(due) - REMINDER_MESSAGES)]:  # the newest extra ones were paid
+        await fees.pay(site, bill, format_money(bill.outstanding_minor, site.currency), "transfer", actor)

@@ -96,6 +96,10 @@ class Campaign(Model):
     created_by = fields.ForeignKeyField("core.User", related_name="resident_campaigns", null=True,
                                         on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
+    #: none, before_call (a message, then the call) or instead_of_call (a message in place of the call).
+    message_mode = fields.CharField(max_length=20, default="none")
+    #: The channel the message goes by: sms, email, or empty for each resident's preferred one.
+    message_channel = fields.CharField(max_length=20, default="")
 
     class Meta:
         table = "resident_campaign"
@@ -112,6 +116,8 @@ class Revisit(Model):
                                       on_delete=fields.RESTRICT)
     agent = fields.ForeignKeyField("core.User", related_name="resident_revisits", null=True,
                                    on_delete=fields.SET_NULL)
+    # Or messaged: a campaign that sends a message instead of the call queued one (the
+    # revisit leaves the call lists, and is neither reached nor unreached in the KPIs).
     #: pending or done.
     status = fields.CharField(max_length=10, default="pending")
     method = fields.CharField(max_length=10, default="")
@@ -268,6 +274,56 @@ class Payment(Model):
 
     class Meta:
         table = "resident_payment"
+
+
+REMINDER_KINDS = ("message", "letter")
+
+
+class ReminderRun(Model):
+    """One arrears reminder run (催繳): the bills it reminded, by message or letter."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_reminder_runs", on_delete=fields.RESTRICT)
+    #: The day the arrears were read on (the site's date), whose month keys the reminders.
+    as_of = fields.DateField()
+    #: YYYY-MM of ``as_of``: one reminder per bill and month.
+    month = fields.CharField(max_length=7)
+    #: Letters asked for every bill (else only for residents no message reaches).
+    letters = fields.BooleanField(default=False)
+    #: {queued, suppressed, failed, letters, already_sent}
+    counts = fields.JSONField(default=dict)
+    run_by = fields.ForeignKeyField("core.User", related_name="resident_reminder_runs", null=True,
+                                    on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "resident_reminder_run"
+
+
+class ArrearsReminder(Model):
+    """The reminder log of a bill: one reminder per bill and month, a message or a letter."""
+
+    id = fields.BigIntField(primary_key=True)
+    site = fields.ForeignKeyField("core.Site", related_name="resident_arrears_reminders", on_delete=fields.RESTRICT)
+    bill = fields.ForeignKeyField("resident.Bill", related_name="reminders", on_delete=fields.CASCADE)
+    run = fields.ForeignKeyField("resident.ReminderRun", related_name="reminders", on_delete=fields.CASCADE)
+    month = fields.CharField(max_length=7)
+    #: message or letter.
+    kind = fields.CharField(max_length=10)
+    #: The message queued (its status tells how it went), null for a letter.
+    message_id = fields.BigIntField(null=True)
+    #: The party reminded (null: a letter to the unit's occupant).
+    party_id = fields.IntField(null=True)
+    #: The amount unpaid when reminded, in minor units of the site's currency.
+    outstanding_minor = fields.BigIntField()
+    run_at = fields.DatetimeField(auto_now_add=True)
+    by = fields.ForeignKeyField("core.User", related_name="resident_arrears_reminders", null=True,
+                                on_delete=fields.SET_NULL)
+
+    class Meta:
+        table = "resident_arrears_reminder"
+        unique_together = (("bill_id", "month"),)
+        indexes = (("run_id", "kind"),)
 
 
 class Announcement(Model):

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from core.clock import local_today, utcnow
-from core.entities.models import Unit
+from core.clock import local_time, local_today, utcnow
+from core.entities.models import Party, Unit
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
@@ -23,10 +23,11 @@ from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action, form_int, offset_page, page_links, page_number
 from core.problems import Problem, invalid
 from core.web.routing import page_route
-from plugins.resident import campaigns, complaint_pages, complaints, fees, households, kpis, procedures, services
+from plugins.resident import (campaigns, complaint_pages, complaints, fees, households, kpis, messaging, procedures,
+                               reminders, services)
 from plugins.resident import schemas as s
-from plugins.resident.models import (CASE_KINDS, CHANNELS, Bill, Campaign, Case, Household, HouseholdChange, Member,
-                                     Procedure, ProcedureDocument, Revisit)
+from plugins.resident.models import (CASE_KINDS, CHANNELS, ArrearsReminder, Bill, Campaign, Case, Household,
+                                     HouseholdChange, Member, Procedure, ProcedureDocument, ReminderRun, Revisit)
 
 BASE = "/sites/{site}/resident"
 
@@ -95,7 +96,16 @@ async def create_case(request: Request) -> Response:
 # --- a case -----------------------------------------------------------------------------
 
 
-async def case_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
+async def message_history(site, about: tuple[str, str, int]) -> list[dict]:
+    """A record's messages for its page, each with its last moment on the site's clock."""
+    items = await messaging.history(about)
+    for item in items:
+        item["at_local"] = local_time(site, item["delivered_at"] or item["sent_at"] or item["created_at"])
+    return items
+
+
+async def case_page(request: Request, errors: FormErrors | None = None, status_code: int = 200,
+                    values: dict | None = None) -> Response:
     site = current_site(request)
     case = await get_in_site(request, Case, request.path_params["id"], "case")
     task = await Task.get(id=case.task_id)
@@ -112,6 +122,10 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
         "revisits": await Revisit.filter(case_id=case.id).order_by("id"), "duplicates": duplicates,
         "errors": errors or FormErrors(), "may_work": can(request, "resident.case.work"),
         "classify": await complaint_pages.classify_context(site, case),
+        "reply_values": values or {}, "message_history": await message_history(site, ("resident", "case", case.id)),
+        "resident": await Party.get_or_none(id=case.party_id, site_id=site.id) if case.party_id else None,
+        "not_sent": [messaging.channel_label(name) for name in request.query_params.get("not_sent", "").split(",")
+                     if name in messaging.CHANNELS],
     }, status_code=status_code)
 
 
@@ -162,9 +176,28 @@ async def _case_action(request: Request, fields: list[str], act, **options) -> R
 
 
 async def case_reply(request: Request) -> Response:
-    async def act(case, form):
-        await services.reply(kernel(request), case, form["message"], actor=actor_of(request))
-    return await _case_action(request, ["message"], act)
+    """The reply form: recorded, and sent to the resident by the channels ticked (the
+    service the API's reply calls)."""
+    case = await get_in_site(request, Case, request.path_params["id"], "case")
+    send_by = [value for value in (await request.form()).getlist("send_by") if isinstance(value, str)][:5]
+
+    def prepare(form: dict) -> dict:
+        return {"message": form["message"], "send_by": send_by or None, "phone": form["phone"] or None,
+                "email": form["email"] or None}
+
+    async def act(body: s.ReplyIn) -> list[str]:
+        replied = await services.reply(kernel(request), case, body.message, actor=actor_of(request),
+                                       send_by=body.send_by, phone=body.phone, email=body.email)
+        return [m.channel for m in replied.sent_messages if m.status == "suppressed"]
+
+    def done(suppressed: list[str]) -> str:
+        return home(request, f"cases/{case.id}") + (f"?not_sent={','.join(suppressed)}" if suppressed else "")
+
+    return await form_action(request, fields=["message", "phone", "email"], prepare=prepare, schema=s.ReplyIn,
+                             act=act, beside=["message", "phone", "email"],
+                             page=lambda errors, values, status: case_page(request, errors, status,
+                                                                           {**values, "send_by": send_by}),
+                             success_url=done)
 
 
 async def case_transition(request: Request) -> Response:
@@ -285,6 +318,10 @@ async def revisits_page(request: Request) -> Response:
 
 # --- campaigns --------------------------------------------------------------------------
 
+#: What a campaign does besides the calls (``Campaign.message_mode``).
+MESSAGE_MODE_LABELS = {"none": N_("Calls only"), "before_call": N_("A message before the call"),
+                       "instead_of_call": N_("A message instead of the call")}
+
 
 async def campaigns_page(request: Request, form: dict | None = None, errors: FormErrors | None = None,
                          status_code: int = 200) -> Response:
@@ -296,6 +333,8 @@ async def campaigns_page(request: Request, form: dict | None = None, errors: For
         "people": await site_people(site.id), "form": form or {"rule_kind": "all"},
         "errors": errors or FormErrors(),
         "buildings": sorted(set(await site_query(request, Unit).values_list("building", flat=True))),
+        "mode_labels": {key: _(label) for key, label in MESSAGE_MODE_LABELS.items()},
+        "channel_labels": {name: messaging.channel_label(name) for name in messaging.CHANNELS},
     }, status_code=status_code)
 
 
@@ -317,23 +356,44 @@ async def create_campaign(request: Request) -> Response:
         return {"name": form["name"], "rule": rule,
                 "agent_ids": [form_int(str(v), "agent_ids", required=True) for v in raw.getlist("agent_ids")],
                 "due_days": form_int(form, "due_days"),
-                "skill": form["skill"] or None}
+                "skill": form["skill"] or None, "message_mode": form["message_mode"] or "none",
+                "message_channel": form["message_channel"]}
 
     async def act(body: s.CampaignIn):
         return await campaigns.create_campaign(current_site(request), body.model_dump(), actor=actor_of(request))
 
     return await form_action(request, fields=["name", "rule_kind", "building", "holiday", "from", "to", "due_days",
-                                              "skill"], prepare=campaign_in, schema=s.CampaignIn, act=act,
+                                              "skill", "message_mode", "message_channel"], prepare=campaign_in, schema=s.CampaignIn, act=act,
                              beside=["name", "due_days", "skill", "agent_ids"],
                              page=lambda errors, values, status: campaigns_page(request, values, errors, status),
                              success_url=lambda campaign: home(request, f"campaigns/{campaign.id}"))
 
 
-async def campaign_report(request: Request) -> Response:
+async def campaign_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
     data = await campaigns.report(current_site(request), campaign)
-    return render(request, "resident/campaign.html", {"site": current_site(request), "campaign": campaign,
-                                                      "report": data, "percent": campaigns.percent})
+    sent = {key: form_int(request.query_params.get(key, ""), key, lenient=True)
+            for key in ("queued", "suppressed", "failed", "already_sent", "messaged")}
+    return render(request, "resident/campaign.html", {
+        "site": current_site(request), "campaign": campaign, "report": data, "percent": campaigns.percent,
+        "errors": errors or FormErrors(), "sent": sent if sent["queued"] is not None else None,
+        "mode_labels": {key: _(label) for key, label in MESSAGE_MODE_LABELS.items()},
+        "status_labels": {key: _(label) for key, label in messaging.messages.STATUS_LABELS.items()},
+    }, status_code=status_code)
+
+
+async def campaign_report(request: Request) -> Response:
+    return await campaign_page(request)
+
+
+async def campaign_messages(request: Request) -> Response:
+    """The campaign's "send messages" action (the API's, through the same service)."""
+    campaign = await get_in_site(request, Campaign, request.path_params["id"], "campaign")
+    try:
+        sent = await campaigns.send_messages(current_site(request), campaign, actor=actor_of(request))
+    except Problem as problem:
+        return await campaign_page(request, FormErrors(general=[problem.detail]), problem.status)
+    return RedirectResponse(home(request, f"campaigns/{campaign.id}?" + urlencode(sent)), status_code=303)
 
 
 async def distribute(request: Request) -> Response:
@@ -571,10 +631,14 @@ async def fees_page(request: Request, errors: FormErrors | None = None, values: 
         notice = _("%(count)s bills created for %(period)s.", count=count, period=billed)
     building = request.query_params.get("building", "")[:60]
     data = await fees.arrears(site, as_of, 200, None, building)
+    sent = await reminders.reminders_of_bills([item["bill_id"] for item in data["items"]])
+    runs = await ReminderRun.filter(site_id=site.id).order_by("-id").limit(5)
     return render(request, "resident/fees.html", {"site": site, "data": data, "as_of": as_of, "building": building,
                                                   "errors": errors, "values": values or {}, "notice": notice,
                                                   "may_bill": can(request, "resident.fee.manage"),
-                                                  "may_collect": can(request, "resident.fee.collect")}, status_code=status_code)
+                                                  "may_collect": can(request, "resident.fee.collect"),
+                                                  "reminders": sent, "runs": runs,
+                                                  "today": local_today(site).isoformat()}, status_code=status_code)
 
 
 async def fees_view(request: Request) -> Response:
@@ -598,7 +662,50 @@ async def reminder(request: Request) -> Response:
     open_complaints = await Case.filter(unit_id=unit.id, kind="complaint", task__is_open=True).count()
     return render(request, "resident/reminder.html", {
         "site": site, "bill": fees.bill_out(bill, site), "unit": unit, "household": household,
-        "open_complaints": open_complaints, "today": utcnow().date().isoformat()})
+        "open_complaints": open_complaints, "today": utcnow().date().isoformat(),
+        "reminders": (await reminders.reminders_of_bills([bill.id])).get(bill.id, []),
+        "message_history": await message_history(site, ("resident", "bill", bill.id))})
+
+
+async def remind_arrears(request: Request) -> Response:
+    """The arrears page's "send reminders" action (the API's service)."""
+    site = current_site(request)
+
+    def prepare(form: dict) -> dict:
+        try:
+            as_of = dt.date.fromisoformat(form["as_of"]) if form["as_of"] else None
+        except ValueError:
+            raise invalid("as_of", _("Give the date as YYYY-MM-DD.")) from None
+        return {"as_of": as_of, "letters": form["letters"] == "yes"}
+
+    async def act(body: s.ReminderRunIn) -> ReminderRun:
+        return await reminders.remind_arrears(site, body.as_of, "letters" if body.letters else "preferred",
+                                              actor=actor_of(request))
+
+    return await form_action(request, fields=["as_of", "letters"], prepare=prepare, schema=s.ReminderRunIn, act=act,
+                             beside=["as_of"], page=lambda errors, values, status: fees_page(request, errors, values,
+                                                                                          status),
+                             success_url=lambda run: home(request, f"fees/reminders/{run.id}"))
+
+
+async def reminder_run_page(request: Request) -> Response:
+    site = current_site(request)
+    run = await get_in_site(request, ReminderRun, request.path_params["id"], "reminder run")
+    rows = await ArrearsReminder.filter(run_id=run.id).select_related("bill__unit").order_by("id").limit(500)
+    sent = await reminders.reminders_of_bills([row.bill_id for row in rows])
+    return render(request, "resident/reminder_run.html", {
+        "site": site, "run": reminders.run_out(run, site), "rows": rows, "sent": sent,
+        "amount": lambda minor: reminders.amount_text(minor, site.currency)})
+
+
+async def reminder_letters(request: Request) -> Response:
+    site = current_site(request)
+    run = await get_in_site(request, ReminderRun, request.path_params["id"], "reminder run")
+    if not await ArrearsReminder.filter(run_id=run.id, kind="letter").exists():
+        raise Problem(404, _("This run has no letters."))
+    data = await reminders.letters_pdf(site, run, request.app.state.catalogs)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="arrears-letters-{run.month}-{run.id}.pdf"'})
 
 
 async def kpi_page(request: Request) -> Response:
@@ -633,6 +740,8 @@ def routes():
         page_route(f"{BASE}/campaigns/{{id:int}}", campaign_report, permission="resident.campaign.manage"),
         page_route(f"{BASE}/campaigns/{{id:int}}/distribute", distribute, permission="resident.campaign.manage",
                    methods=["POST"]),
+        page_route(f"{BASE}/campaigns/{{id:int}}/messages", campaign_messages, permission="resident.campaign.manage",
+                   methods=["POST"]),
         page_route(f"{BASE}/units/{{id:int}}", unit_page, permission="resident.household.read"),
         page_route(f"{BASE}/households", households_view, permission="resident.household.read"),
         page_route(f"{BASE}/households/import", import_households, permission="resident.household.edit",
@@ -654,6 +763,9 @@ def routes():
         page_route(f"{BASE}/fees", fees_view, permission="resident.fee.read"),
         page_route(f"{BASE}/fees/billing-runs", run_billing, permission="resident.fee.manage", methods=["POST"]),
         page_route(f"{BASE}/fees/bills/{{id:int}}/reminder", reminder, permission="resident.fee.read"),
+        page_route(f"{BASE}/fees/reminders", remind_arrears, permission="resident.fee.manage", methods=["POST"]),
+        page_route(f"{BASE}/fees/reminders/{{id:int}}", reminder_run_page, permission="resident.fee.read"),
+        page_route(f"{BASE}/fees/reminders/{{id:int}}/letters.pdf", reminder_letters, permission="resident.fee.read"),
         *fee_pages.routes(),
         page_route(f"{BASE}/kpis", kpi_page, permission="resident.kpi.read"),
     ]

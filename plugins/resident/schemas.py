@@ -98,6 +98,11 @@ class CaseQuery(PageQuery):
 
 class ReplyIn(Strict):
     message: str = Field(min_length=1, max_length=10_000)
+    send_by: list[Literal["sms", "email"]] | None = Field(
+        None, max_length=2, description="Also send the reply to the resident by these channels (one message each, "
+                                        "queued in the reply's transaction).")
+    phone: str | None = Field(None, max_length=40, description="The number to text (else the resident's on record).")
+    email: str | None = Field(None, max_length=254, description="The address to write to (else the resident's on record).")
 
 
 class MergeIn(Strict):
@@ -128,8 +133,9 @@ class RevisitRecordIn(Strict):
 
 class RevisitQuery(PageQuery):
     agent_id: int | None = None
-    status: Literal["pending", "done", "overdue", "escalated"] | None = Field(
-        None, description="pending includes the overdue ones; escalated: done, not reached in the last attempt.")
+    status: Literal["pending", "done", "overdue", "escalated", "messaged"] | None = Field(
+        None, description="pending includes the overdue ones; escalated: done, not reached in the last attempt; "
+                          "messaged: a campaign's message went instead of the call.")
     campaign_id: int | None = None
 
 
@@ -143,6 +149,7 @@ class RevisitCounts(BaseModel):
     overdue: int
     done: int
     escalated: int
+    messaged: int = Field(0, description="Contacted by a campaign's message instead of a call.")
 
 
 class CampaignIn(Strict):
@@ -153,6 +160,10 @@ class CampaignIn(Strict):
     agent_ids: list[int] = Field(min_length=1, max_length=200)
     due_days: int | None = Field(None, ge=1, le=365)
     skill: str | None = Field(None, max_length=40)
+    message_mode: Literal["none", "before_call", "instead_of_call"] = Field(
+        "none", description="Send each household a message before the call, or instead of it (when distributed).")
+    message_channel: Literal["", "sms", "email"] = Field(
+        "", description="The channel of the message; empty: each resident's preferred one.")
 
 
 class FormatQuery(BaseModel):
@@ -395,6 +406,23 @@ class CaseOut(Sparse):
     version: int | None = None
     duplicates: list[int] | None = None
     revisits: list[RevisitOut] | None = None
+    messages: list[MessageBriefOut] | None = Field(
+        None, description="Messages sent to the resident about the case, newest first (read alone, or replied with "
+                          "send_by: the ones just queued).")
+
+
+class MessageBriefOut(BaseModel):
+    """A message about a record as its page shows it: how and how it went, no address."""
+
+    id: int
+    channel: str
+    channel_label: str
+    status: str
+    status_label: str
+    reason: str
+    created_at: str | None
+    sent_at: str | None
+    delivered_at: str | None
 
 
 class CaseRevisitOut(RevisitOut):
@@ -425,6 +453,19 @@ class CampaignOut(Sparse):
     distributed_at: str | None
     created_at: str
     revisits: int | None = Field(None, description="How many revisits the campaign made (on creation).")
+    message_mode: str = "none"
+    message_channel: str = ""
+
+
+class CampaignMessagesOut(BaseModel):
+    """What a campaign's message sending did: messages queued, suppressed (opted out),
+    failed (no address on record), already sent before, and revisits marked messaged."""
+
+    queued: int
+    suppressed: int
+    failed: int
+    already_sent: int
+    messaged: int
 
 
 class DistributionOut(BaseModel):
@@ -432,6 +473,7 @@ class DistributionOut(BaseModel):
     distributed: int
     assigned: dict[str, int] = Field(description="Revisits given now, by agent id.")
     loads: dict[str, int] = Field(description="Pending revisits, by agent id.")
+    messages: CampaignMessagesOut | None = Field(None, description="When the campaign sends messages.")
 
 
 class Suggestion(BaseModel):
@@ -462,6 +504,9 @@ class CampaignReport(BaseModel):
     average_score: float | None
     suggestions: list[Suggestion]
     agents: list[AgentSummary]
+    messaged: int = Field(0, description="Revisits done by a message instead of a call.")
+    messages: dict[str, int] = Field(default_factory=dict, description="The campaign's messages by state: queued, "
+                                     "sent, delivered, failed, suppressed, cancelled, sending.")
 
 
 class ScheduleOut(BaseModel):
@@ -603,3 +648,33 @@ class AnnouncementOut(BaseModel):
     publish_from: str
     publish_until: str | None
     created_at: str
+
+
+class ReminderRunIn(Strict):
+    as_of: dt.date | None = Field(None, description="The day the arrears are read on (default: the site's today); "
+                                                     "its month keys the reminders: one per bill and month.")
+    letters: bool = Field(False, description="A letter (PDF) for every bill instead of messages.")
+
+
+class ReminderRunOut(BaseModel):
+    id: int
+    as_of: str
+    month: str
+    letters_asked: bool
+    queued: int = Field(description="Messages queued now.")
+    suppressed: int = Field(description="Messages not sent: the resident opted out of the channel.")
+    failed: int = Field(description="Messages that could not be addressed.")
+    letters: int = Field(description="Letters to print (one page each in the run's PDF).")
+    already_sent: int = Field(description="Bills reminded already this month (nothing new).")
+    letters_url: str | None = Field(description="The run's letters as one PDF, when it has any.")
+    created_at: str
+
+
+class BillReminderOut(BaseModel):
+    """One reminder of a bill: the month it counts for, a message (and how it went) or a letter."""
+
+    month: str
+    kind: Literal["message", "letter"]
+    run_id: int
+    run_at: str | None
+    message: MessageBriefOut | None

@@ -21,10 +21,12 @@ from core.events import LiveEvent
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.identity.services import members_with_role
+from core.messages import services as messages
 from core.tasks.models import Task
 from core.tasks.types import Subject
 from core.problems import Problem, invalid
 from plugins.resident.settings import setting
+from plugins.resident.message_templates import CASE_REPLY
 from plugins.resident.models import CASE_KINDS, Announcement, Case, Household, Revisit, RevisitAttempt
 
 #: The rule a complaint must pass before it closes (named in the 409).
@@ -235,14 +237,35 @@ async def merge_case(kernel, case: Case, into: Case, actor: Actor) -> Case:
     return case
 
 
-async def reply(kernel, case: Case, message: str, actor: Actor) -> Case:
-    """Record the answer given to the resident; the first one is the first response."""
+#: The channels a reply can be sent to the resident by (``reply(send_by=...)``).
+REPLY_CHANNELS = ("sms", "email")
+#: The typed address field of each channel (a 422 names it).
+ADDRESS_FIELDS = {"sms": "phone", "email": "email"}
+
+
+async def reply(kernel, case: Case, message: str, actor: Actor, *, send_by: list[str] | None = None,
+                phone: str | None = None, email: str | None = None) -> Case:
+    """Record the answer given to the resident; the first one is the first response.
+
+    ``send_by`` (sms, email): the reply is also sent to the resident, one message per
+    channel, queued in the reply's transaction (a refused reply sends nothing), to the
+    case's party at the ``phone``/``email`` typed (checked: 422 naming the field) or on
+    record (none: 422 naming the field). A channel the resident opted out of is recorded
+    as not sent. The messages queued are ``case.sent_messages``."""
     message = message.strip()
     if not message:
         raise invalid("message", _("Write the reply given to the resident."))
+    send_by = list(dict.fromkeys(send_by or []))
+    for index, channel in enumerate(send_by):
+        if channel not in REPLY_CHANNELS:
+            raise invalid(f"send_by.{index}", _("Use one of: %(values)s.", values=", ".join(REPLY_CHANNELS)))
+    typed = {"sms": (phone or "").strip(), "email": (email or "").strip()}
+    party = await Party.get_or_none(id=case.party_id, site_id=case.site_id) if case.party_id else None
     task = await load_task(case)
     if not task.is_open and task.status != "resolved":
         raise Problem(409, _("This case is %(status)s; it takes no more replies.", status=task.status))
+    site = await Site.get(id=case.site_id) if send_by else None
+    sent = []
     async with kernel.transaction():
         await kernel.comment(task, message, actor.user, kind="replied", client_address=actor.client_address)
         now = utcnow()
@@ -253,11 +276,32 @@ async def reply(kernel, case: Case, message: str, actor: Actor) -> Case:
         if task.status == "open":
             await kernel.transition(task, "in_progress", task.version, actor.user, note=_("Replied to the resident."),
                                     may_work_any=True, client_address=actor.client_address)
+        for channel in send_by:
+            sent.append(await _send_reply(site, case, party, channel, typed[channel], message, actor))
         await audit.record("resident.case.reply", actor=actor.user, site_id=case.site_id, object_type="resident.case",
-                           object_id=case.id, note=message[:500], client_address=actor.client_address)
+                           object_id=case.id, note=message[:500], client_address=actor.client_address,
+                           **({"after": {"sent_by": [{"channel": m.channel, "message_id": m.id, "status": m.status}
+                                                     for m in sent]}} if sent else {}))
     await case.refresh_from_db()
+    case.sent_messages = sent
     await publish(kernel.bus, case.site_id, "resident.case.replied", case_out(case))
     return case
+
+
+async def _send_reply(site: Site, case: Case, party: Party | None, channel: str, typed: str, message: str,
+                      actor: Actor):
+    """One message of a reply, in the reply's transaction."""
+    field_name = ADDRESS_FIELDS[channel]
+    if not typed and party is None:
+        raise invalid(field_name, _("This case has no resident on record: type the %(what)s to send the reply to.",
+                                    what=_("phone number") if channel == "sms" else _("e-mail address")))
+    if not typed and not messages.registry().channel(channel).address_of(party=party):
+        raise invalid(field_name, _("%(name)s has no %(what)s on record: type one.", name=party.name,
+                                    what=_("phone number") if channel == "sms" else _("e-mail address")))
+    return await messages.queue(site, CASE_REPLY, {"case_number": case.id, "title": case.title, "reply": message,
+                                                   "site": site.name},
+                                party=party, channel=channel, address=typed or None, address_field=field_name,
+                                about=("resident", "case", case.id), actor=actor)
 
 
 def check_revisit_fields(data: dict[str, Any]) -> None:

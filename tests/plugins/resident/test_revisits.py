@@ -197,7 +197,7 @@ def test_revisits_past_their_due_time_become_overdue_once(demo_server, superviso
     assert retried["overdue"] is False
     assert [r["id"] for r in _revisits(agent, status="overdue")] == [second["id"]]
     counts = agent.get(f"{BASE}/revisits/counts").json()
-    assert counts == {"pending": 2, "overdue": 1, "done": 0, "escalated": 0}
+    assert counts == {"pending": 2, "overdue": 1, "done": 0, "escalated": 0, "messaged": 0}
 
 
 def test_the_list_filters_by_status_campaign_and_agent(demo_server, supervisor, agent, units):
