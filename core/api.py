@@ -23,6 +23,9 @@ class Readiness(BaseModel):
     status: str
     database: str
     pending_migrations: list[str]
+    #: The live event bus: "local" (events stay in the process: SQLite), "connected" (they
+    #: cross processes), "reconnecting" (degraded: still ready, other processes' events wait).
+    events: str = "local"
 
 
 async def healthz(request: Request) -> Health:
@@ -31,13 +34,18 @@ async def healthz(request: Request) -> Health:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready to serve: the database answers and no migration is pending (else 503)."""
+    """Ready to serve: the database answers and no migration is pending (else 503). While
+    the event bus reconnects: still 200, with ``"status": "degraded"`` and
+    ``"events": "reconnecting"``."""
     if not await database_answers():
         return JSONResponse({"status": "unavailable", "database": "not answering", "pending_migrations": []}, 503)
     pending = await pending_migrations(request.app.state.host)
     if pending:
         return JSONResponse({"status": "unavailable", "database": "migrations pending", "pending_migrations": pending}, 503)
-    return JSONResponse({"status": "ok", "database": "ok", "pending_migrations": []})
+    events = request.app.state.events.state
+    if events == "reconnecting":  # still serving; live events from other processes wait
+        return JSONResponse({"status": "degraded", "database": "ok", "pending_migrations": [], "events": events})
+    return JSONResponse({"status": "ok", "database": "ok", "pending_migrations": [], "events": events})
 
 
 async def openapi_document(request: Request) -> JSONResponse:

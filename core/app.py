@@ -19,13 +19,15 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from core import i18n
+from core import event_log, i18n
 from core.database import open_database, pending_migrations, postgres_dsn
+from core.event_log import PRUNE_SECONDS
 from core.events import EventBus
 from core.entities.site_cache import CHANNEL as SITES_CHANNEL, SiteCache, forget_from_notice as forget_site_from_notice
 from core.identity.principals import CHANNEL as IDENTITY_CHANNEL, PrincipalCache, forget_from_notice
 from core.tasks.jobs import run_overdue_loop
 from core.tasks.services import TaskKernel
+from core.timers import repeat
 from core.messages.services import install as install_messages
 from core.messages.worker import DeliveryLoop
 from core.errors import StartupError
@@ -119,6 +121,45 @@ def settings_are_sqlite(settings) -> bool:
     return settings.is_sqlite
 
 
+async def prune_event_log(app: Starlette) -> None:
+    settings = app.state.settings
+    await event_log.prune(settings.live_event_log_size, settings.live_event_log_minutes)
+
+
+def end_streams_on_shutdown_signal(bus: EventBus):
+    """Under uvicorn, SIGTERM (or Ctrl+C) also ends the event streams at once.
+
+    uvicorn stops accepting, then waits for every open response before it runs the app's
+    shutdown: an event stream never ends by itself, so it would wait until
+    ``timeout_graceful_shutdown`` and cancel the streams mid-way. Wrapping its signal
+    handler lets each stream send its retry hint and end, so the server exits as soon as
+    the in-flight requests are done. Returns what puts the handlers back."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(number)
+        if not callable(handler) or not type(getattr(handler, "__self__", None)).__module__.startswith("uvicorn"):
+            continue  # not served by uvicorn (tests, another server): leave it alone
+
+        def wrapped(signum, frame, handler=handler):
+            handler(signum, frame)
+            loop.call_soon_threadsafe(bus.end_streams)
+
+        previous[number] = handler
+        signal.signal(number, wrapped)
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return restore
+
+
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     state = app.state
@@ -143,7 +184,14 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # So do changes to sites (their settings, time zone, language).
         state.events.listen(SITES_CHANNEL, forget_site_from_notice)
         state.site_cache.bus_alive = state.events.crosses_processes
+        # Notices missed while the bus was reconnecting: both caches start afresh.
+        state.events.on_reconnect(state.principals.clear)
+        state.events.on_reconnect(state.site_cache.clear)
+        state.events.record = not pending
         await state.events.start(None if settings.is_sqlite else postgres_dsn(settings))
+        if not pending:
+            repeat(app, PRUNE_SECONDS, prune_event_log, name="event log prune")
+        restore_signal = end_streams_on_shutdown_signal(state.events)
         background = []
         if settings.overdue_check_seconds and not pending:
             background.append(asyncio.create_task(
@@ -159,6 +207,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            restore_signal()
             await state.events.stop()
             state.db_context = None
 

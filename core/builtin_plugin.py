@@ -17,3 +17,9 @@ meta = PluginMeta(name="core", version=__version__, description="Sites, users, t
 @hookimpl
 def register_permissions():
     return [Permission("core.metrics.read", _l("Read the server's metrics (/metrics)"), ("admin",))]
+
+
+@hookimpl
+def register_models():
+    # The kernel's per-site log of live events (core.events writes it).
+    return ["core.event_log"]

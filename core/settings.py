@@ -56,6 +56,13 @@ class Settings(BaseModel):
     # limit). `frontdesk migrate` runs without it.
     statement_timeout_ms: int = Field(30000, ge=0)
     overdue_check_seconds: int = Field(60, ge=0)
+    # On SIGTERM, event streams end at once (with a retry hint) and in-flight requests get
+    # this long to finish before they are cancelled and the process exits.
+    shutdown_timeout_seconds: float = Field(10.0, ge=0)
+    # The per-site log of live events that streams replay after a reconnect (Last-Event-ID):
+    # the newest so many per site, none older than so many minutes (0: no age limit).
+    live_event_log_size: int = Field(1000, ge=1)
+    live_event_log_minutes: int = Field(1440, ge=0)
     # argon2id cost of new password hashes: argon2-cffi's RFC 9106 "low memory" profile.
     # Lowered only where security buys nothing (the test kit), never in production.
     password_time_cost: int = Field(3, ge=1)

@@ -8,7 +8,8 @@ import logging
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from core.events import format_sse
+from core import event_log
+from core.events import LiveEvent, format_sse
 from core.identity import sessions
 from core.permissions import AUTHENTICATED
 from core.tasks import handovers, stats
@@ -24,6 +25,9 @@ from core.web.pagination import filter_by, given_filters, paginate, paginate_equ
 log = logging.getLogger("frontdesk.events")
 
 KEEPALIVE_SECONDS = 15
+#: The browser's wait before it reconnects a lost stream, and after the server stops one.
+RETRY_MS = 3000
+SHUTDOWN_RETRY_MS = 1000
 #: How often an open event stream re-checks that its session or token still holds and
 #: its caller is still a member of the site (so a revoked sign-in ends it within seconds).
 PRINCIPAL_CHECK_SECONDS = 5.0
@@ -158,26 +162,53 @@ async def live_events(request: Request) -> StreamingResponse:
     ``PRINCIPAL_CHECK_SECONDS`` and before an event when the last check is older than
     ``EVENT_CHECK_SECONDS``: it ends soon after a logout, a revoked token, a password
     change, a disabled user or a removed membership, on any worker, and follows a changed role.
+
+    Each event carries its id (``id:``). A browser reconnecting with ``Last-Event-ID`` (or
+    ``?last_event_id=``, for polyfills that cannot send the header) first receives the
+    events it missed that it may see, then the live ones; when they are no longer all kept
+    (``core.event_log``), a ``resync`` event: the page reloads its data. When the server
+    stops, the stream ends with a retry hint and the browser reconnects (to another process).
     """
     site = current_site(request)
     bus = request.app.state.events
     settings = request.app.state.settings
     principal = request.state.session or request.state.token
+    last_id = _last_event_id(request)
     subscription = bus.subscribe(site.id, request.state.permissions_by_site.get(site.id, set()),
                                  user_id=request.state.user.id)
+    try:  # subscribed first: what is published while the log is read waits in the queue
+        missed = await event_log.after(site.id, last_id) if last_id is not None and bus.record else []
+        start_id = await event_log.newest(site.id) if last_id is None and bus.record else None
+    except Exception:
+        bus.unsubscribe(subscription)
+        raise
 
     async def stream():
         loop = asyncio.get_running_loop()
         checked = written = loop.time()  # the request itself was just checked
+        replayed: set[int] = set()  # also queued when published while the log was read
         try:
-            yield b"retry: 3000\n: connected\n\n"
+            head = f"retry: {RETRY_MS}\n"
+            if last_id is None:  # the site's newest id: the first reconnection misses nothing either
+                head += f"id: {start_id or 0}\n"
+            yield (head + ": connected\n\n").encode()
+            if missed is None:
+                newest = await event_log.newest(site.id)
+                yield f"id: {newest or last_id}\nevent: resync\ndata: {{}}\n\n".encode()
+            else:
+                for values in missed:
+                    event = LiveEvent(**values)
+                    replayed.add(event.id)
+                    if subscription.wants(event):
+                        yield format_sse(event)
             while True:
                 wait = min(checked + PRINCIPAL_CHECK_SECONDS, written + KEEPALIVE_SECONDS) - loop.time()
                 try:
                     event = await asyncio.wait_for(subscription.queue.get(), timeout=max(wait, 0))
                 except asyncio.TimeoutError:
                     event = _TICK
-                if event is None:  # the app is shutting down
+                if event is None:  # the app is shutting down: come back soon (to another process)
+                    yield f"retry: {SHUTDOWN_RETRY_MS}\n: server stopping\n\n".encode()
                     return
                 now = loop.time()
                 if now - checked >= (PRINCIPAL_CHECK_SECONDS if event is _TICK else EVENT_CHECK_SECONDS):
@@ -193,6 +224,8 @@ async def live_events(request: Request) -> StreamingResponse:
                     if now - written >= KEEPALIVE_SECONDS:
                         yield b": keepalive\n\n"
                         written = now
+                elif event.id in replayed:
+                    continue
                 elif subscription.wants(event):  # permissions may have narrowed since it was queued
                     yield format_sse(event)
                     written = now
@@ -201,6 +234,15 @@ async def live_events(request: Request) -> StreamingResponse:
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _last_event_id(request: Request) -> int | None:
+    """The id the browser saw last (``Last-Event-ID``, or ``?last_event_id=``); None when
+    it sends none or something that is not an id (then it starts afresh)."""
+    value = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    if value is None or not value.strip().isdigit() or len(value.strip()) > 18:
+        return None
+    return int(value.strip())
 
 
 async def list_handovers(request: Request, query: HandoverQuery) -> HandoverPage:
