@@ -105,6 +105,12 @@ WALK: dict[tuple[str, str], list[tuple[str, dict | None, int | tuple, int | tupl
         ("/api/v1/users/{foreign}/memberships/revoke", {"site": "sunrise", "role": "supervisor"}, 404, 403)],
     ("GET", "/api/v1/audit"): [("/api/v1/audit?limit=200", None, 200, 200),
                                ("/api/v1/audit?site=lotus", None, 200, 200)],
+    # The caller's own notices only; another site's are a 404 like a missing site.
+    ("GET", "/api/v1/me/notifications"): [("/api/v1/me/notifications", None, 200, 200),
+                                          ("/api/v1/me/notifications?site=lotus", None, 404, 404)],
+    ("POST", "/api/v1/me/notifications/read"): [("/api/v1/me/notifications/read", {"all": True}, 200, 200)],
+    ("GET", "/me/notifications"): [("/me/notifications", None, 200, 200)],
+    ("POST", "/me/notifications/read"): [("/me/notifications/read", {}, (200, 303), (200, 303))],
     # Pages (a signed-in browser; posts carry the session's CSRF token).
     ("GET", "/sites"): [("/sites", None, 200, 200)],
     ("GET", "/account"): [("/account", None, 200, 200)],
@@ -175,7 +181,7 @@ def test_a_one_site_insider_sees_and_changes_nothing_of_other_sites(insiders, us
         for request in requests:
             url = request[0].format(foreign=foreign, shared=shared, self=own, role=role)
             body, expected = request[1], request[expected_column]
-            if path.startswith("/admin/") or path in ("/sites", "/account", "/account/password"):
+            if path.startswith(("/admin/", "/me/")) or path in ("/sites", "/account", "/account/password"):
                 response = browser.form_post(url, body) if method == "POST" else browser.get(url)
             elif (method, path) == ("DELETE", "/api/v1/auth/token"):
                 response = server.api_client(username, PASSWORD).delete(url)  # not the walk's own token
