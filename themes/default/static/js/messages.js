@@ -31,7 +31,7 @@
         }
         if (data.subject || data.body) { toast(data.subject || data.body); }
       });
-      bell.setAttribute("data-bell-connected", "true");
+      source.addEventListener("open", function () { bell.setAttribute("data-bell-connected", "true"); });
     }
   }
 
