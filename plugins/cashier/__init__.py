@@ -14,6 +14,13 @@ def register_site_settings():
 
 
 @hookimpl
+def register_message_templates():
+    from plugins.cashier.message_templates import templates
+
+    return templates()
+
+
+@hookimpl
 def register_integrity_checks():
     async def ledger_reconciles() -> list[str]:
         """Every closed shift, recomputed from its ledger and counts, at every site."""

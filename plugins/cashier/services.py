@@ -33,7 +33,7 @@ from core.money import format_money, parse_money
 from core.tasks.models import Handover
 from core.problems import Problem, invalid
 from core.receipts import services as receipts
-from plugins.cashier import money, review_tasks
+from plugins.cashier import message_templates, money, review_tasks
 from plugins.cashier.models import (KINDS, METHODS, SIGN, Approval, Deposit, DepositShift, Difference, Entry,
                                     Register, Settlement, Shift)
 
@@ -293,6 +293,7 @@ async def _insert_entry(site: Site, shift: Shift, who: Actor, key: str | None, d
                 await then(entry)
             if entry.needs_approval and not entry.is_reversal:
                 await Approval.create(site_id=site.id, entry=entry)
+                await message_templates.refund_waiting(site, entry, who, REVIEW_PERMISSION)  # the approvers' bell
             await audit.record("cashier.entry.reverse" if entry.is_reversal else "cashier.entry.post",
                                **_audit_kwargs(site, who), object_type="cashier.entry", object_id=entry.id,
                                after={"shift_id": shift.id, "kind": entry.kind, "method": entry.method,
