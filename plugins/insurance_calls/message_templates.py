@@ -20,7 +20,7 @@ def templates() -> list[MessageTemplate]:
             subject=N_("{site_name}: we will call you back on {callback_time}"),
             body=N_("Dear {name}, thank you for calling {site_name}. We will call you back on {callback_time}."),
             channels=("sms", "email"),
-            description=_l("Sent when the agent promises a callback and ticks \u201cSend a confirmation\u201d.")),
+            description=_l("Sent when the agent promises a callback and asks to confirm its time to the caller.")),
         MessageTemplate(
             COMPLAINT_ESCALATED, _l("Complaint escalated (to the supervisor)"), ("title", "call_id", "url"),
             subject=N_("Escalated to you: {title}"),
