@@ -153,3 +153,5 @@ def test_a_records_history_include_shows_its_messages(outbox):
     assert row["status"] == "failed" and row["reason"] == "550 no such number" and row["address"] == "09******78"
     assert 'data-history-subject="resident.case:9"' in html and 'data-history-site="harbour"' in html
     assert "550 no such number" in html and "09******78" in html
+    alias = outbox.app.state.templates.env.get_template("messages/_history.html").render(**context)
+    assert alias == html
