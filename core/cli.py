@@ -93,8 +93,15 @@ def serve(host, port, workers) -> None:
     from core.logs import logging_config
 
     _metrics_folder(workers)
+    # uvicorn handles SIGTERM (the app ends its event streams at once, core.app), then
+    # raises it again once it has shut down: exit 0 then, a stop asked for is no failure.
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     uvicorn.run("core.app:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=workers, log_level=settings.log_level,
+                # Requests still running this long after SIGTERM are cancelled.
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
                 # One access line per request comes from core.web.metrics, in log_format.
                 log_config=logging_config(settings.log_format, settings.log_level), access_log=False,
                 # X-Forwarded-For is read by core.web.authentication, and only from the
