@@ -1,10 +1,10 @@
 """Demo records for harbour: households, open cases, a campaign, bills and payments.
 
-Every household has a party to message (the core demo's residents own the first ones; the
-others get a party of their own, named as their member was), some with an e-mail address;
-one has opted out of SMS, one prefers e-mail in 简体中文. Arrears are arranged so that an
-arrears reminder run on the demo day queues ``REMINDER_MESSAGES`` messages (bills of units
-without a household get letters). Nothing is queued at load."""
+The core demo's residents own the first sixteen households (a party to message), some
+with an e-mail address; one has opted out of SMS, one prefers e-mail in 简体中文. Their
+older unpaid bills, carried over from before the billing runs, make the arrears such that
+a reminder run on the demo day queues ``REMINDER_MESSAGES`` messages (the other units'
+bills get letters). Nothing is queued at load."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from core.entities.models import Party, Unit
 from core.messages.models import MessageOptOut
 from core.money import format_money
 from plugins.resident import campaigns, fees, households, procedures, services
-from plugins.resident.models import Announcement, Bill, Household
+from plugins.resident.models import Announcement, Bill, Member
 
 #: Messages an arrears reminder run queues on the demo day (issue 19's "80 messages").
 REMINDER_MESSAGES = 80
@@ -46,11 +46,7 @@ async def load(demo):
         if index < len(parties):
             members.append({"party_id": parties[index].id, "relation": "owner", "phone": (parties[index].phones or [""])[0]})
         else:
-            phone = f"0955{index:06d}"
-            party = await Party.create(site=site, name=f"住戶 {code}", phones=[phone], phone_index=phone,
-                                       email=f"unit-{code.lower()}@harbour.example" if index % 2 else "")
-            members.append({"party_id": party.id, "name": party.name, "relation": "tenant" if index % 3 else "owner",
-                            "phone": phone})
+            members.append({"name": f"住戶 {code}", "relation": "tenant" if index % 3 else "owner"})
         if index % 4 == 0:
             members.append({"name": f"家屬 {code}", "relation": "family"})
         await households.create_household(site, {"unit_id": units[code].id, "members": members,
@@ -108,13 +104,27 @@ async def _message_preferences(site, parties: list[Party], actor: Actor) -> None
 
 
 async def _arrears_for_reminders(site, actor: Actor) -> None:
-    """An older period billed, then settled bills, so that exactly ``REMINDER_MESSAGES``
-    bills of households (each reachable by a message) are in arrears on the demo day."""
+    """Unpaid bills of earlier months for the households a message reaches (carried over
+    from before the billing runs), then a few of them settled, so that exactly
+    ``REMINDER_MESSAGES`` of their bills are in arrears on the demo day."""
     today = local_today(site)
-    older = (today.replace(day=1) - dt.timedelta(days=70)).strftime("%Y-%m")
-    await fees.billing_run(site, older, actor)
-    housed = list(await Household.filter(site_id=site.id).values_list("unit_id", flat=True))
-    due = list(await Bill.filter(site_id=site.id, unit_id__in=housed, outstanding_minor__gt=0, due_date__lt=today)
-               .order_by("-id"))
-    for bill in due[:max(0, len(due) - REMINDER_MESSAGES)]:  # the newest extra ones were paid
+    reached = list(await Member.filter(household__site_id=site.id, party_id__not_isnull=True)
+                   .values_list("household__unit_id", flat=True))
+    amounts = dict(await Bill.filter(site_id=site.id, unit_id__in=reached).order_by("id")
+                   .values_list("unit_id", "amount_minor"))
+
+    def in_arrears():
+        return Bill.filter(site_id=site.id, unit_id__in=reached, outstanding_minor__gt=0, due_date__lt=today)
+
+    month = today.replace(day=1)
+    for _back in range(24):
+        if await in_arrears().count() >= REMINDER_MESSAGES:
+            break
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        period = month.strftime("%Y-%m")
+        await Bill.bulk_create([Bill(site_id=site.id, unit_id=unit_id, period=period, amount_minor=amount,
+                                     outstanding_minor=amount, due_date=month.replace(day=15))
+                                for unit_id, amount in amounts.items()], ignore_conflicts=True)
+    extra = list(await in_arrears().order_by("id"))
+    for bill in extra[:max(0, len(extra) - REMINDER_MESSAGES)]:  # the oldest extra ones were paid since
         await fees.pay(site, bill, format_money(bill.outstanding_minor, site.currency), "transfer", actor)
