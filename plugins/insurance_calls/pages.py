@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from core.clock import local_time, local_today, rfc3339, utcnow
 from core.i18n import gettext as _
+from core.messages.web import history_context
 from core.identity.models import Membership, User
 from core.web.templating import render
 from core.tasks.models import Task
@@ -63,27 +64,9 @@ async def _entry_context(request: Request, form: dict, errors: FormErrors, logge
         "task": task, "is_revisit": bool(task and task.type == services.REVISIT),
         "field_labels": {name: str(label) for name, label in rules.FIELD_LABELS.items()},
         "confirmation_channels": [("sms", _("SMS")), ("email", _("E-mail"))],
-        "logged_messages": await message_rows(site, logged) if logged is not None else [],
+        # What was sent to the caller about the call just logged (its callback confirmation).
+        **(await history_context(request, ("insurance_calls", "call", logged.id)) if logged is not None else {}),
     }
-
-
-async def message_rows(site, call: Call) -> list[dict]:
-    """What was sent to the caller about ``call`` (the callback confirmation), newest first:
-    channel, status (a suppressed one says the caller opted out), when sent and delivered."""
-    from core.messages import services as messages
-
-    rows = []
-    for message in await messages.history(("insurance_calls", "call", call.id), limit=10):
-        if message.site_id != site.id:
-            continue
-        out = messages.message_out(message)
-        channel = messages.registry().channels.get(message.channel)
-        rows.append({"id": message.id, "status": message.status, "status_label": out["status_label"],
-                     "channel_label": str(channel.label) if channel is not None else message.channel,
-                     "reason": out["reason"] if message.status in ("failed", "suppressed") else "",
-                     "created_at": local_time(site, message.created_at), "sent_at": local_time(site, message.sent_at),
-                     "delivered_at": local_time(site, message.delivered_at)})
-    return rows
 
 
 async def quick_entry(request: Request) -> Response:
@@ -224,7 +207,8 @@ async def task_panel(request: Request, task, subject) -> SubjectPanel | None:
     url = f"/sites/{site.code}/insurance_calls/calls" + (f"?{urlencode({'q': call.plate})}" if call.plate else "")
     return SubjectPanel(title=_("Call of %(when)s", when=local_time(site, call.started_at)), url=url,
                         template="insurance_calls/_task_panel.html",
-                        context={"call": services.call_out(call, personal), "messages": await message_rows(site, call),
+                        context={"call": services.call_out(call, personal),
+                                 **await history_context(request, ("insurance_calls", "call", call.id)),
                                  "type_label": str(rules.CALL_TYPE_LABELS.get(call.call_type, call.call_type))})
 
 
