@@ -107,7 +107,7 @@ async def get_message(request: Request) -> MessageDetail:
 def stale(message: Message, version: int) -> None:
     if message.version != version:
         raise Problem(409, _("Someone changed this message since you read it. Reload and try again."),
-                      current=services.message_out(message))
+                      current=services.message_json(message))
 
 
 async def _act(request: Request, body: VersionIn, action) -> dict[str, Any]:

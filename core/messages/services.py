@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from core.actors import SYSTEM, Actor
 from core.audit import services as audit
-from core.clock import utcnow
+from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site
 from core.entities.privacy import mask_email, mask_phone
 from core.i18n import LANGUAGES, N_
@@ -272,19 +272,26 @@ def message_out(message: Message) -> dict[str, Any]:
     }
 
 
+def message_json(message: Message) -> dict[str, Any]:
+    """``message_out`` with its times as the API writes them (RFC 3339 UTC): what a problem's
+    ``current`` member carries."""
+    return {name: rfc3339(value) if isinstance(value, dt.datetime) else value
+            for name, value in message_out(message).items()}
+
+
 async def _conditional(message: Message, allowed: tuple[str, ...], changes: dict[str, Any], action: str,
                        actor: Actor, refusal: str) -> Message:
     """One versioned update from one of ``allowed`` states: of two people retrying and
     cancelling the same message at once, one wins and the other is told (409)."""
     if message.status not in allowed:
-        raise Problem(409, refusal, current=message_out(message))
+        raise Problem(409, refusal, current=message_json(message))
     before = audit.snapshot(message, MESSAGE_FIELDS)
     updated = await Message.filter(id=message.id, version=message.version, status__in=list(allowed)) \
         .update(**changes, version=message.version + 1)
     await message.refresh_from_db()
     if not updated:
         raise Problem(409, _("Someone changed this message since you read it. Reload and try again."),
-                      current=message_out(message))
+                      current=message_json(message))
     await audit.record(action, actor=actor.user, site_id=message.site_id, object_type="core.message",
                        object_id=message.id, before=before, after=audit.snapshot(message, MESSAGE_FIELDS),
                        client_address=actor.client_address)

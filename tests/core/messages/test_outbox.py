@@ -378,3 +378,19 @@ def test_an_opt_out_recorded_after_queueing_still_stops_the_message(outbox):
     stopped = fresh(outbox, message)
     assert stopped.status == "suppressed" and "opted out" in stopped.reason
     assert PagerChannel.sent == []
+
+
+def test_a_refused_retry_carries_the_message_as_json(outbox):
+    import json
+
+    from core.actors import SYSTEM
+    from core.messages import services
+    from core.problems import Problem
+
+    site, party = party_at(outbox)
+    message = queue(outbox, site, party)
+    with pytest.raises(Problem) as refused:
+        outbox.call(lambda: services.retry(message, actor=SYSTEM))
+    assert refused.value.status == 409
+    current = json.loads(json.dumps(refused.value.extra["current"]))
+    assert current["status"] == "queued" and current["created_at"].endswith("Z")
