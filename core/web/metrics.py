@@ -16,6 +16,7 @@ Gauges:
   as of each worker's last request or scrape;
 - ``frontdesk_event_bus_connected``: 1 when the cross-process bus listens (the lowest over
   workers; always 1 on SQLite, where nothing crosses processes);
+- ``frontdesk_event_bus_reconnects``: how often the bus re-made its lost connection (sum);
 - ``frontdesk_outbox_lag_seconds``: how long the oldest due queued message has waited;
 - ``frontdesk_overdue_job_lag_seconds``: how long the oldest task past its due time has
   waited for the overdue job to mark it.
@@ -99,6 +100,9 @@ class Metrics:
         self.bus_connected = Gauge("frontdesk_event_bus_connected",
                                    "1 when events cross processes (lowest over workers)",
                                    registry=self.registry, multiprocess_mode="livemin")
+        self.bus_reconnects = Gauge("frontdesk_event_bus_reconnects",
+                                    "Times the event bus re-made its lost PostgreSQL connection (since each worker started)",
+                                    registry=self.registry, multiprocess_mode="livesum")
         self.scrape_gauges: list[tuple[str, str, ScrapeRead]] = [
             ("frontdesk_outbox_lag_seconds", "Seconds the oldest due queued message has waited", outbox_lag),
             ("frontdesk_overdue_job_lag_seconds", "Seconds the oldest task past due has waited to be marked overdue",
@@ -129,6 +133,7 @@ class Metrics:
             self.pool_size.set(size)
             self.pool_in_use.set(size - pool.get_idle_size())
         self.bus_connected.set(1 if _bus_connected(app) else 0)
+        self.bus_reconnects.set(getattr(app.state.events, "reconnects", 0))
 
     async def exposition(self, app: Any) -> bytes:
         """Every worker's counters (one file each in multiprocess mode) and this scrape's
@@ -175,11 +180,7 @@ def _asyncpg_pool():
 def _bus_connected(app: Any) -> bool:
     if app.state.settings.is_sqlite:
         return True
-    bus = app.state.events
-    connected = getattr(bus, "connected", None)
-    if connected is None:
-        return bus.crosses_processes()
-    return bool(connected() if callable(connected) else connected)
+    return app.state.events.crosses_processes()  # the bus's state is "connected" and its connection open
 
 
 def _seconds_since(value: Any) -> float:
