@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from core.clock import local_time, local_today, utcnow
+from core.clock import local_today, utcnow
+from core.messages.web import history_context
 from core.entities.models import Party, Unit
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -96,14 +97,6 @@ async def create_case(request: Request) -> Response:
 # --- a case -----------------------------------------------------------------------------
 
 
-async def message_history(site, about: tuple[str, str, int]) -> list[dict]:
-    """A record's messages for its page, each with its last moment on the site's clock."""
-    items = await messaging.history(about)
-    for item in items:
-        item["at_local"] = local_time(site, item["delivered_at"] or item["sent_at"] or item["created_at"])
-    return items
-
-
 async def case_page(request: Request, errors: FormErrors | None = None, status_code: int = 200,
                     values: dict | None = None) -> Response:
     site = current_site(request)
@@ -122,7 +115,7 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
         "revisits": await Revisit.filter(case_id=case.id).order_by("id"), "duplicates": duplicates,
         "errors": errors or FormErrors(), "may_work": can(request, "resident.case.work"),
         "classify": await complaint_pages.classify_context(site, case),
-        "reply_values": values or {}, "message_history": await message_history(site, ("resident", "case", case.id)),
+        "reply_values": values or {}, **await history_context(request, ("resident", "case", case.id)),
         "resident": await Party.get_or_none(id=case.party_id, site_id=site.id) if case.party_id else None,
         "not_sent": [messaging.channel_label(name) for name in request.query_params.get("not_sent", "").split(",")
                      if name in messaging.CHANNELS],
@@ -664,7 +657,7 @@ async def reminder(request: Request) -> Response:
         "site": site, "bill": fees.bill_out(bill, site), "unit": unit, "household": household,
         "open_complaints": open_complaints, "today": utcnow().date().isoformat(),
         "reminders": (await reminders.reminders_of_bills([bill.id])).get(bill.id, []),
-        "message_history": await message_history(site, ("resident", "bill", bill.id))})
+        **await history_context(request, ("resident", "bill", bill.id))})
 
 
 async def remind_arrears(request: Request) -> Response:

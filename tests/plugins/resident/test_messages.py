@@ -115,8 +115,9 @@ def test_a_reply_by_sms_and_email_is_queued_with_it_delivered_and_shown_on_the_c
     page = wired.sign_in("agent").get(f"{PAGES}/cases/{case['id']}")
     assert page.status_code == 200
     history = page.text[page.text.index('data-history-subject="resident.case:'):]
-    assert re.search(r"SMS · <span[^>]*>Delivered</span>", history), history[:800]
-    assert re.search(r"E-mail · <span[^>]*>Sent</span>", history)
+    assert "Messages to the resident" in history
+    assert re.search(r"<td>SMS</td>\s*<td>[^<]*</td>\s*<td><span[^>]*>Delivered</span>", history), history[:800]
+    assert re.search(r"<td>E-mail</td>\s*<td>[^<]*</td>\s*<td><span[^>]*>Sent</span>", history)
     api = agent.get(f"{BASE}/cases/{case['id']}").json()
     assert [(m["channel"], m["status"]) for m in api["messages"]] == [("email", "sent"), ("sms", "delivered")]
 
