@@ -172,7 +172,10 @@ class EventBus:
     async def _connect(self) -> None:
         import asyncpg
 
-        connection = await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT)
+        # The event log is a convenience for reconnecting browsers, not a record of business:
+        # its inserts need not wait for the disk (a crash may lose the last few, never data).
+        connection = await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT,
+                                           server_settings={"synchronous_commit": "off"})
         try:
             connection.add_termination_listener(self._terminated)
             await connection.add_listener(CHANNEL, self._on_notify)

@@ -73,6 +73,8 @@ def test_a_killed_listening_connection_heals_and_nothing_is_lost(make_live_demo_
     assert 999 not in reader.app.state.principals._grants
     publish(writer, 6)  # and live again
     assert stream.next()[2] == {"n": 6}
+    metrics = reader.api_client("admin").get("/metrics").text
+    assert "frontdesk_event_bus_reconnects 1.0" in metrics and "frontdesk_event_bus_connected 1.0" in metrics
 
 
 def test_while_it_cannot_reconnect_readyz_says_so_and_publishing_goes_on(make_live_demo_app, monkeypatch, caplog):

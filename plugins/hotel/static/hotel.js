@@ -64,6 +64,8 @@
     source.addEventListener("hotel.room.changed", function (event) {
       try { apply(JSON.parse(event.data)); } catch (error) { /* a malformed event is skipped */ }
     });
+    // Back after missing more changes than the server keeps: the whole board from the server.
+    source.addEventListener("resync", reload);
     source.addEventListener("open", function () {
       board.setAttribute("data-live-connected", "true");
       say("[data-live-text-connected]");

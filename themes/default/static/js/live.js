@@ -1,7 +1,8 @@
 /* Live pages: a region marked data-live-site listens to its site's server-sent events
    and refreshes itself (re-fetching this page and swapping the region) when something
    changes. Several events in a burst cause one refresh. Forms being typed in are left
-   alone until they are submitted. */
+   alone until they are submitted. A "resync" event (the stream was away longer than the
+   server's event log reaches back) refreshes the region too. */
 (function () {
   "use strict";
   // One EventSource per site for the whole page: the live region, the bell and a record's
@@ -52,5 +53,8 @@
   names.forEach(function (name) {
     source.addEventListener(name.trim(), schedule);
   });
+  // The stream came back after missing more than the server keeps: whatever changed
+  // meanwhile, the region shows it. (Missed events it could replay arrive as events.)
+  source.addEventListener("resync", schedule);
   region.setAttribute("data-live-connected", "true");
 })();
