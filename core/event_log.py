@@ -54,7 +54,7 @@ class LiveEventRecord(Model):
 
 
 #: PostgreSQL: record the event and NOTIFY it with its id, in one statement (one round trip).
-#: ``$7`` is the NOTIFY payload without its closing brace; the id completes it.
+#: ``$7`` is the NOTIFY payload without its closing brace (the id completes it).
 POSTGRES_APPEND = """
 WITH e AS (
     INSERT INTO core_live_event (site_id, name, data, permission, users, origin, created_at)
