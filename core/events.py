@@ -50,6 +50,9 @@ ONLY_NAMED_USERS = "core.only-named-users"
 HEALTH_SECONDS = 15.0
 HEALTH_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
+#: A publish on the listening connection that takes longer means the connection is gone
+#: (a silent network drop): the event goes through the pool instead.
+PUBLISH_TIMEOUT = 2.0
 #: Reconnection delays: BACKOFF_BASE × 2^attempt, at most BACKOFF_CAP, times a jitter in [0.5, 1].
 BACKOFF_BASE = 0.25
 BACKOFF_CAP = 10.0
@@ -380,7 +383,8 @@ class EventBus:
             try:
                 async with self._lock:
                     record_id = await connection.fetchval(event_log.POSTGRES_APPEND, event.site_id, event.name, data,
-                                                          event.permission, users, self.origin, payload, CHANNEL)
+                                                          event.permission, users, self.origin, payload, CHANNEL,
+                                                          timeout=PUBLISH_TIMEOUT)
             except Exception as error:
                 if connection.is_closed() or isinstance(error, (OSError, asyncio.TimeoutError)):
                     self._lost(f"publishing: {_reason(error)}")
@@ -430,10 +434,27 @@ class EventBus:
         event = LiveEvent(site_id=message["site_id"], name=message["name"], data=message["data"],
                           permission=message.get("permission"), users=tuple(message.get("users") or ()),
                           id=message.get("id"))
+        if event.id is not None and isinstance(event.data, dict) and event.data.get("truncated"):
+            # Too big for a NOTIFY: the whole event is in the log.
+            self._loop.create_task(self._deliver_whole(event))
+            return
         if self._held is not None:
             self._held.append(event)
         else:
             self._deliver(event)
+
+
+    async def _deliver_whole(self, event: LiveEvent) -> None:
+        try:
+            async with self._lock:
+                data = await self._connection.fetchval("SELECT data::text FROM core_live_event WHERE id = $1",
+                                                       event.id, timeout=PUBLISH_TIMEOUT)
+            if data is not None:
+                event = replace(event, data=json.loads(data))
+        except Exception as error:
+            log.info("event bus: could not read event %s from the log (%s); delivered as announced", event.id,
+                     _reason(error))
+        self._deliver(event)
 
 
 def _reason(error: BaseException) -> str:

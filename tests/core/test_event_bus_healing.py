@@ -133,3 +133,11 @@ def test_a_failed_health_check_is_noticed(make_demo_app):
     assert bus.state in ("reconnecting", "connected") and bus.outages == 1
     wait_for(lambda: bus.crosses_processes())
     assert bus.reconnects == 1
+
+
+def test_an_event_too_big_for_a_notify_arrives_whole_from_the_log(make_live_demo_app):
+    writer, reader = make_live_demo_app(), make_live_demo_app()
+    stream = Stream(reader.api_client("agent2"))
+    big = {"id": 5, "text": "x" * 20000}
+    writer.call(writer.app.state.events.publish, LiveEvent(harbour_id(writer), "big.thing", big))
+    assert stream.next()[1:] == ("big.thing", big)
