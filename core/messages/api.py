@@ -1,7 +1,7 @@
 """Messages' JSON routes (found by convention: ``routes()``).
 
 ``POST /api/v1/messages/sms/reports``: the SMS gateway's delivery reports. No user signs
-in: the gateway signs each body with ``sms_report_secret`` (``core.messages.signing``),
+in: the gateway signs each body with ``sms_report_secret`` (``core.signing``),
 and the signature is checked on the raw bytes before the body is parsed. ``api_route``
 declares the operation (OpenAPI), and the route is served by its own handler:
 
@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from core.clock import rfc3339, utcnow
 from core.events import LiveEvent
-from core.messages import signing
+from core import signing
 from core.messages.models import Message
 from core.i18n import gettext as _
 from core.permissions import PUBLIC

@@ -6,7 +6,7 @@
 - An SMS gateway on 127.0.0.1:1026 (any path, POST): every request body is written to
   ``var/devsms/`` as one ``.json`` file, answered ``200 {"id": "dev-<n>"}``, and, when the
   body names a ``callback``, a signed "delivered" report is POSTed to it a second later
-  (signed with ``sms_report_secret``, as a real gateway would: ``core.messages.signing``).
+  (signed with ``sms_report_secret``, as a real gateway would: ``core.signing``).
 
 The settings that point Frontdesk at them are in docs/notifications.md ("Channels").
 """
@@ -23,7 +23,7 @@ from typing import Any, Callable
 import httpx
 
 from core.clock import rfc3339, utcnow
-from core.messages import signing
+from core import signing
 
 log = logging.getLogger("frontdesk.devsinks")
 

@@ -5,7 +5,7 @@ Gateways differ, so the request is a template: ``sms_gateway_body`` is POSTed to
 by their values escaped for a JSON string (the template's quotes stay the template's), and
 ``Authorization: Bearer <sms_gateway_token>`` when a token is set. ``reference`` is the
 outbox message's id; ``callback`` is where the gateway reports delivery
-(``{public_url}/api/v1/messages/sms/reports``, signed: ``core.messages.signing``).
+(``{public_url}/api/v1/messages/sms/reports``, signed: ``core.signing``).
 
 A timeout or a refused connection fails the rest of the batch at once (each message is
 retried later), so a hung gateway costs one timeout per batch, not one per message.

@@ -78,8 +78,7 @@ async def _handle(request: Request) -> Response:
             raise Problem(404, _("No site %(code)s.", code=code))
         state.site = site
     raw = await read_body(request)
-    telephony.verify(site, request.headers.get(telephony.TIMESTAMP_HEADER),
-                     request.headers.get(telephony.SIGNATURE_HEADER), raw)
+    telephony.verify(site, request.headers, raw)
     body = parse_body(parse_json_body(request, raw), TelephonyEventIn)
     return render_json(await receive_event(request, body=body), OPERATION)
 

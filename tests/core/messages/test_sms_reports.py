@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from core.messages import signing
+from core import signing
 
 SECRET = "report-secret-for-tests"
 URL = "/api/v1/messages/sms/reports"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.messages import signing
+from core import signing
 from tests.core.messages.servers import HttpReceiver, SmtpServer
 from tests.plugins.resident.conftest import BASE
 

@@ -1,6 +1,8 @@
 """Signed webhooks: an HMAC-SHA256 over a timestamp and the raw body.
 
-The sender (the SMS gateway reporting delivery, ``frontdesk devsinks`` in the demo) sends::
+Every webhook Frontdesk receives is signed the same way: the SMS gateway's delivery reports
+(``core.messages.api``, and ``frontdesk devsinks`` in the demo) and the telephone system's
+call events (``plugins.insurance_calls.telephony``). The sender sends::
 
     X-Frontdesk-Timestamp: 1764558000                       (Unix seconds)
     X-Frontdesk-Signature: sha256=<hex of HMAC-SHA256(secret, b"1764558000." + raw body)>
@@ -53,7 +55,18 @@ def is_valid(secret: str, headers: Mapping[str, str], body: bytes, *, now: float
     return hmac.compare_digest(signature(secret, stamp, body).encode(), presented.encode("utf-8", "replace"))
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes) -> None:
-    """``Problem(401)`` unless ``headers`` sign ``body`` (see ``is_valid``)."""
-    if not is_valid(secret, headers, body):
-        raise Problem(401, _("The request is not signed, the signature does not match, or it is too old."))
+def verify(secret: str, headers: Mapping[str, str], body: bytes, *, off: str | None = None,
+           max_skew: int = MAX_SKEW_SECONDS) -> None:
+    """``Problem(401)`` unless ``headers`` sign ``body`` with ``secret`` within ``max_skew``
+    seconds of now, saying which of these failed (the sender's operator reads it in their
+    logs). ``off`` is the reason given when no secret is set."""
+    if not secret:
+        raise Problem(401, off or _("This webhook is off: no secret is set."))
+    stamp = (headers.get(TIMESTAMP_HEADER) or "").strip()
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+        raise Problem(401, _("The %(header)s header must be the time in Unix seconds.", header=TIMESTAMP_HEADER))
+    if abs(utcnow().timestamp() - int(stamp)) > max_skew:
+        raise Problem(401, _("The request is signed too far from the server's time (more than %(seconds)s seconds).",
+                             seconds=max_skew))
+    if not is_valid(secret, headers, body, max_skew=max_skew):
+        raise Problem(401, _("The signature does not match the request."))
