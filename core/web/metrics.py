@@ -133,7 +133,7 @@ class Metrics:
             self.pool_size.set(size)
             self.pool_in_use.set(size - pool.get_idle_size())
         self.bus_connected.set(1 if _bus_connected(app) else 0)
-        self.bus_reconnects.set(getattr(app.state.events, "reconnects", 0))
+        self.bus_reconnects.set(getattr(getattr(app.state, "events", None), "reconnects", 0))
 
     async def exposition(self, app: Any) -> bytes:
         """Every worker's counters (one file each in multiprocess mode) and this scrape's
