@@ -22,4 +22,5 @@ def register_permissions():
 @hookimpl
 def register_models():
     # The kernel's per-site log of live events (core.events writes it).
-    return ["core.event_log"]
+    # ... and the files of core.storage's database backend.
+    return ["core.event_log", "core.storage"]

@@ -289,6 +289,65 @@ def integrity() -> None:
 
 
 @cli.group()
+def storage() -> None:
+    """Uploaded files: check the configured store, move files between stores."""
+
+
+def _run_storage(settings, work):
+    """``work()`` with the database open; a store that cannot be reached is one line."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return asyncio.run(with_database(settings, load_host(settings), work, require_migrated=True))
+    except (BotoCoreError, ClientError, OSError, ValueError) as error:
+        raise StartupError(f"storage: {error}", exit_status=1) from None
+
+
+@storage.command("check")
+@friendly
+def storage_check() -> None:
+    """Count the files (and bytes) in the store the settings name."""
+    from core.storage import check, storage_for
+
+    settings = cli_settings()
+    files, size = _run_storage(settings, lambda: check(storage_for(settings)))
+    click.echo(f"storage ({settings.storage_backend}): ok, {files} file(s), {size} byte(s)")
+
+
+@storage.command("move")
+@click.option("--to", "target", type=click.Choice(["s3", "database"]), required=True, help="The store to move to.")
+@click.option("--keep-source", is_flag=True, help="Copy only: leave the files in the store they come from.")
+@friendly
+def storage_move(target, keep_source) -> None:
+    """Move every stored file to the other store (run again: nothing left to move)."""
+    from core.storage import move, storage_for
+
+    settings = cli_settings()
+    if target == "s3" and not settings.s3_bucket:
+        raise StartupError("storage: set s3_bucket (and the other s3_ settings) first", exit_status=2)
+    source = "database" if target == "s3" else "s3"
+    report = _run_storage(settings, lambda: move(storage_for(settings, source), storage_for(settings, target),
+                                                  keep_source=keep_source))
+    click.echo(f"storage: {report.copied} copied, {report.present} already in {target}, "
+               f"{report.removed} removed from {source}")
+    if settings.storage_backend != target:
+        click.echo(f"storage: now set storage_backend = \"{target}\"")
+
+
+@storage.command("import-folder")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--prefix", required=True, help="Key prefix, e.g. resident/legacy/ for the resident plugin's old uploads.")
+@friendly
+def storage_import_folder(folder, prefix) -> None:
+    """Put every file under FOLDER into the store as PREFIX + its path in FOLDER."""
+    from core.storage import import_folder, storage_for
+
+    settings = cli_settings()
+    copied, present = _run_storage(settings, lambda: import_folder(storage_for(settings), folder, prefix))
+    click.echo(f"storage: {copied} imported, {present} already there")
+
+
+@cli.group()
 def plugin() -> None:
     """Tools for plugin authors."""
 

@@ -96,6 +96,13 @@ class Settings(BaseModel):
     sms_timeout_seconds: float = Field(10.0, gt=0)
     # Signs the gateway's delivery reports (HMAC-SHA256); empty: reports are refused.
     sms_report_secret: str = ""
+    # Uploaded documents (core.storage): in the database, or in an S3-compatible bucket.
+    storage_backend: Literal["database", "s3"] = "database"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -132,6 +139,12 @@ class Settings(BaseModel):
             except ValueError:
                 raise ValueError(f"{item!r} is not an IP address or network") from None
         return value
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> "Settings":
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("storage_backend = \"s3\" needs s3_bucket")
+        return self
 
     @model_validator(mode="after")
     def _argon2_memory_fits_lanes(self) -> "Settings":

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from tortoise.expressions import Q
 
 from core.clock import rfc3339, utcnow
@@ -20,6 +20,7 @@ from core.web.api import CSV, XLSX, ZIP, api_route
 from core.web.pagination import decode_cursor, encode_cursor, filter_by, paginate
 from core.web.responses import Page
 from core.problems import Problem, invalid
+from core.storage import MissingFile, Storage, storage_for
 from plugins.resident import campaigns, fees, households, kpis, messaging, procedures, reminders, services
 from plugins.resident import schemas as s
 from plugins.resident.models import (Announcement, Bill, Campaign, Case, FeeSchedule, Household, HouseholdChange, Member,
@@ -33,8 +34,8 @@ def kernel(request: Request):
 
 
 
-def upload_folder(request: Request) -> Path:
-    return procedures.uploads_dir(request.app.state.settings.database_url)
+def storage(request: Request) -> Storage:
+    return storage_for(request.app.state.settings)
 
 
 # --- households -------------------------------------------------------------------------
@@ -364,7 +365,7 @@ async def procedure_document(request: Request, body: s.DocumentIn) -> s.Uploaded
         content = base64.b64decode(body.content_base64, validate=True)
     except (binascii.Error, ValueError):
         raise invalid("content_base64", _("Send the file as base64.")) from None
-    document = await procedures.add_document(procedure, body.step, body.filename, content, upload_folder(request),
+    document = await procedures.add_document(procedure, body.step, body.filename, content, storage(request),
                                              actor=actor_of(request))
     return {"id": document.id, "filename": document.filename, "content_type": document.content_type,
             "size": document.size, "step": document.step}
@@ -373,16 +374,20 @@ async def procedure_document(request: Request, body: s.DocumentIn) -> s.Uploaded
 async def download_document(request: Request) -> Response:
     procedure = await _procedure(request)
     document = await ProcedureDocument.get_or_none(id=int(request.path_params["doc_id"]), procedure_id=procedure.id)
-    path = upload_folder(request) / document.stored_as if document else None
-    if document is None or not path.exists():
+    if document is None:
         raise Problem(404, _("No such document."))
-    return Response(path.read_bytes(), media_type=document.content_type, headers={
+    try:
+        chunks = await storage(request).open(procedures.storage_key(document))
+    except MissingFile:
+        raise Problem(404, _("No such document.")) from None
+    return StreamingResponse(chunks, media_type=document.content_type, headers={
+        "Content-Length": str(document.size),
         "Content-Disposition": f'attachment; filename="document-{document.id}{Path(document.stored_as).suffix}"'})
 
 
 async def procedure_bundle(request: Request) -> Response:
     procedure = await _procedure(request)
-    data = await procedures.bundle(procedure, current_site(request), upload_folder(request))
+    data = await procedures.bundle(procedure, current_site(request), storage(request))
     return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="procedure-{procedure.id}.zip"'})
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import unicodedata
 import uuid
@@ -23,6 +22,8 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.money import format_money, parse_money
 from core.problems import Problem, invalid
+from core.storage import MissingFile, Storage
+from core.storage import read as read_stored
 from plugins.resident.settings import setting
 from plugins.resident.models import PROCEDURE_KINDS, Bill, Procedure, ProcedureDocument
 
@@ -33,15 +34,17 @@ SIGNATURES = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n"
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 
 
-def uploads_dir(database_url: str) -> Path:
-    """Where procedure documents are kept: beside the SQLite file, or var/uploads; never
-    under a static folder, so they are served only through a permission-checked route."""
-    override = os.environ.get("FRONTDESK_RESIDENT_UPLOADS")
-    if override:
-        return Path(override)
-    if database_url.startswith("sqlite://"):
-        return Path(database_url[len("sqlite://"):]).resolve().parent / "resident-uploads"
-    return Path("var") / "resident-uploads"
+#: Documents uploaded before shared storage: their ``stored_as`` is a path relative to the
+#: old upload folder, found in storage under this prefix after the folder was imported.
+LEGACY_PREFIX = "resident/legacy/"
+
+
+def storage_key(document: ProcedureDocument) -> str:
+    """The document's key in shared storage."""
+    if document.stored_as.startswith("resident/"):
+        return document.stored_as
+    return LEGACY_PREFIX + document.stored_as
+
 
 STEPS = {
     "move_in": [("identity", _l("Identity checked"), True), ("ownership", _l("Deed or lease received"), True),
@@ -191,7 +194,8 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-async def add_document(procedure: Procedure, step: str, filename: str, content: bytes, folder: Path, actor: Actor) -> ProcedureDocument:
+async def add_document(procedure: Procedure, step: str, filename: str, content: bytes, storage: Storage,
+                       actor: Actor) -> ProcedureDocument:
     _open(procedure)
     if step and step not in {s["key"] for s in procedure.steps}:
         raise invalid("step", _("No step %(key)s in this procedure.", key=step))
@@ -202,10 +206,9 @@ async def add_document(procedure: Procedure, step: str, filename: str, content: 
     content_type = sniff(content)
     if content_type is None:
         raise invalid("file", _("Only PDF, PNG and JPEG files are accepted."))
-    name = f"{procedure.site_id}/{procedure.id}/{uuid.uuid4().hex}{EXTENSIONS[content_type]}"
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    name = f"resident/procedures/{procedure.id}/{uuid.uuid4().hex}{EXTENSIONS[content_type]}"
+    # Stored first: a row never points at a missing file; a failed insert removes it again.
+    await storage.put(name, content, content_type)
     try:
         async with in_transaction():
             document = await ProcedureDocument.create(procedure=procedure, step=step, filename=Path(filename).name[:200] or name,
@@ -215,7 +218,7 @@ async def add_document(procedure: Procedure, step: str, filename: str, content: 
                                object_type="resident.procedure", object_id=procedure.id,
                                after={"document": document.filename, "step": step}, client_address=actor.client_address)
     except Exception:
-        path.unlink(missing_ok=True)
+        await storage.delete(name)
         raise
     return document
 
@@ -251,7 +254,7 @@ def archive_member_name(document: ProcedureDocument, taken: set[str]) -> str:
     return name
 
 
-async def bundle(procedure: Procedure, site: Site, folder: Path) -> bytes:
+async def bundle(procedure: Procedure, site: Site, storage: Storage) -> bytes:
     """The archived bundle: a ZIP with the procedure's record and every document."""
     buffer = io.BytesIO()
     record = await procedure_out(procedure, site)
@@ -259,7 +262,9 @@ async def bundle(procedure: Procedure, site: Site, folder: Path) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("procedure.json", json.dumps(record, ensure_ascii=False, indent=2))
         for document in await ProcedureDocument.filter(procedure_id=procedure.id).order_by("id"):
-            path = folder / document.stored_as
-            if path.exists():
-                archive.write(path, archive_member_name(document, taken))
+            try:
+                content = await read_stored(storage, storage_key(document))
+            except MissingFile:
+                continue
+            archive.writestr(archive_member_name(document, taken), content)
     return buffer.getvalue()
