@@ -268,3 +268,24 @@ def test_s3_needs_a_bucket():
 
     with pytest.raises(ValidationError, match="s3_bucket"):
         Settings(storage_backend="s3")
+
+
+def test_the_database_backend_is_in_backups(make_demo_app, demo_database_url, tmp_path):
+    server = make_demo_app()
+    url, document = _upload(server.api_client("agent"), _unit_id(server))
+    key = server.call(_key_of, document)
+    destination = tmp_path / "backup.dump"
+    made = subprocess.run([sys.executable, "-m", "core", "backup", str(destination)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "FRONTDESK_DATABASE_URL": demo_database_url})
+    assert made.returncode == 0, made.stderr
+    if demo_database_url.startswith("sqlite://"):
+        import sqlite3
+
+        restored = sqlite3.connect(destination)
+        chunks = restored.execute("SELECT c.data FROM core_stored_chunk c JOIN core_stored_file f ON f.id = c.file_id "
+                                  "WHERE f.key = ? ORDER BY c.number", (key,)).fetchall()
+        assert b"".join(chunk for (chunk,) in chunks) == DOCUMENT
+        return
+    listed = subprocess.run([shutil.which("pg_restore") or "pg_restore", "--data-only", "--table=core_stored_file",
+                             "--file=-", str(destination)], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and key in listed.stdout, listed.stderr
