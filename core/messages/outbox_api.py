@@ -283,7 +283,7 @@ def routes():
         api_route("/api/v1/sites/{site}/parties/{id:int}/contact", put_contact, method="PUT", permission=OPT_OUT,
                   body=ContactIn, response=ContactOut, tags=tags, responses={409: "Stale version"}),
         api_route("/api/v1/me/notifications", my_notifications, permission=AUTHENTICATED, query=NoticeQuery,
-                  response=NoticesOut, tags=tags),
+                  response=NoticesOut, tags=tags, responses={404: "No such site among the caller's"}),
         api_route("/api/v1/me/notifications/read", mark_notifications_read, method="POST", permission=AUTHENTICATED,
                   body=MarkReadIn, response=MarkReadOut, tags=tags),
     ]

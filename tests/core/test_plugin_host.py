@@ -238,7 +238,8 @@ def test_core_features_are_default_plugins_of_the_one_core_plugin():
     app = apps_config(load_plugins())["core"]
     assert app["migrations"] == "core.migrations"
     assert app["models"] == ["core.entities.models", "core.identity.models", "core.audit.models", "core.tasks.models",
-                             "core.receipts.models", "core.messages.models"]
+                             "core.receipts.models", "core.messages.models",
+                             "core.event_log", "core.storage"]
 
 
 def test_a_failing_core_feature_hook_names_the_core_plugin(monkeypatch):

@@ -50,7 +50,8 @@ def test_a_refund_waiting_for_approval_rings_the_approvers_bell_only(demo_server
         while not theirs.queue.empty():
             events.append(theirs.queue.get_nowait())
         bells = [event for event in events if event.name == "notification"]
-        assert len(bells) == 1 and f"entry {refund['id']}" in bells[0].data["body"]
+        # In the approver's language: the site's (zh-Hant at lotus), nobody having chosen another.
+        assert len(bells) == 1 and f"分錄 {refund['id']}" in bells[0].data["body"]
     finally:
         bus.unsubscribe(theirs)
     assert demo_server.call(lambda: services.unread_count(hotelsup, site.id)) == 1
