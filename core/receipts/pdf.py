@@ -12,27 +12,10 @@ from typing import Any
 
 from core.i18n import current_language
 from core.i18n import gettext as _
+from core.pdf_text import cjk_font, fits_latin1
 
 WIDTH_MM = 80
 MM = 72 / 25.4
-
-
-def _cjk_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    name = "STSong-Light" if current_language() == "zh_Hans" else "MSung-Light"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(name))
-    return name
-
-
-def _fits_latin1(text: str) -> bool:
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def render(receipt: dict[str, Any], *, site_name: str, issued_at_local: str, issued_by: str,
@@ -40,7 +23,7 @@ def render(receipt: dict[str, Any], *, site_name: str, issued_at_local: str, iss
     """The PDF bytes of ``receipt`` (as ``services.receipt_out`` shows it)."""
     from reportlab.pdfgen import canvas
 
-    cjk = _cjk_font()
+    cjk = cjk_font(current_language())
     lines = receipt["lines"]
     height = (110 + 14 * len(lines) + (16 if receipt["is_copy"] else 0) + (28 if receipt["status"] == "void" else 0)) * MM / 2.2
     height = max(height, 90 * MM)
@@ -48,13 +31,13 @@ def render(receipt: dict[str, Any], *, site_name: str, issued_at_local: str, iss
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0)
     title = f"{_('Receipt')} {receipt['series']} {receipt['number_text']}"
-    pdf.setTitle(title if _fits_latin1(title) else f"Receipt {receipt['series']} {receipt['number_text']}")
+    pdf.setTitle(title if fits_latin1(title) else f"Receipt {receipt['series']} {receipt['number_text']}")
     pdf.setSubject(receipt["number_text"])
     margin = 4 * MM
     y = height - 8 * MM
 
     def text(value: str, x: float, size: float = 8, *, right: bool = False, bold: bool = False) -> None:
-        font = ("Helvetica-Bold" if bold else "Helvetica") if _fits_latin1(value) else cjk
+        font = ("Helvetica-Bold" if bold else "Helvetica") if fits_latin1(value) else cjk
         pdf.setFont(font, size)
         if right:
             pdf.drawRightString(x, y, value)

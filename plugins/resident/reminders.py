@@ -35,6 +35,7 @@ from core.messages import services as messages
 from core.messages.models import Message
 from core.messages.templates import render as render_wording
 from core.money import format_money
+from core.pdf_text import cjk_font, fits_latin1
 from core.problems import invalid
 from plugins.resident import messaging
 from plugins.resident.message_templates import ARREARS_REMINDER
@@ -146,24 +147,6 @@ async def reminders_of_bills(bill_ids: list[int]) -> dict[int, list[dict[str, An
 MM = 72 / 25.4
 
 
-def _fits_latin1(text: str) -> bool:
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _cjk_font(language: str) -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    name = "STSong-Light" if language == "zh_Hans" else "MSung-Light"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(name))
-    return name
-
-
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """``text`` in lines no wider than ``width``: broken at a space in Latin text, between
     any two characters in Chinese (which has no spaces)."""
@@ -177,7 +160,7 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
                 line += char
                 continue
             space = line.rfind(" ")
-            if char != " " and space > 0 and _fits_latin1(line[space:]):
+            if char != " " and space > 0 and fits_latin1(line[space:]):
                 lines.append(line[:space])
                 line = line[space + 1:] + char
             else:
@@ -196,7 +179,7 @@ def _page(pdf, cjk: str, width: float, height: float, lines: list) -> None:
             y -= 12
             continue
         text, size, bold = item
-        font = ("Helvetica-Bold" if bold else "Helvetica") if _fits_latin1(text) else cjk
+        font = ("Helvetica-Bold" if bold else "Helvetica") if fits_latin1(text) else cjk
         pdf.setFont(font, size)
         for part in wrap(text, font, size, width - 2 * margin):
             pdf.drawString(margin, y, part)
@@ -226,7 +209,7 @@ async def letters_pdf(site: Site, run: ReminderRun, catalogs: dict[str, Any]) ->
                          if choice in LANGUAGES), "en")
         translations = catalogs.get(language) if catalogs else None
         say = translations.gettext if translations is not None else (lambda text: text)
-        cjk = _cjk_font(language)
+        cjk = cjk_font(language)
         bill.outstanding_minor = row.outstanding_minor  # as reminded
         context = _context(site, bill, codes.get(bill.unit_id, ""))
         recipient = party.name if party is not None else say(N_("The occupant"))
