@@ -11,7 +11,7 @@ import pytest
 
 from core.messages.models import Message
 from tests.core.messages.servers import HttpReceiver
-from tests.plugins.insurance_calls.conftest import BASE, call_body, log
+from tests.plugins.insurance_calls.conftest import BASE, call_body
 from tests.plugins.insurance_calls.test_complaint_reopen import TASKS, _complaint, _revisit
 
 CONFIRMATION = "insurance_calls.callback_confirmation"
