@@ -297,8 +297,12 @@ def _run_storage(settings, work):
     """``work()`` with the database open; a store that cannot be reached is one line."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from core.storage import StoreUnreachable
+
     try:
         return asyncio.run(with_database(settings, load_host(settings), work, require_migrated=True))
+    except StoreUnreachable as error:
+        raise StartupError(f"storage: {error.cause or error.detail}", exit_status=1) from None
     except (BotoCoreError, ClientError, OSError, ValueError) as error:
         raise StartupError(f"storage: {error}", exit_status=1) from None
 

@@ -24,9 +24,23 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from core.i18n import gettext as _
+from core.problems import Problem
+
 #: Bytes per database row of a stored file, and per piece of a download.
 CHUNK_BYTES = 1024 * 1024
 BACKENDS = ("database", "s3")
+
+
+class StoreUnreachable(Problem):
+    """The document store did not answer: 503, the request may be tried again (no document
+    was written: the database row follows the stored file)."""
+
+    def __init__(self, cause: str = "") -> None:
+        super().__init__(503, _("The document store cannot be reached just now. Try again in a moment."),
+                         headers={"Retry-After": "30"})
+        #: What the client library said (the CLI prints it; the API does not show it).
+        self.cause = cause
 
 
 class MissingFile(KeyError):
@@ -154,8 +168,13 @@ class S3Storage:
         options = {"region_name": self.region or None, "endpoint_url": self.endpoint_url or None}
         if self.access_key:
             options.update(aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key)
-        async with get_session().create_client("s3", **options) as client:
-            yield client
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            async with get_session().create_client("s3", **options) as client:
+                yield client
+        except BotoCoreError as error:  # unreachable, timed out, cut off: not the caller's fault
+            raise StoreUnreachable(str(error)) from error
 
     @staticmethod
     def _missing(error: Exception) -> bool:

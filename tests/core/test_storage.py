@@ -289,3 +289,22 @@ def test_the_database_backend_is_in_backups(make_demo_app, demo_database_url, tm
     listed = subprocess.run([shutil.which("pg_restore") or "pg_restore", "--data-only", "--table=core_stored_file",
                              "--file=-", str(destination)], capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0 and key in listed.stdout, listed.stderr
+
+
+def test_an_unreachable_store_answers_503_and_writes_no_document(make_demo_app):
+    """Uploads and downloads while the object store is down: 503 with the reason, never a
+    500, and no document row without its file."""
+    from plugins.resident.models import ProcedureDocument
+
+    port = _free_port()
+    server = make_demo_app(storage_backend="s3", s3_endpoint_url=f"http://127.0.0.1:{port}", s3_bucket="nowhere",
+                           s3_region="us-east-1", s3_access_key="x", s3_secret_key="y")
+    agent = server.api_client("agent")
+    created = agent.post(f"{BASE}/procedures", json={"kind": "renovation", "unit_id": _unit_id(server), "deposit": "0"})
+    assert created.status_code == 201, created.text
+    url = f"{BASE}/procedures/{created.json()['id']}"
+    upload = agent.post(f"{url}/documents", json={"step": "plan", "filename": "plan.pdf",
+                                                  "content_base64": base64.b64encode(DOCUMENT).decode()})
+    assert upload.status_code == 503, upload.text
+    assert "document store cannot be reached" in upload.json()["detail"]
+    assert server.call(lambda: ProcedureDocument.filter(procedure_id=created.json()["id"]).count()) == 0
