@@ -111,6 +111,30 @@ def _is_statement_timeout(error: Exception) -> bool:
     return False
 
 
+#: SQLSTATEs of a database that is not there to answer: connection exceptions (class 08),
+#: and a server shutting down, crashed or starting (57P01-57P03).
+UNREACHABLE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
+def _database_unreachable(error: Exception) -> bool:
+    """The database could not be reached or dropped the connection (a restart, a failover),
+    as opposed to a bug: the request may be tried again."""
+    from tortoise.exceptions import DBConnectionError
+
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        state = str(getattr(error, "sqlstate", "") or "")
+        # 55000 "database is not currently accepting connections": closed for maintenance.
+        closed = state == "55000" and "accepting connections" in str(error)
+        if isinstance(error, (DBConnectionError, ConnectionError)) or state.startswith("08") or closed \
+                or state in UNREACHABLE_SQLSTATES or type(error).__name__ in (
+                    "ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError"):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def incident_id(request: Request) -> str:
     """The request id (``core.web.metrics``) names the incident: the log line, the page
     and the problem carry the same one."""
@@ -128,6 +152,12 @@ async def handle_unexpected(request: Request, error: Exception) -> Response:
         log.warning("incident %s: a database statement ran past statement_timeout_ms on %s %s",
                     incident, request.method, request.url.path, extra={"incident": incident})
         problem = Problem(503, _("The database took too long to answer. Try again in a moment."),
+                          headers={"Retry-After": "5"}, incident=incident)
+        return await handle_problem(request, problem)
+    if _database_unreachable(error):
+        log.error("incident %s: the database could not be reached on %s %s: %s", incident, request.method,
+                  request.url.path, error, extra={"incident": incident})
+        problem = Problem(503, _("The database cannot be reached just now. Try again in a moment."),
                           headers={"Retry-After": "5"}, incident=incident)
         return await handle_problem(request, problem)
     # Logged with its traceback for the operator; the user sees a plain message and the
