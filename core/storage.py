@@ -39,7 +39,7 @@ class StoreUnreachable(Problem):
     def __init__(self, cause: str = "") -> None:
         super().__init__(503, _("The document store cannot be reached just now. Try again in a moment."),
                          headers={"Retry-After": "30"})
-        #: What the client library said (the CLI prints it; the API does not show it).
+        #: What the client library said: the CLI prints it, the API does not show it.
         self.cause = cause
 
 
