@@ -81,6 +81,8 @@ class SiteCache:
 
     async def get(self, code: str) -> Site | None:
         """The site ``code`` (None when there is none), from the cache while it holds."""
+        if len(code) > 32 or not code.isprintable():
+            return None  # no site has such a code (and PostgreSQL refuses a NUL in a query)
         entry = self._sites.get(code)
         generation = _generations.get(code, 0) + _generations.get("", 0)
         if entry is not None and entry[1] == generation and time.monotonic() - entry[2] < self.max_age():
