@@ -9,6 +9,8 @@
  *   (d) submit buttons are disabled after a submit to prevent double submits,
  *       and enabled again when the page comes back from the back/forward cache.
  *       Opt out per form with data-allow-resubmit (e.g. forms that start a download).
+ *   (e) table.cards: each body cell without data-label gets its column header's text,
+ *       which the theme shows before the value when the table becomes cards on a phone.
  *
  * Loaded with <script defer>; no inline script is allowed by the CSP.
  */
@@ -21,7 +23,10 @@
 
   document.addEventListener("change", function (event) {
     var select = event.target;
-    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-autosubmit") || !select.form) {
+    // A select, or a tick box (the task sheet's "done"), marked data-autosubmit.
+    var control = select instanceof HTMLSelectElement ||
+      (select instanceof HTMLInputElement && select.type === "checkbox");
+    if (!control || !select.hasAttribute("data-autosubmit") || !select.form) {
       return;
     }
     // requestSubmit() fires the submit event (so (b) and (d) apply) and runs validation.
@@ -129,7 +134,33 @@
 
   formatLocalTimes();
 
+  /* ---------- (e) card labels ---------- */
+
+  /** Give table.cards body cells under root their column header's text as data-label. */
+  function labelCards(root) {
+    (root || document).querySelectorAll("table.cards").forEach(function (table) {
+      var heads = table.tHead && table.tHead.rows.length ? table.tHead.rows[0].cells : [];
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          var column = 0;
+          Array.prototype.forEach.call(row.cells, function (cell) {
+            var head = heads[column];
+            if (!cell.hasAttribute("data-label") && head && cell.colSpan === 1) {
+              cell.setAttribute("data-label", head.textContent.trim());
+            }
+            column += cell.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+
+  labelCards();
+  // Live regions swap their content: label the new rows too.
+  document.addEventListener("frontdesk:refreshed", function (event) { labelCards(event.target); });
+
   // For content inserted later by page-specific scripts.
   window.Frontdesk = window.Frontdesk || {};
   window.Frontdesk.formatLocalTimes = formatLocalTimes;
+  window.Frontdesk.labelCards = labelCards;
 })();
