@@ -227,6 +227,28 @@ def register_message_templates() -> list[Any]:
     """
 
 
+@hookspec
+def register_importers() -> list[Any]:
+    """What of this plugin's records can be loaded from a spreadsheet and exported back, as
+    ``core.imports.Importer(key, label, permission, columns, write, export, validate=None)``:
+    ``key`` namespaced by the plugin (``hotel.rooms``), ``columns`` a tuple of
+    ``core.imports.Column(key, label, aliases, required, parse, default)`` (the English
+    label and its Chinese forms are the headers accepted; ``parse`` turns a cell's text into
+    a value or raises ``CellError`` with a translated message, see ``core.imports.cells``).
+
+    ``validate(rows, context)`` checks across rows and against the database (a code twice,
+    a code taken) and returns ``RowError(row, column, message)``; ``write(rows, context)``
+    bulk-inserts the rows and audits them, in the import's transaction; ``export(context)``
+    returns the site's records as dicts by column key (the round trip of an import).
+
+    Core reads CSV (UTF-8, Big5, GB18030) and XLSX, maps the headers, limits the rows, runs
+    the dry run and the all-or-nothing import, and serves every importer through
+    ``POST /api/v1/sites/{site}/imports/{key}``, ``GET /api/v1/sites/{site}/exports/{key}.csv``
+    (``.xlsx``), the page ``/sites/{site}/imports`` and ``frontdesk import``/``export``.
+    See ``docs/operations.md`` ("Moving data in and out").
+    """
+
+
 # --- Per request: rules a plugin adds to core's decisions ----------------------------
 
 
