@@ -23,6 +23,7 @@ from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuer
                                    MovementQuery, NightAuditIn, NightAuditOut, ObservedIn, RoomEventOut, RoomIn,
                                    RoomOut, RoomPage, RoomQuery, ServiceIn, StockItemIn, StockItemOut,
                                    StockItemQuery, VersionIn)
+from plugins.hotel.schemas import BulkStatusIn, BulkStatusOut
 from plugins.hotel.schemas import (DamagePage, DamageQuery, RoomFlagIn, SectionAssignIn, SectionsOut, WorkReportOut,
                                    WorkReportQuery)
 
@@ -108,6 +109,17 @@ async def set_housekeeping(request: Request, body: HousekeepingIn) -> RoomOut:
     room = await services.set_housekeeping(kernel(request), await _room(request), body.status, body.version,
                                            actor_of(request))
     return services.room_out(room, sees_guests(request))
+
+
+async def set_rooms_status(request: Request, body: BulkStatusIn) -> BulkStatusOut:
+    """Several rooms, one status: each room changes on its own (its version checked); a
+    stale or refused room is listed with its message and current state, the others change.
+    An unknown room, a room named twice or an empty list changes nothing (422)."""
+    items = await services.set_rooms_status(kernel(request), current_site(request),
+                                            [(room.id, room.version) for room in body.rooms], body.status,
+                                            actor_of(request), reason=body.reason or "", until=body.until)
+    changed = sum(1 for item in items if item["ok"])
+    return {"items": items, "changed": changed, "refused": len(items) - changed}
 
 
 async def check_in(request: Request, body: CheckInIn) -> RoomOut:
@@ -332,6 +344,8 @@ def routes():
                   response=RoomOut, status_code=201, tags=tags),
         api_route(f"{BASE}/rooms/import", import_rooms, method="POST", permission="hotel.room.edit", body=ImportIn,
                   response=ImportOut, tags=tags),
+        api_route(f"{BASE}/rooms/status", set_rooms_status, method="POST", permission="hotel.room.housekeeping",
+                  body=BulkStatusIn, response=BulkStatusOut, tags=tags),
         api_route(room, get_room, permission="hotel.room.read", response=RoomOut, tags=tags),
         api_route(f"{room}/history", room_history, permission="hotel.room.read", response=list[RoomEventOut],
                   tags=tags),

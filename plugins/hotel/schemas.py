@@ -101,6 +101,38 @@ class ServiceIn(Strict):
     version: int
 
 
+class BulkRoomIn(Strict):
+    id: int
+    version: int
+
+
+class BulkStatusIn(Strict):
+    """Several rooms, one status: a housekeeping status (dirty, pickup, clean, inspected)
+    or a service (in_service, out_of_order, out_of_service, with a reason to leave)."""
+
+    status: Literal["dirty", "pickup", "clean", "inspected", "in_service", "out_of_order", "out_of_service"]
+    rooms: list[BulkRoomIn] = Field(..., max_length=200)
+    reason: str | None = Field(None, max_length=500)
+    until: dt.date | None = None
+
+
+class BulkOutcome(BaseModel):
+    id: int
+    number: str
+    ok: bool
+    #: 200 when changed, else the refusal's status (409 stale or a rule, 403, 422).
+    status: int
+    room: RoomOut | None = None
+    detail: str | None = None
+    current: RoomOut | None = None
+
+
+class BulkStatusOut(BaseModel):
+    items: list[BulkOutcome]
+    changed: int
+    refused: int
+
+
 class ObservedIn(Strict):
     occupancy: Occupancy
 

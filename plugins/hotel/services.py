@@ -817,3 +817,63 @@ async def board_at(site_id: int, moment: dt.datetime) -> dict[int, dict[str, str
     for row in rows:
         state[row["room_id"]] = row
     return state
+
+
+# --- several rooms at once (the board's selection) ------------------------------------------
+
+#: The statuses one bulk action may set: a housekeeping status or a service.
+BULK_STATUSES = (*HOUSEKEEPING, *SERVICE)
+#: At most this many rooms in one bulk action (a floor of a large hotel).
+BULK_MAX = 200
+
+
+async def set_rooms_status(kernel, site: Site, targets: list[tuple[int, int]], status: str, actor: Actor, *,
+                           reason: str = "", until: dt.date | None = None) -> list[dict[str, Any]]:
+    """Set ``status`` on several rooms of ``site``, each ``(room id, version read)``.
+
+    The request is checked whole before anything is written: an empty or too long list,
+    an unknown status, a room named twice, a room not at this site, a status the actor may
+    not set (422/403, nothing written). Then each room changes in its own transaction, as
+    if changed alone (``set_housekeeping`` / ``set_service``: its history, audit entry,
+    tasks driven, live event): a room someone changed since it was read, or whose rule
+    refuses the change, is refused with its own message and its current state while the
+    others change. All-or-nothing would make one stale tile on a 40-room selection undo
+    the whole floor's work; the answer says which rooms to look at again.
+
+    Returns one outcome per room, in the order given: ``{id, number, ok, status, room?,
+    detail?, current?}``."""
+    if status not in BULK_STATUSES:
+        raise invalid("status", _("Use one of: %(values)s.", values=", ".join(BULK_STATUSES)))
+    if not targets:
+        raise invalid("rooms", _("Choose at least one room."))
+    if len(targets) > BULK_MAX:
+        raise invalid("rooms", _("At most %(max)s rooms at once.", max=BULK_MAX))
+    ids = [room_id for room_id, _version in targets]
+    if len(set(ids)) != len(ids):
+        raise invalid("rooms", _("A room is named twice."))
+    rooms = {room.id: room for room in await Room.filter(site_id=site.id, id__in=ids)}
+    for index, room_id in enumerate(ids):
+        if room_id not in rooms:
+            raise invalid(f"rooms.{index}.id", _("No room %(id)s at this site.", id=room_id))
+    if status == "inspected" and not actor.can(INSPECT_PERMISSION):
+        raise Problem(403, _("Only a supervisor marks a room inspected."))
+    if status in SERVICE and not actor.can("hotel.room.service"):
+        raise Problem(403, _("You do not have the permission this needs (%(permission)s).",
+                             permission="hotel.room.service"))
+    if status in SERVICE and status != "in_service" and not (reason or "").strip():
+        raise invalid("reason", _("Give the reason the room leaves service."))
+    outcomes = []
+    for room_id, version in targets:
+        room = rooms[room_id]
+        try:
+            if status in SERVICE:
+                room = await set_service(kernel, room, status, version, actor, reason=reason, until=until)
+            else:
+                room = await set_housekeeping(kernel, room, status, version, actor)
+        except Problem as problem:
+            outcomes.append({"id": room.id, "number": room.number, "ok": False, "status": problem.status,
+                             "detail": problem.detail, "current": problem.extra.get("current")})
+            continue
+        outcomes.append({"id": room.id, "number": room.number, "ok": True, "status": 200,
+                         "room": room_out(room, actor.can(GUEST_PERMISSION))})
+    return outcomes
