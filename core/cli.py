@@ -16,6 +16,7 @@ import sys
 import click
 
 from core.cli_accounts import site, user
+from core.cli_imports import export_command, import_command
 from core.cli_support import cli_settings, fail, friendly, load_host, with_database
 from core.errors import StartupError
 
@@ -29,6 +30,9 @@ def cli() -> None:
 # The account and site commands live in core.cli_accounts.
 cli.add_command(user)
 cli.add_command(site)
+# Bulk imports and exports live in core.cli_imports.
+cli.add_command(import_command)
+cli.add_command(export_command)
 
 
 def _port_free(host: str, port: int) -> None:

@@ -18,6 +18,7 @@ from core import builtin_plugin
 from core.audit import plugin as audit_plugin
 from core.entities import plugin as entities_plugin
 from core.identity import plugin as identity_plugin
+from core.imports import plugin as imports_plugin
 from core.kpis import plugin as kpis_plugin
 from core.messages import plugin as messages_plugin
 from core.plugin_host import LoadedPlugin, PluginHost, assemble_host
@@ -27,7 +28,7 @@ from core.tasks import plugin as tasks_plugin
 #: In this order: models, routes, menu items and permissions are collected in it.
 DEFAULT_PLUGINS: tuple[ModuleType, ...] = (builtin_plugin, entities_plugin, identity_plugin, audit_plugin, tasks_plugin,
                                            receipts_plugin, messages_plugin,
-                                           kpis_plugin)
+                                           kpis_plugin, imports_plugin)
 
 
 def core_plugin() -> LoadedPlugin:

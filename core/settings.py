@@ -55,6 +55,9 @@ class Settings(BaseModel):
     # PostgreSQL cancels a statement running longer than this; the request gets 503 (0: no
     # limit). `frontdesk migrate` runs without it.
     statement_timeout_ms: int = Field(30000, ge=0)
+    # Bulk imports (core.imports): the most data rows and bytes one file may hold.
+    import_max_rows: int = Field(50000, ge=1, le=1000000)
+    import_max_bytes: int = Field(20000000, ge=1000, le=500000000)
     overdue_check_seconds: int = Field(60, ge=0)
     # On SIGTERM, event streams end at once (with a retry hint) and in-flight requests get
     # this long to finish before they are cancelled and the process exits.

@@ -91,17 +91,18 @@ def _invalid(errors: list[dict[str, str]]) -> Problem:
     return Problem(422, _("Invalid fields: %(fields)s", fields=fields), errors=errors)
 
 
-async def read_body(request: Request) -> bytes:
-    """The raw body, refused with 413 past MAX_BODY_BYTES (before reading it all)."""
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, refused with 413 past ``limit`` bytes (before reading it all)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Problem(413, _("The request body is larger than %(limit)s bytes.", limit=MAX_BODY_BYTES))
-    raw = b""
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, _("The request body is larger than %(limit)s bytes.", limit=limit))
+    chunks, size = [], 0
     async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise Problem(413, _("The request body is larger than %(limit)s bytes.", limit=MAX_BODY_BYTES))
-    return raw
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, _("The request body is larger than %(limit)s bytes.", limit=limit))
+    return b"".join(chunks)
 
 
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -241,8 +242,13 @@ def api_route(
     name: str | None = None,
     idempotency_required: bool = False,
     downloads: tuple[str, ...] = (),
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Route:
-    """A Starlette route that checks access, validates, calls ``endpoint``, renders JSON."""
+    """A Starlette route that checks access, validates, calls ``endpoint``, renders JSON.
+
+    An endpoint without a JSON ``body`` (a file upload) reads the raw bytes from
+    ``request.state.raw_body``, read once here (the idempotency hash needs them too) and
+    refused past ``max_body_bytes``."""
     operation = ApiOperation(
         method=method.upper(), path=path, endpoint=endpoint, permission=permission, body=body,
         query=query, response=response, status_code=status_code,
@@ -269,7 +275,8 @@ def api_route(
 
         refuse_unnameable_path(request)
         await authorize(request, permission)
-        raw_body = await read_body(request) if operation.method == "POST" or body is not None else b""
+        raw_body = await read_body(request, max_body_bytes) if operation.method == "POST" or body is not None else b""
+        request.state.raw_body = raw_body
         key = None
         if operation.method == "POST" and getattr(request.state, "user", None) is not None:
             key = idempotency.key_of(request, required=idempotency_required)
