@@ -7,6 +7,13 @@ meta = PluginMeta(name="cashier", version="0.1.0", core_requires=">=0.1,<1",
 
 
 @hookimpl
+def register_importers():
+    from plugins.cashier.importers import IMPORTERS
+
+    return IMPORTERS
+
+
+@hookimpl
 def register_site_settings():
     from plugins.cashier.site_settings import GROUP
 

@@ -7,6 +7,13 @@ meta = PluginMeta(name="hotel", version="0.1.0", core_requires=">=0.1,<1",
 
 
 @hookimpl
+def register_importers():
+    from plugins.hotel.importers import IMPORTERS
+
+    return IMPORTERS
+
+
+@hookimpl
 def register_site_settings():
     from plugins.hotel.site_settings import GROUP
 

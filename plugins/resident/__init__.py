@@ -7,6 +7,13 @@ meta = PluginMeta(name="resident", version="0.1.0", core_requires=">=0.1,<1",
 
 
 @hookimpl
+def register_importers():
+    from plugins.resident.importers import IMPORTERS
+
+    return IMPORTERS
+
+
+@hookimpl
 async def on_task_event(task, event, kernel):
     if task.type.startswith("resident.") and event.kind == "reopened":
         from plugins.resident import services

@@ -115,7 +115,8 @@ async def remove_member(request: Request, body: s.HouseholdVersionIn) -> s.House
 
 
 async def import_households(request: Request, body: s.ImportIn) -> s.ImportReport:
-    return await households.import_csv(current_site(request), body.csv, actor_of(request), body.dry_run)
+    return await households.import_csv(request.app.state.host, current_site(request), body.csv, actor_of(request),
+                                      body.dry_run)
 
 
 async def unit_timeline(request: Request) -> s.TimelineOut:

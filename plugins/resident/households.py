@@ -1,10 +1,8 @@
-"""Households: members per unit, CSV import with a validation report, the unit timeline."""
+"""Households: members per unit, the older CSV import (on ``resident.households``), the unit timeline."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +15,8 @@ from core.clock import local_today, rfc3339, utcnow
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import gettext as _
+from core.imports import readers
+from core.imports import services as imports
 from core.money import format_money
 from core.tasks.models import Task
 from core.problems import Problem, invalid
@@ -25,9 +25,8 @@ from plugins.resident.models import (RELATIONS, Bill, Case, Household, Household
                                      ProcedureDocument, Revisit)
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
-CSV_COLUMNS = ("unit_code", "name", "relation", "phone", "important", "area")
-MAX_CSV_ROWS = 20_000
-TRUE = ("1", "yes", "true", "y", "是")
+#: The importer the older CSV endpoint runs (``plugins.resident.importers``).
+IMPORTER = "resident.households"
 
 
 #: The columns ``household_out`` reads of a household and of each member: the list fetches
@@ -116,75 +115,38 @@ def _decimal(text: str) -> Decimal | None:
     return value if value >= 0 and value == value.quantize(Decimal("0.01")) and value < Decimal("100000000") else None
 
 
-async def import_csv(site: Site, text: str, actor: Actor, dry_run: bool = False) -> dict[str, Any]:
-    """Households from CSV rows (one member a row; rows of one unit form its household).
+async def import_csv(host, site: Site, text: str, actor: Actor, dry_run: bool = False) -> dict[str, Any]:
+    """The older CSV endpoint: the ``resident.households`` importer (one member a row;
+    rows of one unit form its household), reported as this endpoint always did.
 
-    Every row is checked first; if any is bad, nothing is written and the report lists
-    each bad row with its field and message.
+    Every row is checked first; if any is bad, nothing is written and the 422 lists each
+    bad row with its field and message (``row N: field``), in a dry run too.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in ("unit_code", "name", "relation") if name not in header]
-    if missing:
-        raise invalid("csv", _("The header lacks the columns: %(names)s.", names=", ".join(missing)))
-    units = dict(await Unit.filter(site_id=site.id).values_list("code", "id"))
-    taken = set(await Household.filter(site_id=site.id).values_list("unit_id", flat=True))
-    errors: list[dict[str, Any]] = []
-    groups: dict[int, dict[str, Any]] = {}
-    count = 0
-    for number, raw in enumerate(reader, start=2):
-        count += 1
-        if count > MAX_CSV_ROWS:
-            raise invalid("csv", _("At most %(count)s rows at a time.", count=MAX_CSV_ROWS))
-        row = {key.strip(): (value or "").strip() for key, value in raw.items() if key}
-
-        def bad(field: str, message: str) -> None:
-            errors.append({"row": number, "field": field, "message": message})  # noqa: B023 — used in this iteration only
-
-        unit_id = units.get(row.get("unit_code", ""))
-        if unit_id is None:
-            bad("unit_code", _("No unit with this code here."))
-        elif unit_id in taken:
-            bad("unit_code", _("This unit has a household already."))
-        if not row.get("name"):
-            bad("name", _("This field is required."))
-        if row.get("relation") not in RELATIONS:
-            bad("relation", _("Use one of: %(values)s.", values=", ".join(RELATIONS)))
-        phone = row.get("phone", "")
-        if phone and not PHONE.match(phone):
-            bad("phone", _("This does not look like a phone number."))
-        area = _decimal(row.get("area", ""))
-        if area is None:
-            bad("area", _("Enter an area such as 85.50."))
-        if unit_id is None or unit_id in taken:
-            continue
-        group = groups.setdefault(unit_id, {"important": False, "area": Decimal(0), "members": []})
-        group["important"] = group["important"] or row.get("important", "").lower() in TRUE
-        if area:
-            group["area"] = area
-        group["members"].append({"name": row.get("name", "")[:200], "relation": row.get("relation", ""),
-                                 "phone": normalise_phone(phone) if phone else ""})
-    report = {"rows": count, "households": len(groups), "members": sum(len(g["members"]) for g in groups.values()),
-              "errors": errors, "dry_run": dry_run, "created": 0}
+    data = text.encode("utf-8")
+    try:
+        report = await imports.run_import(host, IMPORTER, site, data, actor=actor, dry_run=True, encoding="utf-8")
+        keys = {header: key for key, header in report.columns.items()}
+        errors = [{"row": e["row"], "field": keys.get(e["column"], e["column"]), "message": e["message"]}
+                  for e in report.errors]
+        if not errors and not dry_run:
+            report = await imports.run_import(host, IMPORTER, site, data, actor=actor, dry_run=False,
+                                              encoding="utf-8")
+    except Problem as problem:
+        if problem.errors and all(error.get("field") == "file" for error in problem.errors):
+            raise invalid("csv", problem.detail) from None
+        raise
+    sheet = readers.read(data, encoding="utf-8", max_rows=report.rows + 1, score_header=lambda header: 0)
+    unit_at = sheet.header.index(report.columns["unit_code"])
+    name_at = sheet.header.index(report.columns["name"]) if "name" in report.columns else None
+    lines = [cells for cells in sheet.rows if any(cells)]
+    result = {"rows": report.rows, "households": len({cells[unit_at] for cells in lines if unit_at < len(cells)}),
+              "members": sum(1 for cells in lines if name_at is not None and name_at < len(cells) and cells[name_at]),
+              "errors": errors, "dry_run": dry_run, "created": report.created}
     if errors:
         raise Problem(422, _("%(count)s rows have errors; nothing was imported.", count=len({e["row"] for e in errors})),
                       errors=[{"field": f"row {e['row']}: {e['field']}", "message": e["message"]} for e in errors],
-                      report=report)
-    if count == 0:
-        raise invalid("csv", _("The file has no rows."))
-    if dry_run:
-        return report
-    async with in_transaction():
-        households = [Household(site_id=site.id, unit_id=unit_id, important=g["important"], area=g["area"])
-                      for unit_id, g in groups.items()]
-        await Household.bulk_create(households, batch_size=500)
-        ids = dict(await Household.filter(site_id=site.id, unit_id__in=list(groups)).values_list("unit_id", "id"))
-        await Member.bulk_create([Member(household_id=ids[unit_id], **member)
-                                  for unit_id, g in groups.items() for member in g["members"]], batch_size=500)
-        await audit.record("resident.household.import", actor=actor.user, site_id=site.id, object_type="resident.household",
-                           note=_("%(count)s households imported.", count=len(groups)), client_address=actor.client_address)
-    report["created"] = len(groups)
-    return report
+                      report=result)
+    return result
 
 
 # --- households that change: owner and tenant changes, family members, details -------------

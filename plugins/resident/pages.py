@@ -433,7 +433,7 @@ async def import_households(request: Request) -> Response:
     except UnicodeDecodeError:
         return await households_page(request, error=_("Save the file as UTF-8 CSV."), status_code=422)
     try:
-        report = await households.import_csv(current_site(request), text, actor_of(request),
+        report = await households.import_csv(request.app.state.host, current_site(request), text, actor_of(request),
                                              dry_run=form.get("dry_run") == "yes")
     except Problem as problem:
         return await households_page(request, problem.extra.get("report"), problem.detail, problem.status)

@@ -1,0 +1,106 @@
+"""The price list from a spreadsheet and back (``cashier.price_list``), on ``core.imports``.
+
+One row an item: code, name, category, price, taxable, active. An import adds items; a
+code the site's price list has already is a row error (a price change goes through the
+item's own edit, with its version, so a re-imported file never silently reprices).
+Prices are parsed by ``core.money`` in the site's currency, never through a float.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.i18n import N_
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
+from core.imports import BATCH, CellError, Column, ImportContext, Importer, Row, RowError, cells
+from core.imports.services import audit_created
+from core.money import format_money, parse_money
+from core.problems import Problem
+from plugins.cashier.models import PRICE_CATEGORIES, PriceItem
+from plugins.cashier.sales import CODE
+
+#: Category words accepted besides the codes (zh-Hant, zh-Hans).
+CATEGORY_WORDS = {"迷你吧": "minibar", "布草": "linen", "服務": "service", "服务": "service", "其他": "other"}
+FIELDS = ["code", "name", "category", "price", "taxable", "active"]
+
+
+def _item_code(text: str) -> str:
+    value = cells.unquote(text)
+    if not CODE.match(value):
+        raise CellError(_("A code is 1 to 40 letters, digits, dots, dashes or underscores."))
+    return value
+
+
+COLUMNS = (
+    Column("code", N_("Item code"), aliases=("代碼", "代码", "編號", "编号", "item"), required=True, parse=_item_code),
+    Column("name", N_("Name"), aliases=("名稱", "名称", "品名", "item name"), required=True, parse=cells.text(100)),
+    Column("category", N_("Category"), aliases=("類別", "类别", "分類", "分类"), default="other",
+           parse=cells.choice(PRICE_CATEGORIES, CATEGORY_WORDS)),
+    Column("price", N_("Price"), aliases=("價格", "价格", "單價", "单价", "unit price"), required=True,
+           parse=cells.text(40), help=N_("In the site's currency, such as 120.00.")),
+    Column("taxable", N_("Taxable"), aliases=("應稅", "应税", "含稅", "含税"), default=False, parse=cells.boolean()),
+    Column("active", N_("Active"), aliases=("啟用", "启用", "上架"), default=True, parse=cells.boolean()),
+)
+
+
+def failed(row: Row) -> frozenset[str]:
+    """The keys of the row's cells that did not parse (their values are the defaults): no
+    check looks at them. Core passes every row to ``validate`` once it marks them so."""
+    return getattr(row, "failed", frozenset())
+
+
+def money_errors(rows: list[Row], key: str, currency: str) -> list[RowError]:
+    """Each row's ``key`` text as minor units of ``currency`` (stored in ``values[key]``),
+    or the error ``core.money`` gives, against that row and column."""
+    errors = []
+    for row in rows:
+        if isinstance(row.values[key], int) or key in failed(row):
+            continue
+        try:
+            row.values[key] = parse_money(row.values[key], currency, key)
+        except Problem as problem:
+            errors.append(RowError(row.number, key, (problem.errors or [{}])[0].get("message", problem.detail)))
+    return errors
+
+
+async def validate(rows: list[Row], context: ImportContext) -> list[RowError]:
+    """A price in the site's currency; a code once in the file and not on the price list
+    yet (the list read in one query)."""
+    errors = money_errors(rows, "price", context.site.currency)
+    taken = set(await PriceItem.filter(site_id=context.site.id).values_list("code", flat=True))
+    seen: dict[str, int] = {}
+    for row in rows:
+        code = row.values["code"]
+        if "code" in failed(row):
+            continue
+        if code in taken:
+            errors.append(RowError(row.number, "code", _("The price list has an item %(code)s already.", code=code)))
+        elif code in seen:
+            errors.append(RowError(row.number, "code", _("Code %(code)s is also on row %(row)s.",
+                                                         code=code, row=seen[code])))
+        seen.setdefault(code, row.number)
+    return errors
+
+
+async def write(rows: list[Row], context: ImportContext) -> int:
+    site_id = context.site.id
+    await PriceItem.bulk_create([PriceItem(site_id=site_id, **{name: row.values[name] for name in FIELDS})
+                                 for row in rows], batch_size=BATCH)
+    stored = await PriceItem.filter(site_id=site_id, code__in=[row.values["code"] for row in rows]).order_by("id")
+    await audit_created(context, "cashier.price_item.create", "cashier.price_item", stored, FIELDS)
+    return len(stored)
+
+
+async def export(context: ImportContext) -> list[dict[str, Any]]:
+    """The whole price list by code, prices as money strings (what the import reads back)."""
+    currency = context.site.currency
+    items = await PriceItem.filter(site_id=context.site.id).order_by("code").values(*FIELDS)
+    return [{**item, "price": format_money(item["price"], currency)} for item in items]
+
+
+PRICE_LIST = Importer("cashier.price_list", _l("Price list"), "cashier.price.manage", COLUMNS, write=write,
+                      export=export, validate=validate,
+                      description=_l("Adds items to the price list; a code already on it is an error "
+                                     "(change an item's price on its own page)."))
+IMPORTERS = [PRICE_LIST]
