@@ -16,6 +16,7 @@ import sys
 import click
 
 from core.cli_accounts import site, user
+from core.cli_retention import audit_archive, retention
 from core.cli_imports import export_command, import_command
 from core.cli_support import cli_settings, fail, friendly, load_host, with_database
 from core.errors import StartupError
@@ -30,6 +31,9 @@ def cli() -> None:
 # The account and site commands live in core.cli_accounts.
 cli.add_command(user)
 cli.add_command(site)
+# Retention and the audit archives live in core.cli_retention.
+cli.add_command(retention)
+cli.add_command(audit_archive)
 # Bulk imports and exports live in core.cli_imports.
 cli.add_command(import_command)
 cli.add_command(export_command)
@@ -285,7 +289,7 @@ def integrity() -> None:
 
     settings = cli_settings()
     plugin_host = load_host(settings)
-    results = asyncio.run(with_database(settings, plugin_host, lambda: run_checks(plugin_host, settings.is_sqlite),
+    results = asyncio.run(with_database(settings, plugin_host, lambda: run_checks(plugin_host, settings.is_sqlite, settings),
                                          require_migrated=True))
     for name, found in results.items():
         click.echo(f"{name}: {'ok' if not found else '; '.join(found)}")

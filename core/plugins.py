@@ -23,12 +23,13 @@ from core.kpis import plugin as kpis_plugin
 from core.messages import plugin as messages_plugin
 from core.plugin_host import LoadedPlugin, PluginHost, assemble_host
 from core.receipts import plugin as receipts_plugin
+from core.retention import plugin as retention_plugin
 from core.tasks import plugin as tasks_plugin
 
 #: In this order: models, routes, menu items and permissions are collected in it.
 DEFAULT_PLUGINS: tuple[ModuleType, ...] = (builtin_plugin, entities_plugin, identity_plugin, audit_plugin, tasks_plugin,
                                            receipts_plugin, messages_plugin,
-                                           kpis_plugin, imports_plugin)
+                                           kpis_plugin, imports_plugin, retention_plugin)
 
 
 def core_plugin() -> LoadedPlugin:

@@ -106,6 +106,17 @@ class Settings(BaseModel):
     s3_region: str = ""
     s3_access_key: str = ""
     s3_secret_key: str = ""
+    # Retention (core.retention, docs/operations.md "Retention"): how long each kind of record
+    # is kept past its end, 0 keeping it forever, and how often the server's job removes the rest.
+    retention_every_hours: int = Field(24, ge=0, le=24 * 31)
+    retention_batch_size: int = Field(1000, ge=10, le=100000)
+    retention_sessions_days: int = Field(30, ge=0, le=36500)
+    retention_api_tokens_days: int = Field(30, ge=0, le=36500)
+    retention_login_failures_days: int = Field(90, ge=0, le=36500)
+    retention_idempotency_days: int = Field(7, ge=0, le=36500)
+    retention_messages_days: int = Field(365, ge=0, le=36500)
+    retention_task_events_years: int = Field(7, ge=0, le=100)
+    retention_audit_years: int = Field(7, ge=0, le=100)
 
     @field_validator("database_url")
     @classmethod
@@ -147,6 +158,14 @@ class Settings(BaseModel):
     def _s3_needs_a_bucket(self) -> "Settings":
         if self.storage_backend == "s3" and not self.s3_bucket:
             raise ValueError("storage_backend = \"s3\" needs s3_bucket")
+        return self
+
+    @model_validator(mode="after")
+    def _failures_kept_through_their_window(self) -> "Settings":
+        # The sign-in throttle counts failures over its window: removing them sooner would
+        # let a guesser start afresh.
+        if self.retention_login_failures_days and self.retention_login_failures_days * 1440 < self.login_failure_window_minutes:
+            raise ValueError("retention_login_failures_days must cover login_failure_window_minutes (or be 0: keep)")
         return self
 
     @model_validator(mode="after")

@@ -70,3 +70,19 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, off: str | N
                              seconds=max_skew))
     if not is_valid(secret, headers, body, max_skew=max_skew):
         raise Problem(401, _("The signature does not match the request."))
+
+
+def sign_record(secret: str, purpose: str, text: str) -> str:
+    """An HMAC-SHA256 (hex) of ``text`` under ``secret`` for a stored record (an audit
+    archive's description), ``purpose`` keeping signatures of one kind from passing for
+    another's. Unlike webhooks there is no timestamp: the record is checked years later."""
+    if not secret:
+        raise ValueError("no secret key to sign with")
+    return hmac.new(secret.encode("utf-8"), f"{purpose}\n{text}".encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def record_is_signed(secret: str, purpose: str, text: str, presented: str) -> bool:
+    """Whether ``presented`` is ``sign_record(secret, purpose, text)`` (constant time)."""
+    if not secret or not presented:
+        return False
+    return hmac.compare_digest(sign_record(secret, purpose, text).encode(), presented.encode("utf-8", "replace"))
