@@ -4,9 +4,11 @@ discrepancies, stock, the hygiene log and the rooms import."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Awaitable
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -17,7 +19,7 @@ from core.tasks.models import Task
 from core.tasks.types import PRIORITY_LABELS, STATE_LABELS, SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.problems import Problem
-from core.web.forms import FormErrors, form_action, form_int
+from core.web.forms import FormErrors, form_action, form_int, problem_errors
 from core.web.routing import page_route
 from plugins.hotel import board as boards
 from plugins.hotel import floors as floor_work
@@ -52,12 +54,14 @@ async def housekeepers(site_id: int) -> list[User]:
     return sorted(await members_with_role(site_id, "housekeeper", "supervisor"), key=lambda user: user.username)
 
 
-async def board(request: Request) -> Response:
+async def board(request: Request, errors: FormErrors | None = None, status_code: int = 200,
+                params=None) -> Response:
     """Every room as a tile, by floor, coloured by code; updated live (hotel.js). Drawn
     from this process's copy of the site's board (``plugins.hotel.board``): tiles show
-    no guest, so every caller gets the same rows."""
+    no guest, so every caller gets the same rows. ``?select=1`` makes the tiles tick
+    boxes for one action on several rooms (``bulk_status``)."""
     site = current_site(request)
-    params = request.query_params
+    params = request.query_params if params is None else params
     query = BoardQuery(floor=form_int(params, "floor", signed=True, lenient=True),
                        section=params.get("section") or None,
                        assignee_id=form_int(params, "assignee", lenient=True),
@@ -79,7 +83,64 @@ async def board(request: Request) -> Response:
         "all_floors": cached.floors, "sections": cached.sections, "shown": len(shown), "total": len(all_rooms),
         "mine": mine, "my_sections": my_sections, "flag_labels": flag_labels(),
         "may": {name: can(request, f"hotel.{name}") for name in ("report.read", "section.assign")},
-    })
+        "selecting": params.get("select") == "1" and can(request, "hotel.room.housekeeping"),
+        "bulk_statuses": bulk_statuses(request), "errors": errors or FormErrors(),
+        "here": urlencode([(key, value) for key, value in params.items() if key in BOARD_PARAMS]),
+    }, status_code=status_code)
+
+
+#: The board's filters, kept across the selection's POST.
+BOARD_PARAMS = ("floor", "code", "section", "assignee", "all", "select")
+#: What the board's selection can be set to, and the words for it.
+BULK_LABELS = {"dirty": N_("Dirty"), "pickup": N_("Pick-up"), "clean": N_("Clean"), "inspected": N_("Inspected"),
+               "in_service": N_("Back in service"), "out_of_order": N_("Out of order"),
+               "out_of_service": N_("Out of service")}
+
+
+def bulk_statuses(request: Request) -> list[tuple[str, str]]:
+    """The statuses this user may set on several rooms: housekeeping's, "inspected" for a
+    supervisor, the services for who takes rooms out of service."""
+    if not can(request, "hotel.room.housekeeping"):
+        return []
+    allowed = [status for status in services.BULK_STATUSES
+               if (status != "inspected" or can(request, "hotel.room.inspect"))
+               and (status not in ("in_service", "out_of_order", "out_of_service") or can(request, "hotel.room.service"))]
+    return [(status, _(BULK_LABELS[status])) for status in allowed]
+
+
+async def bulk_status(request: Request) -> Response:
+    """The board's selection: ``room`` = "id:version" for each ticked tile, one ``status``.
+    Calls the same service as ``POST /api/v1/sites/{site}/hotel/rooms/status``; rooms it
+    refused (changed meanwhile, a rule) are listed above the board, which shows them as
+    they are now, still selectable."""
+    site = current_site(request)
+    form = await request.form()
+    back = str(form.get("back", ""))
+    back_params = {key: value for key, value in parse_qsl(back[:500]) if key in BOARD_PARAMS}
+    back_params["select"] = "1"
+
+    def again(errors: FormErrors, status: int) -> Awaitable[Response]:
+        return board(request, errors, status, params=back_params)
+
+    targets, errors = [], FormErrors()
+    for value in form.getlist("room"):
+        room_id, _sep, version = str(value).partition(":")
+        if not (room_id.isdigit() and version.isdigit()) or len(room_id) > 12 or len(version) > 12:
+            errors.general.append(_("The selection is damaged. Reload the page and choose the rooms again."))
+            return await again(errors, 422)
+        targets.append((int(room_id), int(version)))
+    try:
+        outcomes = await services.set_rooms_status(
+            request.app.state.tasks, site, targets, str(form.get("status", "")), actor_of(request),
+            reason=str(form.get("reason", ""))[:500])
+    except Problem as problem:
+        return await again(problem_errors(problem, [], None), problem.status)
+    refused = [outcome for outcome in outcomes if not outcome["ok"]]
+    if refused:
+        errors.general.extend(outcome["detail"] for outcome in refused)
+        return await again(errors, 409)
+    back_params.pop("select")
+    return RedirectResponse(f"/sites/{site.code}/hotel/?{urlencode(back_params)}", status_code=303)
 
 
 def flag_labels() -> dict[str, str]:
@@ -171,7 +232,14 @@ async def room_action(request: Request) -> Response:
                              success_url=f"/sites/{site.code}/hotel/rooms/{room.id}")
 
 
-async def sheet(request: Request) -> Response:
+#: What ticking "done" on the task sheet sets on the task's room: the room drives its tasks
+#: (``services.drive_room_tasks``), so a clean finishes a cleaning task and "inspected"
+#: closes an inspection. Other tasks are finished on their own page.
+SHEET_DONE = {"hotel.departure_clean": "clean", "hotel.stay_over": "clean", "hotel.pickup": "clean",
+              "hotel.inspection": "inspected"}
+
+
+async def sheet(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
     """An attendant's task sheet for the day: their open housekeeping tasks by room (printable)."""
     site, user = current_site(request), request.state.user
     people = await housekeepers(site.id)
@@ -182,14 +250,43 @@ async def sheet(request: Request) -> Response:
         .order_by("due_at")
     by_unit = {room.unit_id: room for room in await site_query(request, Room).filter(
         unit_id__in=[t.unit_id for t in tasks if t.unit_id])}
-    rows = sorted(({"task": t, "room": by_unit.get(t.unit_id)} for t in tasks),
+    kernel = request.app.state.tasks
+    # A resolved cleaning task waits for the inspection: done on the attendant's side.
+    rows = sorted(({"task": t, "room": by_unit.get(t.unit_id),
+                    "done": t.type in kernel.types and t.status in kernel.types[t.type].workflow.resolved}
+                   for t in tasks),
                   key=lambda row: (row["room"].floor if row["room"] else 999, row["room"].number if row["room"] else ""))
     return render(request, "hotel/sheet.html", {
         "site": site, "rows": rows, "people": people, "assignee_id": assignee_id,
         "assignee": next((p for p in people if p.id == assignee_id), user), "types": request.app.state.tasks.types,
         "today": services.local_today(site), "may_choose": can(request, "hotel.room.inspect"),
-        "code_labels": code_labels(),
-    })
+        "code_labels": code_labels(), "done_status": SHEET_DONE, "errors": errors or FormErrors(),
+    }, status_code=status_code)
+
+
+async def sheet_done(request: Request) -> Response:
+    """The sheet's tick: the task's room becomes clean (or inspected) through the room's
+    service, with the room's version the sheet showed (a stale sheet gets the message)."""
+    site = current_site(request)
+
+    async def act(form: dict) -> str:
+        task = await site_query(request, Task).get_or_none(id=form_int(form, "task", required=True, hidden=True))
+        room = (await site_query(request, Room).get_or_none(unit_id=task.unit_id)
+                if task is not None and task.unit_id and task.type in SHEET_DONE else None)
+        if room is None:
+            raise Problem(422, _("This task is finished on its own page."))
+        await services.set_housekeeping(request.app.state.tasks, room, SHEET_DONE[task.type],
+                                        form_int(form, "version", required=True, hidden=True), actor_of(request))
+        return form["assignee"]  # back to the sheet that was ticked
+
+    return await form_action(request, fields=["task", "version", "assignee"], act=act, beside=(),
+                             hidden=("task", "version"),
+                             page=lambda errors, values, status: sheet(request, errors, status),
+                             success_url=lambda assignee: _sheet_url(site.code, assignee))
+
+
+def _sheet_url(site_code: str, assignee: str) -> str:
+    return f"/sites/{site_code}/hotel/sheet" + (f"?assignee={assignee}" if assignee.isdigit() else "")
 
 
 async def discrepancies(request: Request) -> Response:
@@ -435,9 +532,11 @@ def routes():
         page_route(f"{BASE}/sections", sections_page, permission="hotel.room.read"),
         page_route(f"{BASE}/sections", sections_post, permission="hotel.section.assign", methods=["POST"]),
         page_route(f"{BASE}/", board, permission="hotel.room.read"),
+        page_route(f"{BASE}/rooms/status", bulk_status, permission="hotel.room.housekeeping", methods=["POST"]),
         page_route(room, room_page, permission="hotel.room.read"),
         page_route(f"{room}/{{action}}", room_action, permission="hotel.room.read", methods=["POST"]),
         page_route(f"{BASE}/sheet", sheet, permission="hotel.room.housekeeping"),
+        page_route(f"{BASE}/sheet/done", sheet_done, permission="hotel.room.housekeeping", methods=["POST"]),
         page_route(f"{BASE}/discrepancies", discrepancies, permission="hotel.room.read"),
         page_route(f"{BASE}/stock", stock_page, permission="hotel.stock.read"),
         page_route(f"{BASE}/stock", stock_post, permission="hotel.stock.move", methods=["POST"]),

@@ -1,5 +1,8 @@
 /* The live room board: each hotel.room.changed event recolours its tile in place and
-   moves the counts, without reloading. Arrow keys move between tiles. */
+   moves the counts, without reloading. A filtered board (floor, code, section) hides a
+   tile that stops matching and recounts "N of M rooms"; a floor with no tile left is
+   hidden too. The stream is the page's shared one (live.js, Frontdesk.liveSource).
+   Arrow keys move between tiles. */
 (function () {
   "use strict";
   var board = document.querySelector("[data-hotel-board]");
@@ -20,17 +23,40 @@
       (!section || room.section === section);
   }
 
+  // "N of M rooms": the number of tiles shown, in the sentence the server translated.
+  function recount() {
+    var shown = 0;
+    board.querySelectorAll(".hotel-floor").forEach(function (floor) {
+      var visible = floor.querySelectorAll(".hotel-tile:not([hidden])").length;
+      floor.hidden = visible === 0;
+      shown += visible;
+    });
+    var text = board.querySelector("[data-board-shown]");
+    if (text && text.getAttribute("data-template")) {
+      text.textContent = text.getAttribute("data-template").replace("{shown}", String(shown));
+    }
+  }
+
   function reload() {
     fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (!html) { return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
-        ["[data-board-grid]", ".hotel-counts"].forEach(function (selector) {
+        // Ticked tiles stay ticked across the reload (the board's selection).
+        var ticked = {};
+        board.querySelectorAll("[data-bulk-room]:checked").forEach(function (box) {
+          ticked[box.closest("[data-room-id]").getAttribute("data-room-id")] = true;
+        });
+        ["[data-board-grid]", ".hotel-counts", "[data-board-shown]"].forEach(function (selector) {
           var fresh = doc.querySelector(selector);
           var here = board.querySelector(selector);
           if (fresh && here) { here.innerHTML = fresh.innerHTML; }
         });
+        board.querySelectorAll("[data-bulk-room]").forEach(function (box) {
+          box.checked = !!ticked[box.closest("[data-room-id]").getAttribute("data-room-id")];
+        });
+        recount();
       })
       .catch(function () { /* the next event tries again */ });
   }
@@ -52,24 +78,30 @@
     tile.classList.add("code-" + room.code);
     tile.setAttribute("data-code", room.code);
     tile.setAttribute("data-version", room.version);
+    // A ticked tile sends the version now shown: the attendant sees the new code before acting.
+    var box = tile.querySelector("[data-bulk-room]");
+    if (box) { box.value = room.id + ":" + room.version; }
     tile.hidden = !matches(room);
+    recount();
     var text = tile.querySelector("[data-code-text]");
     if (text) { text.textContent = room.code; }
     tile.classList.add("hotel-changed");
     setTimeout(function () { tile.classList.remove("hotel-changed"); }, 1500);
   }
 
-  if (window.EventSource) {
-    var source = new EventSource("/api/v1/sites/" + encodeURIComponent(site) + "/events");
+  var source = window.Frontdesk && window.Frontdesk.liveSource ? window.Frontdesk.liveSource(site) : null;
+  if (source) {
     source.addEventListener("hotel.room.changed", function (event) {
       try { apply(JSON.parse(event.data)); } catch (error) { /* a malformed event is skipped */ }
     });
     // Back after missing more changes than the server keeps: the whole board from the server.
     source.addEventListener("resync", reload);
-    source.addEventListener("open", function () {
+    function connected() {
       board.setAttribute("data-live-connected", "true");
       say("[data-live-text-connected]");
-    });
+    }
+    if (source.readyState === 1) { connected(); }  // shared with the bell: maybe open already
+    source.addEventListener("open", connected);
     source.addEventListener("error", function () {
       board.removeAttribute("data-live-connected");
       say("[data-live-text-lost]");
