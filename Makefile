@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PACKAGES := core $(wildcard plugins/*/)
 LANGUAGES := zh_Hant zh_Hans en
 
-.PHONY: help install install-dev run test test-quick lint test-sqlite test-postgres fuzz soak crash bench messages compile-messages check clean
+.PHONY: help install install-dev run test test-quick lint test-sqlite test-postgres fuzz soak crash bench messages compile-messages check dist deploy-check clean
 
 help:
 	@echo "make run       install, migrate, load the demo on an empty database, serve on 127.0.0.1:8000"
@@ -20,6 +20,8 @@ help:
 	@echo "make fuzz      a long schemathesis run against the API"
 	@echo "make soak      two workers, 64 clients, 60 s, then every acknowledged write reconciled"
 	@echo "make crash     kill -9 during writes, 30 rounds per backend, then integrity checks"
+	@echo "make dist      the release: wheel and sdist in dist/ (docs/operations.md)"
+	@echo "make deploy-check  the wheel, the systemd unit and the container image (deploy/check.sh)"
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdesk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -128,5 +130,16 @@ soak: $(DEV_STAMP)
 crash: $(DEV_STAMP)
 	$(BIN)/python -m bench.crash
 
+# The release: the wheel and the sdist in dist/, built in a fresh build environment (the
+# wheel from the sdist, which proves the sdist complete). docs/operations.md, "Installing a release".
+dist: $(DEV_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+
+# The wheel, the systemd unit (systemd-analyze) and the container image (podman or docker),
+# each skipped with a message where its tool is missing.
+deploy-check: $(DEV_STAMP)
+	PYTHON=$(abspath $(BIN)/python) deploy/check.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache dist build

@@ -15,9 +15,12 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import StartupError
+from core.resources import CHECKOUT_ROOT, data_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "default.toml"
+#: The repository's top level (tests and tools read the checkout's docs and tests through it).
+PROJECT_ROOT = CHECKOUT_ROOT
+#: config/default.toml in a checkout, core/_bundled/config/default.toml in an installed wheel.
+DEFAULT_CONFIG_FILE = data_dir("config") / "default.toml"
 ENV_PREFIX = "FRONTDESK_"
 # Environment names that are not settings keys.
 ENV_NOT_SETTINGS = {"FRONTDESK_CONFIG"}

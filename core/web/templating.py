@@ -20,9 +20,10 @@ from starlette.templating import Jinja2Templates
 from core import i18n
 from core.errors import StartupError
 from core.plugin_host import PluginHost
-from core.settings import PROJECT_ROOT
+from core.resources import data_dir
 
-THEMES_DIR = PROJECT_ROOT / "themes"
+# themes/ of the checkout, or the copy an installed wheel carries (core.resources).
+THEMES_DIR = data_dir("themes")
 DEFAULT_THEME = "default"
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
