@@ -33,10 +33,20 @@ def load_catalogs(locale_dirs: Iterable[Path]) -> dict[str, NullTranslations]:
     locale_dirs = list(locale_dirs)
     for language in LANGUAGES:
         merged: NullTranslations = Translations(domain=DOMAIN)
+        plural_taken = False
         for directory in locale_dirs:
             loaded = Translations.load(str(directory), [language], DOMAIN)
             if isinstance(loaded, Translations):
                 merged.merge(loaded)
+                if not plural_taken:
+                    # Babel's merge copies the messages but not the plural rule: the empty
+                    # catalogue started with the English one (n != 1), so Chinese ("7 open
+                    # tasks", one form only) looked for a second form, found none and fell
+                    # back to the English msgid. The language's rule comes from its first
+                    # catalogue (every package's .po of one language states the same rule).
+                    merged.plural = loaded.plural
+                    merged._info = {**loaded._info, **merged._info}
+                    plural_taken = True
         catalogs[language] = merged
     return catalogs
 
@@ -80,6 +90,43 @@ def N_(message: str) -> str:
 
 _ = gettext
 _l = lazy_gettext
+
+
+# --- Stored codes in words --------------------------------------------------------------
+#
+# A status, event kind, method or channel is stored as a code ("in_progress", "phone") and
+# shown as words. Each feature registers its codes once, here, under a dotted kind
+# ("task.status", "hotel.room_event"), and every page shows them through one template
+# filter, ``{{ task.status|label("task.status") }}`` (core.web.templating), instead of
+# a dictionary handed to each template.
+
+_code_labels: dict[str, dict[str, object]] = {}
+
+
+def register_labels(kind: str, labels: dict[str, object]) -> dict[str, object]:
+    """Declare the words for ``kind``'s codes (lazy_gettext proxies or N_ strings).
+    Registering a kind again adds to it (a plugin may extend a core list)."""
+    _code_labels.setdefault(kind, {}).update(labels)
+    return labels
+
+
+def registered_labels(kind: str) -> dict[str, object]:
+    return _code_labels.get(kind, {})
+
+
+def all_label_kinds() -> dict[str, dict[str, object]]:
+    return dict(_code_labels)
+
+
+def code_label(value: object, kind: str) -> str:
+    """``value``'s words in the current language; an unknown code shows as it is (a
+    record is never hidden because its code is new), an empty value as ``""``."""
+    if value is None or value == "":
+        return ""
+    text = _code_labels.get(kind, {}).get(str(value))
+    if text is None:
+        return str(value)
+    return str(text) if isinstance(text, LazyProxy) else gettext(str(text))
 
 
 def language_from_tag(tag: str) -> str | None:

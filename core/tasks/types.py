@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.i18n import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l, register_labels
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,13 @@ DEFAULT_WORKFLOW = Workflow(
     }
 )
 
-PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+PRIORITY_LABELS = register_labels("task.priority", {
+    "low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")})
 
-STATE_LABELS = {
+STATE_LABELS = register_labels("task.status", {
     "open": _l("Open"), "in_progress": _l("In progress"), "waiting": _l("Waiting"),
     "resolved": _l("Resolved"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
-}
+})
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from core.i18n import gettext as _
 from core.problems import Problem
+from core.validation import api_message
 from core.web.inputs import control_character_errors, quiet_out_of_range, refuse_unnameable_path
 
 #: A request body larger than this is refused with 413 before it is parsed.
@@ -82,7 +83,7 @@ def validation_errors(error: ValidationError, prefix: str = "") -> list[dict[str
     for item in error.errors(include_url=False):
         location = ".".join(str(part) for part in item["loc"] if part != "__root__")
         errors.append({"field": f"{prefix}{location}" if location else prefix.rstrip(".") or "body",
-                       "message": item["msg"]})
+                       "message": api_message(item)})
     return errors
 
 

@@ -9,15 +9,19 @@ template it replaces and call ``super()`` (the pattern Datasette uses).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from core import i18n
+from core.clock import rfc3339
 from core.errors import StartupError
 from core.plugin_host import PluginHost
 from core.resources import data_dir
@@ -78,9 +82,67 @@ def build_templates(theme: str, host: PluginHost) -> Jinja2Templates:
     # gettext resolves the language of the current request through a context variable.
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     environment.globals["LANGUAGES"] = i18n.LANGUAGE_NAMES
+    install_filters(environment)
     from core.web.context import template_context
 
     return Jinja2Templates(env=environment, context_processors=[template_context])
+
+
+def install_filters(environment: jinja2.Environment) -> None:
+    """The filters every page uses for times and codes (and nothing else should)."""
+    environment.filters["local"] = local_time_tag
+    environment.filters["local_date"] = local_date_tag
+    environment.filters["label"] = i18n.code_label
+
+
+# --- Times on pages -------------------------------------------------------------------
+#
+# One way every page shows an instant: on the site's clock, with the UTC instant in
+# ``datetime`` (for scripts and screen readers) and the zone on hover, so 16:40 in Taipei
+# never reads 08:40 and a manager looking at two sites knows which clock a time is on.
+
+
+def _moment(value) -> dt.datetime | None:
+    if not value:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)  # stored times are UTC
+    return value if isinstance(value, dt.datetime) else None
+
+
+def _zone_title(local: dt.datetime) -> str:
+    offset = local.utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{local.tzinfo} (UTC{sign}{hours}{f':{rest:02d}' if rest else ''})"
+
+
+def _time_tag(value, site, pattern: str) -> Markup | str:
+    moment = _moment(value)
+    if moment is None:
+        return "" if not value else str(value)
+    zone = ZoneInfo(getattr(site, "timezone", None) or "UTC") if site is not None else dt.timezone.utc
+    local = moment.astimezone(zone)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        rfc3339(moment), _zone_title(local), local.strftime(pattern))
+
+
+def local_time_tag(value, site=None) -> Markup | str:
+    """``{{ task.updated_at|local(site) }}``: ``<time datetime="2026-12-01T08:40:00Z"
+    title="Asia/Taipei (UTC+8)">2026-12-01 16:40</time>``. Takes a datetime or the API's
+    RFC 3339 text; nothing gives ``""``."""
+    return _time_tag(value, site, "%Y-%m-%d %H:%M")
+
+
+def local_date_tag(value, site=None) -> Markup | str:
+    """``{{ stay.checked_in_at|local_date(site) }}``: the site's calendar day of an instant."""
+    return _time_tag(value, site, "%Y-%m-%d")
 
 
 class ThemeStaticFiles(StaticFiles):
