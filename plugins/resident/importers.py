@@ -37,6 +37,7 @@ RELATION_WORDS = {"業主": "owner", "业主": "owner", "屋主": "owner", "租�
 
 
 def _phone(text: str) -> str:
+    text = cells.unquote(text)  # an export wrote "+886..." as "'+886..." (no formula)
     if not PHONE.match(text):
         raise CellError(_("This does not look like a phone number."))
     return normalise_phone(text)
