@@ -12,7 +12,7 @@ its own transaction, only ids found in the verified file. A run that stopped bet
 steps is finished by the next one (a row without ``deleted_at``). A month whose row already
 exists is never written again.
 
-``frontdesk integrity`` verifies every archive (``integrity_check``) and counts a task
+``frontdesk integrity`` verifies every archive (``audit_archives``) and counts a task
 created in an archived month as having its audit entry (``core.integrity``).
 """
 
@@ -286,7 +286,7 @@ async def _archive(month: str, storage: Storage, secret: str, now: dt.datetime) 
     return archive
 
 
-async def integrity_check() -> list[str]:
+async def audit_archives() -> list[str]:
     """Every archive verified against its file (``frontdesk integrity``)."""
     from core.retention.models import AuditArchive
 

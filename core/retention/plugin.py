@@ -26,4 +26,4 @@ def on_app_started(app):
 def register_integrity_checks():
     from core.retention import archives
 
-    return [archives.integrity_check]
+    return [archives.audit_archives]
