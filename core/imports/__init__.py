@@ -104,8 +104,8 @@ class ImportContext:
     #: The plugin host (``core.plugin_host.PluginHost``), for importers that look at
     #: other plugins' declarations (code lists, roles).
     host: Any = None
-    #: The Starlette app when there is one (its ``state.tasks`` kernel, its bus) or None
-    #: (the CLI builds one too, so plugins may count on it in ``write``).
+    #: The Starlette app when there is one (its ``state.tasks`` kernel, its bus), None from
+    #: the CLI: an importer that announces live events skips them then.
     app: Any = None
     dry_run: bool = True
     state: dict[str, Any] = field(default_factory=dict)

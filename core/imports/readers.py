@@ -107,10 +107,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
     except Exception:  # a broken or encrypted workbook: openpyxl raises many kinds
         raise FileRefused(_("This XLSX file cannot be read (damaged or protected). Save it again and retry.")) from None
     sheet = book.worksheets[0]
-    # The declared dimension (A1:F200001) is read without touching the rows; a file
-    # that lies about it is still stopped by the count below.
-    declared = sheet.max_row or 0
-    if declared - 1 > max_rows:
+    if _xml_rows_over(data, sheet._worksheet_path, max_rows + 1):
         book.close()
         raise too_many_rows(max_rows)
     values = sheet.iter_rows(values_only=True)
@@ -125,6 +122,25 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
         finally:
             book.close()
     return Sheet("xlsx", "", _trim(header), rows())
+
+
+def _xml_rows_over(data: bytes, path: str, limit: int) -> bool:
+    """Whether the sheet's XML holds more than ``limit`` ``<row`` elements, counted in the
+    decompressed bytes as they stream (C-speed: 200,000 rows in a fraction of a second,
+    where openpyxl would parse for a quarter of a minute). The declared dimension is not
+    trusted: writers may leave it out or get it wrong. Empty rows count here, so a file
+    right at the limit with blank rows is judged by the exact count while reading."""
+    count, tail = 0, b""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(path) as stream:
+        while chunk := stream.read(1 << 20):
+            joined = tail + chunk
+            count += joined.count(b"<row ") + joined.count(b"<row>")
+            # A tag cut between two chunks is counted with the next one: keep the last 4
+            # bytes (too short to hold a whole tag, so never counted twice).
+            tail = joined[-4:]
+            if count > limit:
+                return True
+    return False
 
 
 def _decode(data: bytes, encoding: str) -> str | None:

@@ -230,7 +230,9 @@ async def run_import(host, key: str, site, data: bytes, *, actor: Actor, dry_run
             errors += await importer.validate(rows, context)
         report.errors = _shown(importer, errors, report)
         return report
-    if errors:  # cell errors: no need to look at the database to refuse
+    if errors:  # refused whatever the database holds: still report every error, as a dry run would
+        if importer.validate is not None:
+            errors += await importer.validate(rows, context)
         report.errors = _shown(importer, errors, report)
         raise refusal(report)
     try:
