@@ -111,7 +111,7 @@ class Settings(BaseModel):
     s3_secret_key: str = ""
     # Retention (core.retention, docs/operations.md "Retention"): how long each kind of record
     # is kept past its end, 0 keeping it forever, and how often the server's job removes the rest.
-    retention_every_hours: int = Field(24, ge=0, le=24 * 31)
+    retention_every_hours: float = Field(24.0, ge=0, le=24 * 31)
     retention_batch_size: int = Field(1000, ge=10, le=100000)
     retention_sessions_days: int = Field(30, ge=0, le=36500)
     retention_api_tokens_days: int = Field(30, ge=0, le=36500)

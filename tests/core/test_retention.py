@@ -328,3 +328,27 @@ def test_the_command_line(year_of_activity):
     checked = frontdesk("integrity")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
+
+
+def test_the_server_runs_the_job_on_its_timer(make_demo_app):
+    import logging
+    import threading
+
+    finished = threading.Event()
+
+    class Finished(logging.Handler):
+        def emit(self, record):
+            if record.getMessage().startswith("retention:"):
+                finished.set()
+
+    logger = logging.getLogger("frontdesk.retention")
+    handler, level = Finished(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        server = make_demo_app(retention_every_hours=0.0005)  # every 1.8 s
+        assert finished.wait(30), "the timer did not run the job"
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert server.call(lambda: RetentionRun.filter(trigger="timer").exists())
