@@ -129,20 +129,24 @@ def _time_tag(value, site, pattern: str) -> Markup | str:
         return "" if not value else str(value)
     zone = ZoneInfo(getattr(site, "timezone", None) or "UTC") if site is not None else dt.timezone.utc
     local = moment.astimezone(zone)
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        rfc3339(moment), _zone_title(local), local.strftime(pattern))
+    # No site (a page across sites: the audit log): UTC, and the text says so.
+    shown = local.strftime(pattern) + ("" if site is not None else " UTC")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(rfc3339(moment), _zone_title(local), shown)
 
 
-def local_time_tag(value, site=None) -> Markup | str:
+PARTS = {"datetime": "%Y-%m-%d %H:%M", "date": "%Y-%m-%d", "time": "%H:%M"}
+
+
+def local_time_tag(value, site=None, part: str = "datetime") -> Markup | str:
     """``{{ task.updated_at|local(site) }}``: ``<time datetime="2026-12-01T08:40:00Z"
     title="Asia/Taipei (UTC+8)">2026-12-01 16:40</time>``. Takes a datetime or the API's
-    RFC 3339 text; nothing gives ``""``."""
-    return _time_tag(value, site, "%Y-%m-%d %H:%M")
+    RFC 3339 text; nothing gives ``""``. ``part``: ``"date"`` or ``"time"`` (16:40) alone."""
+    return _time_tag(value, site, PARTS[part])
 
 
 def local_date_tag(value, site=None) -> Markup | str:
     """``{{ stay.checked_in_at|local_date(site) }}``: the site's calendar day of an instant."""
-    return _time_tag(value, site, "%Y-%m-%d")
+    return _time_tag(value, site, PARTS["date"])
 
 
 class ThemeStaticFiles(StaticFiles):

@@ -41,7 +41,7 @@ SKIP_PATH = re.compile(r"^/(static|api|logout|events|healthz|metrics)(/|$)|/(exp
 #: English a Chinese page may show: units, acronyms and names that are the same in every
 #: language (upper-case acronyms such as SMS, KPI, PDF, VC and OOO pass on their own).
 ALLOWED_WORDS = {
-    "English", "Frontdesk", "Email", "e-mail", "Excel", "Wi-Fi", "iOS", "Android", "kg", "km", "cm", "mm", "ml",
+    "English", "Frontdesk", "Email", "e-mail", "Excel", "Wi-Fi", "iOS", "Android", "App", "Webhook", "kg", "km", "cm", "mm", "ml",
     "min", "pcs",
 }
 
@@ -53,6 +53,11 @@ ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:")
 TOKEN = re.compile(r"[A-Za-z0-9_@.\-/:+#'&%]+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
 ACRONYM = re.compile(r"[A-Z]{2,5}s?")
+#: A record's code in capitals (LN-ROBE, A-0101) or a format (YYYY-MM-DD, HH:MM).
+CAPITAL_CODE = re.compile(r"[A-Z0-9]+([-:][A-Z0-9]+)+")
+#: Columns that hold codes: their one-word values are no record data but words to label.
+CODE_COLUMN = re.compile(r"status|kind|method|channel|code|username|state|role|relation|department|category|type|"
+                         r"priority|outcome|direction|language|locale|timezone|event|key|action|reason|result")
 
 
 class _Page(HTMLParser):
@@ -128,11 +133,21 @@ def known_codes() -> set[str]:
 
 async def data_words() -> set[str]:
     """The English words of record data: every word in the demo database's free text (a
-    value with a space or a non-ASCII letter in it: names, titles, notes, addresses), not
-    one-word values (those are codes and usernames, which pages must not show raw)."""
+    value with a space or a non-ASCII letter: names, titles, notes, addresses) and the
+    one-word values of columns that do not hold codes (a room type "Suite", a stock unit
+    "bottles"); not one-word codes and usernames, which pages must not show raw."""
     from tortoise import Tortoise, fields
 
     words: set[str] = set()
+
+    def add(value, column: str | None) -> None:
+        if not isinstance(value, str):
+            return
+        if " " in value.strip() or not value.isascii():
+            words.update(WORD.findall(value))
+        elif column is not None and not CODE_COLUMN.search(column):
+            words.update(WORD.findall(value))
+
     for app in Tortoise.apps.values():
         for model in app.values():
             names = [name for name, field in model._meta.fields_map.items()
@@ -140,15 +155,16 @@ async def data_words() -> set[str]:
             if not names:
                 continue
             for row in await model.all().values_list(*names):
-                stack = list(row)
-                while stack:
-                    value = stack.pop()
-                    if isinstance(value, dict):
-                        stack.extend(value.values())
-                    elif isinstance(value, list):
-                        stack.extend(value)
-                    elif isinstance(value, str) and (" " in value.strip() or not value.isascii()):
-                        words.update(WORD.findall(value))
+                for column, value in zip(names, row, strict=True):
+                    stack = [value]
+                    while stack:
+                        item = stack.pop()
+                        if isinstance(item, dict):
+                            stack.extend(item.values())
+                        elif isinstance(item, list):
+                            stack.extend(item)
+                        else:
+                            add(item, column if item is value else None)
     return words
 
 
@@ -173,10 +189,11 @@ def findings_of(text: str, language: str, codes: set[str], allowed: set[str]) ->
     prose = re.sub(r"\{[^}]*\}|\b[a-z_]+(\.[a-z_]+)+(:\w+)?", " ", text)
     for token in TOKEN.findall(prose):
         bare = token.strip(".:,;'()-/")
-        if "_" in bare and bare.lower() == bare:
+        if "_" in bare and bare.lower() == bare and re.search("[a-z]", bare):
             found.append(f"raw code {bare!r} in {text!r}")
             continue
-        if not language.startswith("zh") or "@" in token or "/" in token or any(c.isdigit() for c in token):
+        if (not language.startswith("zh") or "@" in token or "/" in token or any(c.isdigit() for c in token)
+                or CAPITAL_CODE.fullmatch(bare)):
             continue
         for word in WORD.findall(bare):
             if word not in allowed and not ACRONYM.fullmatch(word):
