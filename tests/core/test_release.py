@@ -47,7 +47,8 @@ BUNDLED_IN_WHEEL = [
     "plugins/hotel/locale/zh_Hans/LC_MESSAGES/messages.mo",
 ]
 IN_SDIST = ["themes/default/templates/base.html", "themes/high_contrast/static/css/high-contrast.css",
-            "config/default.toml", "setup.py", "pyproject.toml"]
+            "config/default.toml", "setup.py", "pyproject.toml", "deploy/Containerfile", "deploy/frontdesk.service",
+            "deploy/frontdesk.env.example", "deploy/check.sh"]
 
 
 def _free_port() -> int:

@@ -268,7 +268,7 @@ def test_audit_log_filters_and_shows_changes_as_json(demo_server):
     page = main(client.get("/admin/audit", params={"action": "membership.", "actor": "admin", "site": "lotus"}))
     assert page.count("<time ") == 1 and "membership.grant" in page
     assert '{"role":"cashier","site":"lotus"}' in html.unescape(page)
-    assert re.search(r'data-local-time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"', page)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" title="UTC \(UTC\+0\)">[^<]+ UTC</time>', page)
     assert "membership.grant" not in main(client.get("/admin/audit", params={"action": "membership.",
                                                                           "site": "harbour", "actor": "admin"}))
     today = dt.datetime.now(dt.timezone.utc).date()
