@@ -16,8 +16,9 @@ import sys
 import click
 
 from core.cli_accounts import site, user
-from core.cli_retention import audit_archive, retention
 from core.cli_imports import export_command, import_command
+from core.cli_privacy import privacy
+from core.cli_retention import audit_archive, retention
 from core.cli_support import cli_settings, fail, friendly, load_host, with_database
 from core.errors import StartupError
 
@@ -37,6 +38,8 @@ cli.add_command(audit_archive)
 # Bulk imports and exports live in core.cli_imports.
 cli.add_command(import_command)
 cli.add_command(export_command)
+# Personal-data requests (export, erase) live in core.cli_privacy.
+cli.add_command(privacy)
 
 
 def _port_free(host: str, port: int) -> None:

@@ -253,6 +253,23 @@ def register_importers() -> list[Any]:
 
 
 @hookspec
+def register_personal_data() -> list[Any]:
+    """Where this plugin keeps a person's data, for personal-data requests (export and
+    erase, ``core.personal_data``), as ``core.personal_data.Source(key, label, tables, kept,
+    erase, identifiers)``. Each ``core.personal_data.Table(key, model, match, names,
+    contacts, private)`` names a model and ``match(subject)``, the ``Q`` selecting the rows
+    about a party or a user (``subject.kind``, ``subject.id``; None: nothing of that kind);
+    on erase its ``names`` get the pseudonym and its ``contacts`` are emptied. ``kept``
+    (``async (subject) -> list[Kept(what, why, open)]``) says what erase keeps and why
+    (money and legal records, open ones flagged); ``erase`` (``async (subject, scrubber)``)
+    does what a table cannot say; ``identifiers`` (``async (subject) -> list[str]``) adds
+    values to remove wherever they are written (a caller's plates). Nothing is deleted:
+    after the sources, core scrubs the person's name, phones and e-mail from every text
+    and JSON column of every table. All of it runs in the erase's transaction.
+    """
+
+
+@hookspec
 def task_transition_guard(task: Any, to_status: str, actor: Any, kernel: Any) -> Any:
     """Refuse a task transition with a reason (a string), or return None to allow it.
 

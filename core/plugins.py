@@ -21,6 +21,7 @@ from core.identity import plugin as identity_plugin
 from core.imports import plugin as imports_plugin
 from core.kpis import plugin as kpis_plugin
 from core.messages import plugin as messages_plugin
+from core.personal_data import plugin as personal_data_plugin
 from core.plugin_host import LoadedPlugin, PluginHost, assemble_host
 from core.receipts import plugin as receipts_plugin
 from core.retention import plugin as retention_plugin
@@ -29,7 +30,7 @@ from core.tasks import plugin as tasks_plugin
 #: In this order: models, routes, menu items and permissions are collected in it.
 DEFAULT_PLUGINS: tuple[ModuleType, ...] = (builtin_plugin, entities_plugin, identity_plugin, audit_plugin, tasks_plugin,
                                            receipts_plugin, messages_plugin,
-                                           kpis_plugin, imports_plugin, retention_plugin)
+                                           kpis_plugin, imports_plugin, retention_plugin, personal_data_plugin)
 
 
 def core_plugin() -> LoadedPlugin:

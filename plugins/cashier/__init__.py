@@ -67,3 +67,10 @@ def register_receipt_series():
     # issued, as the ledger of another shift is closed to them.
     return [ReceiptSeries("register:", private_without="cashier.revenue.read",
                           void_guard=sale_receipt_void_guard)]
+
+
+@hookimpl
+def register_personal_data():
+    from plugins.cashier.personal_data import SOURCE
+
+    return [SOURCE]

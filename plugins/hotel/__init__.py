@@ -49,3 +49,10 @@ async def on_app_started(app):
 
     board.attach(app)  # hears room changes from the start, before any board is kept
     jobs.start(app)
+
+
+@hookimpl
+def register_personal_data():
+    from plugins.hotel.personal_data import SOURCE
+
+    return [SOURCE]

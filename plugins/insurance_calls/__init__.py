@@ -44,3 +44,10 @@ def register_kpi_sources():
     from plugins.insurance_calls.kpis import SOURCE
 
     return [SOURCE]
+
+
+@hookimpl
+def register_personal_data():
+    from plugins.insurance_calls.personal_data import SOURCE
+
+    return [SOURCE]

@@ -96,3 +96,10 @@ def register_message_templates():
     from plugins.resident.notice_templates import templates as notice_templates
 
     return [*TEMPLATES, *notice_templates()]
+
+
+@hookimpl
+def register_personal_data():
+    from plugins.resident.personal_data import SOURCE
+
+    return [SOURCE]

@@ -59,3 +59,10 @@ def on_app_started(app):
     from plugins.rostering import jobs
 
     jobs.start(app)
+
+
+@hookimpl
+def register_personal_data():
+    from plugins.rostering.personal_data import SOURCE
+
+    return [SOURCE]
