@@ -31,9 +31,9 @@ Conventions the host applies without a hook, because every plugin wants the same
   label is the plugin's name);
 - ``<package>.api.routes()`` returns its JSON routes, ``<package>.pages.routes()`` its
   HTML pages;
-- ``<package>.menu.MENU``, ``<package>.permissions.PERMISSIONS``,
+- ``<package>.menu.MENU``, ``<package>.menu.DESKS``, ``<package>.permissions.PERMISSIONS``,
   ``<package>.task_types.TASK_TYPES`` and ``<package>.demo.load`` are what
-  ``register_menu_items``, ``register_permissions``, ``register_task_types`` and
+  ``register_menu_items``, ``register_desks``, ``register_permissions``, ``register_task_types`` and
   ``register_demo_data`` would return (a module of that name without the attribute is
   not read);
 - ``<package>/templates/`` joins the template search path, ``<package>/static/`` is
@@ -97,6 +97,20 @@ def register_api_routes() -> list[BaseRoute]:
 @hookspec
 def register_menu_items() -> list[MenuItem]:
     """Entries for the main navigation; each names the permission that shows it."""
+
+
+@hookspec
+def register_desks() -> list[Any]:
+    """The plugin's desks, as ``core.menu.Desk(key, label, site_kinds, homes, order)``
+    (``<package>.menu.DESKS`` is found without this hook).
+
+    A desk's pages and menu entries are those under ``/sites/{site}/<key>/``. It is on at
+    sites whose kind is in ``site_kinds`` (empty: every kind), unless the site's
+    administrator turns it on or off (the ``desks`` site settings, ``core.desks``); where
+    it is off its entries are not shown and its pages answer 404. ``homes``
+    (``core.menu.DeskHome(permission, url)``, narrowest work first) say where ``/`` and
+    the sign-in send a person holding that permission at the site.
+    """
 
 
 @hookspec

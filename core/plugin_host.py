@@ -46,12 +46,13 @@ hookimpl = pluggy.HookimplMarker(ENTRY_POINT_GROUP)
 CONVENTIONS = {"register_models": "models", "register_api_routes": "api", "register_routes": "pages"}
 
 #: Declarations the host reads by name in a plugin's package, each standing for the hook
-#: that would only return it: ``<package>.menu.MENU``, ``<package>.permissions.PERMISSIONS``,
+#: that would only return it: ``<package>.menu.MENU`` and ``DESKS``, ``<package>.permissions.PERMISSIONS``,
 #: ``<package>.task_types.TASK_TYPES`` and the demo loader ``<package>.demo.load``. So a
 #: plugin's ``__init__.py`` holds its ``meta`` and only the hooks that decide something.
 #: A module of that name without the attribute is not a declaration (core's own
 #: ``core.menu`` holds the ``MenuItem`` class, not a menu).
-DECLARATIONS = {"register_menu_items": ("menu", "MENU"), "register_permissions": ("permissions", "PERMISSIONS"),
+DECLARATIONS = {"register_menu_items": ("menu", "MENU"), "register_desks": ("menu", "DESKS"),
+                "register_permissions": ("permissions", "PERMISSIONS"),
                 "register_task_types": ("task_types", "TASK_TYPES"), "register_demo_data": ("demo", "load")}
 
 

@@ -104,8 +104,12 @@ class SettingGroup:
 
 
 def groups(host) -> list[SettingGroup]:
-    """Every group the loaded plugins declare, in load order."""
-    return list(host.collect(HOOK))
+    """Every group the loaded plugins declare, in load order, then core's ``desks``
+    (which desks the site uses, built from the desks the plugins declare: ``core.desks``)."""
+    from core import desks  # it builds its group with this module's classes
+
+    desk_group = desks.settings_group(host)
+    return [*host.collect(HOOK), *([desk_group] if desk_group is not None else [])]
 
 
 def _stored(site: Any, group: SettingGroup) -> dict[str, Any]:
@@ -150,11 +154,14 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def kind_of(field: Any) -> str:
-    """bool, integer, number, money, text, list, object (a nested model) or json (other)."""
+    """bool, integer, number, money, text, choice (one of some words), list, object (a
+    nested model) or json (other)."""
     if MONEY in field.metadata:
         return "money"
     annotation = _unwrap(field.annotation)
     origin = typing.get_origin(annotation)
+    if origin is typing.Literal and all(isinstance(arg, str) for arg in typing.get_args(annotation)):
+        return "choice"
     if annotation is bool:
         return "bool"
     if annotation is int:
@@ -183,6 +190,14 @@ def bounds(field: Any) -> tuple[Any, Any]:
 
 def label_of(name: str, field: Any) -> str:
     return _(field.title) if field.title else name.replace("_", " ")
+
+
+def choices_of(field: Any) -> list[tuple[str, str]]:
+    """A choice field's values with their words (``json_schema_extra["choices"]``: value to
+    msgid; a value without words shows as itself)."""
+    labels = (field.json_schema_extra or {}).get("choices", {}) if isinstance(field.json_schema_extra, dict) else {}
+    return [(value, _(labels[value]) if value in labels else value)
+            for value in typing.get_args(_unwrap(field.annotation))]
 
 
 def help_of(field: Any) -> str:
@@ -376,6 +391,8 @@ def form_fields(group: SettingGroup, model: type[BaseModel] | None = None, prefi
         low, high = bounds(field)
         entry = {"name": f"{prefix}.{name}", "label": label_of(name, field), "help": help_of(field),
                  "kind": kind, "min": low, "max": high}
+        if kind == "choice":
+            entry["choices"] = choices_of(field)
         if kind == "object":
             entry["fields"] = form_fields(group, _unwrap(field.annotation), f"{prefix}.{name}")
         found.append(entry)
@@ -458,7 +475,8 @@ class SettingOut(BaseModel):
     key: str
     label: str
     help: str
-    #: bool, integer, number, money (text read in the site's currency), text, list, object, json.
+    #: bool, integer, number, money (text read in the site's currency), text, choice (one of the
+    #: schema's ``enum``), list, object, json.
     type: str
     minimum: int | float | None = None
     maximum: int | float | None = None

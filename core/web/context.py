@@ -5,24 +5,20 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from core import __version__, i18n
-from core.web.access import can
+from core.web.navigation import navigation
 
 
 def visible_menu(request: Request) -> list:
-    site = getattr(request.state, "site", None)
-    site_code = getattr(site, "code", None) or getattr(request.state, "default_site_code", None)
-    items = []
-    for item in request.app.state.menu_items:
-        url = item.url_for_site(site_code)
-        if url and can(request, item.permission):
-            items.append({"label": item.label, "url": url})
-    return items
+    """Every entry the reader may use, in the navigation's order (``nav_groups`` groups them)."""
+    return [item for group in navigation(request) for item in group["items"]]
 
 
 def template_context(request: Request) -> dict:
+    groups = navigation(request)
     return {
         "current_language": i18n.current_language(),
-        "menu": visible_menu(request),
+        "menu": [item for group in groups for item in group["items"]],
+        "nav_groups": groups,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user": getattr(request.state, "user", None),
         "frontdesk_version": __version__,

@@ -40,6 +40,19 @@ async def first_site_code(request: Request) -> str | None:
     return codes[0] if codes else None
 
 
+async def prepare_navigation(request: Request, route_path: str) -> None:
+    """The site the navigation is about (this page's, else the user's first) for the
+    layout, and a 404 for a page of a desk that site does not use (``core.desks``)."""
+    from core import desks
+
+    site = getattr(request.state, "site", None)
+    if site is not None:
+        desks.refuse_if_off(site, route_path, request.app.state.host)
+    elif getattr(request.state, "default_site_code", None):
+        site = await request.app.state.site_cache.get(request.state.default_site_code)
+    request.state.nav_site = site
+
+
 def page_route(
     path: str,
     endpoint: Callable[[Request], Awaitable[Response]],
@@ -64,6 +77,7 @@ def page_route(
         request.state.demo_password_in_use = await demo_warning(request.app)
         if getattr(request.state, "site", None) is None and getattr(request.state, "user", None) is not None:
             request.state.default_site_code = await first_site_code(request)
+        await prepare_navigation(request, path)
         # What features compute for every page's layout (the bell's unread count): set by
         # their plugins at start-up, so core.web does not import them.
         for prepare in getattr(request.app.state, "page_preparers", ()):

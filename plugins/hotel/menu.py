@@ -1,7 +1,18 @@
-"""The entries the hotel adds to the main navigation (read by the host as ``MENU``)."""
+"""The entries the hotel adds to the main navigation and its desk (read by the host as ``MENU`` and ``DESKS``)."""
 
 from core.i18n import lazy_gettext as _l
-from core.menu import MenuItem
+from core.menu import Desk, DeskHome, MenuItem
+
+# A hotel's floors and front desk. Supervisors start on the room board, the front desk on
+# the board too (check-in and check-out are there), attendants on their own task sheet.
+DESKS = [
+    Desk("hotel", _l("Hotel"), site_kinds=("hotel",), order=30, homes=(
+        DeskHome("hotel.room.inspect", "/sites/{site}/hotel/"),
+        DeskHome("hotel.room.check_in", "/sites/{site}/hotel/"),
+        DeskHome("hotel.room.housekeeping", "/sites/{site}/hotel/sheet"),
+        DeskHome("hotel.room.read", "/sites/{site}/hotel/"),
+    )),
+]
 
 MENU = [
     MenuItem(label=_l("Room board"), url="/sites/{site}/hotel/", permission="hotel.room.read", order=30),

@@ -1,7 +1,16 @@
-"""The entries the insurance phone desk adds to the main navigation (read by the host as ``MENU``)."""
+"""The entries the insurance phone desk adds to the main navigation and its desk (read by the host as ``MENU`` and ``DESKS``)."""
 
 from core.i18n import lazy_gettext as _l
-from core.menu import MenuItem
+from core.menu import Desk, DeskHome, MenuItem
+
+# A call centre's phone desk. Supervisors start on the KPIs, call agents on the call form.
+DESKS = [
+    Desk("insurance_calls", _l("Phone desk"), site_kinds=("call_centre",), order=40, homes=(
+        DeskHome("insurance_calls.kpi.read", "/sites/{site}/insurance_calls/dashboard"),
+        DeskHome("insurance_calls.call.log", "/sites/{site}/insurance_calls/"),
+        DeskHome("insurance_calls.call.read", "/sites/{site}/insurance_calls/calls"),
+    )),
+]
 
 MENU = [
     MenuItem(label=_l("Log a call"), url="/sites/{site}/insurance_calls/", permission="insurance_calls.call.log",

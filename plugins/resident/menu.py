@@ -1,7 +1,16 @@
-"""The entries the resident desk adds to the main navigation (read by the host as ``MENU``)."""
+"""The entries the resident desk adds to the main navigation and its desk (read by the host as ``MENU`` and ``DESKS``)."""
 
 from core.i18n import lazy_gettext as _l
-from core.menu import MenuItem
+from core.menu import Desk, DeskHome, MenuItem
+
+# An estate's service desk. Supervisors start on the task board (who handles which case),
+# agents on the service desk with the new cases and their own.
+DESKS = [
+    Desk("resident", _l("Resident services"), site_kinds=("residential",), order=20, homes=(
+        DeskHome("core.task.assign", "/sites/{site}/board"),
+        DeskHome("resident.case.read", "/sites/{site}/resident/"),
+    )),
+]
 
 MENU = [
     MenuItem(label=_l("Service desk"), url="/sites/{site}/resident/", permission="resident.case.read", order=20),

@@ -1,7 +1,10 @@
-"""The entries rostering adds to the main navigation (read by the host as ``MENU``)."""
+"""The entries rostering adds to the main navigation and its desk (read by the host as ``MENU`` and ``DESKS``)."""
 
 from core.i18n import lazy_gettext as _l
-from core.menu import MenuItem
+from core.menu import Desk, MenuItem
+
+# Every kind of site has staff on shifts: on everywhere unless an administrator turns it off.
+DESKS = [Desk("rostering", _l("Rostering"), order=80)]
 
 MENU = [
     MenuItem(label=_l("Roster"), url="/sites/{site}/rostering/", permission="rostering.roster.read", order=80),

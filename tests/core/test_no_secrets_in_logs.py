@@ -65,7 +65,7 @@ def test_no_password_token_cookie_or_csrf_token_is_logged_or_audited(live_demo_s
                                                           "repeat": NEW_PASSWORD + "2"})
         assert refused.status_code == 422
         secrets.add(NEW_PASSWORD + "2")
-        browser.post("/logout", data={"csrf_token": _hidden_csrf(browser.get("/").text)})
+        browser.post("/logout", data={"csrf_token": _hidden_csrf(browser.get("/account").text)})
 
         # A failed sign-in by form and by API.
         stranger = demo_server.client()

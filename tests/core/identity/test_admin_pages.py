@@ -34,7 +34,7 @@ def test_admin_pages_need_their_permissions(demo_server):
     manager = demo_server.sign_in("manager")  # reads the audit log, manages nobody
     assert manager.get("/admin/audit").status_code == 200
     assert manager.get("/admin/users").status_code == 403
-    assert 'href="/admin/audit"' in manager.get("/").text and 'href="/admin/users"' not in manager.get("/").text
+    assert 'href="/admin/audit"' in manager.get("/", follow_redirects=True).text and 'href="/admin/users"' not in manager.get("/", follow_redirects=True).text
 
 
 # --- Users ---------------------------------------------------------------------------

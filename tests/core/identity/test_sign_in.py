@@ -109,10 +109,10 @@ def test_every_page_warns_while_demo_accounts_keep_the_published_password(demo_s
     from core.identity.models import User
 
     browser = demo_server.sign_in("agent")
-    assert "Demo accounts still use the published password" in browser.get("/").text
+    assert "Demo accounts still use the published password" in browser.get("/", follow_redirects=True).text
     demo_server.call(lambda: User.all().update(has_demo_password=False))
     demo_server.app.state.demo_warning = (0.0, False)  # skip the 30-second re-check
-    assert "Demo accounts still use the published password" not in browser.get("/").text
+    assert "Demo accounts still use the published password" not in browser.get("/", follow_redirects=True).text
 
 
 def test_production_hashing_is_argon2_cffis_rfc_9106_low_memory_profile():

@@ -71,9 +71,9 @@ def test_handover_page_write_and_acknowledge(demo_server):
 
 
 def test_menu_offers_my_work_at_the_users_site_even_from_the_start_page(demo_server):
-    home = demo_server.sign_in("frontdesk").get("/").text
+    home = demo_server.sign_in("frontdesk").get("/", follow_redirects=True).text
     assert 'href="/sites/lotus/my-work"' in home and 'href="/sites/lotus/board"' not in home
-    board_link = demo_server.sign_in("hotelsup").get("/").text
+    board_link = demo_server.sign_in("hotelsup").get("/", follow_redirects=True).text
     assert 'href="/sites/lotus/board"' in board_link
 
 
