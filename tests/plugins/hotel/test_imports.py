@@ -88,3 +88,18 @@ def test_an_export_imported_into_an_empty_hotel_gives_the_same_rooms(demo_server
 
     done, first, second = demo_server.call(round_trip)
     assert done.created == len(first) >= 160 and second == first
+
+
+def test_rooms_imported_through_the_api_show_on_the_next_board(demo_server):
+    sup, desk = demo_server.api_client("hotelsup"), demo_server.api_client("frontdesk")
+    board = "/api/v1/sites/lotus/hotel/board"
+    before = {room["number"] for room in desk.get(board).json()["rooms"]}  # the board is cached now
+    url = "/api/v1/sites/lotus/imports/hotel.rooms"
+    sheet = b"Room number,Floor\n2201,22\n2202,22\n"
+    dry = sup.post(url, params={"dry_run": "true"}, files={"file": ("rooms.csv", sheet, "text/csv")})
+    assert dry.status_code == 200 and dry.json()["errors"] == []
+    done = sup.post(url, files={"file": ("rooms.csv", sheet, "text/csv")})
+    assert done.status_code in (200, 201) and done.json()["created"] == 2
+    assert {room["number"] for room in desk.get(board).json()["rooms"]} == before | {"2201", "2202"}
+    exported = sup.get("/api/v1/sites/lotus/exports/hotel.rooms.csv")
+    assert exported.status_code == 200 and "2201,22" in exported.text
