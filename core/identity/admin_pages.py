@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from core.entities.models import Site
 from core.i18n import LANGUAGE_NAMES
+from core.i18n import code_label
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.identity import services
@@ -51,7 +52,7 @@ async def user_list(request: Request) -> Response:
         users = users.filter(is_active=STATES[state])
     page = page_number(request)
     rows, more = await offset_page(users.order_by("username"), page, PAGE_SIZE)
-    memberships = {user_id: [f"{item['site']}: {item['role']}" for item in items]
+    memberships = {user_id: [f"{item['site']}: {code_label(item['role'], 'core.role')}" for item in items]
                    for user_id, items in (await services.memberships_visible(actor, rows)).items()}
     return render(request, "core/admin/users.html", {
         "users": rows, "memberships": memberships, "q": text, "state": state, "page": page,
@@ -68,7 +69,7 @@ async def _site_choices(request: Request) -> list[tuple[str, str]]:
 
 
 async def _role_choices() -> list[tuple[str, str]]:
-    return [(role.name, role.name) for role in await Role.all().order_by("name")]
+    return [(role.name, code_label(role.name, "core.role")) for role in await Role.all().order_by("name")]
 
 
 async def user_new_form(request: Request, errors: FormErrors | None = None, values: dict | None = None,

@@ -16,7 +16,7 @@ from core.actors import SYSTEM, Actor
 from core.audit import services as audit
 from core.clock import utcnow
 from core.entities.models import Site
-from core.i18n import gettext as _
+from core.i18n import gettext as _, lazy_gettext as _l, register_labels
 from core.identity.principals import identity_change
 from core.identity.models import KnownPermission, Membership, Role, RolePermission, User
 from core.identity.passwords import hash_password_async, password_problems
@@ -26,6 +26,12 @@ from core.problems import Problem, invalid
 BUILTIN_ROLES = (
     "admin", "manager", "supervisor", "agent", "back_office", "front_desk", "housekeeper", "cashier", "call_agent",
 )
+#: The built-in roles in words (a role an admin adds is shown by the name it was given).
+ROLE_LABELS = register_labels("core.role", {
+    "admin": _l("Administrator"), "manager": _l("Manager"), "supervisor": _l("Supervisor"),
+    "agent": _l("Service agent"), "back_office": _l("Back office"), "front_desk": _l("Front desk"),
+    "housekeeper": _l("Room attendant"), "cashier": _l("Cashier"), "call_agent": _l("Call agent"),
+})
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 ROLE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 USER_FIELDS = ["username", "display_name", "email", "locale", "department", "extension", "title", "skills",

@@ -43,7 +43,7 @@ def test_admin_pages_need_their_permissions(demo_server):
 def test_user_list_searches_and_filters_by_state(demo_server):
     client = demo_server.sign_in("admin")
     found = main(client.get("/admin/users", params={"q": "cashier"}))
-    assert "cashier2" in found and ">agent<" not in found and "lotus: cashier" in found
+    assert "cashier2" in found and ">agent<" not in found and "lotus: Cashier" in found
     assert "Zheng" in main(client.get("/admin/users", params={"q": "zheng"}))  # display names too
     demo_server.call(lambda: User.filter(username="agent2").update(is_active=False))
     disabled = main(client.get("/admin/users", params={"state": "disabled"}))
@@ -154,7 +154,7 @@ def test_granting_and_revoking_a_role_at_a_site(demo_server):
     assert admin.form_post(url, {"site": "lotus", "role": "cashier"}).status_code == 303
     assert agent.get("/sites/lotus/units").status_code == 200
     page = admin.get(url.rsplit("/", 1)[0])
-    assert re.search(r"<td>lotus</td>\s*<td>cashier</td>", page.text)
+    assert re.search(r"<td>lotus</td>\s*<td>Cashier</td>", page.text)
 
     assert admin.form_post(f"{url}/revoke", {"site": "lotus", "role": "cashier"}).status_code == 303
     assert agent.get("/sites/lotus/units").status_code == 404
