@@ -127,3 +127,36 @@ def test_board_selection_changes_several_rooms(browser_as, live_demo_server):
     for room in dirty:
         assert api.get(f"{BASE}/rooms/{room['id']}").json()["code"] == "VC"
     assert page.locator(f'[data-room-id="{dirty[0]["id"]}"]').count() == 0  # the board still shows VD only
+
+
+def test_my_work_and_the_cashier_review_update_live(browser_as, live_demo_server):
+    import uuid
+
+    my_work = on_phone(browser_as, "housekeeper")
+    my_work.goto("/sites/lotus/my-work")
+    review = on_phone(browser_as, "hotelsup")
+    review.goto("/sites/lotus/cashier/review")
+    for page in (my_work, review):
+        page.wait_for_selector("[data-live-region][data-live-connected]")
+        page.evaluate("() => (window.__notReloaded = true)")
+    sup = live_demo_server.api_client("hotelsup")
+    housekeeper = live_demo_server.api_client("housekeeper").get("/api/v1/me").json()
+    created = sup.post("/api/v1/sites/lotus/tasks", json={"type": "core.general", "title": "Refill the ice machine",
+                                                          "assignee_id": housekeeper["id"]})
+    assert created.status_code == 201, created.text
+    my_work.wait_for_selector("text=Refill the ice machine", timeout=3000)
+    cashier = live_demo_server.api_client("cashier2")
+    cash = "/api/v1/sites/lotus/cashier"
+
+    def post(url, body):
+        return cashier.post(cash + url, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+
+    shift = post("/shifts", {"register_id": 3, "opening_count": {"1000": 2}})
+    assert shift.status_code == 201, shift.text
+    closed = post(f"/shifts/{shift.json()['id']}/close", {"counted": {"1000": 1}, "float_left": "0",
+                                                         "version": shift.json()["version"]})
+    assert closed.status_code == 200 and closed.json()["status"] == "pending_review"
+    review.wait_for_selector(f"#review-queue a[href$='/shifts/{shift.json()['id']}']", timeout=3000)
+    for page in (my_work, review):
+        assert page.evaluate(FITS)
+        assert page.evaluate("() => window.__notReloaded") is True
