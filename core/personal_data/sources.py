@@ -37,7 +37,8 @@ class Subject:
     emails: tuple[str, ...] = ()
     #: A user's username: replaced only where a value equals it (often a common word).
     username: str = ""
-    #: Identifiers sources find along the way (a caller's plates), removed like phones.
+    #: Identifiers sources find along the way (a caller's plates, stored without separators),
+    #: removed wherever they are written, with or without separators.
     others: list[str] = field(default_factory=list)
     #: The record itself (``Party`` or ``User``), for sources that need more of it.
     record: Any = None
@@ -114,6 +115,21 @@ def _phone_pattern(phone: str) -> str:
     return r"\+?" + r"[\s\-.()]*".join(digits) if digits else ""
 
 
+def _code_pattern(code: str) -> str:
+    """A code stored without separators (a plate "ABC9876") as people write it: any of
+    space, dash, dot or middle dot between its characters ("ABC-9876", "粤B·12345")."""
+    return r"[\s\-.·]*".join(re.escape(char) for char in code)
+
+
+def code_variants(code: str) -> list[str]:
+    """The code, and with a dash or a space where letters meet digits ("ABC-9876")."""
+    variants = {code}
+    for index in range(1, len(code)):
+        if code[index - 1].isdigit() != code[index].isdigit():
+            variants |= {f"{code[:index]}-{code[index:]}", f"{code[:index]} {code[index:]}"}
+    return sorted(variants)
+
+
 def phone_variants(phone: str) -> list[str]:
     """How a number is commonly written, for finding rows before the exact regular
     expression decides: digits, and 4-3-3 with dashes or spaces."""
@@ -138,7 +154,8 @@ class Scrubber:
             self.name_pattern = re.compile(body if _is_cjk(name) else rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
         self.exact_name = name
         patterns = [_phone_pattern(phone) for phone in subject.phones]
-        patterns += [re.escape(value) for value in (*subject.emails, *subject.others) if value.strip()]
+        patterns += [re.escape(value) for value in subject.emails if value.strip()]
+        patterns += [_code_pattern(value) for value in subject.others if value.strip()]
         patterns = [pattern for pattern in patterns if pattern]
         self.contact_pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
@@ -147,7 +164,9 @@ class Scrubber:
         values = [self.exact_name] if self.name_pattern is not None else []
         for phone in self.subject.phones:
             values += phone_variants(phone)
-        values += [value for value in (*self.subject.emails, *self.subject.others) if value.strip()]
+        values += [value for value in self.subject.emails if value.strip()]
+        for value in self.subject.others:
+            values += code_variants(value) if value.strip() else []
         found = set()
         for value in values:
             found.add(value.lower())

@@ -302,3 +302,30 @@ def test_permissions_granted_to_admin_by_default(demo_server, username):
     me = demo_server.api_client(username).get("/api/v1/me").json()
     harbour = next(site for site in me["sites"] if site["code"] == "harbour")
     assert {"core.personal_data.export", "core.personal_data.erase"} <= set(harbour["permissions"])
+
+
+def test_a_caller_at_the_phone_desk_export_and_erase(demo_server):
+    """Calls are found by the party's number; erase removes the caller's name, number and
+    plate everywhere and keeps the complaint, saying why."""
+    client = demo_server.api_client("admin")
+    base = "/api/v1/sites/sunrise"
+    created = client.post(f"{base}/parties", json={"name": "Wong Siu Ming", "kind": "person",
+                                                   "phones": ["0987-654-321"], "email": "wong@example.net"})
+    assert created.status_code == 201, created.text
+    party = created.json()
+    call = client.post(f"{base}/insurance/calls", json={
+        "direction": "inbound", "phone": "0987654321", "caller_name": "Wong Siu Ming", "plate": "ABC-9876",
+        "call_type": "other", "summary": "Wong Siu Ming complains about the claim for ABC-9876",
+        "outcome": "complaint"})
+    assert call.status_code == 201, call.text
+    archive = zipfile.ZipFile(io.BytesIO(client.post(f"{base}/parties/{party['id']}/personal-data/export").content))
+    calls = json.loads(archive.read("insurance_calls.json"))["calls"]
+    assert [row["id"] for row in calls] == [call.json()["id"]]
+    erased = client.post(f"{base}/parties/{party['id']}/personal-data/erase", json={"confirm": True}).json()
+    assert any("complaint" in item["what"] and "legal hold" in item["why"] for item in erased["kept"])
+    values = demo_server.call(_every_text_value, demo_server.app.state.settings.is_sqlite)
+    for needle in ("Wong Siu Ming", "0987654321", "0987-654-321", "wong@example.net", "ABC-9876"):
+        assert _found(values, needle) == [], needle
+    # The call itself is kept, with what was said.
+    kept = client.get(f"{base}/insurance/calls?call_type=other").json()["items"]
+    assert any(row["id"] == call.json()["id"] and "complains about the claim" in row["summary"] for row in kept)
