@@ -116,6 +116,7 @@
     var step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 10, ArrowUp: -10 }[event.key];
     if (!step || index < 0) { return; }
     var next = tiles[Math.min(tiles.length - 1, Math.max(0, index + step))];
-    if (next) { next.focus(); event.preventDefault(); }
+    // A selecting board's tiles are labels: the tick box inside takes the focus.
+    if (next) { (next.querySelector("[data-bulk-room]") || next).focus(); event.preventDefault(); }
   });
 })();

@@ -110,6 +110,9 @@ def test_room_page_and_task_sheet_update_live(browser_as, live_demo_server):
                        json={"status": "clean", "version": other_room["version"]})
     assert cleaned.status_code == 200
     sheet.wait_for_selector(f'[data-sheet-finished="{other_task["id"]}"]', timeout=3000)
+    # the room page heard it too, and let it pass: another room (data-live-match)
+    room_page.wait_for_timeout(800)
+    assert room_page.get_attribute("[data-live-region]", "data-live-refreshed") == "1"
     for page in (room_page, sheet):
         assert page.evaluate("() => window.__notReloaded") is True
 
