@@ -104,13 +104,15 @@ def archive_show(month: str) -> None:
 
     async def work(_host):
         try:
-            return await archives.read_month(month, storage_for(settings), secret_of(settings))
+            entries = await archives.read_month(month, storage_for(settings), secret_of(settings))
+            if entries is None:
+                return None
+            for entry in entries:  # printed as read: a month may hold millions
+                click.echo(json.dumps(entry, ensure_ascii=False, sort_keys=True))
+            return True
         except archives.ArchiveInvalid as error:
             raise StartupError(f"audit-archive {month}: {error}", exit_status=1) from None
 
-    entries = run_with_database(work)
-    if entries is None:
+    if run_with_database(work) is None:
         raise StartupError(f"audit-archive: {month} is not archived (see `frontdesk audit-archive list`)",
                            exit_status=1)
-    for entry in entries:
-        click.echo(json.dumps(entry, ensure_ascii=False, sort_keys=True))
