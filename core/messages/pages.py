@@ -152,6 +152,7 @@ async def _wording_page(request: Request, values: dict | None = None, errors: Fo
         "channel_label": wording.channel_label(channel), "language_name": LANGUAGE_NAMES[language],
         "values": values, "errors": errors or FormErrors(), "saved": request.query_params.get("saved", ""),
         "action": f"/sites/{site.code}/messages/templates/{key}/{channel}/{language}",
+        "wording_lang": language.replace("_", "-"),  # the default wording is in that language, not the page's
         "sms_long": channel == "sms" and len(values.get("body", "")) > SMS_SEGMENT,
     }, status_code=status_code)
 

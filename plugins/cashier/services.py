@@ -26,6 +26,8 @@ from core.clock import utcnow
 from core.entities.models import Site
 from core.events import LiveEvent
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
+from core.i18n import register_labels
 from core.identity.models import User
 from core.identity import sessions
 from core.identity.services import permissions_at
@@ -49,6 +51,13 @@ DEFAULT_REFUND_LIMIT = "3000"
 SHIFT_EVENT = "cashier.shift.changed"
 ENTRY_EVENT = "cashier.entry.posted"
 DEPOSIT_EVENT = "cashier.deposit.created"
+
+# The facts a shift's handover note carries are stored by key (the API gives the keys);
+# the handover page shows them in words (core.tasks' handover items, label "handover.item").
+register_labels("handover.item", {
+    "shift": _l("Shift"), "float_received": _l("Float received"), "float_counted": _l("Float counted"),
+    "float_difference": _l("Float difference"), "float_left": _l("Float left"),
+})
 
 
 def _audit_kwargs(site: Site, who: Actor) -> dict[str, Any]:

@@ -145,9 +145,12 @@ async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | No
     if case is None:
         return None
     unit = await Unit.get_or_none(id=case.unit_id)
+    # A complaint's category is a code of the site's list: its words (another case's is free text).
+    classify = await complaint_pages.classify_context(current_site(request), case)
     return SubjectPanel(title=_("Case %(id)s: %(title)s", id=case.id, title=case.title),
                         url=home(request, f"cases/{case.id}"), template="resident/_task_panel.html",
                         context={"case": case, "unit_code": unit.code if unit else "",
+                                 "category": classify["category_label"] if classify else case.category,
                                  "kind_label": kind_label(request, case.kind),
                                  "may_work": can(request, "resident.case.work")})
 

@@ -18,7 +18,9 @@ from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site, Unit
 from core.events import LiveEvent
+from core.i18n import code_label, register_labels
 from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from core.identity.models import User
 from core.identity.services import members_with_role
 from core.messages import services as messages
@@ -31,6 +33,9 @@ from plugins.resident.models import CASE_KINDS, Announcement, Case, Household, R
 
 #: The rule a complaint must pass before it closes (named in the 409).
 RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
+#: A revisit's method in words (the task's history says "以電話回訪", not "以phone回訪").
+REVISIT_METHOD_LABELS = register_labels("resident.revisit_method", {
+    "phone": _l("Phone"), "email": _l("E-mail"), "sms": _l("SMS"), "visit": _l("Visit")})
 #: Set by on_app_started: the kernel the hooks use (hooks do not get the app).
 
 
@@ -373,7 +378,8 @@ async def revisit_case(kernel, case: Case, data: dict[str, Any], actor: Actor) -
             if data.get("version") is not None and data["version"] != revisit.version:
                 raise stale_revisit(revisit)
         await record_attempt(kernel, site, revisit, data, actor)
-        await kernel.comment(task, _("Revisit by %(method)s: %(result)s", method=revisit.method, result=(
+        await kernel.comment(task, _("Revisit by %(method)s: %(result)s", method=code_label(
+            revisit.method, "resident.revisit_method"), result=(
             _("satisfied") if revisit.satisfied else _("not satisfied") if revisit.reached else _("not reached"))),
             actor.user, kind="revisited", client_address=actor.client_address)
     await publish(kernel.bus, case.site_id, "resident.revisit.recorded", revisit_out(revisit))

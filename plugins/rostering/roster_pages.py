@@ -9,6 +9,7 @@ import datetime as dt
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.entities import code_lists
 from core.clock import local_time, local_today, utcnow
 from core.i18n import gettext as _
 from core.problems import Problem, invalid
@@ -17,6 +18,7 @@ from core.web.forms import FormErrors, form_action, form_int
 from core.web.routing import page_route
 from core.web.templating import render
 from plugins.rostering import duty_views, rosters, shifts
+from plugins.rostering.code_lists import CERTIFICATE_KINDS, LEAVE_TYPES
 from plugins.rostering.models import Duty, Roster, ShiftPattern
 from plugins.rostering.roster_api import EDIT, READ, roster_in_site
 
@@ -127,7 +129,7 @@ async def shift_list(request: Request, errors: FormErrors | None = None, values:
     return render(request, "rostering/shifts.html", {
         "site": site, "shifts": [shifts.shift_out(shift) for shift in await shifts.of_site(site)],
         "may_edit": can(request, EDIT), "errors": errors or FormErrors(), "values": values or {"active": "1"},
-        "editing": editing,
+        "editing": editing, "certificate_labels": await code_lists.labels(site, CERTIFICATE_KINDS),
     }, status_code=status)
 
 
@@ -196,6 +198,9 @@ async def me_page(request: Request) -> Response:
         .order_by("id").limit(20).select_related("requester"),
         "leaves": await LeaveRequest.filter(site_id=site.id, user_id=user.id).order_by("-starts_on").limit(20),
         "certificates": await Certificate.filter(site_id=site.id, user_id=user.id).order_by("expires_on"),
+        # Leave types and certificate kinds are the site's code lists: their words, not codes.
+        "leave_labels": await code_lists.labels(site, LEAVE_TYPES),
+        "certificate_labels": await code_lists.labels(site, CERTIFICATE_KINDS),
         "today": local_today(site), "may_clock": can(request, "rostering.attendance.clock"),
         "may_request": can(request, "rostering.request.make"), "status_labels": {
             "requested": _("Requested"), "accepted": _("Accepted by the colleague"), "approved": _("Approved"),
