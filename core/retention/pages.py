@@ -1,6 +1,7 @@
 """The retention page for administrators: the policy in force, the last runs and the
 archived audit months. Read-only: the policy is settings (config/default.toml), the job
-runs on its own (or ``frontdesk retention run``)."""
+runs on its own (or ``frontdesk retention run``). It covers every site, so its permission
+is granted to no role by default: super-administrators see it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.responses import Response
 
 from core.clock import rfc3339
 from core.retention import services
+from core.retention.plugin import READ
 from core.web.routing import page_route
 from core.web.templating import render
 
@@ -27,4 +29,4 @@ async def retention_page(request: Request) -> Response:
 
 
 def routes():
-    return [page_route("/admin/retention", retention_page, permission="core.audit.read")]
+    return [page_route("/admin/retention", retention_page, permission=READ)]

@@ -118,6 +118,7 @@ WALK: dict[tuple[str, str], list[tuple[str, dict | None, int | tuple, int | tupl
     ("GET", "/account/password"): [("/account/password", None, 200, 200)],
     ("POST", "/account/password"): [("/account/password", {}, 422, 422)],  # the caller's own, left blank
     ("GET", "/admin/audit"): [("/admin/audit", None, 200, 200), ("/admin/audit?site=lotus", None, 200, 200)],
+    ("GET", "/admin/retention"): [("/admin/retention", None, 403, 403)],  # every site's: super-administrators
     ("GET", "/admin/sites"): [("/admin/sites", None, 200, 403)],
     ("GET", "/admin/sites/new"): [("/admin/sites/new", None, 403, 403)],
     ("POST", "/admin/sites/new"): [("/admin/sites/new", {**NEW_SITE}, 403, 403)],

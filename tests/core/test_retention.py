@@ -300,6 +300,8 @@ def test_the_admin_page_shows_the_policy_and_the_runs(year_of_activity):
     assert page.status_code == 200
     assert 'data-kind="audit_entries"' in page.text and "retention_audit_years" in page.text
     assert archives.month_of(months_ago(14)) in page.text
+    # It covers every site: a site's manager (who reads the audit log) does not see it.
+    assert server.sign_in("manager").get("/admin/retention").status_code == 403
     assert server.sign_in("agent").get("/admin/retention").status_code == 403
 
 
