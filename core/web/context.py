@@ -8,15 +8,11 @@ from core import __version__, i18n
 from core.web.navigation import navigation
 
 
-def visible_menu(request: Request) -> list:
-    """Every entry the reader may use, in the navigation's order (``nav_groups`` groups them)."""
-    return [item for group in navigation(request) for item in group["items"]]
-
-
 def template_context(request: Request) -> dict:
     groups = navigation(request)
     return {
         "current_language": i18n.current_language(),
+        # Every entry the reader may use (the start page's cards), and the same in groups.
         "menu": [item for group in groups for item in group["items"]],
         "nav_groups": groups,
         "csrf_token": getattr(request.state, "csrf_token", ""),

@@ -77,3 +77,25 @@ def test_on_a_desk_the_navigation_is_a_side_bar_with_one_current_entry(browser_a
     assert nav.locator("a[aria-current='page']").get_attribute("href") == "/sites/lotus/hotel/sheet"
     assert page.locator(".user-name").first.is_visible() and page.locator("header [data-bell]").is_visible()
     shot(page, "hotelsup-desk")
+
+
+def test_the_high_contrast_theme_keeps_the_phone_menu(browser, make_live_demo_app):
+    server = make_live_demo_app(theme="high_contrast")
+    context = browser.new_context(base_url=server.url, locale="en-US", viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#username", "housekeeper")
+        page.fill("#password", "frontdesk-demo")
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url("**/sites/lotus/hotel/sheet")
+        assert page.locator("link[href='/static/theme/css/high-contrast.css']").count() == 1
+        assert main_top(page) < 120
+        page.locator("[data-menu-toggle]").click()
+        current = page.locator("#site-menu a[aria-current='page']")
+        assert current.is_visible()
+        # The theme's current-entry colour (yellow on black) applies to the new navigation too.
+        assert current.evaluate("el => getComputedStyle(el).color") == "rgb(255, 255, 0)"
+        shot(page, "housekeeper-phone-high-contrast")
+    finally:
+        context.close()
