@@ -19,10 +19,18 @@
     if (text !== undefined && text !== null) { node.textContent = text; }
     return node;
   }
+  // Times on the site's clock (data-timezone), as the server's local filter prints them
+  // ("2026-12-01 16:40"), not in the browser's zone.
   function when(text) {
     if (!text) { return ""; }
     var date = new Date(text);
-    return isNaN(date) ? text : date.toLocaleString();
+    if (isNaN(date)) { return text; }
+    try {
+      return new Intl.DateTimeFormat("sv-SE", {timeZone: panel.getAttribute("data-timezone") || undefined,
+        year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"}).format(date);
+    } catch (error) {
+      return date.toLocaleString();
+    }
   }
 
   function query() {
@@ -53,7 +61,7 @@
         var link = el("a", "", task.title);
         link.href = "/sites/" + site + "/tasks/" + task.id;
         item.appendChild(link);
-        item.appendChild(el("span", "status status-" + task.status, " " + task.status));
+        item.appendChild(el("span", "status status-" + task.status, " " + (label("status-" + task.status) || task.status)));
         complaints.appendChild(item);
       });
       body.appendChild(complaints);
