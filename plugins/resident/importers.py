@@ -5,6 +5,10 @@ household's important-owner mark and area; the rows of one unit form its househo
 unit that has a household already is a row error: changes to a household go through its
 own forms, with their history.
 
+``resident.fee_schedules``: the property-fee price list, one row a unit kind (a fixed
+monthly fee, a price per square metre, the due day), as the fees page sets them. A kind
+that has a schedule already is a row error (its rates change on the fees page, audited).
+
 ``resident.fee_balances``: what each unit owed at the cut-over, one row per unit and
 period (unit code, period YYYY-MM, amount owed, due date). Each row becomes the bill of
 that period, unpaid, so arrears, reminders and receipts treat it as any other bill, and
@@ -18,12 +22,13 @@ import datetime as dt
 from typing import Any
 
 from core.clock import local_today
-from core.entities.models import Unit
+from core.entities.models import UNIT_KINDS, Unit
 from core.entities.privacy import mask_phone, normalise_phone
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.imports import BATCH, CellError, Column, ImportContext, Importer, Row, RowError, cells
+from core.imports.entities import UNIT_KIND_WORDS
 from core.imports.services import audit_created
 from core.money import format_money, parse_money
 from core.problems import Problem
@@ -71,6 +76,16 @@ HOUSEHOLD_COLUMNS = (
            parse=_area, format=lambda area: "" if area is None else f"{area:.2f}"),
 )
 
+SCHEDULE_COLUMNS = (
+    Column("unit_kind", N_("Unit kind"), aliases=("單位類別", "单位类别", "類別", "类别", "kind"), required=True,
+           parse=cells.choice(UNIT_KINDS, UNIT_KIND_WORDS)),
+    Column("fixed", N_("Fixed monthly fee"), aliases=("固定費", "固定费", "月費", "月费", "fixed fee"), default="0",
+           parse=cells.text(40), help=N_("In the site's currency, such as 1200.00.")),
+    Column("per_sqm", N_("Price per m²"), aliases=("每平方米單價", "每平方米单价", "單價", "单价", "per m2"), default="0",
+           parse=cells.text(40), help=N_("In the site's currency, such as 1200.00.")),
+    Column("due_day", N_("Due day"), aliases=("繳費日", "缴费日", "到期日"), default=15, parse=cells.integer(1, 28)),
+)
+
 BALANCE_COLUMNS = (
     UNIT_CODE,
     Column("period", N_("Period"), aliases=("期間", "期间", "月份", "帳期", "账期"), required=True, parse=_period,
@@ -82,7 +97,7 @@ BALANCE_COLUMNS = (
 )
 
 
-def money_errors(rows: list[Row], key: str, currency: str) -> list[RowError]:
+def money_errors(rows: list[Row], key: str, currency: str, *, allow_zero: bool = False) -> list[RowError]:
     """Each row's ``key`` text as minor units of ``currency`` (stored in ``values[key]``),
     or the error ``core.money`` gives, against that row and column."""
     errors = []
@@ -90,7 +105,7 @@ def money_errors(rows: list[Row], key: str, currency: str) -> list[RowError]:
         if isinstance(row.values[key], int) or key in failed(row):
             continue
         try:
-            row.values[key] = parse_money(row.values[key], currency, key)
+            row.values[key] = parse_money(row.values[key], currency, key, allow_zero=allow_zero)
         except Problem as problem:
             errors.append(RowError(row.number, key, (problem.errors or [{}])[0].get("message", problem.detail)))
     return errors
@@ -191,6 +206,55 @@ async def export_households(context: ImportContext) -> list[dict[str, Any]]:
     return out
 
 
+# --- the property-fee price list -------------------------------------------------------------
+
+
+async def validate_schedules(rows: list[Row], context: ImportContext) -> list[RowError]:
+    """Amounts in the site's currency, not both zero (a schedule charges something); a
+    unit kind once in the file and without a schedule yet."""
+    currency = context.site.currency
+    errors = money_errors(rows, "fixed", currency, allow_zero=True)
+    errors += money_errors(rows, "per_sqm", currency, allow_zero=True)
+    taken = set(await FeeSchedule.filter(site_id=context.site.id).values_list("unit_kind", flat=True))
+    seen: dict[str, int] = {}
+    for row in rows:
+        kind, fixed, per_sqm = row.values["unit_kind"], row.values["fixed"], row.values["per_sqm"]
+        # (amounts that did not parse are still text here: their own error says so)
+        if isinstance(fixed, int) and isinstance(per_sqm, int) and fixed == per_sqm == 0:
+            errors.append(RowError(row.number, "fixed", _("Charge a fixed fee, a price per m², or both.")))
+        if "unit_kind" in failed(row):
+            continue
+        if kind in taken:
+            errors.append(RowError(row.number, "unit_kind", _("%(kind)s has a fee schedule already: change it on "
+                                                              "the fees page.", kind=kind)))
+        elif kind in seen:
+            errors.append(RowError(row.number, "unit_kind", _("%(kind)s is also on row %(row)s.",
+                                                              kind=kind, row=seen[kind])))
+        seen.setdefault(kind, row.number)
+    return errors
+
+
+async def write_schedules(rows: list[Row], context: ImportContext) -> int:
+    site_id = context.site.id
+    await FeeSchedule.bulk_create([FeeSchedule(site_id=site_id, unit_kind=row.values["unit_kind"],
+                                               fixed_minor=row.values["fixed"], per_sqm_minor=row.values["per_sqm"],
+                                               due_day=row.values["due_day"]) for row in rows], batch_size=BATCH)
+    kinds = {row.values["unit_kind"] for row in rows}
+    stored = [schedule for schedule in await FeeSchedule.filter(site_id=site_id).order_by("id")
+              if schedule.unit_kind in kinds]
+    await audit_created(context, "resident.fee_schedule.set", "resident.fee_schedule", stored,
+                        ["unit_kind", "fixed_minor", "per_sqm_minor", "due_day"])
+    return len(stored)
+
+
+async def export_schedules(context: ImportContext) -> list[dict[str, Any]]:
+    currency = context.site.currency
+    schedules = await (FeeSchedule.filter(site_id=context.site.id).order_by("unit_kind")
+                       .values("unit_kind", "fixed_minor", "per_sqm_minor", "due_day"))
+    return [{"unit_kind": s["unit_kind"], "fixed": format_money(s["fixed_minor"], currency),
+             "per_sqm": format_money(s["per_sqm_minor"], currency), "due_day": s["due_day"]} for s in schedules]
+
+
 # --- opening balances of property fees ---------------------------------------------------------
 
 
@@ -266,9 +330,14 @@ HOUSEHOLDS = Importer("resident.households", _l("Households"), "resident.househo
                       write=write_households, export=export_households, validate=validate_households,
                       description=_l("One row a member; the rows of one unit form its household. A unit that has "
                                      "a household already is an error."))
+FEE_SCHEDULES = Importer("resident.fee_schedules", _l("Property fee price list"), "resident.fee.manage",
+                         SCHEDULE_COLUMNS, write=write_schedules, export=export_schedules, validate=validate_schedules,
+                         export_permission="resident.fee.read",
+                         description=_l("One row a unit kind: its fixed monthly fee, price per m² and due day. A kind "
+                                        "that has a schedule already is an error (change it on the fees page)."))
 FEE_BALANCES = Importer("resident.fee_balances", _l("Opening fee balances"), "resident.fee.manage", BALANCE_COLUMNS,
                         write=write_balances, export=export_balances, validate=validate_balances,
                         export_permission="resident.fee.read",
                         description=_l("What each unit owed at the move to Frontdesk, one row per unit and month: "
                                        "each becomes an unpaid bill of that month."))
-IMPORTERS = [HOUSEHOLDS, FEE_BALANCES]
+IMPORTERS = [HOUSEHOLDS, FEE_SCHEDULES, FEE_BALANCES]

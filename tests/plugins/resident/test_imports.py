@@ -210,3 +210,42 @@ def test_exported_balances_import_into_an_empty_site_as_they_were(demo_server, f
     seed_balances(demo_server)
     done, first, second = round_trip(demo_server, "resident.fee_balances", file_format)
     assert first and second == first and done.created == len(first)
+
+
+# --- the property-fee price list ------------------------------------------------------------------
+
+
+def test_fee_schedules_import_with_chinese_kind_words_and_bill_from_them(demo_server):
+    from plugins.resident.models import FeeSchedule
+
+    taken = set(demo_server.call(lambda: FeeSchedule.filter(site__code="harbour").values_list("unit_kind", flat=True)))
+    kinds = [kind for kind in ("shop", "parking", "office", "storage") if kind not in taken][:2]
+    words = {"shop": "店面", "parking": "車位", "office": "辦公室", "storage": "儲藏室"}
+    sheet = f"單位類別,固定費,每平方米單價,繳費日\n{words[kinds[0]]},1500,,10\n{kinds[1]},0,35.50,\n"
+    report = run(demo_server, "resident.fee_schedules", sheet.encode("cp950"), dry_run=True)
+    assert report.errors == [], report.errors
+    assert run(demo_server, "resident.fee_schedules", sheet.encode(), dry_run=False).created == 2
+    stored = demo_server.call(lambda: FeeSchedule.filter(site__code="harbour", unit_kind__in=kinds)
+                              .order_by("unit_kind").values_list("unit_kind", "fixed_minor", "per_sqm_minor", "due_day"))
+    assert sorted(stored) == sorted([(kinds[0], 150000, 0, 10), (kinds[1], 0, 3550, 15)])
+    again = run(demo_server, "resident.fee_schedules", sheet.encode(), dry_run=True)
+    assert {(e["row"], e["column"]) for e in again.errors} == {(2, "單位類別"), (3, "單位類別")}
+
+
+def test_fee_schedule_rows_errors_by_row_and_column(demo_server):
+    assert run(demo_server, "resident.fee_schedules", b"unit_kind,fixed\nparking,100\n", dry_run=False).created == 1
+    sheet = ("unit_kind,fixed,per_sqm,due_day\ncommon_area,100,,\ncommon_area,200,,\ncastle,1,,\nother,0,0,\n"
+             "office,1.234,,\nstorage,5,,31\nparking,1,,\n")
+    report = run(demo_server, "resident.fee_schedules", sheet.encode(), dry_run=True)
+    assert {(e["row"], e["column"]) for e in report.errors} == {
+        (3, "unit_kind"), (4, "unit_kind"), (5, "fixed"), (6, "fixed"), (7, "due_day"), (8, "unit_kind")}
+    messages = {e["row"]: e["message"] for e in report.errors}
+    assert "row 2" in messages[3] and "already" in messages[8] and "m²" in messages[5]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_exported_fee_price_list_imports_into_an_empty_site_as_it_was(demo_server, file_format):
+    run(demo_server, "resident.fee_schedules", b"unit_kind,fixed,per_sqm,due_day\nstorage,300,,5\nshop,1200,12.50,20\n",
+        dry_run=False)
+    done, first, second = round_trip(demo_server, "resident.fee_schedules", file_format)
+    assert first and second == first and done.created == len(first)
