@@ -82,6 +82,8 @@
     var box = tile.querySelector("[data-bulk-room]");
     if (box) { box.value = room.id + ":" + room.version; }
     tile.hidden = !matches(room);
+    // A room that left the filter leaves the selection too: no change to a room out of sight.
+    if (box && tile.hidden) { box.checked = false; }
     recount();
     var text = tile.querySelector("[data-code-text]");
     if (text) { text.textContent = room.code; }
