@@ -26,6 +26,12 @@ from core.problems import Problem, invalid
 BUILTIN_ROLES = (
     "admin", "manager", "supervisor", "agent", "back_office", "front_desk", "housekeeper", "cashier", "call_agent",
 )
+#: Departments are free text, but the shipped plugins' rosters and handovers use these
+#: names: in words on pages (a department typed otherwise shows as typed).
+DEPARTMENT_LABELS = register_labels("core.department", {
+    "service": _l("Customer service"), "front_desk": _l("Front desk"), "housekeeping": _l("Housekeeping"),
+    "cashier": _l("Cashiers"), "calls": _l("Call centre"),
+})
 #: The built-in roles in words (a role an admin adds is shown by the name it was given).
 ROLE_LABELS = register_labels("core.role", {
     "admin": _l("Administrator"), "manager": _l("Manager"), "supervisor": _l("Supervisor"),

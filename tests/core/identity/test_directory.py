@@ -117,8 +117,8 @@ def test_pages_of_the_api_follow_the_order_without_gaps(demo_server):
 
 def test_the_page_is_grouped_by_department(demo_server):
     page = demo_server.sign_in("supervisor").get(PAGE).text
-    assert "<h2>service</h2>" in page and "<h2>No department</h2>" in page
-    service = page.split("<h2>service</h2>", 1)[1]
+    assert "<h2>Customer service</h2>" in page and "<h2>No department</h2>" in page
+    service = page.split("<h2>Customer service</h2>", 1)[1]
     assert "王專員 Agent Wang" in service and "陳經理 Manager Chen" not in service
 
 
