@@ -119,16 +119,23 @@ def test_room_page_and_task_sheet_update_live(browser_as, live_demo_server):
 
 def test_board_selection_changes_several_rooms(browser_as, live_demo_server):
     api = live_demo_server.api_client("hotelsup")
-    dirty = [room for room in api.get(f"{BASE}/board").json()["rooms"] if room["code"] == "VD"][:2]
+    *dirty, gone = [room for room in api.get(f"{BASE}/board").json()["rooms"] if room["code"] == "VD"][:3]
     page = on_phone(browser_as, "hotelsup")
     page.goto("/sites/lotus/hotel/?select=1&code=VD")
-    for room in dirty:
+    page.wait_for_selector("[data-hotel-board][data-live-connected]")
+    for room in (*dirty, gone):
         page.locator(f'[data-room-id="{room["id"]}"] [data-bulk-room]').check()
+    # a ticked room changed elsewhere leaves the filter, and the selection with it
+    assert api.post(f"{BASE}/rooms/{gone['id']}/housekeeping",
+                    json={"status": "pickup", "version": gone["version"]}).status_code == 200
+    page.locator(f'[data-room-id="{gone["id"]}"]').wait_for(state="hidden", timeout=3000)
+    assert not page.locator(f'[data-room-id="{gone["id"]}"] [data-bulk-room]').is_checked()
     page.select_option("#bulk-status", "clean")
     page.click("#hotel-bulk button[type=submit]")
     page.wait_for_url(lambda url: "select=1" not in url)
     for room in dirty:
         assert api.get(f"{BASE}/rooms/{room['id']}").json()["code"] == "VC"
+    assert api.get(f"{BASE}/rooms/{gone['id']}").json()["code"] == "VP"  # not cleaned out of sight
     assert page.locator(f'[data-room-id="{dirty[0]["id"]}"]').count() == 0  # the board still shows VD only
 
 
