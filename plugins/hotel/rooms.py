@@ -149,7 +149,7 @@ async def import_rooms(kernel, site: Site, text: str, actor: Actor, *, apply: bo
         checked = await imports.run_import(kernel.host, KEY, site, data, actor=actor, dry_run=True, encoding="utf-8")
     except Problem as problem:
         raise _as_csv_problem(problem) from None
-    sheet = readers.read(data, encoding="utf-8", max_rows=checked.rows + 1, score_header=lambda header: 0)
+    sheet = readers.read(data, encoding="utf-8", max_rows=imports.MAX_ROWS, score_header=lambda header: 0)
     lines = list(enumerate(sheet.rows, start=2))
     at = sheet.header.index(checked.columns["number"])
     numbers = {line: cells[at] if at < len(cells) else "" for line, cells in lines}

@@ -115,27 +115,30 @@ def _decimal(text: str) -> Decimal | None:
     return value if value >= 0 and value == value.quantize(Decimal("0.01")) and value < Decimal("100000000") else None
 
 
-async def import_csv(host, site: Site, text: str, actor: Actor, dry_run: bool = False) -> dict[str, Any]:
-    """The older CSV endpoint: the ``resident.households`` importer (one member a row;
-    rows of one unit form its household), reported as this endpoint always did.
+async def import_csv(host, site: Site, file: str | bytes, actor: Actor, dry_run: bool = False) -> dict[str, Any]:
+    """The older CSV endpoint and upload form: the ``resident.households`` importer (one
+    member a row; rows of one unit form its household), reported as they always did.
+    ``file`` is the API's CSV text, or an uploaded file's bytes (CSV in UTF-8, Big5 or
+    GB18030, or XLSX: whatever core reads).
 
     Every row is checked first; if any is bad, nothing is written and the 422 lists each
     bad row with its field and message (``row N: field``), in a dry run too.
     """
-    data = text.encode("utf-8")
+    data, encoding = (file.encode("utf-8"), "utf-8") if isinstance(file, str) else (file, None)
     try:
-        report = await imports.run_import(host, IMPORTER, site, data, actor=actor, dry_run=True, encoding="utf-8")
+        report = await imports.run_import(host, IMPORTER, site, data, actor=actor, dry_run=True, encoding=encoding)
         keys = {header: key for key, header in report.columns.items()}
         errors = [{"row": e["row"], "field": keys.get(e["column"], e["column"]), "message": e["message"]}
                   for e in report.errors]
+        encoding = report.encoding or None  # as read (an XLSX has none)
         if not errors and not dry_run:
             report = await imports.run_import(host, IMPORTER, site, data, actor=actor, dry_run=False,
-                                              encoding="utf-8")
+                                              encoding=encoding)
     except Problem as problem:
         if problem.errors and all(error.get("field") == "file" for error in problem.errors):
             raise invalid("csv", problem.detail) from None
         raise
-    sheet = readers.read(data, encoding="utf-8", max_rows=report.rows + 1, score_header=lambda header: 0)
+    sheet = readers.read(data, encoding=encoding, max_rows=imports.MAX_ROWS, score_header=lambda header: 0)
     unit_at = sheet.header.index(report.columns["unit_code"])
     name_at = sheet.header.index(report.columns["name"]) if "name" in report.columns else None
     lines = [cells for cells in sheet.rows if any(cells)]

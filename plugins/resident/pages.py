@@ -430,13 +430,9 @@ async def import_households(request: Request) -> Response:
     upload = form.get("file")
     if upload is None or not hasattr(upload, "read"):
         return await households_page(request, error=_("Choose a CSV file."), status_code=422)
-    raw = await upload.read()
+    raw = await upload.read()  # CSV in UTF-8, Big5 or GB18030, or XLSX: core reads each
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return await households_page(request, error=_("Save the file as UTF-8 CSV."), status_code=422)
-    try:
-        report = await households.import_csv(request.app.state.host, current_site(request), text, actor_of(request),
+        report = await households.import_csv(request.app.state.host, current_site(request), raw, actor_of(request),
                                              dry_run=form.get("dry_run") == "yes")
     except Problem as problem:
         return await households_page(request, problem.extra.get("report"), problem.detail, problem.status)

@@ -249,3 +249,21 @@ def test_an_exported_fee_price_list_imports_into_an_empty_site_as_it_was(demo_se
         dry_run=False)
     done, first, second = round_trip(demo_server, "resident.fee_schedules", file_format)
     assert first and second == first and done.created == len(first)
+
+
+def test_the_households_upload_form_takes_big5_and_xlsx_files(demo_server):
+    from core.exports import xlsx_bytes
+
+    first, second = free_units(demo_server, 2)
+    manager = demo_server.sign_in("manager")
+    url = "/sites/harbour/resident/households/import"
+    big5 = f"單位編號,姓名,關係\n{first},陳大文,業主\n".encode("cp950")
+    done = manager.post(url, data={"csrf_token": manager.csrf}, files={"file": ("h.csv", big5, "text/csv")})
+    assert done.status_code == 200, done.text
+    xlsx = xlsx_bytes([("h", ["unit_code", "name", "relation"], [[second, "林美玲", "tenant"]])])
+    done = manager.post(url, data={"csrf_token": manager.csrf}, files={"file": ("h.xlsx", xlsx, "application/zip")})
+    assert done.status_code == 200, done.text
+    names = demo_server.call(lambda: Member.filter(household__unit__code__in=[first, second],
+                                                   household__site__code="harbour").order_by("name")
+                             .values_list("name", flat=True))
+    assert sorted(names) == sorted(["陳大文", "林美玲"])
