@@ -64,11 +64,18 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def release(tmp_path_factory, worker_id) -> dict[str, Path]:
-    """The wheel and the sdist of this checkout, built once for every xdist worker."""
+def build_lock(tmp_path_factory, worker_id) -> FileLock:
+    """One build from the checkout at a time across the xdist workers: each build writes
+    the checkout's frontdesk.egg-info."""
     shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
-    folder = shared / "release"
-    with FileLock(str(shared / "release.lock")):
+    return FileLock(str(shared / "release.lock"))
+
+
+@pytest.fixture(scope="session")
+def release(build_lock) -> dict[str, Path]:
+    """The wheel and the sdist of this checkout, built once for every xdist worker."""
+    folder = Path(build_lock.lock_file).parent / "release"
+    with build_lock:
         if not (folder / "done").exists():
             folder.mkdir(exist_ok=True)
             # No build isolation: the dev extra holds the build backend, so no download.
@@ -124,6 +131,9 @@ def test_the_wheel_installs_into_a_fresh_virtualenv_and_serves_the_demo(release,
 
     _run([str(frontdesk), "migrate"], **run)
     _run([str(frontdesk), "demo"], **run)
+    # Every built-in plugin is found through the installed entry points.
+    plugins = _run([str(frontdesk), "plugins"], **run).stdout
+    assert all(name in plugins for name in ("resident", "hotel", "cashier", "insurance_calls", "rostering")), plugins
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen([str(frontdesk), "serve"], stdout=log, stderr=subprocess.STDOUT, **run)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
@@ -141,6 +151,8 @@ def test_the_wheel_installs_into_a_fresh_virtualenv_and_serves_the_demo(release,
         with httpx.Client(base_url=base, headers={"Accept-Language": "en"}, timeout=30) as client:
             login = client.get("/login")
             assert login.status_code == 200 and 'href="/static/theme/css/frontdesk.css"' in login.text
+            # Translations come from the installed package's compiled catalogs.
+            assert "登入" in client.get("/login", headers={"Accept-Language": "zh-Hant"}).text
             css = client.get("/static/theme/css/frontdesk.css")
             assert css.status_code == 200
             assert css.content == (PROJECT_ROOT / "themes/default/static/css/frontdesk.css").read_bytes()
@@ -151,7 +163,6 @@ def test_the_wheel_installs_into_a_fresh_virtualenv_and_serves_the_demo(release,
             assert signed_in.status_code == 303, signed_in.text
             desk = client.get("/sites/lotus/hotel/")
             assert desk.status_code == 200 and 'data-code="VD"' in desk.text
-            # Translations come from the installed package's catalogs too.
             hant = client.get("/sites/lotus/hotel/", headers={"Accept-Language": "zh-Hant"})
             assert hant.status_code == 200 and 'lang="zh-Hant"' in hant.text
     finally:
@@ -165,12 +176,13 @@ def test_the_wheel_installs_into_a_fresh_virtualenv_and_serves_the_demo(release,
     assert server.returncode == 0, (tmp_path / "server.log").read_text()
 
 
-def test_deploy_check_builds_the_wheel_and_verifies_the_unit(tmp_path):
+def test_deploy_check_builds_the_wheel_and_verifies_the_unit(tmp_path, build_lock):
     """deploy/check.sh: the wheel part always; the container build is skipped here (it needs
     a base image from a registry and minutes), systemd-analyze runs where installed."""
     env = {**os.environ, "PYTHON": sys.executable, "DIST_DIR": str(tmp_path / "dist"), "CONTAINER": "skip",
            "BUILD_ISOLATION": "0"}
-    result = _run(["bash", str(PROJECT_ROOT / "deploy" / "check.sh")], env=env, cwd=tmp_path)
+    with build_lock:
+        result = _run(["bash", str(PROJECT_ROOT / "deploy" / "check.sh")], env=env, cwd=tmp_path)
     assert list((tmp_path / "dist").glob("frontdesk-*.whl")), result.stdout
     assert "wheel: ok" in result.stdout
     assert "container: skipped" in result.stdout
