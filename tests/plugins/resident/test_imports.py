@@ -267,3 +267,13 @@ def test_the_households_upload_form_takes_big5_and_xlsx_files(demo_server):
                                                    household__site__code="harbour").order_by("name")
                              .values_list("name", flat=True))
     assert sorted(names) == sorted(["陳大文", "林美玲"])
+
+
+def test_a_unit_of_another_site_is_no_unit_here(demo_server):
+    lotus_unit = demo_server.call(lambda: Unit.filter(site__code="lotus").first().values_list("code", flat=True))
+    assert not demo_server.call(lambda: Unit.filter(site__code="harbour", code=lotus_unit).exists())
+    for key, sheet in (("resident.households", f"unit_code,name,relation\n{lotus_unit},Chen,owner\n"),
+                       ("resident.fee_balances", f"unit_code,period,amount\n{lotus_unit},2020-01,100\n")):
+        report = run(demo_server, key, sheet.encode(), dry_run=True)
+        assert [(e["row"], e["column"], e["message"]) for e in report.errors] == [
+            (2, "unit_code", "No unit with this code here.")], key
