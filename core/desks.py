@@ -109,6 +109,22 @@ def refuse_if_off(site: Any, route_path: str, host) -> None:
                              site=getattr(site, "name", "") or getattr(site, "code", "")))
 
 
+def explain(site: Any, host, fields: list[dict[str, Any]]) -> None:
+    """Beside each desk on the settings page: the kinds of site it serves and whether this
+    site uses it now (what ``auto`` means here)."""
+    from core.entities.labels import SITE_KIND_LABELS
+
+    for field in fields:
+        desk = by_key(host).get(field["name"].split(".", 1)[-1])
+        if desk is None:
+            continue
+        kinds = ", ".join(str(SITE_KIND_LABELS.get(kind, kind)) for kind in desk.site_kinds)
+        serves = (_("On by default at: %(kinds)s.", kinds=kinds) if kinds
+                  else _("On by default at every kind of site."))
+        now = _("In use here now.") if is_enabled(site, desk, host) else _("Not in use here now.")
+        field["help"] = f"{serves} {now}"
+
+
 def home_url(site: Any, permissions: Any, host) -> str | None:
     """Where a person holding ``permissions`` at ``site`` starts: the first home, of the
     desks the site uses in their order, whose permission they hold; None when none."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core import site_settings
+from core import desks, site_settings
 from core.entities.models import Site
 from core.i18n import gettext as _
 from core.problems import Problem
@@ -31,7 +31,10 @@ def _render(request: Request, site: Site, group_key: str = "", typed: dict[str, 
         texts = site_settings.form_texts(site, group)
         if group.key == group_key and typed is not None:
             texts.update({name: value for name, value in typed.items() if name != "version"})
-        forms.append({"key": group.key, "label": _(str(group.label)), "fields": site_settings.form_fields(group),
+        fields = site_settings.form_fields(group)
+        if group.key == desks.GROUP_KEY:
+            desks.explain(site, request.app.state.host, fields)
+        forms.append({"key": group.key, "label": _(str(group.label)), "fields": fields,
                       "texts": texts, "errors": errors if group.key == group_key and errors else FormErrors()})
     return render(request, "core/entities/site_settings.html", {
         "site": site, "setting_forms": forms, "version": site.version, "saved": request.query_params.get("saved", ""),

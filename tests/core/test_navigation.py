@@ -131,6 +131,9 @@ def test_an_administrator_turns_a_desk_off_and_another_on_for_one_site(demo_serv
     settings = admin.get("/sites/lotus/settings")
     assert 'action="/sites/lotus/settings/desks"' in settings.text
     assert '<select id="desks.hotel" name="desks.hotel"' in settings.text
+    assert "On by default at: Hotel. In use here now." in settings.text
+    assert "On by default at: Residential estate. Not in use here now." in settings.text
+    assert "On by default at every kind of site. In use here now." in settings.text  # rostering
 
     saved = admin.form_post("/sites/lotus/settings/desks",
                             desk_form(settings_version(demo_server, "lotus"), cashier="off", resident="on"))
@@ -139,6 +142,7 @@ def test_an_administrator_turns_a_desk_off_and_another_on_for_one_site(demo_serv
     assert entry.before == {"desks.cashier": "auto", "desks.resident": "auto"}
     assert entry.after == {"desks.cashier": "off", "desks.resident": "on"}
 
+    assert "On by default at: Hotel, Retail. Not in use here now." in admin.get("/sites/lotus/settings").text
     hotelsup = demo_server.sign_in("hotelsup")
     page = hotelsup.get("/sites/lotus/my-work").text
     assert "cashier" not in groups(page) and "resident" in groups(page)
