@@ -99,3 +99,21 @@ def test_the_high_contrast_theme_keeps_the_phone_menu(browser, make_live_demo_ap
         shot(page, "housekeeper-phone-high-contrast")
     finally:
         context.close()
+
+
+def test_without_javascript_the_menu_button_is_a_link_that_shows_the_menu(browser, live_demo_server):
+    context = browser.new_context(base_url=live_demo_server.url, locale="en-US", viewport=PHONE,
+                                  java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#username", "cashier")
+        page.fill("#password", "frontdesk-demo")
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url("**/sites/lotus/cashier/")
+        assert not page.locator("#site-menu").is_visible()
+        page.locator("[data-menu-toggle]").click()  # follows #site-menu: :target shows it
+        assert page.locator("#site-menu").is_visible()
+        assert page.locator("#site-menu a[aria-current='page']").get_attribute("href") == "/sites/lotus/cashier/"
+    finally:
+        context.close()
