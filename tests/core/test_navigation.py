@@ -128,6 +128,7 @@ def desk_form(version: int, **choices: str) -> dict:
 
 def test_an_administrator_turns_a_desk_off_and_another_on_for_one_site(demo_server):
     admin = demo_server.sign_in("admin")
+    assert 'href="/sites/lotus/settings#settings-desks"' in admin.get("/admin/sites/lotus").text
     settings = admin.get("/sites/lotus/settings")
     assert 'action="/sites/lotus/settings/desks"' in settings.text
     assert '<select id="desks.hotel" name="desks.hotel"' in settings.text
