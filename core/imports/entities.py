@@ -92,9 +92,9 @@ async def write_units(rows: list[Row], context: ImportContext) -> int:
     units = [Unit(site_id=site_id, **{name: row.values[name] for name in UNIT_FIELDS}) for row in rows]
     await Unit.bulk_create(units, batch_size=BATCH)
     # bulk_create does not give ids back on every backend: read them by code, a batch at a time.
-    stored: list[Unit] = []
+    stored: list[dict[str, Any]] = []
     for codes in _chunks([unit.code for unit in units]):
-        stored += await Unit.filter(site_id=site_id, code__in=codes)
+        stored += await Unit.filter(site_id=site_id, code__in=codes).values("id", *UNIT_FIELDS)
     await audit_created(context, "unit.create", "unit", stored, UNIT_FIELDS)
     return len(stored)
 
@@ -176,12 +176,12 @@ async def write_parties(rows: list[Row], context: ImportContext) -> int:
     # the ids of each batch from the rows created after the highest id before it, in the
     # same transaction (ids ascend in insertion order on both databases).
     site_id = context.site.id
-    stored: list[Party] = []
+    stored: list[dict[str, Any]] = []
     for batch in _chunks(rows):
         last = await Party.filter(site_id=site_id).order_by("-id").first().values_list("id", flat=True) or 0
         await Party.bulk_create([Party(site_id=site_id, phone_index=" ".join(row.values["phones"]), **row.values)
                                  for row in batch], batch_size=BATCH)
-        stored += await Party.filter(site_id=site_id, id__gt=last).order_by("id")
+        stored += await Party.filter(site_id=site_id, id__gt=last).order_by("id").values("id", *PARTY_FIELDS)
     await audit_created(context, "party.create", "party", stored, PARTY_FIELDS)
     return len(stored)
 

@@ -108,3 +108,40 @@ def test_200000_rows_are_refused_quickly_csv_and_xlsx():
 def test_headers_match_across_case_width_and_spacing():
     assert normalise_header(" Ｕｎｉｔ　Ｃｏｄｅ ") == normalise_header("unit_code") == normalise_header("UNIT-CODE:")
     assert normalise_header("單位編號：") == normalise_header("單位編號")
+
+
+def _rewritten(data, path, change):
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.namelist():
+            content = source.read(item)
+            target.writestr(item, change(content) if item == path else content)
+    return buffer.getvalue()
+
+
+def _book(rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_sheet_declaring_entities_is_refused():
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+    data = _rewritten(_book([["code"], ["A"]]), "xl/worksheets/sheet1.xml",
+                      lambda xml: bomb + xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else bomb + xml)
+    with pytest.raises(FileRefused) as refused:
+        sheet(data)
+    assert "cannot be read" in refused.value.detail
+
+
+def test_blank_rows_keep_the_spreadsheet_row_numbers():
+    data = _book([["code", "name"], ["A", "x"], [None, None], [None, None], ["B", "y"]])
+    _found, _header, rows = sheet(data)
+    assert [row[:1] for row in rows if row and any(row)] == [["A"], ["B"]]
+    assert rows.index(["B", "y"]) == 3  # the file's row 5: the header is row 1, data from row 2
