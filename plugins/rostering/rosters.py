@@ -21,6 +21,7 @@ from core.actors import Actor
 from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Site
+from core.i18n import code_label
 from core.i18n import gettext as _
 from core.problems import Problem, invalid
 from core.rows import fetch
@@ -77,7 +78,7 @@ async def create(site: Site, actor: Actor, data: dict[str, Any]) -> Roster:
 
 def _overlap(clash: Roster) -> Problem:
     message = _("The %(department)s department already has a roster from %(start)s to %(end)s.",
-                department=clash.department, start=clash.starts_on.isoformat(), end=clash.ends_on.isoformat())
+                department=code_label(clash.department, "core.department"), start=clash.starts_on.isoformat(), end=clash.ends_on.isoformat())
     return Problem(409, message, errors=[{"field": "starts_on", "message": message}], roster_id=clash.id)
 
 
