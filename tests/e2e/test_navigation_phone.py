@@ -117,3 +117,15 @@ def test_without_javascript_the_menu_button_is_a_link_that_shows_the_menu(browse
         assert page.locator("#site-menu a[aria-current='page']").get_attribute("href") == "/sites/lotus/cashier/"
     finally:
         context.close()
+
+
+def test_the_top_bar_fits_a_360_px_phone_in_chinese(browser_as):
+    page = browser_as("hotelsup", locale="zh-TW")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/sites/lotus/my-work")
+    assert page.locator("html").get_attribute("lang") == "zh-Hant"
+    bar = page.locator("header.topbar").bounding_box()
+    assert bar["height"] < 60 and bar["width"] <= 360
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("header [data-bell]").is_visible() and page.locator("[data-menu-toggle]").is_visible()
+    shot(page, "hotelsup-phone-360-zh")
