@@ -95,3 +95,21 @@ def test_api_validation_messages_are_pydantics_in_english_and_translated_in_chin
         assert not any(word in translated["message"] for word in ("Field", "Extra", "String", "Input"))
     finally:
         i18n.activate(catalogs, "en")
+
+
+def test_a_page_form_and_the_api_say_whats_wrong_in_the_users_language(demo_server):
+    # The page form: every message beside its field in Chinese, none of pydantic's English.
+    page = demo_server.sign_in("admin", headers={"Accept-Language": "zh-TW"})
+    shown = page.form_post("/sites/harbour/units/new", {"code": "", "kind": "apartment", "floor": "x" * 11})
+    assert shown.status_code == 422
+    assert "此欄位為必填" in shown.text
+    assert not any(english in shown.text for english in ("Field required", "String should", "Input should"))
+    # The API: the same fields named as in English (the contract), the message translated.
+    body = {"code": "Z-1", "kind": "apartment", "colour": "red", "floor": "x" * 11}
+    english = demo_server.api_client("admin").post("/api/v1/sites/harbour/units", json=body).json()["errors"]
+    chinese = demo_server.api_client("admin", headers={"Accept-Language": "zh-TW"}).post(
+        "/api/v1/sites/harbour/units", json=body).json()["errors"]
+    assert [error["field"] for error in chinese] == [error["field"] for error in english] == ["floor", "colour"]
+    assert {error["message"] for error in english} == {"String should have at most 10 characters",
+                                                       "Extra inputs are not permitted"}
+    assert not {error["message"] for error in chinese} & {error["message"] for error in english}
