@@ -88,7 +88,27 @@ async def quick_entry(request: Request) -> Response:
     logged = None
     if (logged_id := form_int(request.query_params, "logged", lenient=True)) is not None:
         logged = await site_query(request, Call).filter(id=logged_id).first()
-    return render(request, "insurance_calls/entry.html", await _entry_context(request, form, FormErrors(), logged))
+    context = await _entry_context(request, form, FormErrors(), logged)
+    return render(request, "insurance_calls/entry.html", {**context, "due_callbacks": await _due_callbacks(request)})
+
+
+#: How many of today's callbacks the call form lists (the rest: "My callbacks").
+DUE_CALLBACKS_SHOWN = 8
+
+
+async def _due_callbacks(request: Request) -> dict:
+    """The agent's open callbacks due by the end of today at the site (late ones first):
+    the call form is a call agent's home, so the day's promised calls are on it."""
+    site, user = current_site(request), request.state.user
+    today = local_today(site)
+    end_of_day = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(site.timezone))
+    due = site_query(request, Task).filter(type__in=list(services.CALLBACK_TYPES), is_open=True, assignee_id=user.id,
+                                           due_at__lt=end_of_day.astimezone(dt.timezone.utc))
+    rows = await due.order_by("due_at", "id").limit(DUE_CALLBACKS_SHOWN + 1)
+    now = utcnow()
+    return {"rows": [{"task": task, "due": local_time(site, task.due_at), "late": task.due_at < now}
+                     for task in rows[:DUE_CALLBACKS_SHOWN]],
+            "more": len(rows) > DUE_CALLBACKS_SHOWN}
 
 
 async def _log_from_form(request: Request) -> Response:
