@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from core import event_log, i18n
+from core import desks, event_log, i18n
 from core.database import open_database, pending_migrations, postgres_dsn
 from core.event_log import PRUNE_SECONDS
 from core.events import EventBus
@@ -249,6 +249,7 @@ def create_app(
     app.state.templates = build_templates(settings.theme, host)
     app.state.catalogs = i18n.load_catalogs(locale_dirs(host))
     app.state.menu_items = sorted(host.collect("register_menu_items"), key=lambda item: item.order)
+    desks.declared(host)  # the plugins' desks, checked now: a bad declaration stops start-up, naming it
     app.state.metrics = Metrics()
     app.state.events = EventBus()
     app.state.site_cache = SiteCache()  # sites by code, see core.entities.site_cache

@@ -44,10 +44,12 @@ def _load(host) -> tuple[list[Desk], SettingGroup | None]:
     if host not in _by_host:
         found = sorted(host.collect(HOOK), key=lambda desk: desk.order)
         keys = [desk.key for desk in found]
-        if len(set(keys)) != len(keys):
+        # A key is a URL segment and a settings key: a plain identifier, one desk each.
+        bad = sorted({key for key in keys if not key.isidentifier() or keys.count(key) > 1})
+        if bad:
             from core.errors import StartupError
 
-            raise StartupError(f"desks: a desk key is declared twice: {sorted(k for k in keys if keys.count(k) > 1)}")
+            raise StartupError(f"desks: each desk needs its own key, a Python identifier: {bad}")
         group = None
         if found:
             fields = {desk.key: (Literal[CHOICES], Field("auto", title=_msgid(desk.label),  # type: ignore[valid-type]

@@ -231,6 +231,16 @@ def test_a_desk_turned_off_is_no_home_and_someone_without_a_desk_home_gets_their
 # --- The hook -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("keys", [("parking", "parking"), ("car-park",)])
+def test_a_desk_key_twice_or_not_an_identifier_stops_start_up(make_app, keys):
+    from core.errors import StartupError
+
+    plugins = [plugin(f"desks{number}", register_desks=lambda key=key: [Desk(key, "Parking")])
+               for number, key in enumerate(keys)]
+    with pytest.raises(StartupError, match="each desk needs its own key"):
+        make_app(extra_plugins=plugins)
+
+
 def test_hook_register_desks(make_demo_app):
     from starlette.responses import PlainTextResponse
 
