@@ -52,6 +52,13 @@ DEFAULT_WORKFLOW = Workflow(
 PRIORITY_LABELS = register_labels("task.priority", {
     "low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")})
 
+#: What a task's history says of an event of a kind the page does not word itself (a
+#: plugin's own kinds: its plugin registers them under "task.event" too).
+EVENT_LABELS = register_labels("task.event", {
+    "created": _l("created the task"), "commented": _l("commented"), "overdue": _l("marked it overdue"),
+    "transitioned": _l("changed its state"), "reopened": _l("reopened it"),
+})
+
 STATE_LABELS = register_labels("task.status", {
     "open": _l("Open"), "in_progress": _l("In progress"), "waiting": _l("Waiting"),
     "resolved": _l("Resolved"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),

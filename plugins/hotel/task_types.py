@@ -1,7 +1,11 @@
 """The kinds of work the hotel adds to the task kernel (read by the host as ``TASK_TYPES``)."""
 
 from core.i18n import lazy_gettext as _l
+from core.i18n import register_labels
 from core.tasks.types import DEFAULT_WORKFLOW, GenericUse, TaskType, Workflow
+
+# The hotel's own task event in words on the task page (services.INSPECTION_FAILED).
+register_labels("task.event", {"hotel.inspection_failed": _l("Inspection failed")})
 
 floor = ("housekeeper",)
 # Check-out, the night audit, a clean done and a damage report make the room's tasks;

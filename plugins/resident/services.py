@@ -36,6 +36,11 @@ RULE_REVISIT_BEFORE_CLOSE = "resident.complaint.revisit_before_close"
 #: A revisit's method in words (the task's history says "以電話回訪", not "以phone回訪").
 REVISIT_METHOD_LABELS = register_labels("resident.revisit_method", {
     "phone": _l("Phone"), "email": _l("E-mail"), "sms": _l("SMS"), "visit": _l("Visit")})
+#: A case's own task events in words, wherever the task's history is shown (the task page).
+register_labels("task.event", {
+    "replied": _l("replied to the resident"), "escalated": _l("escalated it"), "revisited": _l("recorded a revisit"),
+    "merged": _l("merged a case into this one"),
+})
 #: Set by on_app_started: the kernel the hooks use (hooks do not get the app).
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -113,3 +114,20 @@ def test_a_page_form_and_the_api_say_whats_wrong_in_the_users_language(demo_serv
     assert {error["message"] for error in english} == {"String should have at most 10 characters",
                                                        "Extra inputs are not permitted"}
     assert not {error["message"] for error in chinese} & {error["message"] for error in english}
+
+
+def test_a_tasks_history_names_states_in_words_and_times_on_the_sites_clock(demo_server):
+    from tests.core.tasks.conftest import move, new_task
+
+    supervisor = demo_server.api_client("supervisor")
+    task = new_task(supervisor, title="Words: dripping tap in A-0101")
+    assert move(supervisor, task, "in_progress").status_code == 200
+    page = demo_server.sign_in("supervisor", headers={"Accept-Language": "zh-TW"}).get(
+        f"/sites/harbour/tasks/{task['id']}").text
+    history = page.split('class="history"', 1)[1]
+    assert "in_progress" not in history and " open " not in history
+    assert "處理中" in history  # the state's words, as the state shows elsewhere on the page
+    # Harbour is in Taipei: a <time> with the UTC instant and the zone, the text 8 hours on.
+    stamp = re.search(r'<time datetime="(\S+)Z" title="Asia/Taipei \(UTC\+8\)">([^<]+)</time>', history)
+    utc = dt.datetime.fromisoformat(stamp.group(1)).replace(tzinfo=dt.timezone.utc)
+    assert stamp.group(2) == (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")

@@ -43,7 +43,7 @@ def test_task_page_actions_follow_the_workflow_and_refusals_reshow_the_page(demo
     assert stale.status_code == 409 and "Someone changed this task" in stale.text
     browser.form_post(f"/sites/harbour/tasks/{task['id']}/comment", {"body": "Plumber booked for 3 pm."})
     history = browser.get(f"/sites/harbour/tasks/{task['id']}").text
-    assert "Plumber booked for 3 pm." in history and "moved it from open to in_progress" in history
+    assert "Plumber booked for 3 pm." in history and "moved it from Open to In progress" in history
 
 
 def test_the_board_is_for_supervisors_and_groups_by_assignee(demo_server, supervisor, user_ids):
