@@ -105,5 +105,6 @@ def routes():
                   query=ImportQuery, response=ReportOut, tags=["imports"], max_body_bytes=25_000_000,
                   responses={201: "Imported", 422: "The file or some rows were refused: nothing written"}),
         api_route(f"{BASE}/exports/{{importer}}.{{format}}", export_file, permission=AUTHENTICATED,
-                  media_type=CSV, downloads=(XLSX,), tags=["imports"]),
+                  response=str, media_type=CSV, downloads=(XLSX,), tags=["imports"],
+                  responses={404: "No such importer, or an extension other than .csv or .xlsx"}),
     ]
