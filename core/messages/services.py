@@ -19,7 +19,7 @@ from core.audit import services as audit
 from core.clock import rfc3339, utcnow
 from core.entities.models import Party, Site
 from core.entities.privacy import mask_email, mask_phone
-from core.i18n import LANGUAGES, N_
+from core.i18n import LANGUAGES, N_, register_labels
 from core.i18n import gettext as _
 from core.identity.models import Membership, RolePermission, User
 from core.messages import settings as message_settings
@@ -35,6 +35,9 @@ STATUS_LABELS = {
     "queued": N_("Queued"), "sending": N_("Sending"), "sent": N_("Sent"), "delivered": N_("Delivered"),
     "failed": N_("Failed"), "suppressed": N_("Not sent (opted out)"), "cancelled": N_("Cancelled"),
 }
+register_labels("message.status", STATUS_LABELS)
+#: One delivery attempt's outcome in words (MessageAttempt.outcome) on the message page.
+register_labels("message.attempt", {"sent": N_("Sent"), "retry": N_("Failed, will retry"), "failed": N_("Failed")})
 MESSAGE_FIELDS = ["status", "reason", "attempts", "next_attempt_at"]
 OPTED_OUT = N_("The recipient opted out of this channel.")
 
