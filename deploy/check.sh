@@ -9,7 +9,9 @@
 #
 # Environment: PYTHON (default .venv/bin/python, else python3), DIST_DIR (default dist/),
 # BUILD_ISOLATION=0 (build with the installed backend instead of a fresh one),
-# CONTAINER=auto|podman|docker|skip (default auto), IMAGE (default frontdesk:check).
+# CONTAINER=auto|podman|docker|skip (default auto), IMAGE (default frontdesk:check),
+# PYTHON_IMAGE (another base image, e.g. a mirror's python:3.11-slim), CONTAINER_BUILD_ARGS
+# (more arguments for the build, e.g. --isolation=chroot for podman inside a container).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -86,13 +88,17 @@ case "$CONTAINER" in
         done ;;
   *) engine=$CONTAINER ;;
 esac
+build_extra=()
+if [ -n "${PYTHON_IMAGE:-}" ]; then build_extra+=(--build-arg "PYTHON_IMAGE=$PYTHON_IMAGE"); fi
+read -r -a more <<<"${CONTAINER_BUILD_ARGS:-}"
+build_extra+=("${more[@]}")
 if [ "$CONTAINER" = skip ]; then
   echo "container: skipped (CONTAINER=skip)"
 elif [ -z "$engine" ]; then
   echo "container: skipped (neither podman nor docker is installed)"
 elif ! "$engine" info >/dev/null 2>&1; then
   echo "container: skipped ($engine cannot reach its daemon or runtime)"
-elif "$engine" build -f "$ROOT/deploy/Containerfile" -t "$IMAGE" "$ROOT" >"$log" 2>&1; then
+elif "$engine" build "${build_extra[@]}" -f "$ROOT/deploy/Containerfile" -t "$IMAGE" "$ROOT" >"$log" 2>&1; then
   echo "container: ok ($engine build -t $IMAGE)"
 elif grep -qiE "resolve source metadata|pull access denied|error pulling|failed to pull|trying to pull|manifest unknown|initializing source|Error response from daemon: Get" "$log"; then
   echo "container: skipped (the base image could not be pulled: $(grep -iE 'error|failed' "$log" | tail -n 1))"
