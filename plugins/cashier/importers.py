@@ -87,7 +87,9 @@ async def write(rows: list[Row], context: ImportContext) -> int:
     site_id = context.site.id
     await PriceItem.bulk_create([PriceItem(site_id=site_id, **{name: row.values[name] for name in FIELDS})
                                  for row in rows], batch_size=BATCH)
-    stored = await PriceItem.filter(site_id=site_id, code__in=[row.values["code"] for row in rows]).order_by("id")
+    codes = {row.values["code"] for row in rows}
+    stored = [item for item in await PriceItem.filter(site_id=site_id).order_by("id").values("id", *FIELDS)
+              if item["code"] in codes]
     await audit_created(context, "cashier.price_item.create", "cashier.price_item", stored, FIELDS)
     return len(stored)
 
