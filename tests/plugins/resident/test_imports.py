@@ -277,3 +277,25 @@ def test_a_unit_of_another_site_is_no_unit_here(demo_server):
         report = run(demo_server, key, sheet.encode(), dry_run=True)
         assert [(e["row"], e["column"], e["message"]) for e in report.errors] == [
             (2, "unit_code", "No unit with this code here.")], key
+
+
+def test_opening_balances_through_the_import_page_check_then_import(demo_server):
+    import re
+
+    unit, = free_units(demo_server, 1)
+    manager = demo_server.sign_in("manager")
+    page = manager.get("/sites/harbour/imports")
+    assert page.status_code == 200 and "Opening fee balances" in page.text and "Households" in page.text
+    sheet = f"單位編號,期間,欠款\n{unit},2020-04,1500\n".encode("cp950")
+    checked = manager.post("/sites/harbour/imports", data={"csrf_token": manager.csrf, "importer": "resident.fee_balances",
+                                                           "step": "check"},
+                           files={"file": ("balances.csv", sheet, "text/csv")})
+    assert checked.status_code == 200, checked.text
+    token = re.search(r'name="token" value="([0-9a-f]+)"', checked.text).group(1)
+    assert not demo_server.call(lambda: Bill.filter(unit__code=unit, site__code="harbour").exists())
+    done = manager.form_post("/sites/harbour/imports", {"importer": "resident.fee_balances", "step": "import",
+                                                        "token": token})
+    assert done.status_code == 200, done.text
+    amounts = demo_server.call(lambda: Bill.filter(unit__code=unit, site__code="harbour").values_list(
+        "period", "amount_minor", "outstanding_minor"))
+    assert amounts == [("2020-04", 150000, 150000)]
