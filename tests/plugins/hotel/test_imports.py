@@ -69,7 +69,7 @@ def test_every_bad_row_is_named_by_row_and_column_and_nothing_is_written(demo_se
 def test_a_desk_without_the_permission_cannot_import(demo_server):
     with pytest.raises(Problem) as refused:
         run(demo_server, SHEET.encode(), dry_run=True, username="frontdesk")
-    assert refused.value.status == 404
+    assert refused.value.status in (403, 404)  # core's answer to a member without the permission
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
