@@ -1,4 +1,4 @@
-"""Households and opening fee balances from a spreadsheet and back, on ``core.imports``.
+"""Households, the property-fee price list and opening fee balances from a spreadsheet and back.
 
 ``resident.households``: one row a member (unit code, name, relation, phone) with the
 household's important-owner mark and area; the rows of one unit form its household. A
