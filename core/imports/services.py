@@ -87,9 +87,14 @@ def export_permission(importer: Importer) -> str:
 
 
 def _check(actor: Actor, site, permission: str) -> None:
-    # The routes check the permission at the site too; this keeps the service safe on its own.
-    if not actor.can_at(site.id, permission):
+    # The routes let in the site's members (each importer has its own permission): a member
+    # without this one is told which it needs, as core.web.access tells for any route; one
+    # who is no member does not learn that the site exists.
+    if actor.can_at(site.id, permission):
+        return
+    if actor.permissions_by_site.get(site.id) is None:
         raise Problem(404, _("No site %(code)s.", code=site.code))
+    raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
 
 
 # --- Headers ----------------------------------------------------------------------------
