@@ -35,6 +35,19 @@ def kernel(request: Request):
     return request.app.state.tasks
 
 
+#: Events whose note is a username (who was assigned, who watches): shown as the display name.
+NAMED_EVENTS = ("assigned", "watch_added", "watch_removed")
+
+
+async def shown_notes(events) -> dict[int, str]:
+    """Each event's note as a page shows it: a person by their display name, though the
+    event keeps the username it was written with (the API gives the note as stored)."""
+    usernames = {e.note for e in events if e.kind in NAMED_EVENTS and e.note}
+    names = {user.username: user.display_name or user.username
+             for user in await User.filter(username__in=sorted(usernames))} if usernames else {}
+    return {e.id: names.get(e.note, e.note) if e.kind in NAMED_EVENTS else e.note for e in events}
+
+
 def task_row(task: Task, people: dict[int, User], types: dict) -> dict:
     task_type = types.get(task.type)
     assignee = people.get(task.assignee_id)
@@ -78,6 +91,7 @@ async def _task_context(request: Request, task: Task, errors: FormErrors | None 
     task_type = kernel(request).types.get(task.type)
     people = await site_people(site.id)
     events = await TaskEvent.filter(task_id=task.id).order_by("id")
+    notes = await shown_notes(events)
     user = request.state.user
     allowed = task_type.workflow.allowed(task.status) if task_type else []
     may_work = can(request, "core.task.work") and (
@@ -91,7 +105,7 @@ async def _task_context(request: Request, task: Task, errors: FormErrors | None 
         "site": site, "task": task, "row": task_row(task, people, kernel(request).types),
         "type": task_type, "people": people, "errors": errors or FormErrors(), "values": values or {},
         "events": [{"at": rfc3339(e.at), "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
-                    "note": e.note, "actor": people.get(e.actor_id)} for e in events],
+                    "note": notes[e.id], "actor": people.get(e.actor_id)} for e in events],
         "actions": [{"to": state, "label": task_type.state_label(state)} for state in allowed] if may_work else [],
         "may_comment": can(request, "core.task.work") or watching,
         "may_assign": can(request, "core.task.assign"),

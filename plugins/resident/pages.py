@@ -19,6 +19,7 @@ from core.identity.models import Membership, User
 from core.money import format_money
 from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
+from core.tasks.pages import shown_notes
 from core.tasks.types import SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action, form_int, offset_page, page_links, page_number
@@ -105,6 +106,9 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
     unit = await Unit.get(id=case.unit_id)
     task_type = kernel(request).types[task.type]
     events = await TaskEvent.filter(task_id=task.id).order_by("id")
+    notes = await shown_notes(events)
+    for event in events:
+        event.note = notes[event.id]  # a person by display name (not saved: the page only reads it)
     ids = {e.actor_id for e in events if e.actor_id} | ({task.assignee_id} if task.assignee_id else set())
     people = {u.id: u for u in await User.filter(id__in=list(ids))}
     duplicates = await Case.filter(id__in=await services.find_duplicates(site, case.unit_id, case.category, case.id))

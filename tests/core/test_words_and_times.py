@@ -119,14 +119,21 @@ def test_a_page_form_and_the_api_say_whats_wrong_in_the_users_language(demo_serv
 def test_a_tasks_history_names_states_in_words_and_times_on_the_sites_clock(demo_server):
     from tests.core.tasks.conftest import move, new_task
 
+    async def user_id(username):
+        from core.identity.models import User
+
+        return (await User.get(username=username)).id
+
     supervisor = demo_server.api_client("supervisor")
-    task = new_task(supervisor, title="Words: dripping tap in A-0101")
+    task = new_task(supervisor, title="Words: dripping tap in A-0101", assignee_id=demo_server.call(user_id, "supervisor"))
     assert move(supervisor, task, "in_progress").status_code == 200
     page = demo_server.sign_in("supervisor", headers={"Accept-Language": "zh-TW"}).get(
         f"/sites/harbour/tasks/{task['id']}").text
     history = page.split('class="history"', 1)[1]
     assert "in_progress" not in history and " open " not in history
     assert "處理中" in history  # the state's words, as the state shows elsewhere on the page
+    # Who it was assigned to by display name (the event keeps the username).
+    assert "將工單指派給林主管 Supervisor Lin" in history and "指派給supervisor" not in history
     # Harbour is in Taipei: a <time> with the UTC instant and the zone, the text 8 hours on.
     stamp = re.search(r'<time datetime="(\S+)Z" title="Asia/Taipei \(UTC\+8\)">([^<]+)</time>', history)
     utc = dt.datetime.fromisoformat(stamp.group(1)).replace(tzinfo=dt.timezone.utc)
