@@ -3,8 +3,10 @@
 ``POST /api/v1/sites/{site}/imports/{importer}`` takes the file as the multipart field
 ``file`` or as the raw body (any Content-Type: the bytes decide CSV or XLSX), with
 ``dry_run`` and ``encoding`` as query or form fields. A dry run answers the report (200),
-its errors included; an import answers the report (201) or 422 problem+json listing every
-error (``errors[{field, row, column, message}]``, ``report``), nothing written.
+its errors included; an import answers the report (200, ``applied`` true, ``created``) or
+422 problem+json listing every error (``errors[{field, row, column, message}]``,
+``report``), nothing written. (One success status for both, so that the OpenAPI document
+describes both answers with the one report schema.)
 ``GET /api/v1/sites/{site}/exports/{importer}.csv`` (or ``.xlsx``) gives the same columns.
 """
 
@@ -71,18 +73,15 @@ async def _file_of(request: Request) -> tuple[bytes, str, dict[str, str]]:
     return await upload.read(), upload.filename or "", fields
 
 
-async def import_file(request: Request, query: ImportQuery) -> Response | dict:
-    """Dry-run or import a CSV or XLSX file (multipart field ``file``, or the raw body)."""
+async def import_file(request: Request, query: ImportQuery) -> dict:
+    """Dry-run or import a CSV or XLSX file: the multipart field ``file``, or the raw body."""
     data, filename, fields = await _file_of(request)
     dry_run = query.dry_run or fields.get("dry_run", "").lower() in ("1", "true", "yes", "on")
     encoding = query.encoding or fields.get("encoding") or None
     report = await services.run_import(
         request.app.state.host, request.path_params["importer"], current_site(request), data, actor=actor_of(request),
         dry_run=dry_run, encoding=encoding, app=request.app, settings=request.app.state.settings, filename=filename)
-    if report.dry_run:
-        return report.as_dict()
-    return Response(ReportOut.model_validate(report.as_dict()).model_dump_json(), status_code=201,
-                    media_type="application/json")
+    return report.as_dict()
 
 
 async def export_file(request: Request) -> Response:
@@ -103,7 +102,8 @@ def routes():
     return [
         api_route(f"{BASE}/imports/{{importer}}", import_file, method="POST", permission=AUTHENTICATED,
                   query=ImportQuery, response=ReportOut, tags=["imports"], max_body_bytes=25_000_000,
-                  responses={201: "Imported", 422: "The file or some rows were refused: nothing written"}),
+                  responses={413: "The file is larger than the limit",
+                             422: "The file or some rows were refused: nothing written"}),
         api_route(f"{BASE}/exports/{{importer}}.{{format}}", export_file, permission=AUTHENTICATED,
                   response=str, media_type=CSV, downloads=(XLSX,), tags=["imports"],
                   responses={404: "No such importer, or an extension other than .csv or .xlsx"}),
