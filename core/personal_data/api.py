@@ -54,7 +54,7 @@ def routes():
         routes += [
             api_route(base, preview, permission=services.EXPORT, response=PreviewOut, tags=tags,
                       name=f"{base}:preview"),
-            api_route(f"{base}/export", export, method="POST", permission=services.EXPORT, media_type=ZIP,
+            api_route(f"{base}/export", export, method="POST", permission=services.EXPORT, media_type=ZIP, response=bytes,
                       tags=tags, name=f"{base}:export"),
             api_route(f"{base}/erase", erase, method="POST", permission=services.ERASE, body=EraseIn,
                       response=ErasedOut, tags=tags, name=f"{base}:erase"),
