@@ -218,6 +218,9 @@ async def erase(host, actor: Actor, subject: Subject) -> Erased:
     result (and the request's page, before) says what is kept and why. The audit entry
     holds the pseudonym and the counts, never the erased data."""
     await check(actor, subject, ERASE)
+    if subject.kind == "user" and subject.id == actor.user_id:
+        # Someone must remain to answer for the erase: another administrator does it.
+        raise Problem(409, _("You cannot erase your own account; another administrator must."))
     # A user's sign-ins end with the commit, in every process (core.identity.principals).
     async with (identity_change(subject.id) if subject.kind == "user" else in_transaction()):
         scrubber = await _identified(host, subject)

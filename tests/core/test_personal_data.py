@@ -235,6 +235,9 @@ def test_erase_a_user(demo_server):
 
     agent = demo_server.call(user, "agent2")
     client = demo_server.api_client("admin")
+    me = demo_server.call(user, "admin")
+    own = client.post(f"/api/v1/users/{me['id']}/personal-data/erase", json={"confirm": True})
+    assert own.status_code == 409 and "your own account" in own.json()["detail"]
     token = demo_server.api_client("agent2")
     assert token.get("/api/v1/me").status_code == 200
     exported = client.post(f"/api/v1/users/{agent['id']}/personal-data/export")
