@@ -306,3 +306,16 @@ def test_cli_import_and_export(make_app, database_url, tmp_path):
     pdf.write_bytes(b"%PDF-1.4 nothing")
     refused = run(database_url, "import", "core.units", str(pdf), "--site", "cli-site")
     assert refused.returncode == 1 and "not CSV or XLSX" in refused.stderr
+
+
+def test_an_export_in_chinese_imports_back(demo_server):
+    admin = demo_server.api_client("admin", headers={"Accept-Language": "zh-TW"})
+    exported = admin.get("/api/v1/sites/harbour/exports/core.units.csv")
+    header = exported.content.decode("utf-8-sig").splitlines()[0]
+    assert exported.status_code == 200 and "Unit code" not in header  # headed in the reader's language
+    new_site(demo_server, "zh-copy")
+    rows = exported.content.decode("utf-8-sig").splitlines()
+    without_site = "\n".join(line.split(",", 1)[1] for line in rows).encode("utf-8")
+    report = post(admin, "zh-copy", "core.units", without_site)
+    assert report.status_code == 200, report.text
+    assert units_of(demo_server, "zh-copy") == units_of(demo_server, "harbour")
