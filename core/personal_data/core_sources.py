@@ -83,9 +83,21 @@ async def _receipts_kept(subject: Subject) -> list[Kept]:
 
 
 async def _audit_kept(subject: Subject) -> list[Kept]:
-    return [Kept(what=_("The audit log's entries about this person"),
+    from core.retention.models import AuditArchive
+
+    kept = [Kept(what=_("The audit log's entries about this person"),
                  why=_("The log keeps what was done and when; the name, phone numbers and e-mail in it are replaced "
                        "by the pseudonym. Months already archived to files are outside the erase."))]
+    # Retention's signed monthly files cannot be rewritten without breaking their signature:
+    # say which months may still name the person.
+    months = sorted(await AuditArchive.all().values_list("month", flat=True))
+    if months:
+        shown = ", ".join(months[:12]) + (" …" if len(months) > 12 else "")
+        kept.append(Kept(what=ngettext("%(num)s archived audit month (%(months)s)",
+                                       "%(num)s archived audit months (%(months)s)", len(months), months=shown),
+                         why=_("Audit months archived to signed files by retention are not rewritten by erase "
+                               "(it would break their signature): the files stay as archived.")))
+    return kept
 
 
 SOURCES = [

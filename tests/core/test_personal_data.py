@@ -332,3 +332,19 @@ def test_a_caller_at_the_phone_desk_export_and_erase(demo_server):
     # The call itself is kept, with what was said.
     kept = client.get(f"{base}/insurance/calls?call_type=other").json()["items"]
     assert any(row["id"] == call.json()["id"] and "complains about the claim" in row["summary"] for row in kept)
+
+
+def test_archived_audit_months_are_named_as_kept(demo_server):
+    """Retention's signed audit files are outside erase: the plan says which months."""
+    async def archive():
+        from core.clock import utcnow
+        from core.retention.models import AuditArchive
+
+        await AuditArchive.create(month="2019-03", entry_count=1, first_id=1, last_id=1, sha256="0" * 64,
+                                  signature="x", storage_key="core/audit-archive/2019-03.jsonl.gz",
+                                  created_at=utcnow())
+
+    demo_server.call(archive)
+    party = _party(demo_server)
+    plan = demo_server.api_client("admin").get(f"{BASE}/parties/{party['id']}/personal-data").json()
+    assert any("2019-03" in item["what"] and "signature" in item["why"] for item in plan["kept"])
