@@ -167,7 +167,11 @@ def test_erase_leaves_the_name_phone_and_email_nowhere(demo_server):
     entry = demo_server.call(_last_audit, "personal_data.erase")
     assert entry["after"]["pseudonym"] == result["pseudonym"] and entry["actor_name"] == "admin"
     # The erased party's page and its case still open.
-    assert client.get(f"{BASE}/parties/{party['id']}").json()["name"] == result["pseudonym"]
+    now = client.get(f"{BASE}/parties/{party['id']}").json()
+    assert now["name"] == result["pseudonym"] and now["phones"] == [] and now["email"] == ""
+    # Its version moved on: an editor holding the old record gets 409, cannot write it back.
+    stale = client.patch(f"{BASE}/parties/{party['id']}", json={"name": RESIDENT, "version": party["version"] + 1})
+    assert stale.status_code == 409
     assert client.get(f"{BASE}/resident/cases/{party['case_id']}").status_code == 200
 
 
@@ -240,6 +244,9 @@ def test_erase_a_user(demo_server):
     assert own.status_code == 409 and "your own account" in own.json()["detail"]
     token = demo_server.api_client("agent2")
     assert token.get("/api/v1/me").status_code == 200
+    admin_page = demo_server.sign_in("admin")
+    assert f"/admin/users/{agent['id']}/personal-data" in admin_page.get(f"/admin/users/{agent['id']}").text
+    assert admin_page.get(f"/admin/users/{agent['id']}/personal-data").status_code == 200
     exported = client.post(f"/api/v1/users/{agent['id']}/personal-data/export")
     assert exported.status_code == 200
     assert "core.user.json" in zipfile.ZipFile(io.BytesIO(exported.content)).namelist()
