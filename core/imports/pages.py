@@ -41,8 +41,7 @@ def _key(request: Request, token: str) -> str:
 
 
 def _choices(request: Request) -> list:
-    actor, site = actor_of(request), current_site(request)
-    return [importer for importer in services.visible(request.app.state.host, actor, site)]
+    return services.visible(request.app.state.host, actor_of(request), current_site(request))
 
 
 async def imports_page(request: Request, *, report: dict | None = None, errors: FormErrors | None = None,
@@ -102,7 +101,7 @@ async def imports_post(request: Request) -> Response:
             filename=filename)
     except Problem as problem:
         report = problem.extra.get("report")
-        messages = [problem.detail] if not report or not report.get("errors") else [problem.detail]
+        messages = [problem.detail]
         if problem.status == 422 and not (report and report.get("errors")):
             # The file itself was refused (format, encoding, columns, size): keep no upload of it.
             messages += [e["message"] for e in problem.errors or [] if e.get("message") != problem.detail]
