@@ -26,7 +26,8 @@ from plugins.cashier.models import (HANDOVER_KINDS, KINDS, METHODS, Approval, De
 
 KIND_LABELS = {"sale": N_("Sale"), "refund": N_("Refund"), "paid_in": N_("Paid in"), "paid_out": N_("Paid out"),
                "float_gain": N_("Float handover overage"), "float_loss": N_("Float handover shortage")}
-SHIFT_STATUS_LABELS = {"open": N_("Open"), "pending_review": N_("Waiting for review"), "closed": N_("Closed")}
+# "Shift open", not "Open": the merged catalogue has one "Open", a task's (待處理).
+SHIFT_STATUS_LABELS = services.SHIFT_STATUS_LABELS
 APPROVAL_STATUS_LABELS = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"),
                           "rejected": N_("Rejected")}
 METHOD_LABELS = {"cash": N_("Cash"), "card": N_("Card"), "mobile": N_("Mobile"), "voucher": N_("Voucher"),

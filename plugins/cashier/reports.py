@@ -14,6 +14,7 @@ from tortoise.functions import Count, Sum
 from core.clock import rfc3339
 from core.entities.models import Site
 from core.exports import neutralise
+from core.i18n import code_label
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.money import format_money
@@ -76,7 +77,8 @@ def _report_rows(report: dict[str, Any]) -> list[list[Any]]:
     rows: list[list[Any]] = [
         [_("Shift"), shift["id"]], [_("Register"), neutralise(report["register"]["name"])],
         [_("Cashier"), neutralise(report["cashier"]["display_name"] or report["cashier"]["username"])],
-        [_("Status"), shift["status"]], [_("Opened"), shift["opened_at"]], [_("Closed"), shift["closed_at"] or ""],
+        [_("Status"), code_label(shift["status"], "cashier.shift_status")], [_("Shift opened at"), shift["opened_at"]],
+        [_("Shift closed at"), shift["closed_at"] or ""],
         [_("Currency"), report["currency"]],
         [_("Float received"), report["float_received"]], [_("Opening float"), report["opening_float"]],
         [_("Expected cash"), report["expected_cash"]], [_("Counted cash"), report["counted_cash"] or ""],

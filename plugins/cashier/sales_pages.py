@@ -19,7 +19,7 @@ from plugins.cashier.models import PRICE_CATEGORIES, PriceItem, Shift
 
 #: Lines of the sale form on the shift screen.
 SALE_LINES = 6
-CATEGORY_LABELS = {"minibar": N_("Minibar"), "linen": N_("Linen"), "service": N_("Service"), "other": N_("Other")}
+CATEGORY_LABELS = {"minibar": N_("Minibar"), "linen": N_("Linen"), "service": N_("Services"), "other": N_("Other")}
 ITEM_FIELDS = ["code", "name", "category", "price", "taxable", "active"]
 
 

@@ -25,6 +25,7 @@ from core.audit import services as audit
 from core.clock import utcnow
 from core.entities.models import Site
 from core.events import LiveEvent
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.i18n import register_labels
@@ -51,6 +52,11 @@ DEFAULT_REFUND_LIMIT = "3000"
 SHIFT_EVENT = "cashier.shift.changed"
 ENTRY_EVENT = "cashier.entry.posted"
 DEPOSIT_EVENT = "cashier.deposit.created"
+
+#: A shift's state in words (pages, the report and its export). Own msgids: the catalogues
+#: of every plugin merge into one, where "Open" and "Closed" are a task's states.
+SHIFT_STATUS_LABELS = register_labels("cashier.shift_status", {
+    "open": N_("Shift open"), "pending_review": N_("Waiting for review"), "closed": N_("Shift closed")})
 
 # The facts a shift's handover note carries are stored by key (the API gives the keys);
 # the handover page shows them in words (core.tasks' handover items, label "handover.item").

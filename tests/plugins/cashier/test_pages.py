@@ -150,7 +150,7 @@ def test_close_screen_totals_the_grid_and_supervisor_reviews(browser_as):
     sup.wait_for_selector("#review-queue")
     assert sup.locator(f"#review-queue a[href$='/shifts/{shift_id}']").count() == 0
     sup.goto(f"/sites/lotus/cashier/shifts/{shift_id}")
-    assert sup.text_content("#shift-status").strip() == "Closed"  # the status's label, not its code
+    assert sup.text_content("#shift-status").strip() == "Shift closed"  # the status's label, not its code
 
 
 def test_a_version_in_unicode_digits_reshows_the_review_queue_not_a_500(demo_server):
