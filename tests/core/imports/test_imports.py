@@ -177,8 +177,13 @@ def test_users_with_roles_unknown_role_and_no_password(demo_server):
     messages = {(e["row"], e["column"]): e["message"] for e in report["errors"]}
     assert set(messages) == {(3, "角色"), (4, "帳號"), (5, "帳號")}
     assert "wizard" in messages[(3, "角色")] and "taken" in messages[(4, "帳號")]
-    good = "username,display name,roles\nmei,梅 Mei,agent; supervisor\nkai,Kai,agent\n".encode()
-    assert post(admin, "harbour", "core.users", good).json()["created"] == 2
+    good = ("username,display name,roles,password\nmei,梅 Mei,agent; supervisor,Secret-Pass-1\n"
+            "kai,Kai,agent,Secret-Pass-2\n").encode()
+    imported = post(admin, "harbour", "core.users", good).json()
+    assert imported["created"] == 2 and imported["unknown_columns"] == ["password"]  # ignored, never stored
+    logged = demo_server.call(lambda: AuditEntry.filter(action__in=["user.create", "import.core.users"])
+                              .values_list("after", flat=True))
+    assert "Secret-Pass" not in str(logged)
     roles = demo_server.call(lambda: Membership.filter(user__username="mei", site__code="harbour")
                              .values_list("role__name", flat=True))
     assert sorted(roles) == ["agent", "supervisor"]
