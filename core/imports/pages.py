@@ -4,7 +4,7 @@ The uploaded file is kept between the check and the import in the document store
 (``core.storage``: the database or an S3 bucket), so the "Import" button works whichever
 host behind the load balancer receives it; the form carries only the file's random name,
 under the site's and the user's own prefix, so nobody imports another's upload. The
-import removes it. Both steps call the one service (``core.imports.services``).
+import removes it; so does the person's next upload at the site. Both steps call the one service (``core.imports.services``).
 """
 
 from __future__ import annotations
@@ -83,6 +83,10 @@ async def imports_post(request: Request) -> Response:
     filename = getattr(upload, "filename", "") or ""
     token = values["token"] if TOKEN.match(values["token"]) else ""
     if data:
+        # One kept upload per person and site: a new file replaces the one checked before,
+        # so files checked and never imported do not pile up in the store.
+        for old in await storage.keys(_key(request, "")):
+            await storage.delete(old)
         token = uuid.uuid4().hex
         await storage.put(_key(request, token), data, "application/octet-stream")
     elif token:

@@ -224,6 +224,9 @@ def test_the_page_checks_then_imports_the_same_file(demo_server):
                                                        "step": "import", "token": token})
     assert done.status_code == 200 and "Imported: 2" in done.text
     assert {"P-1", "P-2"} <= {u[0] for u in units_of(demo_server, "lotus")}
+    from core.storage import StoredFile
+
+    assert demo_server.call(lambda: StoredFile.filter(key__startswith="imports/").count()) == 0
     # Another user cannot import that upload (it is gone anyway, and under admin's prefix).
     refused = browser.post("/sites/lotus/imports", data={"csrf_token": browser.csrf, "importer": "core.units",
                                                           "step": "import", "token": token})
