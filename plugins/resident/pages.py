@@ -213,8 +213,15 @@ async def case_transition(request: Request) -> Response:
 def _revisit_data(form: dict, comments: str) -> dict:
     """A revisit form's fields for the schema, the resident's words under ``comments``
     (a case's revisit calls them ``comments``, the call list's ``evaluation``)."""
-    reached = form.get("reached") == "yes"
-    satisfied = {"yes": True, "no": False}.get(str(form.get("satisfied", "")))
+    # Both answers start empty on the form and must be chosen: a default "yes" once
+    # recorded revisits that reached nobody. Satisfaction is asked only of a reached resident.
+    answers = {"yes": True, "no": False}
+    reached = answers.get(str(form.get("reached", "")))
+    if reached is None:
+        raise invalid("reached", _("Choose whether the resident was reached."))
+    satisfied = answers.get(str(form.get("satisfied", "")))
+    if reached and satisfied is None:
+        raise invalid("satisfied", _("Choose whether the resident was satisfied."))
     return {"method": str(form.get("method", "phone")), "reached": reached, "satisfied": satisfied,
             "score": form_int(form, "score"),
             comments: str(form.get("comments", ""))[:5000],
