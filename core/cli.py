@@ -80,16 +80,22 @@ def _metrics_folder(workers: int) -> None:
 @click.option("--host", default=None, help="Address to listen on (setting: host).")
 @click.option("--port", type=int, default=None, help="Port to listen on (setting: port).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option("--reload", is_flag=True, help="Restart when a file of core, a theme or a plugin changes "
+              "(development only, one worker).")
 @friendly
-def serve(host, port, workers) -> None:
+def serve(host, port, workers, reload) -> None:
     """Serve the web application (refuses to start with pending migrations)."""
     import uvicorn
+
+    if reload and workers != 1:
+        raise StartupError("serve: --reload runs one worker; leave out --workers", exit_status=2)
 
     from core.database import pending_migrations
 
     settings = cli_settings(host=host, port=port)
     plugin_host = load_host(settings)
     _port_free(settings.host, settings.port)
+    _refuse_drift(settings, plugin_host)
     pending = asyncio.run(with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
     if pending:
         raise StartupError(
@@ -109,8 +115,12 @@ def serve(host, port, workers) -> None:
     import signal
 
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    from core.dev_reload import reload_options
+
     uvicorn.run("core.app:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=workers, log_level=settings.log_level,
+                # The reloader needs the import string above; it watches what reload_options names.
+                **(reload_options(plugin_host) if reload else {}),
                 # Requests still running this long after SIGTERM are cancelled.
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
                 # One access line per request comes from core.web.metrics, in log_format.
@@ -238,6 +248,11 @@ def check() -> None:
                              "on every host")
     else:
         report("secret_key", None, "ok" if settings.secret_key else "ok (generated once in var/secret_key)")
+    # The start-up validation pass `serve` runs (core.startup_checks), one line per problem.
+    from core.startup_checks import startup_problems
+
+    for problem in startup_problems(plugin_host):
+        report("plugins", problem)
     report("app", _app_problem(settings))
 
     pending = None
@@ -253,12 +268,28 @@ def check() -> None:
         report("migrations", None, "ok (none pending)")
     try:
         drift = sorted({writer.app_label for writer in asyncio.run(detect_changes(settings, plugin_host))})
-        report("models", f"differ from the committed migrations in {', '.join(drift)}; "
-                         "run `frontdesk makemigrations` and commit the result" if drift else None,
-               "ok (match the committed migrations)")
+        for app_label in drift:
+            report("models", _drift_line(app_label))
+        if not drift:
+            report("models", None, "ok (match the committed migrations)")
     except Exception as error:
         report("models", f"cannot compare with the migrations: {' '.join(str(error).split())}")
     sys.exit(1 if problems else 0)
+
+
+def _drift_line(app_label: str) -> str:
+    return (f"{app_label}: models differ from the committed migrations; "
+            f"run `frontdesk makemigrations {app_label}` and commit the result")
+
+
+def _refuse_drift(settings, plugin_host) -> None:
+    """A model change without its migration would start and then fail on the first write
+    with a 500: `serve` refuses it, one line per app (as `check` reports it)."""
+    from core.migrations_tool import detect_changes
+
+    drift = sorted({writer.app_label for writer in asyncio.run(detect_changes(settings, plugin_host))})
+    if drift:
+        raise StartupError("\n".join(f"models: {_drift_line(app_label)}" for app_label in drift))
 
 
 def _app_problem(settings) -> str | None:
@@ -266,8 +297,12 @@ def _app_problem(settings) -> str | None:
     None when it builds. An empty secret key stays empty: no key file is written here."""
     from core.app import create_app
 
+    from core.startup_checks import StartupProblems
+
     try:
         create_app(settings if settings.secret_key else settings.with_changes(secret_key="c" * 32))
+    except StartupProblems:
+        return None  # the validation pass's problems are reported above, one line each
     except StartupError as error:
         return str(error)
     return None
