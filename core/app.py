@@ -32,6 +32,7 @@ from core.messages.services import install as install_messages
 from core.messages.worker import DeliveryLoop
 from core.errors import StartupError
 from core.plugin_host import PluginHost
+from core.startup_checks import validate
 from core.plugins import load_plugins
 from core.settings import Settings, load_settings
 from core.identity.passwords import configure_hashing_from
@@ -82,8 +83,8 @@ def owned_routes(host: PluginHost) -> list:
 
 def check_ownership(host: PluginHost) -> None:
     """Names a plugin owns (permissions, task types, template files) may not be claimed by
-    another plugin: start-up stops naming both. A plugin may still override a *core*
-    template (core is the base every plugin builds on)."""
+    another plugin: start-up stops naming both. A plugin replacing a *core* template is
+    refused by ``core.startup_checks.outside_namespace``."""
     for hook, name_of, what in (("register_permissions", lambda p: p.name, "permission"),
                                 ("register_task_types", lambda t: t.name, "task type")):
         owners: dict[str, str] = {}
@@ -224,6 +225,7 @@ def create_app(
     host = load_plugins(settings.disabled_plugins, extra_plugins, only_plugins)
     routes = [*owned_routes(host), *static_mounts(settings, host)]
     check_ownership(host)
+    validate(host)  # every other start-up rule, all problems at once (`frontdesk check` runs the same)
     app = Starlette(
         routes=routes,
         middleware=[
