@@ -278,7 +278,7 @@ def check() -> None:
 
 
 def _drift_line(app_label: str) -> str:
-    return (f"{app_label}: models differ from the committed migrations; "
+    return (f"differ from the committed migrations in {app_label}; "
             f"run `frontdesk makemigrations {app_label}` and commit the result")
 
 

@@ -239,7 +239,7 @@ def test_check_finds_models_that_differ_from_the_committed_migrations(database_u
     assert status == 1 and "Traceback" not in err, err
     models = next(line for line in out.splitlines() if line.startswith("models: "))
     assert models.startswith("models: differ from the committed migrations in ") and "drifty" in models, out
-    assert models.endswith("run `frontdesk makemigrations` and commit the result")
+    assert models.endswith("run `frontdesk makemigrations drifty` and commit the result")
     assert not list((package / "migrations").glob("0*.py"))  # detected, nothing written
 
 
