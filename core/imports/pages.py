@@ -65,7 +65,7 @@ async def imports_page(request: Request, *, report: dict | None = None, errors: 
         "site": site, "importable": importable, "exportable": exportable, "report": shown or None,
         "errors": errors or FormErrors(), "values": {"importer": chosen, **(values or {})}, "token": token,
         "importer": importer, "encodings": sorted(set(ENCODING_NAMES.values())),
-        "columns": [(_(c.label), ", ".join([c.key, *c.aliases]), c.required, _(c.help) if c.help else "")
+        "columns": [(_(c.label), [c.key, *c.aliases], c.required, _(c.help) if c.help else "")
                     for c in (importer.columns if importer else ())],
     }, status_code=status_code)
 

@@ -24,6 +24,7 @@ import datetime as dt
 import gzip
 import hashlib
 import io
+import itertools
 import json
 from array import array
 from dataclasses import dataclass, field
@@ -167,7 +168,7 @@ async def verified_file(archive: Any, storage: Storage, secret: str) -> tuple[by
     ids = array("q", (int(entry.get("id", 0)) for entry in _entries(data)))
     if len(ids) != archive.entry_count or (ids and (ids[0], ids[-1]) != (archive.first_id, archive.last_id)):
         raise ArchiveInvalid(f"the file holds {len(ids)} entries, recorded {archive.entry_count}")
-    if any(earlier >= later for earlier, later in zip(ids, ids[1:])):
+    if any(earlier >= later for earlier, later in itertools.pairwise(ids)):
         raise ArchiveInvalid("the file's entries are not in id order")
     return data, ids
 

@@ -20,7 +20,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from core import event_log
+from core import event_log, i18n
 from core.audit.services import record
 from core.clock import utcnow
 from core.i18n import lazy_gettext as _l
@@ -59,7 +59,7 @@ KINDS = (
     Kind("messages", _l("Messages sent, delivered, failed, not sent or cancelled"), "retention_messages_days", "days",
          _l("after they were queued")),
     Kind("live_events", _l("Live-event log"), "live_event_log_minutes", "minutes",
-         _l("and at most live_event_log_size per site, pruned every minute by each server")),
+         _l("and at most the set number of events per site, pruned every minute by each server")),
     Kind("task_events", _l("Task history (all but the 'created' event)"), "retention_task_events_years", "years",
          _l("after the task was closed and last changed")),
     Kind("audit_entries", _l("Audit entries (archived, then deleted)"), "retention_audit_years", "years",
@@ -71,7 +71,15 @@ def policy(settings: Any) -> list[dict[str, Any]]:
     """The policy as rows for the page and ``frontdesk retention show``: kind, label, limit
     (0: kept forever), unit and what it counts from."""
     return [{"kind": kind.name, "label": kind.label, "limit": getattr(settings, kind.setting), "unit": kind.unit,
-             "counted_from": kind.counted_from, "setting": kind.setting} for kind in KINDS]
+             "counted_from": _counted_from(kind, settings), "setting": kind.setting} for kind in KINDS]
+
+
+def _counted_from(kind: Kind, settings: Any) -> Any:
+    # The live-event log is bounded twice (age and count): the page states the count as set.
+    if kind.name == "live_events":
+        return i18n.gettext("and at most %(count)s events per site, pruned every minute by each server",
+                            count=settings.live_event_log_size)
+    return kind.counted_from
 
 
 def _days_before(now: dt.datetime, days: int) -> dt.datetime:
