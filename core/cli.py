@@ -406,13 +406,34 @@ def plugin() -> None:
 @click.argument("name")
 @click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Folder in which to create NAME/.")
+@click.option("--label", default="", help="Its name in English, in menus and titles (default: from NAME).")
+@click.option("--zh-hant", default="", help="Its name in Traditional Chinese (e.g. 失物招領).")
+@click.option("--zh-hans", default="", help="Its name in Simplified Chinese (e.g. 失物招领).")
 @friendly
-def plugin_new(name, parent) -> None:
+def plugin_new(name, parent, label, zh_hant, zh_hans) -> None:
     """Create a ready-to-install plugin package in a new folder NAME/."""
     from core.scaffold import create_plugin
 
-    target = create_plugin(name, parent)
+    target = create_plugin(name, parent, label, zh_hant, zh_hans)
     click.echo(f"Created {target}/. Next: pip install -e {target} && frontdesk migrate, then restart the server.")
+
+
+@plugin.command("messages")
+@click.argument("name", required=False)
+@friendly
+def plugin_messages(name) -> None:
+    """Extract, update and compile the translations of plugin NAME (installed), or of the
+    plugin in the current folder: locale/messages.pot, then zh_Hant, zh_Hans and en."""
+    from core.plugin_messages import package_of, update_catalogues
+
+    plugin_name, package = package_of(name, Path.cwd())
+    for report in update_catalogues(package, plugin_name):
+        line = f"{package / 'locale' / report.language}: {report.messages} messages"
+        line += " (created)" if report.created else ""
+        if report.untranslated:
+            line += f", {len(report.untranslated)} untranslated: " + "; ".join(report.untranslated[:5])
+            line += " ..." if len(report.untranslated) > 5 else ""
+        click.echo(line)
 
 
 @cli.command()
