@@ -8,7 +8,9 @@ from core.entities import services
 from core.entities.models import Party, Site, Unit
 from core.entities.privacy import mask_email, mask_phone
 from core.entities.schemas import (PartyChange, PartyIn, PartyOut, PartyPage, PartyQuery, SiteChange, SiteIn,
-                                   SiteOut, UnitChange, UnitIn, UnitOut, UnitPage, UnitQuery)
+                                   SiteOut, UnitChange, UnitIn, UnitOut, UnitPage, UnitQuery, UnitSuggestions,
+                                   UnitSuggestQuery)
+from core.entities.units import suggest_units
 from core import site_settings
 from core.permissions import AUTHENTICATED
 from core.site_settings import SiteSettingsChange, SiteSettingsOut
@@ -72,6 +74,11 @@ async def list_units(request: Request, query: UnitQuery) -> UnitPage:
                                     equal=given_filters(query, **filters))
     units = services.unit_search(site_query(request, Unit), query.q)
     return await paginate(filter_by(units, query, **filters), query, unit_out, columns=UNIT_COLUMNS)
+
+
+async def unit_suggestions(request: Request, query: UnitSuggestQuery) -> UnitSuggestions:
+    """Codes starting with ``q`` in any case: what every unit field suggests as one types."""
+    return {"items": await suggest_units(current_site(request).id, query.q)}
 
 
 async def create_unit(request: Request, body: UnitIn) -> UnitOut:
@@ -156,6 +163,8 @@ def routes():
         api_route(f"{base}/settings", change_settings, method="PATCH", permission="core.site.manage",
                   body=SiteSettingsChange, response=SiteSettingsOut, tags=tags, responses=STALE),
         api_route(f"{base}/units", list_units, permission="core.unit.read", query=UnitQuery, response=UnitPage, tags=tags),
+        api_route(f"{base}/units/suggestions", unit_suggestions, permission="core.unit.read", query=UnitSuggestQuery,
+                  response=UnitSuggestions, tags=tags),
         api_route(f"{base}/units", create_unit, method="POST", permission="core.unit.edit", body=UnitIn,
                   response=UnitOut, status_code=201, tags=tags, responses={409: "Code taken"}),
         api_route(f"{base}/units/{{id:int}}", get_unit, permission="core.unit.read", response=UnitOut, tags=tags),

@@ -76,6 +76,21 @@ class UnitOut(BaseModel):
     version: int
 
 
+class UnitSuggestion(BaseModel):
+    id: int
+    code: str
+    building: str
+    name: str
+
+
+class UnitSuggestions(BaseModel):
+    items: list[UnitSuggestion] = Field(description="Units whose code starts with q, in any case, by code; at most 10.")
+
+
+class UnitSuggestQuery(BaseModel):
+    q: str = Field("", max_length=40, description="The start of a unit code, in any case.")
+
+
 class UnitQuery(PageQuery):
     q: str | None = Field(None, max_length=100)
     kind: UnitKind | None = None

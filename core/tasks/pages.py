@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from core.clock import rfc3339
 from core.entities.models import Unit
+from core.entities.units import unit_by_code
 from core.i18n import gettext as _
 from core.identity.models import User
 from core.identity.services import site_people
@@ -243,7 +244,7 @@ async def create_task(request: Request) -> Response:
         if can(request, "core.task.assign") and choice:
             data.update({"assign": "balanced"} if choice == "balanced" else {"assignee_id": choice})
         if unit_code:
-            unit = await site_query(request, Unit).get_or_none(code=unit_code)
+            unit = await unit_by_code(site.id, unit_code)  # any case: "a-0101" is A-0101
             if unit is None:
                 raise invalid("unit_code", _("No unit with this code here."))
             data["unit_id"] = unit.id

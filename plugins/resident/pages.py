@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from core.clock import local_today, utcnow
 from core.messages.web import history_context
 from core.entities.models import Party, Unit
+from core.entities.units import unit_by_code
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
@@ -79,7 +80,7 @@ async def create_case(request: Request) -> Response:
     site = current_site(request)
 
     async def with_unit(form: dict) -> dict:
-        unit = await site_query(request, Unit).get_or_none(code=form.pop("unit_code"))
+        unit = await unit_by_code(site.id, form.pop("unit_code"))  # any case: "a-0101" is A-0101
         if unit is None:
             raise invalid("unit_code", _("No unit with this code here."))
         return {**form, "unit_id": unit.id}
