@@ -59,3 +59,23 @@ async def make_migrations(settings: Settings, host: PluginHost, app_labels: list
             writer.name = f"{number}_{name}"
         written.append(str(writer.write()))
     raise RuntimeError("makemigrations did not settle after 100 rounds")
+
+
+def _describe_operation(operation: Any) -> str:
+    parts = [type(operation).__name__]
+    for attribute in ("model_name", "name"):
+        value = getattr(operation, attribute, None)
+        if isinstance(value, str):
+            parts.append(value)
+    return " ".join(parts)
+
+
+async def describe_drift(settings: Settings, host: PluginHost) -> list[str]:
+    """One line per app whose models differ from its committed migrations, naming the
+    operations ``makemigrations`` would write; empty when models and migrations match.
+    The test kit's drift test and ``frontdesk check`` share it."""
+    lines = []
+    for writer in await detect_changes(settings, host):
+        operations = ", ".join(_describe_operation(operation) for operation in writer.operations) or "changes"
+        lines.append(f"{writer.app_label}: {operations}")
+    return lines

@@ -20,6 +20,11 @@ Load it with ``-p core.testing`` (Frontdesk's own ``pyproject.toml`` does) or
   an action through the API and through its page form, each on a fresh copy of the demo
   database, and asserts both left the same live events, audit actions, task events and
   row counts.
+- **Migrations** (``core.testing.migrations``): ``migrations_on_data()`` applies every
+  committed migration of core and the installed plugins one at a time to a new database
+  whose tables hold generated rows (a ``default=``-only column fails here, as it would in
+  production); ``models_match_migrations()`` fails when a model differs from its
+  committed migrations.
 - **Browsers** (``core.testing.browsers``): ``browser``, ``page`` and ``browser_as``
   (Debian's Chromium through Playwright, against a live server).
 - **Time**: ``clock`` moves the wall clock forward (``clock.shift(seconds)``) instead of
@@ -43,6 +48,8 @@ from core.testing.databases import (  # noqa: F401 — fixtures and names plugin
     BACKEND, DATABASE_TESTS_ONLY, POSTGRES_URL, REQUIRE_POSTGRES, TEST_SECRET_KEY, admin_execute, backend_runs,
     backend_skips, close_run_folder, database_backend, database_url, demo_database_url, migrate_database,
     open_run_folder, postgres_available, postgres_url_for, settings_for, template_store)
+from core.testing.migrations import (  # noqa: F401 — fixtures and checks plugin tests use
+    check_migrations_on_data, check_models_match_migrations, migrations_on_data, model_drift, models_match_migrations)
 from core.testing.parity import Footprint, Parity, parity  # noqa: F401 — fixture and classes
 from core.testing.servers import (  # noqa: F401 — fixtures and classes
     AppUnderTest, InProcessApp, LiveServer, client, demo_server, live_demo_server, live_server, make_app,
