@@ -25,8 +25,12 @@ from core.errors import StartupError
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="frontdesk", prog_name="frontdesk")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On a failure, show the whole traceback after the one line.")
+def cli(debug) -> None:
     """Frontdesk: service desks for residents, hotel guests, cashiers and callers."""
+    from core import cli_support
+
+    cli_support.DEBUG = cli_support.DEBUG or debug
 
 
 # The account and site commands live in core.cli_accounts.
@@ -95,6 +99,9 @@ def serve(host, port, workers, reload) -> None:
     settings = cli_settings(host=host, port=port)
     plugin_host = load_host(settings)
     _port_free(settings.host, settings.port)
+    from core.startup_checks import validate
+
+    validate(plugin_host)  # what create_app refuses, refused here in lines rather than in uvicorn's traceback
     _refuse_drift(settings, plugin_host)
     pending = asyncio.run(with_database(settings, plugin_host, lambda: pending_migrations(plugin_host)))
     if pending:
@@ -249,10 +256,12 @@ def check() -> None:
     else:
         report("secret_key", None, "ok" if settings.secret_key else "ok (generated once in var/secret_key)")
     # The start-up validation pass `serve` runs (core.startup_checks), one line per problem.
-    from core.startup_checks import startup_problems
+    from core.startup_checks import core_template_overrides, startup_problems
 
     for problem in startup_problems(plugin_host):
         report("plugins", problem)
+    for line in core_template_overrides(plugin_host):
+        click.echo(f"templates: {line} (allowed)")
     report("app", _app_problem(settings))
 
     pending = None
@@ -473,9 +482,13 @@ def build_cli() -> click.Group:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from core import cli_support
+
+    # Read before the commands are built: building them loads the plugins, which may fail.
+    cli_support.DEBUG = "--debug" in sys.argv[1:sys.argv.index("--") if "--" in sys.argv else None]
     try:
         build_cli()(prog_name="frontdesk")
     except StartupError as error:
-        fail(str(error), error.exit_status)
+        fail(str(error), error.exit_status, error)
     except KeyboardInterrupt:
         sys.exit(130)

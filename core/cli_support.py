@@ -18,8 +18,17 @@ import click
 from core.errors import StartupError
 
 
-def fail(message: str, status: int = 2) -> None:
-    """End the command with one line on stderr and a non-zero exit status."""
+#: ``frontdesk --debug``: a failure shows its whole traceback after its line.
+DEBUG = False
+
+
+def fail(message: str, status: int = 2, error: BaseException | None = None) -> None:
+    """End the command with one line on stderr and a non-zero exit status (with
+    ``--debug``, the traceback of ``error`` first)."""
+    if DEBUG and error is not None:
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
     click.echo(f"frontdesk: {message}", err=True)
     sys.exit(status)
 
@@ -32,7 +41,7 @@ def friendly(function):
         try:
             return function(*args, **kwargs)
         except StartupError as error:
-            fail(str(error), error.exit_status)
+            fail(str(error), error.exit_status, error)
 
     return wrapper
 

@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import inspect
 import logging
+import traceback
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -33,6 +34,38 @@ from packaging.version import Version
 from core.errors import HookFailed, StartupError
 
 log = logging.getLogger("frontdesk.plugins")
+#: Frames in these folders are the host's or a library's, not the plugin author's code.
+_NOT_THE_PLUGINS = (str(Path(__file__).resolve().parent), str(Path(pluggy.__file__).resolve().parent.parent),
+                    str(Path(importlib.__file__).resolve().parent.parent))
+
+
+def failing_line(error: BaseException, root: Path | None = None) -> str:
+    """`` at <file>:<line>`` of the code that failed: a syntax error's own place, else
+    the innermost frame in ``root`` (the plugin's folder) or, without one, the innermost
+    frame outside core, pluggy and the standard library; empty when there is none (a
+    module that does not exist). ``frontdesk --debug`` shows the whole traceback."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f" at {_shown(error.filename)}:{error.lineno}"
+    chosen = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        filename = str(Path(frame.filename).resolve()) if not frame.filename.startswith("<") else ""
+        if not filename:
+            continue
+        if (root is not None and filename.startswith(str(root))) or (
+                root is None and not filename.startswith(_NOT_THE_PLUGINS)):
+            chosen = frame
+    if chosen is None and root is not None:
+        return failing_line(error)
+    return f" at {_shown(chosen.filename)}:{chosen.lineno}" if chosen else ""
+
+
+def _shown(filename: str) -> str:
+    """A path relative to the working folder when inside it (shorter, clickable in editors)."""
+    path = Path(filename).resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 ENTRY_POINT_GROUP = "frontdesk"
 CORE_NAME = "core"
@@ -180,7 +213,8 @@ class PluginHost:
                     try:
                         found = getattr(importlib.import_module(name), attribute, None)
                     except Exception as error:  # any import-time failure is the plugin's, name it
-                        raise StartupError(f"plugin {plugin_name}: failed to import {name}: {error!r}") from error
+                        raise StartupError(f"plugin {plugin_name}: failed to import {name}"
+                                           f"{failing_line(error, plugin.package_dir)}: {error!r}") from error
                     if found is not None:
                         break
             self._owned[key] = found
@@ -200,7 +234,8 @@ class PluginHost:
             except StartupError:
                 raise
             except Exception as error:
-                raise StartupError(f"plugin {plugin.name}: hook {hook_name} failed: {error!r}") from error
+                raise StartupError(f"plugin {plugin.name}: hook {hook_name} failed"
+                                   f"{failing_line(error, plugin.package_dir)}: {error!r}") from error
             if result is not None:
                 results.append((plugin, result))
         return results
@@ -271,7 +306,8 @@ def _by_convention(plugin: LoadedPlugin, module: ModuleType, name: str) -> list[
     try:
         routes_module = importlib.import_module(found)
     except Exception as error:  # any import-time failure is the plugin's, name it
-        raise StartupError(f"plugin {plugin.name}: failed to import {found}: {error!r}") from error
+        raise StartupError(f"plugin {plugin.name}: failed to import {found}"
+                           f"{failing_line(error, plugin.package_dir)}: {error!r}") from error
     routes = getattr(routes_module, "routes", None)
     if not callable(routes):
         raise StartupError(f"plugin {plugin.name}: {found} has no routes() (the host calls it by convention)")
@@ -280,7 +316,8 @@ def _by_convention(plugin: LoadedPlugin, module: ModuleType, name: str) -> list[
     except StartupError:
         raise
     except Exception as error:
-        raise StartupError(f"plugin {plugin.name}: {found}.routes() failed: {error!r}") from error
+        raise StartupError(f"plugin {plugin.name}: {found}.routes() failed"
+                           f"{failing_line(error, plugin.package_dir)}: {error!r}") from error
 
 
 def _declared(plugin: LoadedPlugin, module: ModuleType, name: str, attribute: str) -> list[Any]:
@@ -291,7 +328,8 @@ def _declared(plugin: LoadedPlugin, module: ModuleType, name: str, attribute: st
     try:
         declaring = importlib.import_module(found)
     except Exception as error:  # any import-time failure is the plugin's, name it
-        raise StartupError(f"plugin {plugin.name}: failed to import {found}: {error!r}") from error
+        raise StartupError(f"plugin {plugin.name}: failed to import {found}"
+                           f"{failing_line(error, plugin.package_dir)}: {error!r}") from error
     value = getattr(declaring, attribute, None)
     if value is None:
         return []
@@ -329,6 +367,31 @@ def _new_manager() -> pluggy.PluginManager:
     return manager
 
 
+def _refuse_unknown_hooks(manager: pluggy.PluginManager, owners: dict[str, str]) -> None:
+    """A ``@hookimpl`` whose name is no hook (a typo) would never be called: refuse it with
+    its file and line and the hook it was probably meant to be."""
+    import difflib
+
+    known = sorted(name for name, caller in vars(manager.hook).items()
+                   if isinstance(caller, pluggy.HookCaller) and caller.spec is not None)
+    for name, caller in sorted(vars(manager.hook).items()):
+        if not isinstance(caller, pluggy.HookCaller) or caller.spec is not None:
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.optionalhook:
+                continue
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else f"; hooks: {', '.join(known)}"
+            where = ""
+            try:
+                where = f" at {_shown(inspect.getsourcefile(impl.function) or '?')}:" \
+                        f"{inspect.getsourcelines(impl.function)[1]}"
+            except (OSError, TypeError):
+                pass
+            raise StartupError(f"plugin {owners.get(impl.plugin_name, impl.plugin_name)}: {name}{where} "
+                               f"is not a Frontdesk hook{hint}")
+
+
 def discover_entry_points() -> dict[str, Any]:
     """Installed plugins by entry-point name (not imported yet)."""
     return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
@@ -338,7 +401,7 @@ def _import_plugin(name: str, point: Any) -> ModuleType:
     try:
         module = point.load()
     except Exception as error:  # any import-time failure is the plugin's, name it
-        raise StartupError(f"plugin {name}: failed to import {point.value}: {error!r}") from error
+        raise StartupError(f"plugin {name}: failed to import {point.value}{failing_line(error)}: {error!r}") from error
     return module
 
 
@@ -446,6 +509,7 @@ def assemble_host(
                 manager.register(module, name=registration)
             except Exception as error:  # pluggy raises ValueError/PluginValidationError
                 raise StartupError(f"plugin {plugin.name}: cannot be registered: {error}") from error
+    _refuse_unknown_hooks(manager, owners)
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as error:

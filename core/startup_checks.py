@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,8 +22,11 @@ from core.identity.services import BUILTIN_ROLES
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.plugin_host import CORE_NAME, ENTRY_POINT_GROUP, LoadedPlugin, PluginHost
 
-#: Core's templates a plugin may not replace (docs/architecture.md: a plugin adds its own
-#: ``<name>/`` templates, the look of core's pages is the theme's to change).
+log = logging.getLogger("frontdesk.plugins")
+
+#: Core's templates. A plugin may override one (the plugin contract: a plugin can put its
+#: banner on core's home page), never silently: start-up logs each override and
+#: ``frontdesk check`` lists it; two plugins overriding the same one are refused.
 CORE_TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 #: pluggy options the host's loops (``PluginHost.call_each``, ``ask``, ``notify``) do not
 #: honour: they call every plugin in load order, so these would be silently ignored.
@@ -116,20 +120,31 @@ def outside_namespace(host: PluginHost) -> list[str]:
                 if not item.name.startswith(f"{plugin.name}."):
                     problems.append(f"plugin {plugin.name}: the {what} {item.name} is outside the plugin's namespace; "
                                     f"name it {plugin.name}.<...>")
-    for plugin in _plugins(host):
-        templates = plugin.resource_dir("templates")
-        if templates is None:
-            continue
-        for path in sorted(templates.rglob("*.html")):
-            name = path.relative_to(templates).as_posix()
-            if (CORE_TEMPLATE_ROOT / name).is_file():
-                problems.append(f"plugin {plugin.name}: templates/{name} would replace core's template {name}; "
-                                f"plugins may not override core templates (a theme changes core's look): "
-                                f"move it to templates/{plugin.name}/")
-            elif not name.startswith(f"{plugin.name}/"):
-                problems.append(f"plugin {plugin.name}: templates/{name} is outside the plugin's namespace; "
-                                f"move it to templates/{plugin.name}/{name}")
+    overriders: dict[str, str] = {}
+    for plugin, name in _templates(host):
+        if (CORE_TEMPLATE_ROOT / name).is_file():
+            if name in overriders:
+                problems.append(f"plugins {overriders[name]} and {plugin.name} both override core's template {name}; "
+                                f"only one may")
+            overriders[name] = plugin.name
+        elif not name.startswith(f"{plugin.name}/"):
+            problems.append(f"plugin {plugin.name}: templates/{name} is outside the plugin's namespace; "
+                            f"move it to templates/{plugin.name}/{name}")
     return problems
+
+
+def _templates(host: PluginHost):
+    """``(plugin, name)`` of every template file a plugin ships."""
+    for plugin in _plugins(host):
+        if (templates := plugin.resource_dir("templates")) is not None:
+            for path in sorted(templates.rglob("*.html")):
+                yield plugin, path.relative_to(templates).as_posix()
+
+
+def core_template_overrides(host: PluginHost) -> list[str]:
+    """One line per core template a plugin overrides: allowed, but said out loud."""
+    return [f"plugin {plugin.name} overrides core's template {name}" for plugin, name in _templates(host)
+            if (CORE_TEMPLATE_ROOT / name).is_file()]
 
 
 def _hook_names(host: PluginHost) -> list[str]:
@@ -179,13 +194,14 @@ def unsupported_hook_options(host: PluginHost) -> list[str]:
 
 
 CHECKS: tuple[Callable[[PluginHost], list[str]], ...] = (
-    unknown_permissions, unknown_default_roles, outside_namespace, hooks_without_hookimpl, unsupported_hook_options,
+    unknown_permissions, unknown_default_roles, outside_namespace, hooks_without_hookimpl,
 )
 
 
 def startup_problems(host: PluginHost) -> list[str]:
     """Every problem of every check (a check that itself fails is one problem, not the end)."""
-    problems = []
+    if problems := unsupported_hook_options(host):
+        return problems  # such hooks cannot be called as the other checks would call them
     for check in CHECKS:
         try:
             problems.extend(check(host))
@@ -198,3 +214,5 @@ def validate(host: PluginHost) -> None:
     """Refuse to start with every problem found, one line each."""
     if problems := startup_problems(host):
         raise StartupProblems(problems)
+    for line in core_template_overrides(host):
+        log.info("%s", line)

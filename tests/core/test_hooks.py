@@ -55,7 +55,7 @@ def test_hook_register_api_routes(make_app):
 
 
 def test_hook_register_menu_items(make_app):
-    items = [MenuItem(label="Laundry", url="/laundry/", permission=PUBLIC), MenuItem(label="Secret", url="/s/", permission="x.y")]
+    items = [MenuItem(label="Laundry", url="/laundry/", permission=PUBLIC), MenuItem(label="Secret", url="/s/", permission="core.audit.read")]
     server = make_app(extra_plugins=[plugin("laundry", register_menu_items=lambda: items)])
     page = server.client().get("/").text
     assert '<a href="/laundry/">Laundry</a>' in page and "Secret" not in page
