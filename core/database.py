@@ -57,8 +57,12 @@ def sqlite_path(settings: Settings) -> Path | None:
 
 def apps_config(host: PluginHost) -> dict[str, dict[str, Any]]:
     """Tortoise apps in load order: core first, then each plugin after its dependencies."""
+    from core.model_checks import check_relation_indexes
+
     apps: dict[str, dict[str, Any]] = {}
-    for plugin, modules in host.contributions("register_models"):
+    contributions = host.contributions("register_models")
+    check_relation_indexes(contributions)  # before Tortoise writes a wrong index
+    for plugin, modules in contributions:
         apps[plugin.name] = {
             "models": list(modules),
             "migrations": f"{plugin.package}.migrations",
@@ -153,7 +157,76 @@ async def apply_migrations(host: PluginHost, progress=None, apps: dict[str, dict
             progress(event, app_label, name)
 
     await _executor(host, apps).migrate(progress=record)
+    await record_migration_checksums(host, apps)
     return applied
+
+
+# --- Applied-migration checksums ---------------------------------------------------------
+# An applied migration edited afterwards never runs again: the database keeps what the old
+# file did while the file (and a new database) says otherwise. ``migrate`` stores each
+# applied migration's SHA-256 (core migration 0019: a plain table, like Tortoise's own);
+# ``check`` and ``serve`` compare. Migrations applied before the table existed are recorded
+# by the first ``migrate`` after it (trust on first use).
+
+CHECKSUM_MIGRATION = ("core", "0019_migration_checksums")
+
+
+def migration_checksums(host: PluginHost, apps: dict[str, dict[str, Any]] | None = None) -> dict[tuple[str, str], str]:
+    """``(app, migration) -> sha256`` of every committed migration file."""
+    import hashlib
+    import importlib.util
+
+    checksums = {}
+    for app_label, app in (apps if apps is not None else apps_config(host)).items():
+        spec = importlib.util.find_spec(app["migrations"])
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for folder in spec.submodule_search_locations:
+            for path in Path(folder).glob("[0-9]*.py"):
+                checksums[(app_label, path.stem)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return checksums
+
+
+async def _stored_checksums(connection) -> dict[tuple[str, str], str] | None:
+    """What ``migrate`` stored; None before core migration 0019 is applied."""
+    from tortoise.migrations.recorder import MigrationRecorder
+
+    applied = {(key.app_label, key.name) for key in await MigrationRecorder(connection).applied_migrations()}
+    if CHECKSUM_MIGRATION not in applied:
+        return None
+    _count, rows = await connection.execute_query("SELECT app, name, sha256 FROM core_migration_checksum")
+    return {(row["app"], row["name"]): row["sha256"] for row in rows}
+
+
+async def record_migration_checksums(host: PluginHost, apps: dict[str, dict[str, Any]] | None = None) -> None:
+    """Store the checksum of each applied migration that has none yet."""
+    from tortoise.migrations.recorder import MigrationRecorder
+
+    connection = get_connection("default")
+    stored = await _stored_checksums(connection)
+    if stored is None:
+        return
+    applied = [(key.app_label, key.name) for key in await MigrationRecorder(connection).applied_migrations()]
+    files = migration_checksums(host, apps)
+    insert = ("INSERT INTO core_migration_checksum (app, name, sha256) VALUES ($1, $2, $3)"
+              if connection.capabilities.dialect == "postgres" else
+              "INSERT INTO core_migration_checksum (app, name, sha256) VALUES (?, ?, ?)")
+    for key in applied:
+        if key not in stored and key in files:
+            await connection.execute_insert(insert, [*key, files[key]])
+
+
+async def rewritten_migrations(host: PluginHost) -> list[str]:
+    """``app.migration`` of applied migrations whose file changed since they were applied."""
+    stored = await _stored_checksums(get_connection("default"))
+    files = migration_checksums(host)
+    return [f"{app}.{name}" for (app, name), checksum in sorted((stored or {}).items())
+            if (app, name) in files and files[(app, name)] != checksum]
+
+
+def rewritten_line(name: str) -> str:
+    return (f"{name} was changed after it was applied (its checksum differs from the one recorded); "
+            "restore the applied file and put the change in a new migration")
 
 
 async def check_database(settings: Settings) -> None:
