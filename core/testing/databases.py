@@ -202,14 +202,15 @@ class TemplateStore:
             path = self.folder / f"{key}.sqlite3"
             if base:
                 shutil.copyfile(base[0], path)
-            run_async(migrate_database(f"sqlite://{path}", with_demo=with_demo, demo_plugins=new_plugins))
+            try:
+                run_async(migrate_database(f"sqlite://{path}", with_demo=with_demo, demo_plugins=new_plugins))
+            except BaseException:
+                path.unlink(missing_ok=True)  # a half-built template must not be copied later
+                raise
             return str(path)
         name = f"fdt_tpl_{os.getpid()}_{key}"
-        source = f' TEMPLATE "{base[0]}"' if base else ""
-        run_async(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"{source}',
-                                f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-        run_async(migrate_database(postgres_url_for(name), with_demo=with_demo, demo_plugins=new_plugins))
-        return name
+        return build_postgres_template(name, base[0] if base else None, lambda url: migrate_database(
+            url, with_demo=with_demo, demo_plugins=new_plugins))
 
     def fresh(self, flavour: str) -> str:
         """A new database copied from the template; ``discard`` it after the test."""
@@ -233,6 +234,21 @@ class TemplateStore:
         if self.copies is not None:
             self.copies.close()
             self.copies = None
+
+
+def build_postgres_template(name: str, base: str | None, migrate) -> str:
+    """Create the PostgreSQL database ``name`` (a copy of ``base`` if given) and run
+    ``migrate(url)`` on it; when that fails the half-built database is dropped (else it
+    stays on the server after the run, holding a failed migration)."""
+    source = f' TEMPLATE "{base}"' if base else ""
+    run_async(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"{source}',
+                            f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    try:
+        run_async(migrate(postgres_url_for(name)))
+    except BaseException:
+        run_async(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        raise
+    return name
 
 
 class PostgresCopies:
