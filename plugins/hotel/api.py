@@ -22,8 +22,8 @@ from plugins.hotel.schemas import (BalanceOut, BalanceQuery, BoardOut, BoardQuer
                                    HygieneQuery, ImportIn, ImportOut, MovementIn, MovementOut, MovementPage,
                                    MovementQuery, NightAuditIn, NightAuditOut, ObservedIn, RoomEventOut, RoomIn,
                                    RoomOut, RoomPage, RoomQuery, ServiceIn, StockItemIn, StockItemOut,
-                                   StockItemQuery, VersionIn)
-from plugins.hotel.schemas import BulkStatusIn, BulkStatusOut
+                                   StockItemQuery)
+from plugins.hotel.schemas import BulkStatusIn, BulkStatusOut, CheckOutIn
 from plugins.hotel.schemas import (DamagePage, DamageQuery, RoomFlagIn, SectionAssignIn, SectionsOut, WorkReportOut,
                                    WorkReportQuery)
 
@@ -129,10 +129,12 @@ async def check_in(request: Request, body: CheckInIn) -> RoomOut:
     return services.room_out(room, True)
 
 
-async def check_out(request: Request, body: VersionIn) -> RoomOut:
-    """Check out: the room becomes vacant dirty and gets a departure-clean task."""
+async def check_out(request: Request, body: CheckOutIn) -> RoomOut:
+    """Check out: the room becomes vacant dirty and gets a departure-clean task. A room with
+    open guest requests or repairs is a 409 listing them (``open_items``) unless
+    ``acknowledge`` is true."""
     room = await services.check_out(kernel(request), current_site(request), await _room(request), body.version,
-                                    actor_of(request))
+                                    actor_of(request), acknowledge=body.acknowledge)
     return services.room_out(room, True)
 
 
@@ -353,8 +355,8 @@ def routes():
                   body=HousekeepingIn, response=RoomOut, tags=tags),
         api_route(f"{room}/check-in", check_in, method="POST", permission="hotel.room.check_in", body=CheckInIn,
                   response=RoomOut, tags=tags),
-        api_route(f"{room}/check-out", check_out, method="POST", permission="hotel.room.check_in", body=VersionIn,
-                  response=RoomOut, tags=tags),
+        api_route(f"{room}/check-out", check_out, method="POST", permission="hotel.room.check_in", body=CheckOutIn,
+                  response=RoomOut, tags=tags, responses={409: "Not occupied, or open requests or repairs not acknowledged"}),
         api_route(f"{room}/service", set_service, method="POST", permission="hotel.room.service", body=ServiceIn,
                   response=RoomOut, tags=tags),
         api_route(f"{room}/observed", observe, method="POST", permission="hotel.room.observe", body=ObservedIn,

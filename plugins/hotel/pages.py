@@ -148,12 +148,16 @@ def flag_labels() -> dict[str, str]:
 
 
 ROOM_FIELDS = ["status", "version", "guest_name", "until", "service", "reason", "occupancy", "description",
-               "take_out_of_order", "on"]
+               "take_out_of_order", "on", "confirmed", "acknowledge"]
 
 
-async def room_page(request: Request, errors: FormErrors | None = None, status_code: int = 200) -> Response:
+async def room_page(request: Request, errors: FormErrors | None = None, status_code: int = 200,
+                    confirm_check_out: bool = False) -> Response:
+    """The room; with ``confirm_check_out`` (GET .../check-out, the check-out button) the
+    check-out's confirmation, with the guest's open requests and the room's repairs."""
     site = current_site(request)
     room = await get_in_site(request, Room, request.path_params["id"], "room")
+    confirm_check_out = confirm_check_out and room.occupancy == "occupied"
     history = await RoomEvent.filter(room_id=room.id).order_by("-id").limit(30)
     actors = {u.id: u.display_name or u.username
               for u in await User.filter(id__in=list({e.actor_id for e in history if e.actor_id}))}
@@ -169,7 +173,14 @@ async def room_page(request: Request, errors: FormErrors | None = None, status_c
                 ("room.housekeeping", "room.inspect", "room.check_in", "room.service", "room.observe",
                  "damage.report", "hygiene.write", "room.dnd")},
         "flag_labels": flag_labels(),
+        "confirm_check_out": confirm_check_out,
+        "departure_items": await services.departure_items(site, room) if confirm_check_out else [],
     }, status_code=status_code)
+
+
+async def check_out_confirmation(request: Request) -> Response:
+    """The check-out button's page: the room with the confirmation open."""
+    return await room_page(request, confirm_check_out=True)
 
 
 async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | None:
@@ -208,7 +219,10 @@ async def room_action(request: Request) -> Response:
         elif action == "check-in":
             await services.check_in(kernel, site, room, version, actor, guest_name=form["guest_name"])
         elif action == "check-out":
-            await services.check_out(kernel, site, room, version, actor)
+            # Only from the confirmation (a form of an older page, or a second tab, asks first).
+            if form["confirmed"] != "1":
+                raise Problem(409, _("Confirm the check-out of room %(number)s.", number=room.number))
+            await services.check_out(kernel, site, room, version, actor, acknowledge=form["acknowledge"] == "1")
         elif action == "service":
             until = None
             if form["until"]:
@@ -228,7 +242,8 @@ async def room_action(request: Request) -> Response:
 
     # The room page has one form per action: messages go on top.
     return await form_action(request, fields=ROOM_FIELDS, act=act, beside=(),
-                             page=lambda errors, values, status: room_page(request, errors, status),
+                             page=lambda errors, values, status: room_page(
+                                 request, errors, status, confirm_check_out=action == "check-out"),
                              success_url=f"/sites/{site.code}/hotel/rooms/{room.id}")
 
 
@@ -534,6 +549,7 @@ def routes():
         page_route(f"{BASE}/", board, permission="hotel.room.read"),
         page_route(f"{BASE}/rooms/status", bulk_status, permission="hotel.room.housekeeping", methods=["POST"]),
         page_route(room, room_page, permission="hotel.room.read"),
+        page_route(f"{room}/check-out", check_out_confirmation, permission="hotel.room.check_in"),
         page_route(f"{room}/{{action}}", room_action, permission="hotel.room.read", methods=["POST"]),
         page_route(f"{BASE}/sheet", sheet, permission="hotel.room.housekeeping"),
         page_route(f"{BASE}/sheet/done", sheet_done, permission="hotel.room.housekeeping", methods=["POST"]),

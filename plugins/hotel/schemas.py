@@ -94,6 +94,12 @@ class VersionIn(Strict):
     version: int
 
 
+class CheckOutIn(Strict):
+    version: int
+    acknowledge: bool = Field(False, description="Check out although the room has open guest requests or repairs "
+                                                 "(without it such a check-out is a 409 listing them as open_items).")
+
+
 class ServiceIn(Strict):
     service: Service
     reason: str | None = Field(None, max_length=500)

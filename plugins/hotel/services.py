@@ -277,11 +277,35 @@ async def check_in(kernel, site: Site, room: Room, version: int, actor: Actor, *
                              party_id=party_id, observed=None, observed_at=None, guests=True)
 
 
-async def check_out(kernel, site: Site, room: Room, version: int, actor: Actor) -> Room:
+#: What a departure may leave behind that the desk should settle or tell the guest about
+#: first: their requests not yet done and the room's repairs (a damage report's task).
+#: No money balance: the cashier's ledger names no room or guest, so the hotel cannot know one.
+DEPARTURE_TASK_TYPES = ("hotel.guest_request", "hotel.maintenance")
+
+
+async def departure_items(site: Site, room: Room) -> list[dict[str, Any]]:
+    """The room's open guest requests and repairs, oldest first: what check-out shows and
+    asks to be acknowledged."""
+    if not room.unit_id:
+        return []
+    tasks = await (Task.filter(site_id=site.id, unit_id=room.unit_id, type__in=DEPARTURE_TASK_TYPES, is_open=True)
+                   .order_by("id").limit(50))
+    return [{"task_id": task.id, "type": task.type, "title": task.title, "status": task.status,
+             "url": f"/sites/{site.code}/tasks/{task.id}"} for task in tasks]
+
+
+async def check_out(kernel, site: Site, room: Room, version: int, actor: Actor, *,
+                    acknowledge: bool = False) -> Room:
+    """Check the guest out. With open requests or repairs at the room, only when the caller
+    ``acknowledge``s them (the page's confirmation shows them; the API's 409 lists them), so
+    a guest does not leave with a request nobody mentioned."""
     if version != room.version:
         raise await _stale(room, True)
     if room.occupancy != "occupied":
         raise Problem(409, _("Room %(number)s is not occupied.", number=room.number), current=room_out(room, True))
+    if not acknowledge and (items := await departure_items(site, room)):
+        raise Problem(409, _("Room %(number)s has open requests or repairs: confirm the check-out with them.",
+                             number=room.number), open_items=items, current=room_out(room, True))
 
     async def departure_task(changed: Room) -> None:
         await create_room_task(kernel, site, changed, actor, "hotel.departure_clean",

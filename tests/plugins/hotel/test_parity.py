@@ -25,7 +25,7 @@ def test_check_in_and_check_out(parity):
     footprint = parity.check(
         "frontdesk", prepare=_room("OD"),
         api=lambda room: ("POST", f"{BASE}/rooms/{room['id']}/check-out", {"version": room["version"]}),
-        page=lambda room: (f"{PAGES}/rooms/{room['id']}/check-out", {"version": str(room["version"])}))
+        page=lambda room: (f"{PAGES}/rooms/{room['id']}/check-out", {"version": str(room["version"]), "confirmed": "1"}))
     assert "hotel.room.changed" in footprint.events
 
 
