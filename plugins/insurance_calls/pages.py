@@ -61,6 +61,7 @@ async def _entry_context(request: Request, form: dict, errors: FormErrors, logge
         "site": site, "form": form, "errors": errors, "logged": logged,
         "call_types": _choices(rules.CALL_TYPE_LABELS), "outcomes": _choices(rules.OUTCOME_LABELS),
         "directions": _choices(rules.DIRECTION_LABELS), "required_json": json.dumps(required),
+        "patterns": rules.HTML_PATTERNS,
         "task": task, "is_revisit": bool(task and task.type == services.REVISIT),
         "field_labels": {name: str(label) for name, label in rules.FIELD_LABELS.items()},
         "confirmation_channels": [("sms", _("SMS")), ("email", _("E-mail"))],

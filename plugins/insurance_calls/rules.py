@@ -71,6 +71,17 @@ VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 ID_RE = re.compile(r"^\d{17}[\dX]$")
 CARD_RE = re.compile(r"^[A-Z0-9]{6,30}$")
 
+#: The same formats for the browser (an input's ``pattern``, matched against the whole value,
+#: as typed: separators allowed where ``phone``/``plate``/``policy_no`` below strip them), so a
+#: wrong number is caught before the form is sent. The server still checks every value with
+#: the functions below: these may let through a value they refuse, never the other way round.
+#: Written for the JavaScript ``v`` flag browsers compile patterns with (``-``, ``(``, ``)``
+#: escaped inside classes).
+PHONE_PATTERN = r"\+?(?:[\s\-\(\)\.]*[0-9]){7,15}[\s\-\(\)\.]*"
+PLATE_PATTERN = r"(?:[\u4e00-\u9fff][\s·\.\-]*)?(?:[A-Za-z0-9][\s·\.\-]*){5,8}"
+POLICY_PATTERN = r"[\s\-]*[A-Za-z](?:[\s\-]*[A-Za-z0-9]){9,21}[\s\-]*"
+HTML_PATTERNS = {"phone": PHONE_PATTERN, "plate": PLATE_PATTERN, "policy_no": POLICY_PATTERN}
+
 
 def phone(raw: str, field: str = "phone") -> str:
     text = (raw or "").strip()

@@ -138,6 +138,8 @@ class LookupOut(BaseModel):
     repeat_caller: bool
     calls_last_30_days: int
     caller_name: str
+    plate: str = Field("", description="The plate of the caller's latest call that named one (the form pre-fills it).")
+    policy_no: str = Field("", description="The same for the policy number; empty without the permission to see it.")
 
 
 class PeriodQuery(BaseModel):

@@ -401,6 +401,10 @@ async def lookup(site: Site, actor: Actor, *, phone: str = "", plate: str = "", 
         complaints = [task_out(task) for task in
                       await Task.filter(site_id=site.id, id__in=list(complaint_ids)).order_by("-id")]
     name = next((row["caller_name"] for row in rows if row["caller_name"]), "")
+    # The caller's plate and policy of their latest calls, for the call form to fill in as
+    # it fills the name (a policy number only for whom may see it unmasked).
+    plate_no = next((row["plate"] for row in rows if row["plate"]), "")
+    policy = next((row["policy_no"] for row in rows if row["policy_no"]), "") if show_personal else ""
     return {
         "calls": [call_out(row, show_personal) for row in rows],
         "open_tasks": open_tasks,
@@ -408,6 +412,8 @@ async def lookup(site: Site, actor: Actor, *, phone: str = "", plate: str = "", 
         "repeat_caller": recent >= REPEAT_CALLS,
         "calls_last_30_days": recent,
         "caller_name": name,
+        "plate": plate_no,
+        "policy_no": policy,
     }
 
 

@@ -11,6 +11,14 @@
   var timer = null;
   var lastKey = "";
   var sequence = 0;
+  // What the history or a screen pop put into a field: replaced by the next caller's, kept
+  // once the agent typed over it.
+  var prefilled = {};
+  function fill(name, text) {
+    var input = form[name];
+    if (!input || !text) { return; }
+    if (!input.value || input.value === prefilled[name]) { input.value = text; prefilled[name] = text; }
+  }
 
   function label(name) { return panel.getAttribute("data-label-" + name) || ""; }
   function el(tag, cls, text) {
@@ -47,8 +55,10 @@
     body.textContent = "";
     if (data.caller_name) {
       body.appendChild(el("p", "ic-greet", label("greet").replace("{name}", data.caller_name)));
-      if (!form.caller_name.value) { form.caller_name.value = data.caller_name; }
     }
+    // The caller's name, plate and policy from their latest calls fill the fields left
+    // empty (or still holding an earlier caller's pre-fill), never what the agent typed.
+    ["caller_name", "plate", "policy_no"].forEach(function (name) { fill(name, data[name]); });
     var banner = el("p", data.repeat_caller ? "ic-repeat banner warning" : "ic-first banner info",
       data.repeat_caller ? label("repeat").replace("{count}", data.calls_last_30_days) : label("first"));
     banner.setAttribute("data-repeat", data.repeat_caller ? "true" : "false");
@@ -157,12 +167,6 @@
      come from the telephone. answered/ended arrive as insurance_calls.telephony_call. */
   var incoming = document.getElementById("incoming-call");
   var popped = form.telephony_call_id;
-  var prefilled = {};
-  function fill(name, text) {
-    var input = form[name];
-    if (!input || !text) { return; }
-    if (!input.value || input.value === prefilled[name]) { input.value = text; prefilled[name] = text; }
-  }
   function screenPop(event) {
     var data;
     try { data = JSON.parse(event.data); } catch (error) { return; }

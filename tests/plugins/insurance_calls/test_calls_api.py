@@ -134,7 +134,7 @@ def test_lookup_shows_history_open_tasks_complaints_and_repeat_caller(demo_serve
     phone = "13700001111"
     first = caller.get(f"{BASE}/lookup?phone={phone}").json()
     assert first == {"calls": [], "open_tasks": [], "complaints": [], "repeat_caller": False,
-                     "calls_last_30_days": 0, "caller_name": ""}
+                     "calls_last_30_days": 0, "caller_name": "", "plate": "", "policy_no": ""}
     log(caller, phone=phone, caller_name="李先生", plate="粤B54321", outcome="follow_up", follow_up_at=later(hours=2))
     once = caller.get(f"{BASE}/lookup?phone={phone}").json()
     assert once["calls_last_30_days"] == 1 and not once["repeat_caller"] and len(once["open_tasks"]) == 1
