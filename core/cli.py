@@ -109,6 +109,10 @@ def serve(host, port, workers, reload) -> None:
             f"database: {len(pending)} migration(s) not applied ({', '.join(pending[:5])}); "
             "run `frontdesk migrate` (make run does it for you)"
         )
+    from core.database import rewritten_line, rewritten_migrations
+
+    if rewritten := asyncio.run(with_database(settings, plugin_host, lambda: rewritten_migrations(plugin_host))):
+        raise StartupError("\n".join(f"migrations: {rewritten_line(name)}" for name in rewritten))
     overrides = {"FRONTDESK_HOST": settings.host, "FRONTDESK_PORT": str(settings.port)}
     import os
 
@@ -271,9 +275,16 @@ def check() -> None:
         report("database", None)
     except StartupError as error:
         report("database", str(error).removeprefix("database: "))
+    rewritten = []
+    if pending is not None:
+        from core.database import rewritten_line, rewritten_migrations
+
+        rewritten = asyncio.run(with_database(settings, plugin_host, lambda: rewritten_migrations(plugin_host)))
+        for name in rewritten:
+            report("migrations", rewritten_line(name))
     if pending:
         report("migrations", f"{len(pending)} pending ({', '.join(pending[:5])}); run `frontdesk migrate`")
-    elif pending is not None:
+    elif pending is not None and not rewritten:
         report("migrations", None, "ok (none pending)")
     try:
         drift = sorted({writer.app_label for writer in asyncio.run(detect_changes(settings, plugin_host))})

@@ -317,3 +317,36 @@ def test_debug_shows_the_traceback_of_a_failing_plugin(database_url, tmp_path):
     assert "plugin trappy: failed to import trappy at trappy/__init__.py:3: RuntimeError" in err, err
     status, out, err = run(database_url, tmp_path, "--debug", "plugins")
     assert status == 2 and "Traceback (most recent call last)" in err and "broken on purpose" in err, err
+
+
+MIGRATION = textwrap.dedent("""
+    from tortoise import migrations
+    from tortoise.migrations import operations as ops
+
+
+    class Migration(migrations.Migration):
+        dependencies = [('core', '0001_initial')]
+        initial = True
+        operations = [ops.RunSQL("CREATE TABLE trappy_note (id INTEGER PRIMARY KEY)", "DROP TABLE trappy_note")]
+""")
+
+
+def test_a_rewritten_applied_migration_fails_check_and_serve(database_url, tmp_path):
+    """migrate stores each applied migration's checksum (core migration 0019); a file
+    edited afterwards would never run again, so check and serve report it."""
+    trappy(tmp_path, init='from core import PluginMeta\nmeta = PluginMeta(name="trappy", version="1.0")\n',
+           models="# no models: the migration makes a table by SQL\n")
+    migration = tmp_path / "trappy" / "migrations" / "0001_initial.py"
+    migration.write_text(MIGRATION)
+    status, out, err = run(database_url, tmp_path, "migrate")
+    assert status == 0, out + err
+    status, out, err = run(database_url, tmp_path, "check")
+    assert status == 0 and "migrations: ok (none pending)" in out, out + err
+
+    migration.write_text(MIGRATION.replace("id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY, body TEXT"))
+    line = ("migrations: trappy.0001_initial was changed after it was applied (its checksum differs from the one "
+            "recorded); restore the applied file and put the change in a new migration")
+    status, out, err = run(database_url, tmp_path, "check")
+    assert status == 1 and line in out.splitlines(), out + err
+    status, out, err = run(database_url, tmp_path, "serve")
+    assert status == 2 and err.strip() == f"frontdesk: {line}", out + err
