@@ -260,12 +260,10 @@ def check() -> None:
     else:
         report("secret_key", None, "ok" if settings.secret_key else "ok (generated once in var/secret_key)")
     # The start-up validation pass `serve` runs (core.startup_checks), one line per problem.
-    from core.startup_checks import core_template_overrides, startup_problems
+    from core.startup_checks import startup_problems
 
     for problem in startup_problems(plugin_host):
         report("plugins", problem)
-    for line in core_template_overrides(plugin_host):
-        click.echo(f"templates: {line} (allowed)")
     report("app", _app_problem(settings))
 
     pending = None

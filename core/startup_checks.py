@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import logging
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,11 +21,9 @@ from core.identity.services import BUILTIN_ROLES
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.plugin_host import CORE_NAME, ENTRY_POINT_GROUP, LoadedPlugin, PluginHost
 
-log = logging.getLogger("frontdesk.plugins")
-
-#: Core's templates. A plugin may override one (the plugin contract: a plugin can put its
-#: banner on core's home page), never silently: start-up logs each override and
-#: ``frontdesk check`` lists it; two plugins overriding the same one are refused.
+#: Core's templates, which a plugin may not replace (docs/plugins.md, "Templates"): the look
+#: of core's pages is the theme's to change, a plugin adds to them through panels. A
+#: replaced template would silently change every page that includes it, for every plugin.
 CORE_TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 #: pluggy options the host's loops (``PluginHost.call_each``, ``ask``, ``notify``) do not
 #: honour: they call every plugin in load order, so these would be silently ignored.
@@ -120,13 +117,11 @@ def outside_namespace(host: PluginHost) -> list[str]:
                 if not item.name.startswith(f"{plugin.name}."):
                     problems.append(f"plugin {plugin.name}: the {what} {item.name} is outside the plugin's namespace; "
                                     f"name it {plugin.name}.<...>")
-    overriders: dict[str, str] = {}
     for plugin, name in _templates(host):
         if (CORE_TEMPLATE_ROOT / name).is_file():
-            if name in overriders:
-                problems.append(f"plugins {overriders[name]} and {plugin.name} both override core's template {name}; "
-                                f"only one may")
-            overriders[name] = plugin.name
+            problems.append(f"plugin {plugin.name}: templates/{name} would replace core's template {name}; "
+                            f"plugins may not override core templates (the theme changes core's look, "
+                            f"page_panels add to core's pages): move it to templates/{plugin.name}/")
         elif not name.startswith(f"{plugin.name}/"):
             problems.append(f"plugin {plugin.name}: templates/{name} is outside the plugin's namespace; "
                             f"move it to templates/{plugin.name}/{name}")
@@ -140,11 +135,6 @@ def _templates(host: PluginHost):
             for path in sorted(templates.rglob("*.html")):
                 yield plugin, path.relative_to(templates).as_posix()
 
-
-def core_template_overrides(host: PluginHost) -> list[str]:
-    """One line per core template a plugin overrides: allowed, but said out loud."""
-    return [f"plugin {plugin.name} overrides core's template {name}" for plugin, name in _templates(host)
-            if (CORE_TEMPLATE_ROOT / name).is_file()]
 
 
 def _hook_names(host: PluginHost) -> list[str]:
@@ -214,5 +204,3 @@ def validate(host: PluginHost) -> None:
     """Refuse to start with every problem found, one line each."""
     if problems := startup_problems(host):
         raise StartupProblems(problems)
-    for line in core_template_overrides(host):
-        log.info("%s", line)

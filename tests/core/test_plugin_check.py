@@ -111,20 +111,19 @@ def test_a_template_outside_the_namespace_is_refused(tmp_path, monkeypatch):
                                    "move it to templates/lockers/list.html"]
 
 
-def test_a_core_template_override_is_said_and_two_are_refused(tmp_path, monkeypatch):
-    """docs/architecture.md: a plugin may override a core template, never silently; two
-    plugins overriding the same one are refused."""
-    from core.startup_checks import core_template_overrides
-
+def test_a_core_template_override_is_refused(tmp_path, monkeypatch):
+    """docs/plugins.md ("Templates"): a plugin may not replace one of core's templates."""
     monkeypatch.syspath_prepend(str(tmp_path))
-    first = write_package(tmp_path, "banner_one", "", templates=["core/home.html"])
-    second = write_package(tmp_path, "banner_two", "", templates=["core/home.html"])
-    assert core_template_overrides(load_plugins(extra_modules=[first])) == [
-        "plugin banner_one overrides core's template core/home.html"]
-    assert startup_problems(load_plugins(extra_modules=[first])) == []
-    with pytest.raises(StartupProblems, match="plugins banner_one and banner_two both override core's template "
-                                              "core/home.html"):
-        create_app(SETTINGS, extra_plugins=[first, second])
+    module = write_package(tmp_path, "banner", "", templates=["core/home.html", "error.html", "banner/ok.html"])
+    assert problems_of(module) == [
+        "plugin banner: templates/core/home.html would replace core's template core/home.html; plugins may not "
+        "override core templates (the theme changes core's look, page_panels add to core's pages): "
+        "move it to templates/banner/",
+        "plugin banner: templates/error.html would replace core's template error.html; plugins may not "
+        "override core templates (the theme changes core's look, page_panels add to core's pages): "
+        "move it to templates/banner/",
+    ]
+    refused(module, "would replace core's template core/home.html")
 
 
 def test_a_hook_without_hookimpl_is_refused(tmp_path, monkeypatch):
