@@ -49,10 +49,15 @@ async def shown_notes(events) -> dict[int, str]:
     return {e.id: names.get(e.note, e.note) if e.kind in NAMED_EVENTS else e.note for e in events}
 
 
-def task_row(task: Task, people: dict[int, User], types: dict) -> dict:
+def task_row(task: Task, people: dict[int, User], types: dict, site_code: str = "") -> dict:
+    """A task for a list. With ``site_code``, ``page`` is where the task is worked (its
+    type's ``page`` for its subject, else the task page)."""
     task_type = types.get(task.type)
     assignee = people.get(task.assignee_id)
-    return {
+    page = f"/sites/{site_code}/tasks/{task.id}" if site_code else ""
+    if site_code and task_type and task_type.page and task.subject_id:
+        page = task_type.page.format(site=site_code, subject_id=task.subject_id)
+    return {"page": page,
         "id": task.id, "title": task.title, "status": task.status, "priority": task.priority,
         "priority_label": str(PRIORITY_LABELS.get(task.priority, task.priority)),
         "type_label": str(task_type.label) if task_type else task.type,
@@ -77,8 +82,8 @@ async def my_work(request: Request) -> Response:
         id__in=list({t.assignee_id for t in watched if t.assignee_id}))})
     unread = await handovers.unread_for(user, site.id).order_by("-id").limit(20)
     context = {
-        "site": site, "tasks": [task_row(t, people, kernel(request).types) for t in tasks],
-        "watched": [task_row(t, people, kernel(request).types) for t in watched],
+        "site": site, "tasks": [task_row(t, people, kernel(request).types, site.code) for t in tasks],
+        "watched": [task_row(t, people, kernel(request).types, site.code) for t in watched],
         "unread_handovers": [handovers.handover_out(h) for h in unread],
     }
     # Plugins' panels (``page_panels``), e.g. the staff member's duties today.

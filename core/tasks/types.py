@@ -141,6 +141,10 @@ class TaskType:
     #: user who created a task may work it to done on the spot although balanced
     #: assignment gave it to someone else. False: only its assignee (or a supervisor).
     first_contact: bool = True
+    #: The page a task of this type is worked on, when its subject's page carries everything
+    #: (a resident case: reply, revisit, assignment): a path with ``{site}`` and
+    #: ``{subject_id}``. Lists such as my work link there instead of the bare task page.
+    page: str = ""
     #: Filled by the host: the plugin that declared the type.
     plugin: str = field(default="", compare=False)
 

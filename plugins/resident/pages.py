@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlencode
 
 from starlette.requests import Request
+from tortoise.expressions import Q
 from starlette.responses import RedirectResponse, Response
 
 from core.clock import local_today, utcnow
@@ -17,6 +18,7 @@ from core.entities.units import unit_by_code
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.identity.models import Membership, User
+from core.identity.services import site_people
 from core.money import format_money
 from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
@@ -61,15 +63,29 @@ def home(request: Request, path: str = "") -> str:
 async def desk(request: Request, form: dict | None = None, errors: FormErrors | None = None,
                status_code: int = 200) -> Response:
     site = current_site(request)
-    cases = await (site_query(request, Case).filter(task__is_open=True).select_related("task", "unit")
-                   .order_by("-id").limit(100))
+    user_id = request.state.user.id
+    # An agent lands on their work: the cases they hold or took in (balanced assignment may
+    # give an intake to a colleague: the one who took the call still follows it) and the new
+    # (unassigned) ones, own first; a supervisor (who assigns) on every open case. Either may
+    # switch with ?show=.
+    show = request.query_params.get("show", "")
+    if show not in ("mine", "all"):
+        show = "all" if can(request, "core.task.assign") else "mine"
+    open_cases = site_query(request, Case).filter(task__is_open=True)
+    if show == "mine":
+        open_cases = open_cases.filter(Q(task__assignee_id=user_id) | Q(task__assignee_id__isnull=True)
+                                       | Q(task__created_by_id=user_id))
+    cases = await open_cases.select_related("task", "unit").order_by("-id").limit(100)
+    if show == "mine":
+        far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+        cases.sort(key=lambda c: (c.task.assignee_id != user_id, not c.task.overdue, c.task.due_at or far))
     people = {u.id: u for u in await User.filter(id__in=list({c.task.assignee_id for c in cases if c.task.assignee_id}))}
     important = set(await Household.filter(unit_id__in=[c.unit_id for c in cases], important=True)
                     .values_list("unit_id", flat=True))
     for case in cases:
         case.important_owner = case.unit_id in important  # the badge beside the unit
     return render(request, "resident/desk.html", {
-        "site": site, "cases": cases, "people": people, "kinds": CASE_KINDS, "channels": CHANNELS,
+        "site": site, "cases": cases, "people": people, "kinds": CASE_KINDS, "channels": CHANNELS, "show": show,
         "form": form or {"kind": "repair", "channel": "phone"}, "errors": errors or FormErrors(),
         "may_create": can(request, "resident.case.create"),
         "complaint_categories": await complaint_pages.options(site, complaints.CATEGORIES),
@@ -119,6 +135,8 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
         "actions": [(to, task_type.state_label(to)) for to in task_type.workflow.allowed(task.status) if to != "cancelled"],
         "revisits": await Revisit.filter(case_id=case.id).order_by("id"), "duplicates": duplicates,
         "errors": errors or FormErrors(), "may_work": can(request, "resident.case.work"),
+        "may_assign": can(request, "core.task.assign"),
+        "assignable": await site_people(site.id) if can(request, "core.task.assign") else {},
         "classify": await complaint_pages.classify_context(site, case),
         "reply_values": values or {}, **await history_context(request, ("resident", "case", case.id)),
         "resident": await Party.get_or_none(id=case.party_id, site_id=site.id) if case.party_id else None,
@@ -234,6 +252,28 @@ async def case_revisit(request: Request) -> Response:
         await services.revisit_case(kernel(request), case, body.model_dump(), actor=actor_of(request))
     return await _case_action(request, REVISIT_FIELDS, act, schema=s.RevisitIn,
                               prepare=lambda form: _revisit_data(form, "comments"))
+
+
+async def case_assign(request: Request) -> Response:
+    """The case page's assignment: a supervisor gives the case's task to someone (or to
+    whoever has the fewest open tasks); an agent who may work cases takes an unassigned one."""
+    async def act(case, form):
+        task = await Task.get(id=case.task_id)
+        version = form_int(form, "version", required=True, hidden=True)
+        choice = form["assignee"]
+        if can(request, "core.task.assign"):
+            balanced = choice == "balanced"
+            if not balanced and not choice.isdigit():
+                raise invalid("assignee", _("Choose who gets the task."))
+            person = None if balanced else int(choice)
+        elif choice == "me" and task.assignee_id is None:
+            balanced, person = False, request.state.user.id
+        else:
+            raise Problem(403, _("You do not have the permission this needs (%(permission)s).",
+                                 permission="core.task.assign"))
+        await kernel(request).assign(task, person, balanced, version, request.state.user,
+                                     request.state.client_address)
+    return await _case_action(request, ["assignee", "version"], act)
 
 
 async def case_merge(request: Request) -> Response:
@@ -735,6 +775,7 @@ def routes():
         page_route(f"{case}/reply", case_reply, permission="resident.case.work", methods=["POST"]),
         page_route(f"{case}/transition", case_transition, permission="resident.case.work", methods=["POST"]),
         page_route(f"{case}/revisit", case_revisit, permission="resident.case.work", methods=["POST"]),
+        page_route(f"{case}/assign", case_assign, permission="resident.case.work", methods=["POST"]),
         page_route(f"{case}/merge", case_merge, permission="resident.case.work", methods=["POST"]),
         page_route(f"{BASE}/calls", calls_page, permission="resident.revisit.record"),
         page_route(f"{BASE}/revisits", revisits_page, permission="resident.revisit.record"),

@@ -4,7 +4,9 @@ from core.i18n import lazy_gettext as _l
 from core.tasks.types import TaskType
 
 # Every resident task is a case's: created with it, never on its own.
-cases = {"owner_endpoint": "POST /api/v1/sites/{site}/resident/cases"}
+# The case page carries the task's work (reply, revisit, assignment, its SLA): lists open it.
+cases = {"owner_endpoint": "POST /api/v1/sites/{site}/resident/cases",
+         "page": "/sites/{site}/resident/cases/{subject_id}"}
 TASK_TYPES = [
     TaskType(name="resident.repair", label=_l("Repair"), default_sla_minutes=48 * 60, **cases),
     TaskType(name="resident.complaint", label=_l("Complaint"), default_sla_minutes=72 * 60,
