@@ -45,6 +45,28 @@ def _forget_migration_modules(apps: dict[str, dict[str, Any]]) -> None:
         del sys.modules[name]
 
 
+def unsafe_additions(writer: MigrationWriter) -> list[str]:
+    """Fields the migration would add to an existing table as NOT NULL without a database
+    default: the migration applies to an empty database and fails on any table with rows
+    (PostgreSQL refuses the column, SQLite's table rebuild has no value to copy), so
+    ``makemigrations`` refuses to write it and says what to add."""
+    from tortoise.migrations import operations as ops
+
+    problems = []
+    for operation in writer.operations:
+        if type(operation) is not ops.AddField:  # core.migration_ops.AddColumn writes its own default
+            continue
+        field = operation.field
+        if field.null or field.has_db_default() or getattr(field, "generated", False):
+            continue
+        default = field.default
+        fix = (f"add db_default={default!r} beside default=" if default is not None and not callable(default)
+               else "give it db_default= (a constant) or null=True")
+        problems.append(f"{writer.app_label}.{operation.model_name}.{operation.name} is added NOT NULL to an "
+                        f"existing table without a database default, which fails on any table with rows: {fix}")
+    return problems
+
+
 async def make_migrations(settings: Settings, host: PluginHost, app_labels: list[str] | None = None,
                           name: str | None = None) -> list[str]:
     """Write the missing migrations, one app at a time; returns the files written."""
@@ -54,6 +76,8 @@ async def make_migrations(settings: Settings, host: PluginHost, app_labels: list
         if not writers:
             return written
         writer = writers[0]
+        if problems := unsafe_additions(writer):
+            raise ValueError("; ".join(problems))
         if name:
             number = writer.name.split("_", 1)[0]
             writer.name = f"{number}_{name}"

@@ -1,0 +1,8 @@
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shelf_good", "0001_initial")]
+
+    operations = [ops.AddField(model_name="Parcel", name="shelf", field=fields.CharField(max_length=20, default="A", db_default='A'))]
