@@ -82,7 +82,7 @@ def test_a_field_added_with_default_only_fails_the_plugins_own_tests(tmp_path, t
     applies to empty databases and fails on any table with rows; the scaffold's generated
     migration test catches it on this run's backend."""
     made = subprocess.run([sys.executable, "-m", "core", "plugin", "new", "parcel_desk", "--dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)
     assert made.returncode == 0, made.stderr
     package = tmp_path / "parcel_desk"
     models = package / "parcel_desk" / "models.py"
