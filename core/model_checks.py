@@ -31,7 +31,10 @@ def relation_index_problems(plugin_name: str, module_names: Iterable[str]) -> li
 
     problems = []
     for module_name in module_names:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:  # noqa: BLE001, S112 — Tortoise reports it where it loads the models
+            continue
         for model in vars(module).values():
             if not (inspect.isclass(model) and issubclass(model, Model) and model.__module__ == module_name):
                 continue
