@@ -159,6 +159,32 @@
   // Live regions swap their content: label the new rows too.
   document.addEventListener("frontdesk:refreshed", function (event) { labelCards(event.target); });
 
+  /* ---------- (f) scrolling table wrappers ---------- */
+
+  /** A .table-wrap that scrolls sideways takes the focus (tabindex 0, a named region), so a
+      keyboard user can scroll it with the arrow keys (WCAG 2.1.1; axe's
+      scrollable-region-focusable). One that fits stays out of the tab order. */
+  function focusScrollers(root) {
+    (root || document).querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.setAttribute("tabindex", "0");
+        if (!wrap.hasAttribute("role")) wrap.setAttribute("role", "region");
+        if (!wrap.hasAttribute("aria-label")) {
+          var table = wrap.querySelector("table");
+          var caption = table && table.caption ? table.caption.textContent : "";
+          var heading = table && table.tHead && table.tHead.rows.length ? table.tHead.rows[0].cells[0].textContent : "";
+          wrap.setAttribute("aria-label", (caption || heading || document.title).trim());
+        }
+      } else if (wrap.getAttribute("tabindex") === "0") {
+        wrap.removeAttribute("tabindex");
+      }
+    });
+  }
+
+  focusScrollers();
+  window.addEventListener("resize", function () { focusScrollers(); });
+  document.addEventListener("frontdesk:refreshed", function (event) { focusScrollers(event.target); });
+
   // For content inserted later by page-specific scripts.
   window.Frontdesk = window.Frontdesk || {};
   window.Frontdesk.formatLocalTimes = formatLocalTimes;
