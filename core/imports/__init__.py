@@ -72,12 +72,18 @@ class Column:
 
 @dataclass
 class Row:
-    """A data row that parsed: ``number`` is its row in the file (the header is row 1, so
-    the first data row is 2, as a spreadsheet numbers it), ``values`` by column key (a
-    column absent from the file holds its ``default``)."""
+    """A data row: ``number`` is its row in the file (the header is row 1, so the first
+    data row is 2, as a spreadsheet numbers it), ``values`` by column key (a column absent
+    from the file holds its ``default``).
+
+    ``failed`` holds the keys of the cells that did not parse (their error is reported
+    already, their value is the column's ``default``): ``validate`` sees every row, so that
+    a row's other errors (an unknown unit beside a bad amount) are reported in the same
+    run, and skips its checks of these keys. ``write`` only ever sees rows without any."""
 
     number: int
     values: dict[str, Any]
+    failed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,11 @@ class ImportContext:
     app: Any = None
     dry_run: bool = True
     state: dict[str, Any] = field(default_factory=dict)
+    #: Effects for once the import has committed (``context.after_commit.append(callable)``,
+    #: each an async function without arguments), such as a live event telling other
+    #: processes to drop a cache: published before the commit, another worker could refill
+    #: its cache without the new records. Dropped on a dry run and when the import is undone.
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,7 +130,8 @@ class Importer:
 
     - ``validate(rows, context) -> list[RowError]`` (async): checks across rows and against
       the database, with no query per row (fetch what is needed in one query). Receives
-      only rows whose cells all parsed. Optional.
+      every row, also those with cells that did not parse: skip the checks of the keys in
+      ``row.failed`` (their values are the defaults). Optional.
     - ``write(rows, context) -> int`` (async): inserts the rows (``bulk_create`` in
       batches, ``core.imports.BATCH``) and audits them (``core.imports.audit``); returns how many
       records it created. Runs in the import's transaction after ``validate`` found nothing;

@@ -16,7 +16,9 @@ from typing import Any, Callable, Iterable
 
 from core.exports import FORMULA_PREFIXES
 from core.i18n import gettext as _
-from core.imports import CellError
+from core.imports import CellError, Row, RowError
+from core.money import parse_money
+from core.problems import Problem
 
 Parser = Callable[[str], Any]
 
@@ -145,3 +147,23 @@ def email() -> Parser:
             raise CellError(_("%(value)s is not an e-mail address.", value=value))
         return value
     return parse
+
+
+def money(rows: list[Row], key: str, currency: str, *, allow_zero: bool = False) -> list[RowError]:
+    """Each row's ``key`` cell as integer minor units of ``currency`` (``core.money``,
+    never a float), stored back into ``row.values[key]``; a ``RowError`` with
+    ``core.money``'s message for each cell that is no amount.
+
+    Called from ``validate``, because the currency is the site's, which a column's
+    ``parse`` does not know: declare the column ``parse=cells.text(40)``. Cells that did
+    not parse (``row.failed``) and values already converted (``validate`` runs again on
+    import) are left as they are."""
+    errors = []
+    for row in rows:
+        if key in row.failed or isinstance(row.values[key], int):
+            continue
+        try:
+            row.values[key] = parse_money(row.values[key], currency, key, allow_zero=allow_zero)
+        except Problem as problem:
+            errors.append(RowError(row.number, key, (problem.errors or [{}])[0].get("message", problem.detail)))
+    return errors

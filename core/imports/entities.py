@@ -63,9 +63,12 @@ def other_site_errors(rows: list[Row], context: ImportContext) -> list[RowError]
 
 
 def duplicates(rows: list[Row], key: str, taken: set[Any], taken_message: str) -> list[RowError]:
-    """A value of ``key`` already in the database (``taken``) or on an earlier row."""
+    """A value of ``key`` already in the database (``taken``) or on an earlier row (a
+    cell that did not parse is checked no further)."""
     errors, seen = [], {}
     for row in rows:
+        if key in row.failed:
+            continue
         value = row.values[key]
         if value in taken:
             errors.append(RowError(row.number, key, taken_message % {"value": value}))
@@ -159,6 +162,8 @@ async def validate_parties(rows: list[Row], context: ImportContext) -> list[RowE
     errors: list[RowError] = []
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
+        if "name" in row.failed:  # no name: nobody to compare (its own error says so)
+            continue
         keys = _party_keys(row.values["name"], row.values["phones"], row.values["email"])
         if any(key in taken for key in keys):
             errors.append(RowError(row.number, "name", _("%(name)s with this phone or e-mail exists already at this "

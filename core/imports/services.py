@@ -17,6 +17,7 @@ records' own fields, as a single create's entry would hold.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
@@ -34,6 +35,8 @@ from core.imports import (BATCH, HOOK, CellError, Column, ImportContext, Importe
                           normalise_header)
 from core.imports.readers import FileRefused, read
 from core.problems import Problem
+
+log = logging.getLogger("frontdesk.imports")
 
 #: The most data rows one file may hold when no setting says otherwise (``import_max_rows``).
 MAX_ROWS = 50_000
@@ -150,7 +153,10 @@ def expected_headers(column: Column) -> str:
 
 def _parse_rows(importer: Importer, sheet, mapped: dict[int, Column], report: Report,
                 errors: list[RowError]) -> list[Row]:
-    """Every data row's cells parsed; cell errors appended. Blank rows are skipped."""
+    """Every data row's cells parsed; cell errors appended. Blank rows are skipped.
+
+    A row with cells that did not parse is kept, those keys in ``Row.failed`` and holding
+    their column's default, so that ``validate`` still reports the row's other errors."""
     absent = {column.key: column.default for column in importer.columns
               if column not in mapped.values()}
     rows: list[Row] = []
@@ -159,23 +165,22 @@ def _parse_rows(importer: Importer, sheet, mapped: dict[int, Column], report: Re
             continue
         report.rows += 1
         values = dict(absent)
-        bad = False
+        failed: set[str] = set()
         for position, column in mapped.items():
             text = cells[position] if position < len(cells) else ""
             if not text:
                 if column.required:
                     errors.append(RowError(number, column.key, _("This field is required.")))
-                    bad = True
-                else:
-                    values[column.key] = column.default
+                    failed.add(column.key)
+                values[column.key] = column.default
                 continue
             try:
                 values[column.key] = column.parse(text)
             except CellError as error:
                 errors.append(RowError(number, column.key, str(error)))
-                bad = True
-        if not bad:
-            rows.append(Row(number, values))
+                failed.add(column.key)
+                values[column.key] = column.default
+        rows.append(Row(number, values, frozenset(failed)))
     return rows
 
 
@@ -255,7 +260,19 @@ async def run_import(host, key: str, site, data: bytes, *, actor: Actor, dry_run
         report.errors = _shown(importer, refused.errors, report)
         raise refusal(report) from None
     report.applied = True
+    await _after_commit(importer, context)
     return report
+
+
+async def _after_commit(importer: Importer, context: ImportContext) -> None:
+    """Run the effects ``write`` left for after the commit. The import is stored by now:
+    one that fails is logged and the others still run, and the report says what was
+    imported (a 500 would have the file imported twice)."""
+    for effect in context.after_commit:
+        try:
+            await effect()
+        except Exception:
+            log.exception("An after-commit effect of the import %s failed", importer.key)
 
 
 # --- Audit --------------------------------------------------------------------------------

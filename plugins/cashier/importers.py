@@ -15,8 +15,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.imports import BATCH, CellError, Column, ImportContext, Importer, Row, RowError, cells
 from core.imports.services import audit_created
-from core.money import format_money, parse_money
-from core.problems import Problem
+from core.money import format_money
 from plugins.cashier.models import PRICE_CATEGORIES, PriceItem
 from plugins.cashier.sales import CODE
 
@@ -44,35 +43,15 @@ COLUMNS = (
 )
 
 
-def failed(row: Row) -> frozenset[str]:
-    """The keys of the row's cells that did not parse (their values are the defaults): no
-    check looks at them. Core passes every row to ``validate`` once it marks them so."""
-    return getattr(row, "failed", frozenset())
-
-
-def money_errors(rows: list[Row], key: str, currency: str) -> list[RowError]:
-    """Each row's ``key`` text as minor units of ``currency`` (stored in ``values[key]``),
-    or the error ``core.money`` gives, against that row and column."""
-    errors = []
-    for row in rows:
-        if isinstance(row.values[key], int) or key in failed(row):
-            continue
-        try:
-            row.values[key] = parse_money(row.values[key], currency, key)
-        except Problem as problem:
-            errors.append(RowError(row.number, key, (problem.errors or [{}])[0].get("message", problem.detail)))
-    return errors
-
-
 async def validate(rows: list[Row], context: ImportContext) -> list[RowError]:
     """A price in the site's currency; a code once in the file and not on the price list
     yet (the list read in one query)."""
-    errors = money_errors(rows, "price", context.site.currency)
+    errors = cells.money(rows, "price", context.site.currency)
     taken = set(await PriceItem.filter(site_id=context.site.id).values_list("code", flat=True))
     seen: dict[str, int] = {}
     for row in rows:
         code = row.values["code"]
-        if "code" in failed(row):
+        if "code" in row.failed:
             continue
         if code in taken:
             errors.append(RowError(row.number, "code", _("The price list has an item %(code)s already.", code=code)))

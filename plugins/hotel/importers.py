@@ -25,7 +25,7 @@ async def validate(rows: list[Row], context: ImportContext) -> list[RowError]:
     errors = []
     for row in rows:
         number = row.values["number"]
-        if "number" in getattr(row, "failed", ()):  # a cell that did not parse: checked no further
+        if "number" in row.failed:  # a cell that did not parse: checked no further
             continue
         if number in taken:
             errors.append(RowError(row.number, "number", _("Room %(number)s already exists.", number=number)))
@@ -44,16 +44,13 @@ async def write(rows: list[Row], context: ImportContext) -> int:
 
 
 async def announce(context: ImportContext, count: int) -> None:
-    """Boards drop their cached rooms on ``hotel.rooms.added``: after the commit when core
-    offers it (``context.after_commit``), else at once (the import commits right after)."""
+    """Boards drop their cached rooms on ``hotel.rooms.added``: only once the import has
+    committed (``context.after_commit``), or another process could refill its cache
+    without the new rooms; an import undone announces nothing. None from the CLI (no app)."""
     if context.app is None or not count:
         return
     bus = context.app.state.tasks.bus
-    later = getattr(context, "after_commit", None)
-    if later is not None:
-        later.append(lambda: rooms._announce(bus, context.site, count))
-    else:
-        await rooms._announce(bus, context.site, count)
+    context.after_commit.append(lambda: rooms._announce(bus, context.site, count))
 
 
 async def export(context: ImportContext) -> list[dict[str, Any]]:

@@ -30,8 +30,7 @@ from core.i18n import lazy_gettext as _l
 from core.imports import BATCH, CellError, Column, ImportContext, Importer, Row, RowError, cells
 from core.imports.entities import UNIT_KIND_WORDS
 from core.imports.services import audit_created
-from core.money import format_money, parse_money
-from core.problems import Problem
+from core.money import format_money
 from plugins.resident.fees import PERIOD
 from plugins.resident.households import MAX_MEMBERS, PHONE, _decimal
 from plugins.resident.models import RELATIONS, Bill, FeeSchedule, Household, Member
@@ -97,31 +96,11 @@ BALANCE_COLUMNS = (
 )
 
 
-def money_errors(rows: list[Row], key: str, currency: str, *, allow_zero: bool = False) -> list[RowError]:
-    """Each row's ``key`` text as minor units of ``currency`` (stored in ``values[key]``),
-    or the error ``core.money`` gives, against that row and column."""
-    errors = []
-    for row in rows:
-        if isinstance(row.values[key], int) or key in failed(row):
-            continue
-        try:
-            row.values[key] = parse_money(row.values[key], currency, key, allow_zero=allow_zero)
-        except Problem as problem:
-            errors.append(RowError(row.number, key, (problem.errors or [{}])[0].get("message", problem.detail)))
-    return errors
-
-
 async def _units(context: ImportContext) -> dict[str, int]:
     """The site's unit ids by code, read once per import (kept for ``write``)."""
     if "units" not in context.state:
         context.state["units"] = dict(await Unit.filter(site_id=context.site.id).values_list("code", "id"))
     return context.state["units"]
-
-
-def failed(row: Row) -> frozenset[str]:
-    """The keys of the row's cells that did not parse (their values are the defaults): no
-    check looks at them. Core passes every row to ``validate`` once it marks them so."""
-    return getattr(row, "failed", frozenset())
 
 
 def _unknown_unit(row: Row) -> RowError:
@@ -139,7 +118,7 @@ async def validate_households(rows: list[Row], context: ImportContext) -> list[R
     members: dict[str, int] = {}
     for row in rows:
         code = row.values["unit_code"]
-        if "unit_code" in failed(row):
+        if "unit_code" in row.failed:
             continue
         unit_id = units.get(code)
         if unit_id is None:
@@ -216,8 +195,8 @@ async def validate_schedules(rows: list[Row], context: ImportContext) -> list[Ro
     """Amounts in the site's currency, not both zero (a schedule charges something); a
     unit kind once in the file and without a schedule yet."""
     currency = context.site.currency
-    errors = money_errors(rows, "fixed", currency, allow_zero=True)
-    errors += money_errors(rows, "per_sqm", currency, allow_zero=True)
+    errors = cells.money(rows, "fixed", currency, allow_zero=True)
+    errors += cells.money(rows, "per_sqm", currency, allow_zero=True)
     taken = set(await FeeSchedule.filter(site_id=context.site.id).values_list("unit_kind", flat=True))
     seen: dict[str, int] = {}
     for row in rows:
@@ -225,7 +204,7 @@ async def validate_schedules(rows: list[Row], context: ImportContext) -> list[Ro
         # (amounts that did not parse are still text here: their own error says so)
         if isinstance(fixed, int) and isinstance(per_sqm, int) and fixed == per_sqm == 0:
             errors.append(RowError(row.number, "fixed", _("Charge a fixed fee, a price per m², or both.")))
-        if "unit_kind" in failed(row):
+        if "unit_kind" in row.failed:
             continue
         if kind in taken:
             errors.append(RowError(row.number, "unit_kind", _("%(kind)s has a fee schedule already: change it on "
@@ -266,14 +245,14 @@ async def validate_balances(rows: list[Row], context: ImportContext) -> list[Row
     month (a balance is what was owed at the cut-over); one bill per unit and period, in
     the file and against the bills there (read in one query)."""
     site = context.site
-    errors = money_errors(rows, "amount", site.currency)
+    errors = cells.money(rows, "amount", site.currency)
     units = await _units(context)
     month = local_today(site).strftime("%Y-%m")
-    periods = sorted({row.values["period"] for row in rows if "period" not in failed(row)})
+    periods = sorted({row.values["period"] for row in rows if "period" not in row.failed})
     billed = set(await Bill.filter(site_id=site.id, period__in=periods).values_list("unit_id", "period"))
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
-        if failed(row) & {"unit_code", "period"}:
+        if row.failed & {"unit_code", "period"}:
             continue
         code, period = row.values["unit_code"], row.values["period"]
         unit_id = units.get(code)

@@ -306,7 +306,8 @@ def test_cli_import_and_export(make_app, database_url, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("code,kind\n" + "".join("C-1,castle\n" for _ in range(30)))
     refused = run(database_url, "import", "core.units", str(bad), "--site", "cli-site")
-    assert refused.returncode == 1 and "row 2, kind" in refused.stderr and "and 10 more" in refused.stderr
+    # every row's two errors (a bad kind, the code taken): 60, the first 20 shown
+    assert refused.returncode == 1 and "row 2, kind" in refused.stderr and "and 40 more" in refused.stderr
     out = tmp_path / "out.xlsx"
     assert run(database_url, "export", "core.units", "--site", "cli-site", "-o", str(out)).returncode == 0
     assert out.read_bytes()[:2] == b"PK"
@@ -327,3 +328,88 @@ def test_an_export_in_chinese_imports_back(demo_server):
     report = post(admin, "zh-copy", "core.units", without_site)
     assert report.status_code == 200, report.text
     assert units_of(demo_server, "zh-copy") == units_of(demo_server, "harbour")
+
+
+def test_every_error_of_a_row_is_reported_also_beside_a_cell_that_did_not_parse(demo_server):
+    # Row 3 has a bad kind AND a code already on row 2; row 4 another site AND a bad kind;
+    # row 5 no code at all (its empty code is compared with nothing); row 6 no name.
+    admin = demo_server.api_client("admin")
+    data = ("Site,Unit code,Kind\nharbour,E-1,apartment\nharbour,E-1,castle\nlotus,E-2,castle\nharbour,,shop\n"
+            ",,\nharbour,E-1 X,shop\n").encode()
+    report = post(admin, "harbour", "core.units", data, dry_run=True).json()
+    assert {(e["row"], e["column"]) for e in report["errors"]} == {
+        (3, "Unit code"), (3, "Kind"), (4, "Site"), (4, "Kind"), (5, "Unit code"), (7, "Unit code")}
+    assert "row 2" in next(e["message"] for e in report["errors"] if (e["row"], e["column"]) == (3, "Unit code"))
+    refused = post(admin, "harbour", "core.units", data)
+    assert refused.status_code == 422 and len(refused.json()["errors"]) == 6
+    # parties: a row without a name is not taken for a duplicate of another nameless row
+    parties = "Name,Phones\n,0912345678\n,0912345678\n陳小美,0912 345 678; abc\n".encode()
+    report = post(admin, "harbour", "core.parties", parties, dry_run=True).json()
+    assert {(e["row"], e["column"]) for e in report["errors"]} == {(2, "Name"), (3, "Name"), (4, "Phones")}
+
+
+def _after_commit_plugin(effects, fail_write):
+    """A plugin whose importer writes units and leaves effects for after the commit:
+    one that reads the units back (outside the import's transaction), one that fails."""
+    async def write(rows, context):
+        await Unit.bulk_create([Unit(site_id=context.site.id, code=row.values["code"], kind="other") for row in rows])
+        codes = [row.values["code"] for row in rows]
+
+        async def seen():
+            effects.append(await Unit.filter(site_id=context.site.id, code__in=codes).count())
+
+        async def broken():
+            raise RuntimeError("the announcement failed")
+        context.after_commit.extend([broken, seen])
+        if fail_write:
+            raise ImportRefused([RowError(rows[-1].number, "code", "raced")])
+        return len(rows)
+
+    async def export(context):
+        return []
+
+    importer = Importer("later.units", "Later", "core.unit.edit",
+                        (Column("code", N_("Unit code"), required=True, parse=cells.code()),),
+                        write=write, export=export)
+    module = types.ModuleType("later_plugin")
+    module.meta = PluginMeta(name="later", version="1.0", core_requires=">=0.1")
+    module.register_importers = hookimpl(lambda: [importer])
+    module.register_importers.__name__ = "register_importers"
+    return module
+
+
+def test_effects_run_after_the_commit_and_never_for_a_dry_run_or_an_undone_import(make_demo_app):
+    effects = []
+    server = make_demo_app(extra_plugins=[_after_commit_plugin(effects, fail_write=False)])
+    admin = server.api_client("admin")
+    assert post(admin, "lotus", "later.units", b"code\nL-1\n", dry_run=True).json()["errors"] == []
+    assert effects == []  # a dry run never writes, so never announces
+    done = post(admin, "lotus", "later.units", b"code\nL-1\nL-2\n")
+    # the failing effect is logged and the next still runs: the import is stored, not a 500
+    assert done.status_code == 200 and done.json()["applied"] and done.json()["created"] == 2
+    assert effects == [2]  # read outside the transaction: it had committed
+
+
+def test_an_undone_import_runs_none_of_its_effects(make_demo_app):
+    effects = []
+    server = make_demo_app(extra_plugins=[_after_commit_plugin(effects, fail_write=True)])
+    admin = server.api_client("admin")
+    before = units_of(server, "lotus")
+    response = post(admin, "lotus", "later.units", b"code\nL-3\n")
+    assert response.status_code == 422 and effects == []
+    assert units_of(server, "lotus") == before
+
+
+def test_money_cells_in_minor_units_with_core_money_messages():
+    from core.imports import Row
+
+    rows = [Row(2, {"price": "1,200"}), Row(3, {"price": "12.345"}), Row(4, {"price": "120.5"}),
+            Row(5, {"price": "0"}), Row(6, {"price": ""}, frozenset({"price"})), Row(7, {"price": 500})]
+    errors = cells.money(rows, "price", "TWD")
+    assert [(error.row, error.column) for error in errors] == [(2, "price"), (3, "price"), (5, "price")]
+    assert "decimals" in errors[1].message and "greater than zero" in errors[2].message
+    assert rows[2].values["price"] == 12050 and isinstance(rows[2].values["price"], int)
+    assert rows[4].values["price"] == "" and rows[5].values["price"] == 500  # failed and converted: left alone
+    zero = [Row(2, {"fee": "0"})]
+    assert cells.money(zero, "fee", "JPY", allow_zero=True) == [] and zero[0].values["fee"] == 0
+    assert cells.money([Row(2, {"fee": "1.5"})], "fee", "JPY")[0].message.startswith("JPY has no decimals")

@@ -80,3 +80,9 @@ def test_an_exported_price_list_imports_into_an_empty_site_as_it_was(demo_server
     done, lotus_id, empty_id = demo_server.call(round_trip)
     assert done.created == len(items(demo_server, site_id=lotus_id)) >= 5
     assert items(demo_server, site_id=empty_id) == items(demo_server, site_id=lotus_id)
+
+
+def test_a_bad_price_and_a_code_twice_on_one_row_are_both_reported(demo_server):
+    report = run(demo_server, b"code,name,price,category\nDUP-1,Water,30,minibar\nDUP-1,Tea,3.999,castle\n",
+                 dry_run=True)
+    assert {(e["row"], e["column"]) for e in report.errors} == {(3, "code"), (3, "price"), (3, "category")}

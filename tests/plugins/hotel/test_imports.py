@@ -103,3 +103,59 @@ def test_rooms_imported_through_the_api_show_on_the_next_board(demo_server):
     assert {room["number"] for room in desk.get(board).json()["rooms"]} == before | {"2201", "2202"}
     exported = sup.get("/api/v1/sites/lotus/exports/hotel.rooms.csv")
     assert exported.status_code == 200 and "2201,22" in exported.text
+
+
+def _refusing_rooms_plugin():
+    """An importer that writes rooms with hotel's own ``write`` (which announces them) and
+    then refuses, as a race found in the same transaction would: the import is undone."""
+    import types
+
+    from core import PluginMeta, hookimpl
+    from core.imports import Importer, ImportRefused, RowError
+    from plugins.hotel import importers
+
+    async def write(rows, context):
+        await importers.write(rows, context)
+        raise ImportRefused([RowError(rows[-1].number, "number", "raced")])
+
+    refusing = Importer("undone.rooms", "Undone", "hotel.room.edit", importers.ROOMS.columns, write=write,
+                        export=importers.export)
+    module = types.ModuleType("undone_rooms_plugin")
+    module.meta = PluginMeta(name="undone", version="1.0", core_requires=">=0.1")
+    module.register_importers = hookimpl(lambda: [refusing])
+    module.register_importers.__name__ = "register_importers"
+    return module
+
+
+def test_rooms_are_announced_only_after_the_import_commits(make_demo_app):
+    from plugins.hotel.rooms import ROOMS_ADDED
+
+    server = make_demo_app(extra_plugins=[_refusing_rooms_plugin()])
+    bus = server.app.state.events
+
+    async def scenario():
+        where, actor = await as_user("hotelsup", "lotus")
+        subscription = bus.subscribe(where.id, {"hotel.room.read"})
+        heard = []
+
+        async def attempt(key, sheet, dry_run=False):
+            try:
+                await imports.run_import(server.app.state.host, key, where, sheet, actor=actor, dry_run=dry_run,
+                                         app=server.app)
+            except Problem:
+                pass
+            while not subscription.queue.empty():
+                event = subscription.queue.get_nowait()
+                heard.append((event.name, event.data.get("count")))
+            return list(heard)
+        try:
+            undone = await attempt("undone.rooms", b"Room number,Floor\n2301,23\n")
+            dry = await attempt(KEY, b"Room number,Floor\n2302,23\n", dry_run=True)
+            done = await attempt(KEY, b"Room number,Floor\n2303,23\n2304,23\n")
+        finally:
+            bus.unsubscribe(subscription)
+        return undone, dry, done, await Room.filter(site__code="lotus", number__in=["2301", "2302"]).exists()
+
+    undone, dry, done, stored = server.call(scenario)
+    assert undone == [] and dry == [] and not stored
+    assert done == [(ROOMS_ADDED, 2)]

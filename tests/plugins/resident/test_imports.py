@@ -299,3 +299,17 @@ def test_opening_balances_through_the_import_page_check_then_import(demo_server)
     amounts = demo_server.call(lambda: Bill.filter(unit__code=unit, site__code="harbour").values_list(
         "period", "amount_minor", "outstanding_minor"))
     assert amounts == [("2020-04", 150000, 150000)]
+
+
+def test_a_row_with_a_bad_amount_and_an_unknown_unit_reports_both(demo_server):
+    free, = free_units(demo_server, 1)
+    sheet = f"unit_code,period,amount\nZ-9999,2020-03,12.345\n{free},2020-13,abc\nZ-9998,2020-04,\n".encode()
+    report = run(demo_server, "resident.fee_balances", sheet, dry_run=True)
+    assert {(e["row"], e["column"]) for e in report.errors} == {
+        (2, "unit_code"), (2, "amount"), (3, "period"), (3, "amount"), (4, "unit_code"), (4, "amount")}
+    with pytest.raises(Problem) as refused:
+        run(demo_server, "resident.fee_balances", sheet, dry_run=False)
+    assert len(refused.value.errors) == 6
+    # households: a bad relation beside an unknown unit
+    report = run(demo_server, "resident.households", "單位編號,姓名,關係\nZ-9999,王大明,boss\n".encode(), dry_run=True)
+    assert {(e["row"], e["column"]) for e in report.errors} == {(2, "單位編號"), (2, "關係")}
