@@ -392,13 +392,13 @@ async def import_post(request: Request) -> Response:
     form = await request.form()
     text = str(form.get("csv", ""))
     upload = form.get("file")
-    if upload is not None and hasattr(upload, "read"):
-        raw = await upload.read()
-        if raw:
-            text = raw.decode("utf-8-sig", errors="replace")
-    if not text.strip():
-        return await import_page(request, error=_("Paste the CSV or choose a file."), status_code=422)
     try:
+        if upload is not None and hasattr(upload, "read"):
+            raw = await upload.read()
+            if raw:  # CSV in UTF-8, Big5 or GB18030, or XLSX: core reads each
+                text = rooms.uploaded_csv(request.app.state.host, raw)
+        if not text.strip():
+            return await import_page(request, error=_("Paste the CSV or choose a file."), status_code=422)
         report = await rooms.import_rooms(request.app.state.tasks, current_site(request), text, actor_of(request),
                                           apply=form.get("apply") == "1", skip_bad_rows=form.get("skip") == "1")
     except Problem as problem:

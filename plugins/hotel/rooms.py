@@ -180,6 +180,18 @@ async def import_rooms(kernel, site: Site, text: str, actor: Actor, *, apply: bo
     return report
 
 
+def uploaded_csv(host, data: bytes) -> str:
+    """An uploaded file (CSV in UTF-8, Big5 or GB18030, or XLSX: whatever core reads) as
+    the CSV text the older form works on, so the form shows it and checks then imports
+    the same rows. Blank rows are kept, so row numbers stay those of the file."""
+    try:
+        sheet = readers.read(data, encoding=None, max_rows=imports.MAX_ROWS,
+                             score_header=imports.header_score(imports.find(host, KEY)))
+        return csv_text([sheet.header, *sheet.rows])
+    except Problem as problem:
+        raise _as_csv_problem(problem) from None
+
+
 def _as_csv_problem(problem: Problem) -> Problem:
     """A file refused by core (no header, a missing column) as this endpoint named it: ``csv``."""
     if problem.errors and all(error.get("field") == "file" for error in problem.errors):

@@ -159,3 +159,22 @@ def test_rooms_are_announced_only_after_the_import_commits(make_demo_app):
     undone, dry, done, stored = server.call(scenario)
     assert undone == [] and dry == [] and not stored
     assert done == [(ROOMS_ADDED, 2)]
+
+
+def test_the_rooms_upload_form_takes_big5_gb18030_and_xlsx_files(demo_server):
+    from core.exports import xlsx_bytes
+
+    sup = demo_server.sign_in("hotelsup")
+    url = "/sites/lotus/hotel/import"
+    big5 = "房號,樓層,房型\n2401,24,雙人房\n".encode("cp950")
+    gb = "房号,楼层,房型\n2402,24,双人房\n".encode("gb18030")
+    xlsx = xlsx_bytes([("r", ["number", "floor"], [["2403", 24]])])
+    for name, data in (("r.csv", big5), ("r.csv", gb), ("r.xlsx", xlsx)):
+        done = sup.post(url, data={"csrf_token": sup.csrf, "apply": "1"}, files={"file": (name, data, "text/csv")})
+        assert done.status_code == 200, done.text
+    types = dict(demo_server.call(lambda: Room.filter(site__code="lotus", number__in=["2401", "2402", "2403"])
+                                  .values_list("number", "room_type")))
+    assert types == {"2401": "雙人房", "2402": "双人房", "2403": ""}
+    # a file that is no spreadsheet is refused on the form, not a 500
+    refused = sup.post(url, data={"csrf_token": sup.csrf}, files={"file": ("r.png", b"\x89PNG\r\n\x1a\n\x00\x00", "x")})
+    assert refused.status_code == 422
