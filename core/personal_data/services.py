@@ -66,7 +66,12 @@ async def check(actor: Actor, subject: Subject, permission: str) -> None:
         allowed = actor.can_at(subject.site_id, permission)
     else:
         sites = set(await Membership.filter(user_id=subject.id).values_list("site_id", flat=True))
-        allowed = bool(sites) and all(actor.can_at(site_id, permission) for site_id in sites)
+        held = set(actor.sites_with(permission))
+        if held and not sites & held:
+            # A person of other sites only is no one this actor may know of: a 404 like the
+            # user admin pages answer (core.identity.services.user_for), not a 403 that confirms them.
+            raise Problem(404, _("No such user."))
+        allowed = bool(sites) and sites <= held
     if not allowed:
         raise Problem(403, _("You do not have the permission this needs (%(permission)s).", permission=permission))
 

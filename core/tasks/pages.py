@@ -19,6 +19,7 @@ from core.tasks import handovers
 from core.tasks.models import Task, TaskEvent, TaskWatcher
 from core.tasks.schemas import TaskIn
 from core.tasks.services import subject_of
+from core.tasks.history import shown_notes
 from core.tasks.types import PRIORITY_LABELS, SubjectPanel
 from core.web.access import actor_of, authorize, can, current_site, get_in_site, site_query
 from core.problems import Problem, invalid
@@ -34,19 +35,6 @@ log = logging.getLogger("frontdesk.tasks")
 
 def kernel(request: Request):
     return request.app.state.tasks
-
-
-#: Events whose note is a username (who was assigned, who watches): shown as the display name.
-NAMED_EVENTS = ("assigned", "watch_added", "watch_removed")
-
-
-async def shown_notes(events) -> dict[int, str]:
-    """Each event's note as a page shows it: a person by their display name, though the
-    event keeps the username it was written with (the API gives the note as stored)."""
-    usernames = {e.note for e in events if e.kind in NAMED_EVENTS and e.note}
-    names = {user.username: user.display_name or user.username
-             for user in await User.filter(username__in=sorted(usernames))} if usernames else {}
-    return {e.id: names.get(e.note, e.note) if e.kind in NAMED_EVENTS else e.note for e in events}
 
 
 def task_row(task: Task, people: dict[int, User], types: dict, site_code: str = "") -> dict:

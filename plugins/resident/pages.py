@@ -22,7 +22,7 @@ from core.identity.services import site_people
 from core.money import format_money
 from core.web.templating import render
 from core.tasks.models import Task, TaskEvent
-from core.tasks.pages import shown_notes
+from core.tasks.history import shown_notes
 from core.tasks.types import SubjectPanel
 from core.web.access import actor_of, can, current_site, get_in_site, site_query
 from core.web.forms import FormErrors, form_action, form_int, offset_page, page_links, page_number

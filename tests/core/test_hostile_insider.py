@@ -130,6 +130,24 @@ WALK: dict[tuple[str, str], list[tuple[str, dict | None, int | tuple, int | tupl
         ("/admin/users/new", {"username": "mole", "password": PASSWORD, "site": "lotus", "role": "agent"}, 422, 403),
         ("/admin/users/new", {"username": "mole", "password": PASSWORD}, 422, 403)],
     ("GET", "/admin/users/{id:int}"): [("/admin/users/{foreign}", None, 404, 403)],
+    # A person's data at every site they belong to: a harbour insider reaches neither a foreign
+    # user's nor one who also works at lotus and sunrise.
+    ("GET", "/admin/users/{id:int}/personal-data"): [("/admin/users/{foreign}/personal-data", None, 404, 403),
+                                                     ("/admin/users/{shared}/personal-data", None, 403, 403)],
+    ("POST", "/admin/users/{id:int}/personal-data/export"): [
+        ("/admin/users/{foreign}/personal-data/export", {}, 404, 403),
+        ("/admin/users/{shared}/personal-data/export", {}, 403, 403)],
+    ("POST", "/admin/users/{id:int}/personal-data/erase"): [
+        ("/admin/users/{foreign}/personal-data/erase", {"confirm": "1"}, 404, 403),
+        ("/admin/users/{shared}/personal-data/erase", {"confirm": "1"}, 403, 403)],
+    ("GET", "/api/v1/users/{id:int}/personal-data"): [("/api/v1/users/{foreign}/personal-data", None, 404, 403),
+                                                      ("/api/v1/users/{shared}/personal-data", None, 403, 403)],
+    ("POST", "/api/v1/users/{id:int}/personal-data/export"): [
+        ("/api/v1/users/{foreign}/personal-data/export", {}, 404, 403),
+        ("/api/v1/users/{shared}/personal-data/export", {}, 403, 403)],
+    ("POST", "/api/v1/users/{id:int}/personal-data/erase"): [
+        ("/api/v1/users/{foreign}/personal-data/erase", {"confirm": True}, 404, 403),
+        ("/api/v1/users/{shared}/personal-data/erase", {"confirm": True}, 403, 403)],
     ("POST", "/admin/users/{id:int}"): [
         ("/admin/users/{foreign}", {"display_name": "Mole", "version": "1"}, 404, 403),
         ("/admin/users/{shared}", {"display_name": "Mole", "version": "1"}, 403, 403)],

@@ -231,14 +231,15 @@ def test_core_features_are_default_plugins_of_the_one_core_plugin():
     assert core.hook_modules == DEFAULT_PLUGINS
     assert {module.__name__ for module in DEFAULT_PLUGINS} == {
         "core.builtin_plugin", "core.entities.plugin", "core.identity.plugin", "core.audit.plugin", "core.tasks.plugin",
-        "core.receipts.plugin", "core.messages.plugin", "core.kpis.plugin", "core.imports.plugin"}
+        "core.receipts.plugin", "core.messages.plugin", "core.kpis.plugin", "core.imports.plugin",
+        "core.retention.plugin", "core.personal_data.plugin"}
     # One Tortoise app for all of core's models, with core's migrations.
     from core.database import apps_config
 
     app = apps_config(load_plugins())["core"]
     assert app["migrations"] == "core.migrations"
     assert app["models"] == ["core.entities.models", "core.identity.models", "core.audit.models", "core.tasks.models",
-                             "core.receipts.models", "core.messages.models",
+                             "core.receipts.models", "core.messages.models", "core.retention.models",
                              "core.event_log", "core.storage"]
 
 

@@ -223,11 +223,11 @@ def test_the_revisit_page_lists_counts_and_filters(demo_server, supervisor, unit
     browser = demo_server.sign_in("agent")
     calls = browser.get(f"{PAGES}/calls").text
     revisit_id = re.search(r'action="/sites/harbour/resident/revisits/(\d+)"', calls).group(1)
-    recorded = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "", "version": "1"})
+    recorded = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "no", "version": "1"})
     assert recorded.status_code == 303
     calls = browser.get(f"{PAGES}/calls").text
     assert "Attempt 2 of 3" in calls
-    stale = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "", "version": "1"})
+    stale = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "no", "version": "1"})
     assert stale.status_code == 409 and "Someone recorded this revisit since you read it." in stale.text
     page = browser.get(f"{PAGES}/revisits")
     assert page.status_code == 200 and "Pending: <strong>2</strong>" in page.text
@@ -334,7 +334,7 @@ def test_a_case_revisit_refuses_a_pending_revisit_on_another_agents_call_list(de
     assert lead.status_code == 201 and lead.json()["id"] == planned["id"] and lead.json()["attempts"] == 2
     # the page takes the same rule
     page = demo_server.sign_in("agent2").form_post(f"/sites/harbour/resident/cases/{case['id']}/revisit",
-                                                   {"method": "phone", "reached": "", "notes": "x"})
+                                                   {"method": "phone", "reached": "no", "notes": "x"})
     assert page.status_code == 403 and "another agent&#39;s call list" in page.text
     assert _case_revisits(demo_server, case["id"])[0]["attempts"] == 2
 
@@ -369,7 +369,7 @@ def test_the_call_list_shows_the_calls_made_so_far(demo_server, supervisor, unit
     browser = demo_server.sign_in("agent")
     revisit_id = re.search(r'action="/sites/harbour/resident/revisits/(\d+)"', browser.get(f"{PAGES}/calls").text).group(1)
     assert "Calls made so far" not in browser.get(f"{PAGES}/calls").text
-    recorded = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "", "version": "1",
+    recorded = browser.form_post(f"{PAGES}/revisits/{revisit_id}", {"method": "phone", "reached": "no", "version": "1",
                                                                     "notes": "Voicemail left"})
     assert recorded.status_code == 303
     calls = browser.get(f"{PAGES}/calls").text
