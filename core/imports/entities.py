@@ -44,7 +44,7 @@ UNIT_COLUMNS = (
            required=True, parse=cells.code(40)),
     Column("kind", N_("Kind"), aliases=("類別", "类别", "類型", "类型", "type"), default="apartment",
            parse=cells.choice(UNIT_KINDS, UNIT_KIND_WORDS),
-           help=N_("apartment, room, shop, parking, office, storage, common_area or other (default apartment).")),
+           help=N_("Apartment, room, shop, parking space, office, storage, common area or other (default apartment); the English codes work too.")),
     Column("building", N_("Building"), aliases=("棟別", "栋别", "大樓", "大楼", "樓棟", "楼栋", "棟", "栋"),
            parse=cells.text(60)),
     Column("floor", N_("Floor"), aliases=("樓層", "楼层", "層", "层"), parse=cells.text(10)),

@@ -39,6 +39,14 @@ async def classify_context(site: Site, case: Case) -> dict | None:
             "categories": await options(site, complaints.CATEGORIES), "causes": await options(site, complaints.CAUSES)}
 
 
+async def category_words(site: Site, case: Case) -> str:
+    """A case's category as people read it: a complaint's is a code of the site's list, another
+    case's is free text, shown through the list too when it names one of its codes."""
+    if not case.category:
+        return ""
+    return (await code_lists.labels(site, complaints.CATEGORIES)).get(case.category, case.category)
+
+
 async def classify(request: Request) -> Response:
     from plugins.resident.pages import case_page, home
 

@@ -138,6 +138,7 @@ async def case_page(request: Request, errors: FormErrors | None = None, status_c
         "may_assign": can(request, "core.task.assign"),
         "assignable": await site_people(site.id) if can(request, "core.task.assign") else {},
         "classify": await complaint_pages.classify_context(site, case),
+        "category_words": await complaint_pages.category_words(site, case),
         "reply_values": values or {}, **await history_context(request, ("resident", "case", case.id)),
         "resident": await Party.get_or_none(id=case.party_id, site_id=site.id) if case.party_id else None,
         "not_sent": [messaging.channel_label(name) for name in request.query_params.get("not_sent", "").split(",")
@@ -168,12 +169,10 @@ async def task_panel(request: Request, task: Task, subject) -> SubjectPanel | No
     if case is None:
         return None
     unit = await Unit.get_or_none(id=case.unit_id)
-    # A complaint's category is a code of the site's list: its words (another case's is free text).
-    classify = await complaint_pages.classify_context(current_site(request), case)
     return SubjectPanel(title=_("Case %(id)s: %(title)s", id=case.id, title=case.title),
                         url=home(request, f"cases/{case.id}"), template="resident/_task_panel.html",
                         context={"case": case, "unit_code": unit.code if unit else "",
-                                 "category": classify["category_label"] if classify else case.category,
+                                 "category": await complaint_pages.category_words(current_site(request), case),
                                  "kind_label": kind_label(request, case.kind),
                                  "may_work": can(request, "resident.case.work")})
 
