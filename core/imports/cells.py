@@ -167,3 +167,23 @@ def money(rows: list[Row], key: str, currency: str, *, allow_zero: bool = False)
         except Problem as problem:
             errors.append(RowError(row.number, key, (problem.errors or [{}])[0].get("message", problem.detail)))
     return errors
+
+
+def duplicates(rows: list[Row], key: str, taken: Iterable[Any], already: Callable[[Any], str],
+               twice: Callable[[Any, int], str] | None = None) -> list[RowError]:
+    """Rows whose ``key`` is in ``taken`` (read from the database in one query) get
+    ``already(value)``; a value on an earlier row gets ``twice(value, first_row)`` (by default
+    "%(value)s is also on row %(row)s."). A cell that did not parse is checked no further."""
+    taken = set(taken)
+    errors, seen = [], {}
+    for row in rows:
+        if key in row.failed:
+            continue
+        value = row.values[key]
+        if value in taken:
+            errors.append(RowError(row.number, key, already(value)))
+        elif value in seen:
+            errors.append(RowError(row.number, key, twice(value, seen[value]) if twice else
+                                   _("%(value)s is also on row %(row)s.", value=value, row=seen[value])))
+        seen.setdefault(value, row.number)
+    return errors

@@ -62,27 +62,10 @@ def other_site_errors(rows: list[Row], context: ImportContext) -> list[RowError]
             for row in rows if row.values.get("site") and row.values["site"] != code]
 
 
-def duplicates(rows: list[Row], key: str, taken: set[Any], taken_message: str) -> list[RowError]:
-    """A value of ``key`` already in the database (``taken``) or on an earlier row (a
-    cell that did not parse is checked no further)."""
-    errors, seen = [], {}
-    for row in rows:
-        if key in row.failed:
-            continue
-        value = row.values[key]
-        if value in taken:
-            errors.append(RowError(row.number, key, taken_message % {"value": value}))
-        elif value in seen:
-            errors.append(RowError(row.number, key, _("%(value)s is also on row %(row)s.", value=value,
-                                                      row=seen[value])))
-        seen.setdefault(value, row.number)
-    return errors
-
-
 async def validate_units(rows: list[Row], context: ImportContext) -> list[RowError]:
     taken = set(await Unit.filter(site_id=context.site.id).values_list("code", flat=True))
-    return other_site_errors(rows, context) + duplicates(
-        rows, "code", taken, _("Unit %(value)s exists already at this site."))
+    return other_site_errors(rows, context) + cells.duplicates(
+        rows, "code", taken, lambda code: _("Unit %(value)s exists already at this site.", value=code))
 
 
 def _chunks(items: list[Any], size: int = BATCH):

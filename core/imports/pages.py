@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from core.i18n import gettext as _
 from core.imports import services
+from core.imports.api import export_file  # one download for the page and the API
 from core.imports.readers import ENCODING_NAMES
 from core.permissions import AUTHENTICATED
 from core.problems import Problem
@@ -120,22 +121,10 @@ async def imports_post(request: Request) -> Response:
     return await imports_page(request, report=report.as_dict(), values=values, token=token)
 
 
-async def export_get(request: Request) -> Response:
-    file_format = request.path_params["format"]
-    if file_format not in ("csv", "xlsx"):
-        raise Problem(404, _("Exports are .csv or .xlsx."))
-    data, name = await services.export_file(request.app.state.host, request.path_params["importer"],
-                                            current_site(request), file_format, actor=actor_of(request),
-                                            app=request.app)
-    media_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if file_format == "xlsx"
-                  else "text/csv; charset=utf-8")
-    return Response(data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 def routes():
     # Each importer's permission is checked by the service; the page lists the ones held.
     return [
         page_route(BASE, imports_get, permission=AUTHENTICATED),
         page_route(BASE, imports_post, permission=AUTHENTICATED, methods=["POST"]),
-        page_route(f"{BASE}/export/{{importer}}.{{format}}", export_get, permission=AUTHENTICATED),
+        page_route(f"{BASE}/export/{{importer}}.{{format}}", export_file, permission=AUTHENTICATED),
     ]

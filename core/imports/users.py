@@ -21,7 +21,7 @@ from core.i18n import lazy_gettext as _l
 from core.identity.models import Membership, Role, RolePermission, User
 from core.identity.services import EXTENSION, MANAGE, USER_FIELDS, USERNAME
 from core.imports import BATCH, CellError, Column, ImportContext, Importer, Row, RowError, cells
-from core.imports.entities import LANGUAGE_WORDS, duplicates
+from core.imports.entities import LANGUAGE_WORDS
 from core.imports.services import audit_created
 
 #: Stored instead of a password hash: argon2 refuses to verify it, so the account cannot
@@ -67,7 +67,7 @@ async def validate(rows: list[Row], context: ImportContext) -> list[RowError]:
     taken: set[str] = set()
     for start in range(0, len(usernames), BATCH):
         taken |= set(await User.filter(username__in=usernames[start:start + BATCH]).values_list("username", flat=True))
-    errors = duplicates(rows, "username", taken, _("The username %(value)s is taken."))
+    errors = cells.duplicates(rows, "username", taken, lambda name: _("The username %(value)s is taken.", value=name))
     grants: dict[str, set[str]] = {}
     for name, permission in await RolePermission.all().values_list("role__name", "permission"):
         grants.setdefault(name, set()).add(permission)

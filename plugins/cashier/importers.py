@@ -47,19 +47,10 @@ async def validate(rows: list[Row], context: ImportContext) -> list[RowError]:
     """A price in the site's currency; a code once in the file and not on the price list
     yet (the list read in one query)."""
     errors = cells.money(rows, "price", context.site.currency)
-    taken = set(await PriceItem.filter(site_id=context.site.id).values_list("code", flat=True))
-    seen: dict[str, int] = {}
-    for row in rows:
-        code = row.values["code"]
-        if "code" in row.failed:
-            continue
-        if code in taken:
-            errors.append(RowError(row.number, "code", _("The price list has an item %(code)s already.", code=code)))
-        elif code in seen:
-            errors.append(RowError(row.number, "code", _("Code %(code)s is also on row %(row)s.",
-                                                         code=code, row=seen[code])))
-        seen.setdefault(code, row.number)
-    return errors
+    taken = await PriceItem.filter(site_id=context.site.id).values_list("code", flat=True)
+    return errors + cells.duplicates(
+        rows, "code", taken, lambda code: _("The price list has an item %(code)s already.", code=code),
+        lambda code, row: _("Code %(code)s is also on row %(row)s.", code=code, row=row))
 
 
 async def write(rows: list[Row], context: ImportContext) -> int:

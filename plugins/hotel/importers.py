@@ -12,7 +12,7 @@ from typing import Any
 
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
-from core.imports import ImportContext, Importer, Row, RowError
+from core.imports import ImportContext, Importer, Row, RowError, cells
 from core.imports.services import audit_created
 from plugins.hotel import rooms
 from plugins.hotel.models import Room
@@ -20,20 +20,9 @@ from plugins.hotel.models import Room
 
 async def validate(rows: list[Row], context: ImportContext) -> list[RowError]:
     """A number once in the file and not a room of the hotel yet (read in one query)."""
-    taken = set(await Room.filter(site_id=context.site.id).values_list("number", flat=True))
-    seen: dict[str, int] = {}
-    errors = []
-    for row in rows:
-        number = row.values["number"]
-        if "number" in row.failed:  # a cell that did not parse: checked no further
-            continue
-        if number in taken:
-            errors.append(RowError(row.number, "number", _("Room %(number)s already exists.", number=number)))
-        elif number in seen:
-            errors.append(RowError(row.number, "number", _("Room %(number)s is also on line %(line)s.",
-                                                           number=number, line=seen[number])))
-        seen.setdefault(number, row.number)
-    return errors
+    taken = await Room.filter(site_id=context.site.id).values_list("number", flat=True)
+    return cells.duplicates(rows, "number", taken, lambda number: _("Room %(number)s already exists.", number=number),
+                            lambda number, line: _("Room %(number)s is also on line %(line)s.", number=number, line=line))
 
 
 async def write(rows: list[Row], context: ImportContext) -> int:

@@ -197,23 +197,16 @@ async def validate_schedules(rows: list[Row], context: ImportContext) -> list[Ro
     currency = context.site.currency
     errors = cells.money(rows, "fixed", currency, allow_zero=True)
     errors += cells.money(rows, "per_sqm", currency, allow_zero=True)
-    taken = set(await FeeSchedule.filter(site_id=context.site.id).values_list("unit_kind", flat=True))
-    seen: dict[str, int] = {}
     for row in rows:
-        kind, fixed, per_sqm = row.values["unit_kind"], row.values["fixed"], row.values["per_sqm"]
+        fixed, per_sqm = row.values["fixed"], row.values["per_sqm"]
         # (amounts that did not parse are still text here: their own error says so)
         if isinstance(fixed, int) and isinstance(per_sqm, int) and fixed == per_sqm == 0:
             errors.append(RowError(row.number, "fixed", _("Charge a fixed fee, a price per m², or both.")))
-        if "unit_kind" in row.failed:
-            continue
-        if kind in taken:
-            errors.append(RowError(row.number, "unit_kind", _("%(kind)s has a fee schedule already: change it on "
-                                                              "the fees page.", kind=kind)))
-        elif kind in seen:
-            errors.append(RowError(row.number, "unit_kind", _("%(kind)s is also on row %(row)s.",
-                                                              kind=kind, row=seen[kind])))
-        seen.setdefault(kind, row.number)
-    return errors
+    taken = await FeeSchedule.filter(site_id=context.site.id).values_list("unit_kind", flat=True)
+    return errors + cells.duplicates(
+        rows, "unit_kind", taken,
+        lambda kind: _("%(kind)s has a fee schedule already: change it on the fees page.", kind=kind),
+        lambda kind, row: _("%(kind)s is also on row %(row)s.", kind=kind, row=row))
 
 
 async def write_schedules(rows: list[Row], context: ImportContext) -> int:
