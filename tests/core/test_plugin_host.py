@@ -142,6 +142,11 @@ def write_package(root, name, init, **modules):
         (package / f"{module}.py").write_text(source)
     import importlib
 
+    # Another test in this process may have imported a package of the same name (several
+    # use "lockers"): forget it, so this one is read from this test's folder.
+    for loaded in [key for key in sys.modules if key == name or key.startswith(f"{name}.")]:
+        del sys.modules[loaded]
+    importlib.invalidate_caches()
     return importlib.import_module(name)
 
 

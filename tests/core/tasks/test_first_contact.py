@@ -262,7 +262,8 @@ def test_my_work_lists_what_i_watch(demo_server, agent_busy, agent):
     page = demo_server.sign_in("agent").get("/sites/harbour/my-work")
     assert page.status_code == 200
     watching = page.text.split('id="watching"')[1]
-    assert f"/sites/harbour/tasks/{task['id']}" in watching and "李專員 Agent Li" in watching
+    # A case's task opens where it is worked: the case page (its task type's page).
+    assert f"/sites/harbour/resident/cases/{task['subject']['id']}" in watching and "李專員 Agent Li" in watching
 
 
 def test_the_task_page_offers_the_taker_the_move_on_the_spot(demo_server, agent_busy, agent):
