@@ -171,7 +171,8 @@ class InProcessApp(AppUnderTest):
     def _client(self, **kwargs: Any) -> httpx.Client:
         # Each client has an address of its own, like a browser's ephemeral port.
         transport = _PortalTransport(self.app, self.portal, ("127.0.0.1", next(self._ports)))
-        return httpx.Client(base_url=self.url, transport=transport, timeout=30, follow_redirects=False, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return httpx.Client(base_url=self.url, transport=transport, follow_redirects=False, **kwargs)
 
     def _run_in_app_loop(self, coroutine: Awaitable[Any]) -> Any:
         async def run():
@@ -233,7 +234,8 @@ class LiveServer(AppUnderTest):
         self.socket.close()
 
     def _client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, follow_redirects=False, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return httpx.Client(base_url=self.url, follow_redirects=False, **kwargs)
 
     def _run_in_app_loop(self, coroutine: Awaitable[Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
