@@ -129,7 +129,11 @@ def _database_unreachable(error: Exception) -> bool:
         closed = state == "55000" and "accepting connections" in str(error)
         if isinstance(error, (DBConnectionError, ConnectionError)) or state.startswith("08") or closed \
                 or state in UNREACHABLE_SQLSTATES or type(error).__name__ in (
-                    "ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError"):
+                    "ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError",
+                    # asyncpg on a pooled connection the server terminated in the middle of
+                    # its protocol ("cannot switch to state ..."): seen once in an outage test
+                    # under load; the connection is broken, the request may be tried again.
+                    "InternalClientError"):
             return True
         error = error.__cause__ or error.__context__
     return False
